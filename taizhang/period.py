@@ -1,0 +1,40 @@
+"""Half-year periods (``2026H1``, ``2026H2``) and their as-of dates."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_PERIOD = re.compile(r"^(\d{4})H([12])$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    year: int
+    half: int
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        m = _PERIOD.match(text.strip().upper())
+        if not m:
+            raise ValueError(f"period {text!r} is not of the form 2026H1 or 2026H2")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @property
+    def as_of(self) -> date:
+        """The date ages, residence durations and status events are judged at."""
+        return date(self.year, 6, 30) if self.half == 1 else date(self.year, 12, 31)
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 1, 1) if self.half == 1 else date(self.year, 7, 1)
+
+    def previous(self) -> Period:
+        return Period(self.year, 1) if self.half == 2 else Period(self.year - 1, 2)
+
+    def next(self) -> Period:
+        return Period(self.year, 2) if self.half == 1 else Period(self.year + 1, 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}H{self.half}"

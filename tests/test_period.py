@@ -1,0 +1,21 @@
+from datetime import date
+
+import pytest
+
+from taizhang.period import Period
+
+
+def test_as_of_dates_are_half_year_ends():
+    assert Period.parse("2026H1").as_of == date(2026, 6, 30)
+    assert Period.parse("2026h2").as_of == date(2026, 12, 31)
+
+
+def test_previous_and_next_cross_years():
+    assert str(Period.parse("2026H1").previous()) == "2025H2"
+    assert str(Period.parse("2026H2").next()) == "2027H1"
+
+
+@pytest.mark.parametrize("bad", ["2026", "2026H3", "H1", "26H1"])
+def test_malformed_period_is_rejected(bad):
+    with pytest.raises(ValueError, match="2026H1"):
+        Period.parse(bad)
