@@ -18,8 +18,20 @@ CONTRACT_DIR = Path(__file__).parent
 
 COLUMN_TYPES = frozenset(
     {
-        "text", "name", "sex", "date", "month", "id_number", "division", "address",
-        "phone", "relation", "enum", "multi_enum", "integer", "birth_cert",
+        "text",
+        "name",
+        "sex",
+        "date",
+        "month",
+        "id_number",
+        "division",
+        "address",
+        "phone",
+        "relation",
+        "enum",
+        "multi_enum",
+        "integer",
+        "birth_cert",
     }
 )
 
@@ -30,9 +42,9 @@ class Column:
     header: str
     aliases: tuple[str, ...] = ()
     type: str = "text"
-    required: bool = False          # the header must be present for a file to match
-    row_required: bool = False      # an empty value makes the row unusable
-    role: str | None = None         # child, guardian1, guardian2, mother, father, person
+    required: bool = False  # the header must be present for a file to match
+    row_required: bool = False  # an empty value makes the row unusable
+    role: str | None = None  # child, guardian1, guardian2, mother, father, person
     allowed: tuple[str, ...] = ()
     separator: str | None = None
 

@@ -38,9 +38,7 @@ def jilin_divisions() -> pl.DataFrame:
 @cache
 def jilin_code_history() -> pl.DataFrame:
     """code, name, first_year_listed, last_year_listed, in_current_list."""
-    return pl.read_csv(
-        REFERENCE_DIR / "jilin_division_codes_history.csv", schema_overrides={"code": pl.Utf8}
-    )
+    return pl.read_csv(REFERENCE_DIR / "jilin_division_codes_history.csv", schema_overrides={"code": pl.Utf8})
 
 
 def county_names() -> dict[str, str]:
