@@ -1,0 +1,200 @@
+"""Helper columns that make the GX checks cheap: computed once, in polars, over whole frames.
+
+GX on pandas is slow at anything but simple column tests, so every piece of
+light normalisation (full-width digits, ``+86``, Excel artefacts, date
+formats, county names) happens here in vectorised polars expressions, and GX
+sees either a normalised string (checked with a regex or a value set) or a
+boolean (checked to be ``True``).
+
+A helper is null wherever the raw value is empty, because GX column checks
+skip nulls: an empty cell is only ever counted by the ``required_present``
+check, never as a format error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from functools import cache
+
+import polars as pl
+
+from data_contracts import Column, Contract
+from expectations.checks import Check, helper_name
+from taizhang.reference import jilin_divisions
+
+# ISO 7064 MOD 11-2 weights for the 17 body digits of a GB 11643 number
+# (2^(18-i) mod 11) and the check character for each remainder 0..10.
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+
+# Excel stores day numbers counted from 1899-12-30 (with its 1900 leap-year bug absorbed).
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def clean(expr: pl.Expr) -> pl.Expr:
+    """NFKC (full-width digits and letters to ASCII), trimmed, empty to null."""
+    v = expr.cast(pl.Utf8).str.normalize("NFKC").str.strip_chars()
+    return pl.when(v.str.len_chars() > 0).then(v)
+
+
+def _strip_excel_decimal(v: pl.Expr) -> pl.Expr:
+    """``220102.0`` (a number that passed through Excel) back to ``220102``."""
+    return pl.when(v.str.contains(r"^\d+\.0+$")).then(v.str.replace(r"\.0+$", "")).otherwise(v)
+
+
+def normalise_id(expr: pl.Expr) -> pl.Expr:
+    """An identity number without the usual wrapping: spaces, quotes, dashes, lower ``x``, Excel forms.
+
+    Excel's scientific form ``2.20102201503151234E+17`` is expanded back to its
+    digits; if Excel had already rounded it away, the check digit will say so.
+    """
+    v = clean(expr).str.replace_all(r"[\s'‘’`\-]", "").str.to_uppercase()
+    v = pl.when(v.str.len_chars() > 0).then(v)
+    v = _strip_excel_decimal(v)
+    mantissa = v.str.extract(r"^(\d)\.?(\d*)E\+?\d+$", 1) + v.str.extract(r"^(\d)\.?(\d*)E\+?\d+$", 2)
+    exponent = v.str.extract(r"E\+?(\d+)$", 1)
+    expanded = pl.when(exponent == "17").then(mantissa.str.pad_end(18, "0"))
+    expanded = expanded.when(exponent == "14").then(mantissa.str.pad_end(15, "0"))
+    return pl.when(v.str.contains(r"^\d\.?\d*E\+?(17|14)$")).then(expanded).otherwise(v)
+
+
+def id_check_ok(normalised: pl.Expr) -> pl.Expr:
+    """True/False for 18-character numbers (the check digit matches), null for anything else."""
+    total = pl.sum_horizontal(
+        [normalised.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(ID_WEIGHTS)]
+    )
+    expected = pl.lit(ID_CHECK_CHARS).str.slice(total % 11, 1)
+    return pl.when(normalised.str.contains(r"^\d{17}[0-9X]$")).then(normalised.str.slice(17, 1) == expected)
+
+
+def parse_date(expr: pl.Expr) -> pl.Expr:
+    """A Date from any listed format, null when empty or unreadable.
+
+    Formats: ``2015-03-15``, ``2015/3/15``, ``20150315``, ``2015.03.15``,
+    ``2015年3月15日``, an Excel day number (``42078``), each optionally
+    followed by a midnight time as Excel exports often add.
+    """
+    v = clean(expr).str.replace(r"[\sT]+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
+    v = v.str.replace_all(r"[年月/.]", "-").str.replace(r"日$", "")
+    dashed = v.str.to_date("%Y-%m-%d", strict=False)
+    compact = pl.when(v.str.contains(r"^\d{8}$")).then(v.str.to_date("%Y%m%d", strict=False))
+    days = pl.when(v.str.contains(r"^\d{5}(-0+)?$")).then(v.str.extract(r"^(\d{5})", 1).cast(pl.Int64))
+    serial = pl.lit(_EXCEL_EPOCH) + pl.duration(days=days)
+    return pl.coalesce(dashed, compact, serial.cast(pl.Date))
+
+
+def parse_month(expr: pl.Expr) -> pl.Expr:
+    """The first day of a year-month (``2021-09``, ``202109``, ``2021/9``, ``2021年9月``), or null."""
+    v = clean(expr).str.replace_all(r"[年月/.]", "-").str.strip_chars("-")
+    ym = pl.when(v.str.contains(r"^\d{6}$")).then(v.str.slice(0, 4) + "-" + v.str.slice(4, 2)).otherwise(v)
+    as_month = ym.str.extract(r"^(\d{4}-\d{1,2})$", 1) + "-01"
+    return pl.coalesce(as_month.str.to_date("%Y-%m-%d", strict=False), parse_date(expr))
+
+
+@cache
+def _county_name_keys() -> dict[str, str]:
+    """Every unambiguous way a Jilin county-level unit is written by name -> its 6-digit code."""
+    df = jilin_divisions()
+    counties = df.filter(~pl.col("level").is_in(["province", "prefecture"]))
+    province = df.filter(pl.col("level") == "province")["name"][0]
+    keys = pl.concat(
+        [
+            counties.select(key=pl.col("name"), code=pl.col("code")),
+            counties.select(key=pl.col("parent_name") + pl.col("name"), code=pl.col("code")),
+            counties.select(key=pl.lit(province) + pl.col("name"), code=pl.col("code")),
+            counties.select(
+                key=pl.lit(province) + pl.col("parent_name") + pl.col("name"), code=pl.col("code")
+            ),
+        ]
+    ).unique()
+    # A key naming two different units resolves to neither.
+    unambiguous = keys.group_by("key").agg(pl.col("code").first(), pl.len()).filter(pl.col("len") == 1)
+    return dict(zip(unambiguous["key"], unambiguous["code"], strict=True))
+
+
+@cache
+def jilin_county_codes() -> tuple[str, ...]:
+    """Current county-level codes of Jilin, sorted (the "in Jilin" value set)."""
+    df = jilin_divisions().filter(~pl.col("level").is_in(["province", "prefecture"]))
+    return tuple(sorted(df["code"].to_list()))
+
+
+def resolve_county(expr: pl.Expr) -> pl.Expr:
+    """A 6-digit county code from a 6/9/12-digit code or a Jilin county name.
+
+    Empty stays null (not checked); anything that does not resolve becomes the
+    empty string, which fails the 6-digit regex.
+    """
+    v = _strip_excel_decimal(clean(expr).str.replace_all(r"\s", ""))
+    v = pl.when(v.str.len_chars() > 0).then(v)
+    by_code = pl.when(v.str.contains(r"^\d{6}(\d{3}|\d{6})?$")).then(v.str.slice(0, 6))
+    by_name = v.replace_strict(_county_name_keys(), default=None, return_dtype=pl.Utf8)
+    return pl.when(v.is_not_null()).then(pl.coalesce(by_code, by_name, pl.lit("")))
+
+
+def normalise_phone(expr: pl.Expr) -> pl.Expr:
+    """Digits of a phone number without ``+86``/``0086``, spaces, dashes or brackets."""
+    v = _strip_excel_decimal(clean(expr).str.replace_all(r"[\s\-()]", ""))
+    v = pl.when(v.str.len_chars() > 0).then(v)
+    return v.str.replace(r"^(\+86|0086|86)(1\d{10})$", "${2}")
+
+
+def _helpers_for(column: Column, raw: pl.Expr, today: date) -> dict[str, pl.Expr]:
+    """Every helper the column's type can need, keyed by helper kind."""
+    value = clean(raw)
+    out: dict[str, pl.Expr] = {"value": value}
+    t = column.type
+    if t == "id_number":
+        norm = normalise_id(raw)
+        out["id"] = norm
+        out["id_check_ok"] = id_check_ok(norm)
+    elif t == "date":
+        parsed = parse_date(raw)
+        out["date_ok"] = pl.when(value.is_not_null()).then(parsed.is_not_null())
+        out["date_not_future"] = pl.when(parsed.is_not_null()).then(parsed <= pl.lit(today))
+    elif t == "month":
+        out["month_ok"] = pl.when(value.is_not_null()).then(parse_month(raw).is_not_null())
+    elif t == "division":
+        county = resolve_county(raw)
+        out["county"] = county
+        # Only resolved codes are checked against the Jilin list, so an
+        # unresolvable value is reported once (by division_resolves), not twice.
+        out["county_code"] = pl.when(county != "").then(county)
+    elif t == "sex":
+        out["sex"] = value.str.to_uppercase()
+    elif t == "phone":
+        out["phone"] = normalise_phone(raw)
+    elif t == "integer":
+        out["value"] = _strip_excel_decimal(value)
+    elif t == "birth_cert":
+        out["value"] = value.str.to_uppercase()
+    elif t == "multi_enum":
+        sep = column.separator or "、"
+        items = (
+            value.str.split(sep)
+            .list.eval(pl.element().str.strip_chars())
+            .list.eval(pl.element().filter(pl.element().str.len_chars() > 0))
+        )
+        out["items_ok"] = pl.when(value.is_not_null()).then(
+            items.list.eval(pl.element().is_in(list(column.allowed))).list.all()
+        )
+    return out
+
+
+def helper_frame(
+    contract: Contract, staged: pl.DataFrame, checks: Iterable[Check], today: date
+) -> pl.DataFrame:
+    """``file``, ``row_number`` and the helper columns ``checks`` read, one row per staged row.
+
+    The raw contract columns are not carried over: GX never sees more than it checks.
+    """
+    needed = {c.helper for c in checks}
+    exprs: list[pl.Expr] = []
+    for column in contract.columns:
+        raw = pl.col(column.name) if column.name in staged.columns else pl.lit(None, dtype=pl.Utf8)
+        for kind, expr in _helpers_for(column, raw, today).items():
+            name = helper_name(column.name, kind)
+            if name in needed:
+                exprs.append(expr.alias(name))
+    return staged.select(pl.col("file").cast(pl.Utf8), pl.col("row_number").cast(pl.Int64), *exprs)

@@ -1,0 +1,195 @@
+"""Run a source's generated suite on its staged frame and keep what a liaison needs.
+
+GX sees an arrow-backed pandas frame of helper columns plus ``file`` and
+``row_number`` (the row identity, requested as ``unexpected_index_column_names``
+so that every failure names its file and row). Values are excluded from the
+result (``exclude_unexpected_values``): nothing downstream may show them, so
+they are never collected.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from data_contracts import Contract
+from expectations.checks import Check
+from expectations.helpers import helper_frame
+from expectations.suites import build_suite, checks_for
+
+log = logging.getLogger(__name__)
+
+ROW_ID = ["file", "row_number"]
+_ROWS_SCHEMA = {"file": pl.Utf8, "row_number": pl.Int64}
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """The result of one expectation: counts and the rows to fix, never the values."""
+
+    check: Check
+    expectation_type: str
+    success: bool
+    element_count: int  # rows in the source
+    missing_count: int  # rows where the value is empty (not checked, except by required_present)
+    unexpected_count: int
+    unexpected_percent: float  # of the non-empty values (of all rows for required_present)
+    rows: pl.DataFrame  # file, row_number of every failing row, sorted
+
+    @property
+    def column(self) -> str:
+        return self.check.column
+
+    @property
+    def description_zh(self) -> str:
+        return self.check.description_zh
+
+    @property
+    def row_list(self) -> list[tuple[str, int]]:
+        return list(self.rows.iter_rows())
+
+
+@dataclass(frozen=True)
+class SourceValidation:
+    """All check outcomes of one source, in contract column order."""
+
+    source: str
+    department: str
+    title: str
+    row_count: int
+    outcomes: tuple[CheckOutcome, ...]
+    seconds: float = field(default=0.0, compare=False)
+    sensitive_values: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> tuple[CheckOutcome, ...]:
+        """Checks with at least one failing row (whether or not ``mostly`` was met)."""
+        return tuple(o for o in self.outcomes if o.unexpected_count > 0)
+
+    @property
+    def success(self) -> bool:
+        return all(o.success for o in self.outcomes)
+
+    def rows_to_fix(self) -> pl.DataFrame:
+        """file, row_number, column, header, check, finding of every failure, sorted."""
+        frames = [
+            o.rows.with_columns(
+                column=pl.lit(o.check.column),
+                header=pl.lit(o.check.header),
+                check=pl.lit(o.check.code),
+                finding=pl.lit(o.check.finding_zh),
+            )
+            for o in self.failed
+        ]
+        schema = {**_ROWS_SCHEMA, "column": pl.Utf8, "header": pl.Utf8, "check": pl.Utf8, "finding": pl.Utf8}
+        if not frames:
+            return pl.DataFrame(schema=schema)
+        return pl.concat(frames).sort(["file", "row_number", "column", "check"])
+
+
+def _rows_from(result: dict) -> pl.DataFrame:
+    """The failing rows' (file, row_number) from a GX result.
+
+    With ``exclude_unexpected_values`` GX returns one column-wise dict
+    (``[{"file": [...], "row_number": [...]}]``); without it, one dict per row.
+    Both shapes are accepted.
+    """
+    index_list = result.get("unexpected_index_list") or []
+    if not index_list:
+        return pl.DataFrame(schema=_ROWS_SCHEMA)
+    if isinstance(index_list[0].get("file"), list):
+        parts = [pl.DataFrame({k: part[k] for k in ROW_ID}, schema=_ROWS_SCHEMA) for part in index_list]
+        rows = pl.concat(parts)
+    else:
+        rows = pl.DataFrame(index_list, infer_schema_length=None).select(ROW_ID).cast(_ROWS_SCHEMA)
+    return rows.unique().sort(ROW_ID)
+
+
+def _run_gx(contract: Contract, frame: pl.DataFrame):
+    """Validate ``frame`` with the contract's suite in a throw-away GX context."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    # A batch job's log is no place for tqdm bars.
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    name = contract.source
+    batch_definition = (
+        ctx.data_sources.add_pandas(name=f"{name}_pandas")
+        .add_dataframe_asset(name=name)
+        .add_batch_definition_whole_dataframe("whole")
+    )
+    suite = ctx.suites.add(build_suite(contract))
+    definition = ctx.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{name}_validation", data=batch_definition, suite=suite)
+    )
+    pdf = frame.to_pandas(use_pyarrow_extension_array=True)
+    return definition.run(
+        batch_parameters={"dataframe": pdf},
+        result_format={
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": ROW_ID,
+            "exclude_unexpected_values": True,
+            "return_unexpected_index_query": False,
+            "partial_unexpected_count": 0,
+        },
+    )
+
+
+def validate_source(
+    contract: Contract, staged: pl.DataFrame, *, today: date | None = None
+) -> SourceValidation:
+    """Validate one source's staged frame (Stage 1 output) against its generated suite.
+
+    ``today`` is the day dates must not lie after (default: the real today).
+    Raises ``RuntimeError`` naming the check, never a value, if GX itself
+    failed on an expectation.
+    """
+    started = time.perf_counter()
+    checks = {c.helper + "|" + c.code: c for c in checks_for(contract)}
+    frame = helper_frame(contract, staged, checks.values(), today or date.today())
+    result = _run_gx(contract, frame)
+
+    outcomes: list[CheckOutcome] = []
+    for r in result.results:
+        meta = r.expectation_config.meta or {}
+        check = checks[r.expectation_config.kwargs["column"] + "|" + meta["check"]]
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            raise RuntimeError(f"GX could not run check {check.key} of {contract.source}")
+        res = r.result
+        outcomes.append(
+            CheckOutcome(
+                check=check,
+                expectation_type=r.expectation_config.type,
+                success=bool(r.success),
+                element_count=int(res.get("element_count") or 0),
+                missing_count=int(res.get("missing_count") or 0),
+                unexpected_count=int(res.get("unexpected_count") or 0),
+                unexpected_percent=float(res.get("unexpected_percent") or 0.0),
+                rows=_rows_from(res),
+            )
+        )
+    order = {c.key: i for i, c in enumerate(checks.values())}
+    outcomes.sort(key=lambda o: order[o.check.key])
+    seconds = time.perf_counter() - started
+    log.info(
+        "validated %s: %d rows, %d checks, %d with failures, %.2f s",
+        contract.source,
+        staged.height,
+        len(outcomes),
+        sum(o.unexpected_count > 0 for o in outcomes),
+        seconds,
+    )
+    return SourceValidation(
+        source=contract.source,
+        department=contract.department,
+        title=contract.title,
+        row_count=staged.height,
+        outcomes=tuple(outcomes),
+        seconds=seconds,
+        sensitive_values=contract.sensitive_values,
+    )
