@@ -1,0 +1,733 @@
+"""The five stages as plain functions, and the runner shared by the flows and the CLI.
+
+Stages hand each other FILE PATHS, never frames: every stage reads parquet from
+its upstream stage's folder and writes parquet into its own. A stage's folder
+lives in a content-addressed cache, ``<out>/.cache/<stage>/<key>/``, where
+``key`` is a sha256 over the stage name, a fingerprint of the pipeline's code
+and the keys of its inputs (for ingest: the bytes of the extract files). So a
+rerun with unchanged inputs, or after a crash, finds the finished stages there
+and starts at the first unfinished one, whether it runs under Prefect or not.
+Prefect's own task cache (``flows/``) is keyed on the same strings.
+
+A run is assembled in ``<out>/.<period>.tmp-*`` and renamed to
+``<out>/<period>`` only when every stage succeeded; the previous folder of that
+period is renamed aside first and deleted last, so a reader sees either the old
+or the new complete folder, never a half-written one.
+
+Nothing here logs or raises a value from a record: messages carry stage names,
+file names, row numbers and counts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from taizhang import progress
+from taizhang.period import Period
+
+STAGES = ("ingest_and_validate", "standardize", "link", "decide", "emit")
+
+# The modules (and the names in them) each stage needs; a stage whose module is
+# not there yet is reported as unavailable instead of being faked.
+STAGE_REQUIREMENTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "ingest_and_validate": (("taizhang.ingest", "read_extracts"),),
+    "validation_reports": (("expectations.report", "write_reports"),),
+    "standardize": (
+        ("transforms.records", "standardize_records"),
+        ("transforms.records", "standardize_guardians"),
+        ("transforms.records", "standardize_status"),
+    ),
+    "link": (("matchers.engine", "link"), ("matchers.configs", "children")),
+    "decide": (("taizhang.rules", "decide"),),
+    "emit": (("taizhang.emit", "emit_period"),),
+}
+
+STAGE_DESCRIPTIONS = {
+    "ingest_and_validate": "读取与校验 reading and validating extracts",
+    "standardize": "标准化 standardizing records",
+    "link": "匹配 linking records to children",
+    "decide": "研判 applying the policy rules",
+    "emit": "输出 writing ledgers and workbooks",
+}
+
+# Packages whose code decides what a stage produces; a change in any of them
+# invalidates the cached stage folders.
+_CODE_DIRS = ("taizhang", "transforms", "matchers", "expectations", "data_contracts", "sql")
+_CODE_SUFFIXES = (".py", ".sql", ".yaml", ".csv")
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+
+CACHE_DIR_NAME = ".cache"
+STAGE_MARKER = "_stage.json"
+
+
+class PipelineError(Exception):
+    """An expected failure the operator can fix (missing source, bad period, empty folder).
+
+    ``code`` is stable for scripts; the message is Chinese then English and
+    never quotes a value from a record.
+    """
+
+    def __init__(self, code: str, zh: str, en: str) -> None:
+        super().__init__(f"{zh} / {en}")
+        self.code = code
+        self.zh = zh
+        self.en = en
+
+
+class StageUnavailable(PipelineError):
+    """A stage's module is not part of this installation yet."""
+
+    def __init__(self, stage: str, missing: str) -> None:
+        super().__init__(
+            "stage_unavailable",
+            f"阶段「{stage}」尚不可用（缺少 {missing}），流程停在此处，未生成本期输出。",
+            f"stage '{stage}' is not available yet (missing {missing}); the run stopped here "
+            "and published nothing for this period.",
+        )
+        self.stage = stage
+        self.missing = missing
+
+
+# --------------------------------------------------------------------------- hashing
+
+
+def _sha(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def extract_files(extracts: Path) -> list[Path]:
+    """The files of an extracts folder that ingest may read (hidden files and READMEs excluded)."""
+    return sorted(
+        p
+        for p in extracts.iterdir()
+        if p.is_file() and not p.name.startswith((".", "~$")) and p.suffix.lower() in (".csv", ".xlsx")
+    )
+
+
+def extracts_digest(extracts: Path) -> str:
+    """Content hash of an extracts folder: file names and bytes, not paths or timestamps.
+
+    Moving or copying the folder keeps the digest; changing one byte changes it.
+    """
+    check_extracts_folder(extracts)
+    parts = []
+    for path in extract_files(extracts):
+        parts += [path.name, file_digest(path)]
+    return _sha("extracts", *parts)
+
+
+_CODE_FINGERPRINT: list[str] = []
+
+
+def code_fingerprint() -> str:
+    """sha256 over the pipeline's source files, so cached stages never outlive a code change."""
+    if not _CODE_FINGERPRINT:
+        parts = []
+        for name in _CODE_DIRS:
+            root = _REPO_ROOT / name
+            if not root.is_dir():
+                continue
+            for path in sorted(root.rglob("*")):
+                if path.suffix in _CODE_SUFFIXES and "__pycache__" not in path.parts:
+                    parts += [path.relative_to(_REPO_ROOT).as_posix(), file_digest(path)]
+        _CODE_FINGERPRINT.append(_sha("code", *parts))
+    return _CODE_FINGERPRINT[0]
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_extracts_folder(extracts: Path) -> None:
+    """Fail clearly when the extracts folder is missing or holds no extract file."""
+    if not extracts.is_dir():
+        raise PipelineError(
+            "extracts_missing",
+            f"找不到数据文件夹 {extracts}。",
+            f"the extracts folder {extracts} does not exist.",
+        )
+    if not extract_files(extracts):
+        raise PipelineError(
+            "extracts_empty",
+            f"数据文件夹 {extracts} 中没有 CSV 或 XLSX 文件。",
+            f"the extracts folder {extracts} holds no CSV or XLSX file.",
+        )
+
+
+def parse_period(text: str) -> Period:
+    """A :class:`Period`, or a :class:`PipelineError` that says what a period looks like."""
+    try:
+        return Period.parse(text)
+    except ValueError:
+        raise PipelineError(
+            "bad_period",
+            f"期次「{text}」格式不对，应为 2026H1（上半年）或 2026H2（下半年）。",
+            f"period {text!r} is not of the form 2026H1 (first half) or 2026H2 (second half).",
+        ) from None
+
+
+def require(stage: str) -> list[Any]:
+    """The callables a stage needs, or :class:`StageUnavailable` naming what is missing."""
+    found = []
+    for module_name, attr in STAGE_REQUIREMENTS[stage]:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            # Only the stage's own module missing means "not built yet"; a
+            # missing third-party dependency inside it is a real error.
+            if exc.name and module_name.startswith(exc.name):
+                raise StageUnavailable(stage, module_name) from None
+            raise
+        if not hasattr(module, attr):
+            raise StageUnavailable(stage, f"{module_name}.{attr}")
+        found.append(getattr(module, attr))
+    return found
+
+
+def stage_availability() -> dict[str, bool]:
+    """Which stages this installation can run."""
+    available = {}
+    for stage in STAGE_REQUIREMENTS:
+        try:
+            require(stage)
+            available[stage] = True
+        except StageUnavailable:
+            available[stage] = False
+    return available
+
+
+# --------------------------------------------------------------------------- cached stage folders
+
+
+@dataclass
+class StageResult:
+    """What a stage left in its folder: counts (no personal data) and timing."""
+
+    stage: str
+    key: str
+    directory: str
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    cached: bool = False
+
+    @property
+    def path(self) -> Path:
+        return Path(self.directory)
+
+
+def stage_dir(cache_root: Path, stage: str, key: str) -> Path:
+    return cache_root / stage / key
+
+
+def cached_stage(cache_root: Path, stage: str, key: str) -> StageResult | None:
+    """The finished folder for ``(stage, key)``, if a previous run completed it."""
+    directory = stage_dir(cache_root, stage, key)
+    marker = directory / STAGE_MARKER
+    if not marker.is_file():
+        return None
+    meta = json.loads(marker.read_text(encoding="utf-8"))
+    return StageResult(stage, key, str(directory), meta["counts"], meta["seconds"], cached=True)
+
+
+def run_stage(
+    cache_root: Path, stage: str, key: str, fn: Callable[..., dict[str, int]], **kwargs: Any
+) -> StageResult:
+    """Run ``fn(into=<folder>, **kwargs)`` unless ``(stage, key)`` is already finished.
+
+    The stage writes into a temporary sibling folder that is renamed into place
+    with a marker only after it returned, so a crash mid-stage leaves no folder
+    that a later run could mistake for a finished one.
+    """
+    reporter = progress.current()
+    reporter.stage_started(stage, STAGE_DESCRIPTIONS.get(stage, stage))
+    hit = cached_stage(cache_root, stage, key)
+    if hit is not None:
+        reporter.stage_finished(stage, _summary(hit.counts), cached=True)
+        return hit
+    final = stage_dir(cache_root, stage, key)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{key[:16]}.tmp-", dir=final.parent))
+    started = time.perf_counter()
+    try:
+        counts = fn(into=work, **kwargs)
+        seconds = round(time.perf_counter() - started, 3)
+        (work / STAGE_MARKER).write_text(
+            json.dumps({"stage": stage, "key": key, "counts": counts, "seconds": seconds}, indent=2),
+            encoding="utf-8",
+        )
+        if final.exists():  # a concurrent run finished the same stage first
+            shutil.rmtree(work)
+        else:
+            work.rename(final)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    reporter.stage_finished(stage, _summary(counts), cached=False)
+    return StageResult(stage, key, str(final), counts, seconds, cached=False)
+
+
+def _summary(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k}={v:,}" for k, v in counts.items() if not isinstance(v, dict))
+
+
+# --------------------------------------------------------------------------- stage keys
+
+
+def stage_keys(extracts_key: str, period: Period, previous_registry: Path | None) -> dict[str, str]:
+    """The cache key of every cached stage, chained so a change upstream invalidates downstream."""
+    code = code_fingerprint()
+    ingest = _sha("ingest_and_validate", code, extracts_key)
+    standardize = _sha("standardize", code, ingest)
+    previous = file_digest(previous_registry) if previous_registry else "none"
+    link = _sha("link", code, standardize, previous)
+    decide = _sha("decide", code, link, str(period))
+    return {"ingest_and_validate": ingest, "standardize": standardize, "link": link, "decide": decide}
+
+
+# --------------------------------------------------------------------------- the stages
+
+
+def _write(df: pl.DataFrame, path: Path, sort_by: Iterable[str] | None = None) -> int:
+    """Write a parquet file sorted by its key (determinism), return its row count."""
+    keys = [c for c in (sort_by or ()) if c in df.columns]
+    if keys:
+        df = df.sort(keys, nulls_last=True, maintain_order=True)
+    df.write_parquet(path, statistics=False)
+    return df.height
+
+
+def _file_report_json(report: Any) -> Any:
+    """A file report as JSON-ready data (it holds headers and counts, never cell values)."""
+    if hasattr(report, "__dataclass_fields__"):
+        return {k: _file_report_json(v) for k, v in asdict(report).items()}
+    if isinstance(report, dict):
+        return {str(k): _file_report_json(v) for k, v in report.items()}
+    if isinstance(report, (list, tuple)):
+        return [_file_report_json(v) for v in report]
+    if isinstance(report, (str, int, float, bool)) or report is None:
+        return report
+    return str(report)
+
+
+QUARANTINE_SORT = ("source", "file", "row_number", "reason_code", "column")
+
+
+def ingest_and_validate(extracts: Path, into: Path) -> dict[str, int]:
+    """Stage 1: read every extract, quarantine unreadable rows, write the liaison reports.
+
+    Writes ``staged_<source>.parquet``, ``quarantine.parquet``,
+    ``file_reports.json``, ``errors.json`` and, when the expectations package is
+    installed, ``validation/``.
+    """
+    (read_extracts,) = require("ingest_and_validate")
+    check_extracts_folder(extracts)
+    result = read_extracts(extracts)
+    counts: dict[str, int] = {}
+    for source, staged in sorted(result.staged.items()):
+        counts[f"staged_{source}"] = _write(staged, into / f"staged_{source}.parquet", ("file", "row_number"))
+    counts["quarantined"] = _write(result.quarantine, into / "quarantine.parquet", QUARANTINE_SORT)
+    (into / "file_reports.json").write_text(
+        json.dumps(_file_report_json(list(result.file_reports)), ensure_ascii=False, indent=2),
+        encoding="utf-8",
+    )
+    errors = _file_report_json(list(result.errors))
+    (into / "errors.json").write_text(json.dumps(errors, ensure_ascii=False, indent=2), encoding="utf-8")
+    counts["file_errors"] = len(errors)
+    try:
+        (write_reports,) = require("validation_reports")
+    except StageUnavailable:
+        counts["validation_reports"] = 0
+    else:
+        written = write_reports(result, into / "validation")
+        counts["validation_reports"] = len(list(written)) if written is not None else 0
+    return counts
+
+
+def fatal_ingest_errors(ingest_dir: Path) -> list[dict[str, Any]]:
+    """File-level errors that make a ledger meaningless: a required source is missing."""
+    errors = json.loads((ingest_dir / "errors.json").read_text(encoding="utf-8"))
+    return [e for e in errors if isinstance(e, dict) and "missing" in str(e.get("code", ""))]
+
+
+def raise_on_fatal_ingest_errors(ingest_dir: Path) -> None:
+    fatal = fatal_ingest_errors(ingest_dir)
+    if fatal:
+        what = ", ".join(sorted({str(e.get("source") or e.get("file") or e.get("code")) for e in fatal}))
+        raise PipelineError(
+            "missing_source",
+            f"缺少必需的数据来源：{what}。请补齐后重新运行（各来源说明见 extracts/README.md）。",
+            f"required source(s) missing: {what}. Add them and run again (see extracts/README.md).",
+        )
+
+
+def _read_staged(ingest_dir: Path) -> dict[str, pl.DataFrame]:
+    return {
+        p.stem.removeprefix("staged_"): pl.read_parquet(p)
+        for p in sorted(ingest_dir.glob("staged_*.parquet"))
+    }
+
+
+def standardize(ingest_dir: Path, into: Path) -> dict[str, int]:
+    """Stage 2: ``std_records``, ``std_guardians`` and ``std_status`` from the staged rows."""
+    standardize_records, standardize_guardians, standardize_status = require("standardize")
+    staged = _read_staged(ingest_dir)
+    records = standardize_records(staged)
+    guardians = standardize_guardians(staged, records)
+    status = standardize_status(staged)
+    return {
+        "std_records": _write(records, into / "std_records.parquet", ("record_id",)),
+        "std_guardians": _write(
+            guardians, into / "std_guardians.parquet", ("record_id", "role", "source", "file", "row_number")
+        ),
+        "std_status": _write(status, into / "std_status.parquet", ("source", "file", "row_number")),
+    }
+
+
+def link(std_dir: Path, previous_registry: Path | None, into: Path) -> dict[str, int]:
+    """Stage 3: assign every child-level record a stable ``child_id``."""
+    link_fn, children_config = require("link")
+    records = pl.read_parquet(std_dir / "std_records.parquet")
+    previous = pl.read_parquet(previous_registry) if previous_registry else None
+    config = children_config() if callable(children_config) else children_config
+    result = link_fn(records, config, previous)
+    counts = {
+        "records_linked": _write(result.record_child, into / "record_child.parquet", ("record_id",)),
+        "registry": _write(result.registry, into / "registry.parquet", ("child_id",)),
+        "pairs_scored": _write(result.pairs, into / "pairs.parquet", None),
+        "review_sample": _write(result.review_sample, into / "review_sample.parquet", None),
+    }
+    counts["children"] = result.record_child["child_id"].n_unique()
+    blocking = getattr(result, "blocking_report", None)
+    if isinstance(blocking, pl.DataFrame):
+        _write(blocking, into / "blocking_report.parquet", None)
+    return counts
+
+
+def links_table(std_dir: Path, link_dir: Path) -> pl.DataFrame:
+    """``links.parquet``: (source, file, row_number, child_id) for every readable child-level record."""
+    records = pl.read_parquet(
+        std_dir / "std_records.parquet", columns=["record_id", "source", "file", "row_number"]
+    )
+    record_child = pl.read_parquet(link_dir / "record_child.parquet", columns=["record_id", "child_id"])
+    return (
+        records.join(record_child, on="record_id", how="left")
+        .select("source", "file", "row_number", "child_id")
+        .sort("source", "file", "row_number")
+    )
+
+
+def decide(std_dir: Path, link_dir: Path, period: str, into: Path) -> dict[str, int]:
+    """Stage 4: child profiles, parents, policy decisions and flags as of the period's end."""
+    (decide_fn,) = require("decide")
+    result = decide_fn(
+        records=pl.read_parquet(std_dir / "std_records.parquet"),
+        guardians=pl.read_parquet(std_dir / "std_guardians.parquet"),
+        status=pl.read_parquet(std_dir / "std_status.parquet"),
+        record_child=pl.read_parquet(link_dir / "record_child.parquet"),
+        period=Period.parse(period),
+    )
+    counts = {}
+    for name, frame in _frames(result).items():
+        counts[name] = _write(frame, into / f"{name}.parquet", ("child_id", "flag", "role"))
+    return counts
+
+
+def _frames(result: Any) -> dict[str, pl.DataFrame]:
+    """The named frames of a stage result (a dict or an object with frame attributes)."""
+    items = result.items() if isinstance(result, dict) else vars(result).items()
+    return {name: frame for name, frame in items if isinstance(frame, pl.DataFrame)}
+
+
+def load_decisions(decide_dir: Path) -> Any:
+    """The decide stage's frames read back, in the shape ``taizhang.emit`` expects."""
+    frames = {p.stem: pl.read_parquet(p) for p in sorted(decide_dir.glob("*.parquet"))}
+    try:
+        from taizhang.rules import Decisions  # the rules package's own container, when it has one
+    except ImportError:
+        return frames
+    return Decisions(**frames)
+
+
+def emit(
+    decide_dir: Path,
+    out_period_dir: Path,
+    period: str,
+    previous_dir: Path | None,
+    counties: list[str] | None = None,
+) -> dict[str, int]:
+    """Stage 5: ledger, flags, county workbooks and change lists into the period folder."""
+    (emit_period,) = require("emit")
+    written = emit_period(
+        load_decisions(decide_dir), out_period_dir, Period.parse(period), previous_dir, counties
+    )
+    counts: dict[str, int] = {}
+    if isinstance(written, dict):
+        counts = {k: v for k, v in written.items() if isinstance(v, int)}
+    counts["county_workbooks"] = len(list((out_period_dir / "counties").glob("*.xlsx")))
+    return counts
+
+
+# --------------------------------------------------------------------------- previous half-year
+
+
+def is_complete_period_dir(path: Path) -> bool:
+    return (path / "state" / "registry.parquet").is_file()
+
+
+def find_previous(out: Path, period: Period) -> Path | None:
+    """The latest earlier half-year published in ``out`` (with a registry to carry child ids)."""
+    if not out.is_dir():
+        return None
+    earlier = []
+    for child in out.iterdir():
+        try:
+            p = Period.parse(child.name)
+        except ValueError:
+            continue
+        if p < period and child.is_dir() and is_complete_period_dir(child):
+            earlier.append((p, child))
+    return max(earlier)[1] if earlier else None
+
+
+def resolve_previous(out: Path, period: Period, previous: Path | None) -> Path | None:
+    if previous is None:
+        return find_previous(out, period)
+    if not is_complete_period_dir(previous):
+        raise PipelineError(
+            "previous_missing",
+            f"上期文件夹 {previous} 不是一次完整的运行结果（缺少 state/registry.parquet）。",
+            f"the previous half-year folder {previous} is not a complete run (no state/registry.parquet).",
+        )
+    return previous
+
+
+# --------------------------------------------------------------------------- publishing
+
+
+def clean_stale(out: Path, period: str) -> None:
+    """Undo what a killed run left: temporary folders, and an old folder renamed aside."""
+    if not out.is_dir():
+        return
+    final = out / period
+    for leftover in sorted(out.glob(f".{period}.old-*")):
+        if not final.exists():
+            leftover.rename(final)  # killed between the two renames: put the old one back
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in out.glob(f".{period}.tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def new_work_dir(out: Path, period: str) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{period}.tmp-", dir=out))
+
+
+def publish(work: Path, final: Path) -> None:
+    """Replace ``final`` by ``work``: old aside, new in, old deleted."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+        final.rename(old)
+    try:
+        work.rename(final)
+    except BaseException:
+        if old is not None:
+            old.rename(final)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def work_dir_for(out: Path, period: str):
+    """A temporary period folder that is deleted unless it was published."""
+    clean_stale(out, period)
+    work = new_work_dir(out, period)
+    try:
+        yield work
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def copy_stage_files(results: Iterable[StageResult], state: Path) -> None:
+    """Copy every stage's parquet and JSON into ``state/`` (copies, so the cache stays intact)."""
+    state.mkdir(parents=True, exist_ok=True)
+    for result in results:
+        for path in sorted(result.path.iterdir()):
+            if path.name == STAGE_MARKER:
+                continue
+            if path.is_dir():
+                shutil.copytree(path, state / path.name, dirs_exist_ok=True)
+            else:
+                shutil.copy2(path, state / path.name)
+
+
+def build_state_database(state: Path) -> None:
+    """``state/taizhang.duckdb``: one table per parquet file, for analysts to query the run."""
+    import duckdb
+
+    db = state / "taizhang.duckdb"
+    con = duckdb.connect(str(db))
+    try:
+        for path in sorted(state.glob("*.parquet")):
+            con.execute(
+                f'CREATE OR REPLACE TABLE "{path.stem}" AS SELECT * FROM read_parquet(?)', [str(path)]
+            )
+            con.complete()
+    finally:
+        con.close()
+
+
+def write_public_tables(
+    ingest: StageResult, std: StageResult | None, linked: StageResult | None, work: Path
+) -> None:
+    """``quarantine.parquet``, ``links.parquet`` and ``validation/`` at the top of the period folder."""
+    shutil.copy2(ingest.path / "quarantine.parquet", work / "quarantine.parquet")
+    if (ingest.path / "validation").is_dir():
+        shutil.copytree(ingest.path / "validation", work / "validation", dirs_exist_ok=True)
+    if std is not None and linked is not None:
+        links_table(std.path, linked.path).write_parquet(work / "links.parquet", statistics=False)
+
+
+# --------------------------------------------------------------------------- run report
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for dist in ("taizhang", "duckdb", "polars", "prefect", "great-expectations"):
+        try:
+            found[dist] = version(dist)
+        except PackageNotFoundError:
+            found[dist] = "not installed"
+    return found
+
+
+def write_run_report(work: Path, report: dict[str, Any]) -> Path:
+    path = work / "run_report.json"
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- the runner
+
+
+StageCall = Callable[..., StageResult]
+
+
+def direct_call(stage: str, key: str, cache_root: Path, **kwargs: Any) -> StageResult:
+    """Run a cached stage in this process (no Prefect)."""
+    fn = {
+        "ingest_and_validate": ingest_and_validate,
+        "standardize": standardize,
+        "link": link,
+        "decide": decide,
+    }[stage]
+    return run_stage(cache_root, stage, key, fn, **kwargs)
+
+
+@dataclass
+class RunOutcome:
+    """Where a run published its outputs and what it counted."""
+
+    period: str
+    out_dir: Path
+    report: dict[str, Any]
+
+
+def run_period(
+    extracts: Path,
+    period: str,
+    out: Path,
+    previous: Path | None = None,
+    call: StageCall = direct_call,
+    emit_call: Callable[..., dict[str, int]] | None = None,
+) -> RunOutcome:
+    """Run the five stages for one half-year and publish ``<out>/<period>`` atomically.
+
+    ``call(stage, key, cache_root, **inputs)`` runs one cached stage; the flows
+    pass their Prefect tasks here, the default runs them directly.
+    """
+    the_period = parse_period(period)
+    period = str(the_period)
+    extracts, out = Path(extracts), Path(out)
+    started = time.perf_counter()
+    extracts_key = extracts_digest(extracts)
+    previous_dir = resolve_previous(out, the_period, Path(previous) if previous else None)
+    previous_registry = previous_dir / "state" / "registry.parquet" if previous_dir else None
+    keys = stage_keys(extracts_key, the_period, previous_registry)
+    cache_root = out / CACHE_DIR_NAME
+    stages: dict[str, StageResult] = {}
+
+    ingest = call("ingest_and_validate", keys["ingest_and_validate"], cache_root, extracts=extracts)
+    stages["ingest_and_validate"] = ingest
+    raise_on_fatal_ingest_errors(ingest.path)
+    std = call("standardize", keys["standardize"], cache_root, ingest_dir=ingest.path)
+    stages["standardize"] = std
+    linked = call("link", keys["link"], cache_root, std_dir=std.path, previous_registry=previous_registry)
+    stages["link"] = linked
+    decided = call(
+        "decide", keys["decide"], cache_root, std_dir=std.path, link_dir=linked.path, period=period
+    )
+    stages["decide"] = decided
+
+    with work_dir_for(out, period) as work:
+        copy_stage_files(stages.values(), work / "state")
+        write_public_tables(ingest, std, linked, work)
+        emit_started = time.perf_counter()
+        emitter = emit_call or emit
+        emit_counts = emitter(
+            decide_dir=decided.path, out_period_dir=work, period=period, previous_dir=previous_dir
+        )
+        emit_seconds = round(time.perf_counter() - emit_started, 3)
+        build_state_database(work / "state")
+        report = {
+            "period": period,
+            "as_of": the_period.as_of.isoformat(),
+            "extracts_digest": extracts_key,
+            "previous": previous_dir.name if previous_dir else None,
+            "stages": {
+                name: {"counts": r.counts, "seconds": r.seconds, "cached": r.cached}
+                for name, r in stages.items()
+            }
+            | {"emit": {"counts": emit_counts, "seconds": emit_seconds, "cached": False}},
+            "total_seconds": round(time.perf_counter() - started, 3),
+            "versions": versions(),
+        }
+        write_run_report(work, report)
+        final = out / period
+        publish(work, final)
+    return RunOutcome(period, out / period, report)
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")
