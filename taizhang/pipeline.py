@@ -45,7 +45,10 @@ STAGES = ("ingest_and_validate", "standardize", "link", "decide", "emit")
 # not there yet is reported as unavailable instead of being faked.
 STAGE_REQUIREMENTS: dict[str, tuple[tuple[str, str], ...]] = {
     "ingest_and_validate": (("taizhang.ingest", "read_extracts"),),
-    "validation_reports": (("expectations.report", "write_reports"),),
+    "validation_reports": (
+        ("expectations.validate", "validate_source"),
+        ("expectations.report", "write_reports"),
+    ),
     "standardize": (
         ("transforms.records", "standardize_records"),
         ("transforms.records", "standardize_guardians"),
@@ -71,6 +74,7 @@ _CODE_SUFFIXES = (".py", ".sql", ".yaml", ".csv")
 _REPO_ROOT = Path(__file__).resolve().parents[1]
 
 CACHE_DIR_NAME = ".cache"
+FAIL_STAGE_ENV = "TAIZHANG_FAIL_STAGE"
 STAGE_MARKER = "_stage.json"
 
 
@@ -268,8 +272,11 @@ def run_stage(
     reporter.stage_started(stage, STAGE_DESCRIPTIONS.get(stage, stage))
     hit = cached_stage(cache_root, stage, key)
     if hit is not None:
-        reporter.stage_finished(stage, _summary(hit.counts), cached=True)
+        reporter.stage_finished(stage, summarize_counts(hit.counts), cached=True)
         return hit
+    if os.environ.get(FAIL_STAGE_ENV, "") == stage:
+        # Lets operators and tests rehearse a crash at a given stage and the resume that follows.
+        raise RuntimeError(f"stage {stage} failed on purpose ({FAIL_STAGE_ENV}={stage})")
     final = stage_dir(cache_root, stage, key)
     final.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{key[:16]}.tmp-", dir=final.parent))
@@ -288,21 +295,25 @@ def run_stage(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    reporter.stage_finished(stage, _summary(counts), cached=False)
+    reporter.stage_finished(stage, summarize_counts(counts), cached=False)
     return StageResult(stage, key, str(final), counts, seconds, cached=False)
 
 
-def _summary(counts: dict[str, int]) -> str:
+def summarize_counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{k}={v:,}" for k, v in counts.items() if not isinstance(v, dict))
 
 
 # --------------------------------------------------------------------------- stage keys
 
 
+def ingest_key(extracts_key: str) -> str:
+    return _sha("ingest_and_validate", code_fingerprint(), extracts_key)
+
+
 def stage_keys(extracts_key: str, period: Period, previous_registry: Path | None) -> dict[str, str]:
     """The cache key of every cached stage, chained so a change upstream invalidates downstream."""
     code = code_fingerprint()
-    ingest = _sha("ingest_and_validate", code, extracts_key)
+    ingest = ingest_key(extracts_key)
     standardize = _sha("standardize", code, ingest)
     previous = file_digest(previous_registry) if previous_registry else "none"
     link = _sha("link", code, standardize, previous)
@@ -360,12 +371,20 @@ def ingest_and_validate(extracts: Path, into: Path) -> dict[str, int]:
     (into / "errors.json").write_text(json.dumps(errors, ensure_ascii=False, indent=2), encoding="utf-8")
     counts["file_errors"] = len(errors)
     try:
-        (write_reports,) = require("validation_reports")
+        validate_source, write_reports = require("validation_reports")
     except StageUnavailable:
         counts["validation_reports"] = 0
-    else:
-        written = write_reports(result, into / "validation")
-        counts["validation_reports"] = len(list(written)) if written is not None else 0
+        return counts
+    from data_contracts import load_contracts
+
+    contracts = load_contracts()
+    validations = [
+        validate_source(contracts[source], staged)
+        for source, staged in sorted(result.staged.items())
+        if source in contracts
+    ]
+    written = write_reports(validations, [*result.file_reports, *result.errors], result.quarantine, into)
+    counts["validation_reports"] = len(written)
     return counts
 
 
@@ -483,6 +502,8 @@ def emit(
 ) -> dict[str, int]:
     """Stage 5: ledger, flags, county workbooks and change lists into the period folder."""
     (emit_period,) = require("emit")
+    reporter = progress.current()
+    reporter.stage_started("emit", STAGE_DESCRIPTIONS["emit"])
     written = emit_period(
         load_decisions(decide_dir), out_period_dir, Period.parse(period), previous_dir, counties
     )
@@ -490,6 +511,7 @@ def emit(
     if isinstance(written, dict):
         counts = {k: v for k, v in written.items() if isinstance(v, int)}
     counts["county_workbooks"] = len(list((out_period_dir / "counties").glob("*.xlsx")))
+    reporter.stage_finished("emit", summarize_counts(counts), cached=False)
     return counts
 
 
@@ -729,5 +751,156 @@ def run_period(
     return RunOutcome(period, out / period, report)
 
 
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")
+# --------------------------------------------------------------------------- validation only
+
+
+def validate_only(extracts: Path, out: Path, call: StageCall = direct_call) -> RunOutcome:
+    """Ingest and validate, and publish the liaison reports alone into ``<out>/validation``.
+
+    Missing or unreadable files do not stop this run: they are what the
+    liaison reports are for.
+    """
+    extracts, out = Path(extracts), Path(out)
+    extracts_key = extracts_digest(extracts)
+    require("validation_reports")
+    ingest = call("ingest_and_validate", ingest_key(extracts_key), out / CACHE_DIR_NAME, extracts=extracts)
+    with work_dir_for(out, "validation") as work:
+        if (ingest.path / "validation").is_dir():
+            shutil.copytree(ingest.path / "validation", work, dirs_exist_ok=True)
+        for name in ("quarantine.parquet", "file_reports.json", "errors.json"):
+            shutil.copy2(ingest.path / name, work / name)
+        report = {
+            "extracts_digest": extracts_key,
+            "stages": {
+                "ingest_and_validate": {
+                    "counts": ingest.counts,
+                    "seconds": ingest.seconds,
+                    "cached": ingest.cached,
+                }
+            },
+            "versions": versions(),
+        }
+        write_run_report(work, report)
+        publish(work, out / "validation")
+    return RunOutcome("validation", out / "validation", report)
+
+
+# --------------------------------------------------------------------------- one county again
+
+
+def check_county(county: str) -> str:
+    from taizhang.reference import county_names
+
+    code = county.strip()
+    if code not in county_names():
+        raise PipelineError(
+            "bad_county",
+            f"「{county}」不是吉林省的县级区划代码（6 位，如 220102）。",
+            f"{county!r} is not a Jilin county-level division code (6 digits, e.g. 220102).",
+        )
+    return code
+
+
+def corrected_field_visits(state: Path, county: str, sheet: Path, into: Path) -> None:
+    """Replace one county's field-visit records in the linked state by a corrected sheet.
+
+    The corrected rows are standardized and linked against this period's
+    registry only, so the rest of the province is not relinked; their new
+    ``record_id`` values follow the largest existing one.
+    """
+    (read_extracts,) = require("ingest_and_validate")
+    standardize_records, _, _ = require("standardize")
+    link_fn, children_config = require("link")
+    if not sheet.is_file():
+        raise PipelineError(
+            "field_visits_missing",
+            f"找不到走访表 {sheet}。",
+            f"the field-visit sheet {sheet} does not exist.",
+        )
+    with tempfile.TemporaryDirectory(prefix=".field-visits-", dir=into) as tmp:
+        staging = Path(tmp)
+        shutil.copy2(sheet, staging / f"field_visits_{county}{sheet.suffix.lower()}")
+        staged = read_extracts(staging).staged.get("field_visits")
+    if staged is None or staged.height == 0:
+        raise PipelineError(
+            "field_visits_unreadable",
+            f"走访表 {sheet.name} 中没有可读的行（表头应与 field_visits 来源一致）。",
+            f"the field-visit sheet {sheet.name} has no readable row (its headers must match field_visits).",
+        )
+    records = pl.read_parquet(state / "std_records.parquet")
+    record_child = pl.read_parquet(state / "record_child.parquet")
+    fresh = standardize_records({"field_visits": staged})
+    fresh = fresh.with_columns(pl.col("record_id") + (records["record_id"].max() or 0) + 1)
+    config = children_config() if callable(children_config) else children_config
+    fresh_links = link_fn(fresh, config, pl.read_parquet(state / "registry.parquet")).record_child
+    stale = records.filter(
+        (pl.col("source") == "field_visits") & (pl.col("residence_county") == county)
+    ).select("record_id")
+    records = pl.concat([records.join(stale, on="record_id", how="anti"), fresh], how="diagonal_relaxed")
+    record_child = pl.concat(
+        [record_child.join(stale, on="record_id", how="anti"), fresh_links.select(record_child.columns)]
+    )
+    _write(records, into / "std_records.parquet", ("record_id",))
+    _write(record_child, into / "record_child.parquet", ("record_id",))
+    for name in ("std_guardians.parquet", "std_status.parquet", "registry.parquet"):
+        shutil.copy2(state / name, into / name)
+
+
+def rerun_county(
+    county: str,
+    period: str,
+    out: Path,
+    field_visits: Path | None = None,
+    emit_call: Callable[..., dict[str, int]] | None = None,
+) -> RunOutcome:
+    """Decide and emit one county again from the period's linked state, without relinking.
+
+    Only that county's files are rewritten; every other output of the period
+    stays byte for byte as it was.
+    """
+    the_period = parse_period(period)
+    period = str(the_period)
+    out = Path(out)
+    county = check_county(county)
+    period_dir = out / period
+    if not is_complete_period_dir(period_dir):
+        raise PipelineError(
+            "period_missing",
+            f"{period_dir} 不是一次完整的运行结果，请先运行 taizhang run。",
+            f"{period_dir} is not a complete run; run `taizhang run` for {period} first.",
+        )
+    state = period_dir / "state"
+    previous_dir = find_previous(out, the_period)
+    started = time.perf_counter()
+    clean_stale(out, f"{period}-{county}")
+    with work_dir_for(out, f"{period}-{county}") as work:
+        linked_state = state
+        if field_visits is not None:
+            linked_state = work / "linked"
+            linked_state.mkdir()
+            corrected_field_visits(state, county, Path(field_visits), linked_state)
+        decided = work / "decided"
+        decided.mkdir()
+        counts = decide(std_dir=linked_state, link_dir=linked_state, period=period, into=decided)
+        emitter = emit_call or emit
+        emit_counts = emitter(
+            decide_dir=decided,
+            out_period_dir=period_dir,
+            period=period,
+            previous_dir=previous_dir,
+            counties=[county],
+        )
+        report = {
+            "period": period,
+            "county": county,
+            "field_visits_digest": file_digest(Path(field_visits)) if field_visits else None,
+            "stages": {"decide": {"counts": counts}, "emit": {"counts": emit_counts}},
+            "total_seconds": round(time.perf_counter() - started, 3),
+            "versions": versions(),
+        }
+        reruns = state / "county_reruns"
+        reruns.mkdir(exist_ok=True)
+        (reruns / f"{county}.json").write_text(
+            json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
+        )
+    return RunOutcome(period, period_dir, report)

@@ -1,0 +1,38 @@
+"""The liaison flow: read and validate the extracts, publish the validation reports alone.
+
+For department liaisons who want to know, before the half-yearly run, which
+files or rows their department must correct. Nothing is linked or decided.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow
+from prefect.logging import get_run_logger
+
+from flows import tasks
+from flows.artifacts import publish_validation_artifacts
+from taizhang import pipeline
+
+
+@flow(name="validate-extracts")
+def validate_extracts(extracts: str = "extracts", out: str = "out/validation-run") -> dict:
+    """Validate an extracts folder and publish ``<out>/validation/``.
+
+    Args:
+        extracts: folder holding the departments' extract files.
+        out: output root; the reports go to ``<out>/validation/``.
+
+    Returns counts only (rows staged and quarantined, reports written).
+    """
+    outcome = pipeline.validate_only(Path(extracts), Path(out), call=tasks.prefect_call(Path(out)))
+    publish_validation_artifacts(outcome.out_dir, outcome.out_dir / "quarantine.parquet", "extracts")
+    get_run_logger().info("validation reports published in %s", outcome.out_dir)
+    return outcome.report
+
+
+if __name__ == "__main__":
+    import sys
+
+    validate_extracts(*sys.argv[1:])
