@@ -1,0 +1,476 @@
+"""Liaison validation reports: one self-contained Chinese page per source department.
+
+A department liaison (联络员) opens ``validation/<source>.html`` in a browser
+and learns which files arrived, which could not be read, which rows were set
+aside (quarantined) and why, and which rows to correct, by file and row
+number. The page never shows a cell value: only file names, row numbers,
+column headers, counts and the checks' own wording. Every text written passes
+through the contract's redaction of sensitive values.
+
+Files per source, in ``<out_dir>/validation/``:
+
+* ``<source>.html``: the page;
+* ``<source>_待修正行.csv``: every (file, row number, column, check) to fix, UTF-8
+  with BOM so that Excel opens it in Chinese;
+* ``<source>_摘要.md``: a one-page summary for e-mail or print;
+
+and ``index.html`` linking the sources, with counts only.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from data_contracts import SOURCE_ORDER, Contract, load_contracts
+from expectations.checks import REDACTED, redact
+from expectations.validate import CheckOutcome, SourceValidation, validate_source
+
+ROW_CAP = 30  # row numbers shown per file and finding before "及另外 N 行"
+QUARANTINE_SCHEMA = {
+    "source": pl.Utf8,
+    "file": pl.Utf8,
+    "row_number": pl.Int64,
+    "reason_code": pl.Utf8,
+    "reason": pl.Utf8,
+    "column": pl.Utf8,
+}
+ATTACHMENT_COLUMNS = {
+    "file": "文件",
+    "row_number": "行号",
+    "column": "列名",
+    "header": "表头",
+    "finding": "问题",
+    "check": "检查项",
+}
+# Always masked, whatever the contract says: the one term policy forbids in any output.
+ALWAYS_SENSITIVE = ("艾滋病病毒感染",)
+
+_CSS = """
+body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC",sans-serif;
+margin:2em auto;max-width:1100px;color:#222;line-height:1.6;padding:0 1em}
+h1{font-size:1.6em;border-bottom:2px solid #336;padding-bottom:.3em}
+h2{font-size:1.25em;margin-top:1.6em;color:#336}
+table{border-collapse:collapse;width:100%;margin:.6em 0}th,td{border:1px solid #ccc;padding:.35em .6em;
+text-align:left;vertical-align:top}th{background:#eef}td.n{text-align:right;white-space:nowrap}
+.ok{color:#176317}.warn{color:#a15c00}.bad{color:#b00020;font-weight:bold}.muted{color:#666;font-size:.9em}
+.rows{font-family:monospace;font-size:.92em}.box{background:#f7f7fb;border:1px solid #dde;padding:.8em 1em}
+"""
+
+
+def _get(obj: Any, *names: str, default: Any = None) -> Any:
+    """A field of a file report, whether it is a dataclass, an object or a dict."""
+    for name in names:
+        if isinstance(obj, Mapping):
+            if name in obj and obj[name] is not None:
+                return obj[name]
+        elif getattr(obj, name, None) is not None:
+            return getattr(obj, name)
+    return default
+
+
+@dataclass(frozen=True)
+class _FileLine:
+    """What a liaison needs to know about one received (or refused) file."""
+
+    file: str
+    form: str  # encoding or sheet names
+    rows_read: int | None
+    staged: int | None
+    quarantined: int | None
+    unknown_headers: tuple[str, ...]
+    error_code: str | None
+    error_zh: str | None
+
+
+def _file_lines(reports: Iterable[Any], source: str) -> list[_FileLine]:
+    lines = []
+    for r in reports:
+        if _get(r, "source") != source:
+            continue
+        error = _get(r, "error")
+        sheets = _get(r, "sheets", "sheet_names", default=())
+        form = _get(r, "encoding", default="")
+        if sheets and not isinstance(sheets, str):
+            form = "工作表：" + "、".join(str(s) for s in sheets)
+        elif sheets:
+            form = f"工作表：{sheets}"
+        unknown = _get(r, "unknown_headers", default=())
+        lines.append(
+            _FileLine(
+                file=str(_get(r, "file", default="")),
+                form=str(form),
+                rows_read=_get(r, "rows_read", "rows"),
+                staged=_get(r, "staged", "rows_staged"),
+                quarantined=_get(r, "quarantined", "rows_quarantined"),
+                unknown_headers=tuple(str(h) for h in (unknown or ())),
+                error_code=_get(error, "code") if error is not None else _get(r, "code"),
+                error_zh=(
+                    _get(error, "message_zh", "zh", "message")
+                    if error is not None
+                    else _get(r, "message_zh", "zh", "message_cn")
+                ),
+            )
+        )
+    # A file error may arrive both inside its file report and in the error list: show it once.
+    unique = {(f.file, f.error_code, f.error_zh): f for f in lines}
+    return sorted(unique.values(), key=lambda f: (f.file, f.error_code or ""))
+
+
+def _rows_text(rows: pl.DataFrame, cap: int = ROW_CAP) -> list[tuple[str, str, int]]:
+    """Per file: (file, "第 3、7、12 行 … 及另外 N 行", count), capped for the page."""
+    if rows.is_empty():
+        return []
+    grouped = (
+        rows.group_by("file")
+        .agg(pl.col("row_number").sort().head(cap).alias("shown"), pl.len().alias("n"))
+        .sort("file")
+    )
+    out = []
+    for file, shown, n in grouped.iter_rows():  # one line per file, not per row
+        text = "第 " + "、".join(str(r) for r in shown) + " 行"
+        if n > len(shown):
+            text += f"，及另外 {n - len(shown):,} 行"
+        out.append((file, text, n))
+    return out
+
+
+def finding_sentence(outcome: CheckOutcome) -> str:
+    """A liaison's one-liner: "身份证号：1,234 行（8.2%）校验位错误，见附件"."""
+    return (
+        f"{outcome.check.header}：{outcome.unexpected_count:,} 行（{outcome.unexpected_percent:.1f}%）"
+        f"{outcome.check.finding_zh}，见附件"
+    )
+
+
+def _status(outcome: CheckOutcome) -> tuple[str, str]:
+    if outcome.unexpected_count == 0:
+        return "ok", "通过"
+    if outcome.success:
+        return "warn", "基本通过（个别行需修正）"
+    return "bad", "未通过"
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _source_html(
+    contract: Contract,
+    validation: SourceValidation | None,
+    files: list[_FileLine],
+    quarantine: pl.DataFrame,
+    attachment_name: str,
+    attachment_rows: int,
+) -> str:
+    p: list[str] = []
+    p.append(f"<h1>数据校验报告：{_esc(contract.title)}</h1>")
+    p.append(
+        f"<p class='box'>报送部门：<b>{_esc(contract.department)}</b>　数据源：{_esc(contract.source)}"
+        + (f"　入库行数：<b>{validation.row_count:,}</b>" if validation else "")
+        + f"　隔离行数：<b>{quarantine.height:,}</b>"
+        + f"　待修正行（附件）：<b>{attachment_rows:,}</b>"
+        + f"<br>附件：<a href='{_esc(attachment_name)}'>{_esc(attachment_name)}</a>"
+        + "（逐行列出文件、行号、列名与问题，不含任何单元格内容）</p>"
+    )
+    p.append(
+        "<p class='muted'>行号为文件中的数据行序号，从表头下第一行起算为第 1 行；"
+        "Excel 文件按工作表顺序连续计数。本报告只列文件名、行号、列名和数量，不显示任何单元格内容。</p>"
+    )
+
+    p.append("<h2>一、收到的文件</h2>")
+    if files:
+        p.append(
+            "<table><tr><th>文件</th><th>编码/工作表</th><th>读取行数</th><th>入库行数</th>"
+            "<th>隔离行数</th><th>未识别的列（已保留，不参与处理）</th></tr>"
+        )
+        for f in files:
+            if f.error_code:
+                continue
+            p.append(
+                f"<tr><td>{_esc(f.file)}</td><td>{_esc(f.form)}</td>"
+                + "".join(
+                    f"<td class='n'>{'' if v is None else f'{int(v):,}'}</td>"
+                    for v in (f.rows_read, f.staged, f.quarantined)
+                )
+                + f"<td>{_esc('、'.join(f.unknown_headers)) or '无'}</td></tr>"
+            )
+        p.append("</table>")
+    else:
+        p.append("<p class='bad'>本期没有收到该部门的文件。</p>")
+
+    p.append("<h2>二、文件级错误</h2>")
+    errors = [f for f in files if f.error_code]
+    if errors:
+        p.append("<table><tr><th>文件</th><th>错误代码</th><th>说明</th></tr>")
+        for f in errors:
+            p.append(
+                f"<tr><td>{_esc(f.file)}</td><td>{_esc(f.error_code)}</td>"
+                f"<td>{_esc(f.error_zh or '')}</td></tr>"
+            )
+        p.append("</table>")
+    else:
+        p.append("<p class='ok'>无。</p>")
+
+    p.append("<h2>三、被隔离的行（未进入台账，请修正后重报）</h2>")
+    if quarantine.height:
+        p.append("<table><tr><th>原因</th><th>涉及列</th><th>行数</th><th>文件与行号</th></tr>")
+        reasons = (
+            quarantine.group_by("reason_code", "column")
+            .agg(pl.col("reason").first(), pl.len().alias("n"))
+            .sort("reason_code", "column", nulls_last=True)
+        )
+        for code, column, reason, n in reasons.iter_rows():
+            cond = pl.col("reason_code") == code
+            cond &= pl.col("column").is_null() if column is None else pl.col("column") == column
+            rows = quarantine.filter(cond).select("file", "row_number")
+            where = "<br>".join(
+                f"{_esc(file)}：<span class='rows'>{_esc(text)}</span>" for file, text, _ in _rows_text(rows)
+            )
+            header = _header_of(contract, column)
+            p.append(
+                f"<tr><td>{_esc(reason or code)}<br><span class='muted'>{_esc(code)}</span></td>"
+                f"<td>{_esc(header)}</td><td class='n'>{n:,}</td><td>{where}</td></tr>"
+            )
+        p.append("</table>")
+    else:
+        p.append("<p class='ok'>无。</p>")
+
+    p.append("<h2>四、校验发现（已入库，但请核对修正）</h2>")
+    if validation is None:
+        p.append("<p class='muted'>本期没有可校验的数据。</p>")
+    else:
+        failed = validation.failed
+        if failed:
+            p.append(
+                "<table><tr><th>列</th><th>问题</th><th>行数（占比）</th><th>结论</th><th>文件与行号</th></tr>"
+            )
+            for o in failed:
+                cls, label = _status(o)
+                where = "<br>".join(
+                    f"{_esc(file)}：<span class='rows'>{_esc(text)}</span>"
+                    for file, text, _ in _rows_text(o.rows)
+                )
+                kind = "逐行修正" if o.check.severity == "row" else "整体提示"
+                p.append(
+                    f"<tr><td>{_esc(o.check.header)}</td>"
+                    f"<td>{_esc(finding_sentence(o))}<br><span class='muted'>要求：{_esc(o.description_zh)}"
+                    f"（{kind}）</span></td>"
+                    f"<td class='n'>{o.unexpected_count:,}（{o.unexpected_percent:.1f}%）</td>"
+                    f"<td class='{cls}'>{label}</td><td>{where}</td></tr>"
+                )
+            p.append("</table>")
+        else:
+            p.append("<p class='ok'>所有检查均通过。</p>")
+        passed = [o for o in validation.outcomes if o.unexpected_count == 0]
+        if passed:
+            p.append(f"<details><summary>已通过的检查（{len(passed)} 项）</summary><ul>")
+            p.extend(f"<li>{_esc(o.description_zh)}</li>" for o in passed)
+            p.append("</ul></details>")
+
+    body = "\n".join(p)
+    return (
+        "<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'>"
+        f"<title>{_esc(contract.title)} 数据校验报告</title><style>{_CSS}</style></head>\n"
+        f"<body>\n{body}\n<p class='muted'><a href='index.html'>返回全部数据源</a></p></body></html>\n"
+    )
+
+
+def _header_of(contract: Contract, column: str | None) -> str:
+    if column is None:
+        return "（整行）"
+    try:
+        return contract.column(column).header
+    except KeyError:
+        return column
+
+
+def _attachment(
+    validation: SourceValidation | None, quarantine: pl.DataFrame, contract: Contract
+) -> pl.DataFrame:
+    """Every row to fix: failed checks and quarantined rows, sorted, without any cell value."""
+    headers = {c.name: c.header for c in contract.columns}
+    q = quarantine.select(
+        "file",
+        "row_number",
+        pl.col("column").fill_null(""),
+        pl.col("column").replace_strict(headers, default="（整行）", return_dtype=pl.Utf8).alias("header"),
+        pl.coalesce(pl.col("reason"), pl.col("reason_code")).alias("finding"),
+        ("quarantine:" + pl.col("reason_code")).alias("check"),
+    )
+    parts = [q]
+    if validation is not None:
+        parts.append(validation.rows_to_fix().select(q.columns))
+    return pl.concat(parts).sort("file", "row_number", "column", "check")
+
+
+def _summary_md(
+    contract: Contract,
+    validation: SourceValidation | None,
+    files: list[_FileLine],
+    quarantine: pl.DataFrame,
+    attachment_name: str,
+) -> str:
+    lines = [f"# {contract.title} 数据校验摘要", "", f"- 报送部门：{contract.department}"]
+    received = [f for f in files if not f.error_code]
+    lines.append(
+        f"- 收到文件：{len(received)} 个" + (f"（{'、'.join(f.file for f in received)}）" if received else "")
+    )
+    if validation is not None:
+        lines.append(f"- 入库行数：{validation.row_count:,}")
+    lines.append(f"- 隔离行数：{quarantine.height:,}")
+    errors = [f for f in files if f.error_code]
+    lines += ["", "## 文件级错误", ""]
+    lines += [f"- {f.file}：{f.error_zh or f.error_code}（{f.error_code}）" for f in errors] or ["- 无"]
+    lines += ["", "## 被隔离的行", ""]
+    if quarantine.height:
+        by_reason = (
+            quarantine.group_by("reason_code").agg(pl.col("reason").first(), pl.len()).sort("reason_code")
+        )
+        lines += [f"- {reason or code}：{n:,} 行" for code, reason, n in by_reason.iter_rows()]
+    else:
+        lines.append("- 无")
+    lines += ["", "## 校验发现", ""]
+    if validation is not None and validation.failed:
+        for o in validation.failed:
+            label = _status(o)[1]
+            first = _rows_text(o.rows, cap=5)
+            where = "；".join(f"{file} {text}" for file, text, _ in first)
+            lines.append(f"- {finding_sentence(o)}（{label}）。例如：{where}")
+    else:
+        lines.append("- 所有检查均通过" if validation is not None else "- 本期没有可校验的数据")
+    lines += ["", f"逐行清单见附件 {attachment_name} 与网页报告 {contract.source}.html。", ""]
+    return "\n".join(lines)
+
+
+def _index_html(rows: list[dict[str, Any]]) -> str:
+    body = [
+        "<h1>各部门数据校验报告</h1>",
+        "<table><tr><th>数据源</th><th>报送部门</th><th>文件数</th><th>文件级错误</th><th>入库行数</th>"
+        "<th>隔离行数</th><th>未通过的检查</th><th>待修正行</th></tr>",
+    ]
+    for r in rows:
+        body.append(
+            f"<tr><td><a href='{_esc(r['source'])}.html'>{_esc(r['title'])}</a></td>"
+            f"<td>{_esc(r['department'])}</td>"
+            + "".join(
+                f"<td class='n'>{r[k]:,}</td>"
+                for k in ("files", "file_errors", "rows", "quarantined", "failed_checks", "to_fix")
+            )
+            + "</tr>"
+        )
+    body.append("</table>")
+    return (
+        "<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'><title>数据校验报告</title>"
+        f"<style>{_CSS}</style></head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n"
+    )
+
+
+def _write_text(path: Path, text: str, sensitive: tuple[str, ...]) -> Path:
+    path.write_text(redact(text, sensitive), encoding="utf-8")
+    return path
+
+
+def write_reports(
+    validations: Iterable[SourceValidation] | Mapping[str, SourceValidation],
+    ingest_file_reports: Iterable[Any],
+    quarantine: pl.DataFrame | None,
+    out_dir: Path,
+    *,
+    contracts: Mapping[str, Contract] | None = None,
+) -> list[Path]:
+    """Write every source's page, attachment and summary, plus ``index.html``, into ``out_dir/validation/``.
+
+    ``ingest_file_reports`` holds Stage 1's file reports and file errors (any
+    object or dict with ``source``, ``file`` and either read counts or an
+    error ``code`` and Chinese message). A source gets a page when it has a
+    validation, a file report or quarantined rows. Returns the written paths,
+    sorted.
+    """
+    contracts = dict(contracts or load_contracts())
+    if isinstance(validations, Mapping):
+        validations = validations.values()
+    by_source = {v.source: v for v in validations}
+    reports = list(ingest_file_reports)
+    q = quarantine if quarantine is not None else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    q = q.select(
+        [
+            pl.col(c).cast(t) if c in q.columns else pl.lit(None, t).alias(c)
+            for c, t in QUARANTINE_SCHEMA.items()
+        ]
+    )
+
+    sources = (
+        set(by_source) | {str(_get(r, "source")) for r in reports} | set(q["source"].unique().drop_nulls())
+    )
+    order = {s: i for i, s in enumerate(SOURCE_ORDER)}
+    folder = out_dir / "validation"
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    index_rows: list[dict[str, Any]] = []
+    for source in sorted((s for s in sources if s in contracts), key=lambda s: (order.get(s, 99), s)):
+        contract = contracts[source]
+        sensitive = tuple(dict.fromkeys((*contract.sensitive_values, *ALWAYS_SENSITIVE)))
+        validation = by_source.get(source)
+        files = _file_lines(reports, source)
+        sq = q.filter(pl.col("source") == source).sort("file", "row_number", "reason_code", "column")
+        attachment_name = f"{source}_待修正行.csv"
+        attachment = _attachment(validation, sq, contract)
+        csv_text = attachment.rename(ATTACHMENT_COLUMNS).write_csv()
+        path = folder / attachment_name
+        path.write_bytes(b"\xef\xbb\xbf" + redact(csv_text, sensitive).encode("utf-8"))
+        written.append(path)
+        page = _source_html(contract, validation, files, sq, attachment_name, attachment.height)
+        written.append(_write_text(folder / f"{source}.html", page, sensitive))
+        summary = _summary_md(contract, validation, files, sq, attachment_name)
+        written.append(_write_text(folder / f"{source}_摘要.md", summary, sensitive))
+        index_rows.append(
+            {
+                "source": source,
+                "title": contract.title,
+                "department": contract.department,
+                "files": sum(1 for f in files if not f.error_code),
+                "file_errors": sum(1 for f in files if f.error_code),
+                "rows": validation.row_count if validation else 0,
+                "quarantined": sq.height,
+                "failed_checks": sum(1 for o in validation.outcomes if not o.success) if validation else 0,
+                "to_fix": attachment.select(pl.struct("file", "row_number").n_unique()).item()
+                if attachment.height
+                else 0,
+            }
+        )
+    written.append(_write_text(folder / "index.html", _index_html(index_rows), ALWAYS_SENSITIVE))
+    return sorted(written)
+
+
+def validate_and_write(
+    ingest: Any,
+    out_dir: Path,
+    *,
+    contracts: Mapping[str, Contract] | None = None,
+    today: date | None = None,
+) -> list[Path]:
+    """Validate every staged source of a Stage 1 ``IngestResult`` and write the reports.
+
+    ``ingest`` needs ``staged`` (source -> frame), ``quarantine`` and
+    ``file_reports`` (plus optional ``errors``), as ``read_extracts`` returns.
+    Reports go to ``out_dir/validation/``.
+    """
+    contracts = dict(contracts or load_contracts())
+    staged: Mapping[str, pl.DataFrame] = _get(ingest, "staged", default={})
+    validations = [
+        validate_source(contracts[s], frame, today=today)
+        for s, frame in sorted(staged.items())
+        if s in contracts
+    ]
+    reports = [*(_get(ingest, "file_reports", default=()) or ()), *(_get(ingest, "errors", default=()) or ())]
+    return write_reports(validations, reports, _get(ingest, "quarantine"), out_dir, contracts=contracts)
+
+
+__all__ = ["REDACTED", "finding_sentence", "validate_and_write", "write_reports"]
