@@ -1,0 +1,296 @@
+"""One workbook per residence county, in Chinese, for the county's civil-affairs staff.
+
+Migrant children are counted and served where they live (民发〔2024〕17号), so
+each county gets only the children whose ``residence_county`` is its code:
+
+- ``流动儿童台账``: the ledger in the columns of a registration form;
+- ``重点关爱``: children at care level 重点关爱, with reasons and service gaps;
+- ``紧急情况``: children to report to the police at once;
+- ``变动情况``: changes since the last half-year, including children who left
+  the ledger or turned 16 (listed by the county they lived in) and moves between
+  counties (listed in both counties);
+- ``推送户籍地``: children of this county whose hukou is elsewhere, to be pushed
+  to their hukou county (the push lists hold the same rows by destination);
+- ``待核实``: the review list (cases the pipeline could not decide alone).
+
+Files are ``counties/<code>_<name>.xlsx`` (the code alone outside Jilin's list).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+
+from taizhang.emit.atomic import write_with_atomic
+from taizhang.emit.display import REGISTER_COLUMNS, TEXT_COLUMNS, for_people
+from taizhang.emit.divisions import county_file_stem, with_division_names
+from taizhang.emit.push_lists import push_destination
+from taizhang.emit.sheets import add_table_sheet, new_workbook
+from taizhang.period import Period
+
+COUNTY_DIR = "counties"
+KEY_CARE_LEVEL = "重点关爱"
+URGENT_ACTION = "立即报告公安机关，并落实临时监护"
+_WORKBOOK_NAME = re.compile(r"^\d{6}(_.*)?\.xlsx$")
+
+KEY_COLUMNS = (
+    "姓名",
+    "性别",
+    "出生日期",
+    "公民身份号码",
+    "户籍地",
+    "监护人",
+    "联系电话",
+    "重点关爱原因",
+    "服务缺口",
+    "疑似孤儿",
+    "疑似事实无人抚养",
+    "参照孤儿保障",
+    "紧急情况",
+    "儿童编号",
+)
+URGENT_COLUMNS = (
+    "姓名",
+    "性别",
+    "出生日期",
+    "公民身份号码",
+    "现居住地",
+    "监护人",
+    "联系电话",
+    "紧急情况",
+    "处置要求",
+    "儿童编号",
+)
+PUSH_COLUMNS = (
+    "户籍地代码",
+    "户籍地",
+    "推送至",
+    "姓名",
+    "性别",
+    "出生日期",
+    "公民身份号码",
+    "监护人",
+    "联系电话",
+    "关爱等级",
+    "疑似孤儿",
+    "疑似事实无人抚养",
+    "参照孤儿保障",
+    "紧急情况",
+    "儿童编号",
+)
+CHANGE_COLUMNS = (
+    "变动情况",
+    "变动说明",
+    "姓名",
+    "性别",
+    "出生日期",
+    "公民身份号码",
+    "户籍地",
+    "本期居住地",
+    "上期居住地",
+    "疑似孤儿",
+    "疑似事实无人抚养",
+    "儿童编号",
+)
+REVIEW_COLUMNS = ("儿童编号", "姓名", "出生日期", "问题代码", "核实事项")
+
+
+def county_workbook_path(out_dir: Path, code: str) -> Path:
+    """``<out_dir>/counties/<code>_<name>.xlsx``."""
+    return Path(out_dir) / COUNTY_DIR / f"{county_file_stem(code)}.xlsx"
+
+
+def _yes_no(expr: pl.Expr) -> pl.Expr:
+    return pl.when(expr).then(pl.lit("是")).when(expr.not_()).then(pl.lit("否"))
+
+
+def change_rows(changes: pl.DataFrame) -> pl.DataFrame:
+    """Display rows of the change list with ``_county`` (the county that sees the row).
+
+    Kinds other than ``continuing`` go to the county in ``residence_county``
+    (the current one, or the last one for left / turned 16); a move between
+    counties is shown in the county left (迁出) and the county entered (迁入).
+    """
+    named = with_division_names(changes, "hukou_county", None, "_hukou_full")
+    named = with_division_names(named, "residence_county", "_cur_short", None)
+    named = with_division_names(named, "previous_residence_county", "_prev_short", None)
+    present = pl.col("change").is_in(["new", "continuing", "status_changed"])
+    base = named.select(
+        pl.col("change_label").alias("变动情况"),
+        pl.col("change"),
+        pl.col("change_detail"),
+        pl.col("moved_county"),
+        pl.col("name").alias("姓名"),
+        pl.col("sex").alias("性别"),
+        pl.col("birth_date").alias("出生日期"),
+        pl.col("id_number").alias("公民身份号码"),
+        pl.col("_hukou_full").alias("户籍地"),
+        pl.when(present).then(pl.col("_cur_short")).alias("本期居住地"),
+        pl.col("_prev_short").alias("上期居住地"),
+        _yes_no(pl.coalesce("suspected_orphan", "previous_suspected_orphan")).alias("疑似孤儿"),
+        _yes_no(pl.coalesce("suspected_unsupported", "previous_suspected_unsupported")).alias(
+            "疑似事实无人抚养"
+        ),
+        pl.col("child_id").alias("儿童编号"),
+        pl.col("residence_county").alias("_cur"),
+        pl.col("previous_residence_county").alias("_prev"),
+    )
+    fixed_note = {
+        "new": "本期新纳入流动儿童台账",
+        "left": "上期在本县台账，本期未见于全省台账",
+        "turned_16": "已满16周岁，退出流动儿童监测",
+    }
+    note = (
+        pl.when(pl.col("change") == "status_changed")
+        .then(pl.col("change_detail"))
+        .otherwise(pl.col("change").replace_strict(fixed_note, default=None, return_dtype=pl.Utf8))
+    )
+    own = base.filter(pl.col("change") != "continuing").with_columns(
+        note.alias("变动说明"), pl.col("_cur").alias("_county")
+    )
+    moved = base.filter(pl.col("moved_county"))
+    moved_in = moved.filter(pl.col("change") == "continuing").with_columns(
+        pl.concat_str([pl.lit("由"), pl.col("上期居住地"), pl.lit("迁入")]).alias("变动说明"),
+        pl.col("_cur").alias("_county"),
+    )
+    moved_out = moved.with_columns(
+        pl.lit("迁出").alias("变动情况"),
+        pl.concat_str([pl.lit("迁往"), pl.col("本期居住地")]).alias("变动说明"),
+        pl.col("_prev").alias("_county"),
+    )
+    moved_in = moved_in.with_columns(pl.lit("迁入").alias("变动情况"))
+    return pl.concat([own, moved_in, moved_out], how="diagonal").select(*CHANGE_COLUMNS, "_county")
+
+
+def review_rows(review: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
+    """Display rows of the review list with ``_county`` from the ledger (or the review's own county)."""
+    info = ledger.select("child_id", "name", "birth_date", pl.col("residence_county").alias("_ledger_county"))
+    df = review.join(info, on="child_id", how="left")
+    own = pl.col("residence_county") if "residence_county" in review.columns else pl.lit(None, dtype=pl.Utf8)
+    return df.select(
+        pl.col("child_id").alias("儿童编号"),
+        pl.col("name").alias("姓名"),
+        pl.col("birth_date").alias("出生日期"),
+        pl.col("reason_code").alias("问题代码"),
+        pl.col("reason").alias("核实事项"),
+        pl.coalesce(pl.col("_ledger_county"), own).alias("_county"),
+    )
+
+
+def push_rows(people: pl.DataFrame) -> pl.DataFrame:
+    """Children whose hukou county is known and differs from their residence county."""
+    rows = people.filter(
+        pl.col("_hukou_county").is_not_null() & (pl.col("_hukou_county") != pl.col("_residence_county"))
+    )
+    return push_destination(rows, "_hukou_county").with_columns(
+        pl.col("_hukou_county").alias("户籍地代码"),
+        pl.col("_push_stem").alias("推送至"),
+    )
+
+
+def write_county_workbook(
+    path: Path,
+    code: str,
+    period: Period,
+    people: pl.DataFrame,
+    changes: pl.DataFrame,
+    pushes: pl.DataFrame,
+    review: pl.DataFrame,
+) -> Path:
+    """Write one county's workbook from the province-wide display frames, keeping only ``code``."""
+    mine = people.filter(pl.col("_residence_county") == code)
+    sheets = [
+        ("流动儿童台账", for_people(mine, REGISTER_COLUMNS)),
+        ("重点关爱", for_people(mine.filter(pl.col("_care_level") == KEY_CARE_LEVEL), KEY_COLUMNS)),
+        (
+            "紧急情况",
+            for_people(
+                mine.filter(pl.col("_urgent")).with_columns(pl.lit(URGENT_ACTION).alias("处置要求")),
+                URGENT_COLUMNS,
+            ),
+        ),
+        (
+            "变动情况",
+            changes.filter(pl.col("_county") == code)
+            .sort(["变动情况", "姓名", "儿童编号"], nulls_last=True)
+            .select(CHANGE_COLUMNS),
+        ),
+        (
+            "推送户籍地",
+            pushes.filter(pl.col("_residence_county") == code)
+            .sort(["户籍地代码", "姓名", "出生日期", "儿童编号"], nulls_last=True)
+            .select(PUSH_COLUMNS),
+        ),
+        (
+            "待核实",
+            review.filter(pl.col("_county") == code)
+            .sort(["儿童编号", "问题代码", "核实事项"], nulls_last=True)
+            .select(REVIEW_COLUMNS),
+        ),
+    ]
+
+    def build(tmp: Path) -> None:
+        wb = new_workbook(tmp, period, f"{period} 流动儿童台账 {county_file_stem(code)}")
+        for name, frame in sheets:
+            add_table_sheet(wb, name, frame, TEXT_COLUMNS)
+        wb.close()
+
+    return write_with_atomic(path, build)
+
+
+def write_county_workbooks(
+    out_dir: Path,
+    period: Period,
+    people: pl.DataFrame,
+    changes: pl.DataFrame,
+    review: pl.DataFrame,
+    counties: Iterable[str] | None = None,
+) -> dict[str, Path]:
+    """Write the workbooks of ``counties`` (all counties with any row when None).
+
+    ``people`` is ``display.people_frame``; ``changes`` the change list;
+    ``review`` the review table; ``out_dir`` the period folder. With
+    ``counties=None``, workbooks of counties that no longer have any row are
+    removed so the folder matches the run. Returns code -> path.
+    """
+    change_display = change_rows(changes)
+    review_display = review_rows(
+        review,
+        people.select(
+            pl.col("_child_id").alias("child_id"),
+            pl.col("姓名").alias("name"),
+            pl.col("出生日期").alias("birth_date"),
+            pl.col("_residence_county").alias("residence_county"),
+        ),
+    )
+    pushes = push_rows(people)
+    present = (
+        pl.concat(
+            [
+                people.select(pl.col("_residence_county").alias("c")),
+                change_display.select(pl.col("_county").alias("c")),
+                review_display.select(pl.col("_county").alias("c")),
+            ]
+        )
+        .drop_nulls()
+        .unique()
+        .sort("c")["c"]
+        .to_list()
+    )
+    wanted = present if counties is None else sorted(set(counties))
+    written = {
+        code: write_county_workbook(
+            county_workbook_path(out_dir, code), code, period, people, change_display, pushes, review_display
+        )
+        for code in wanted
+    }
+    if counties is None:
+        folder = Path(out_dir) / COUNTY_DIR
+        keep = {p.name for p in written.values()}
+        for stale in folder.glob("*.xlsx"):
+            if _WORKBOOK_NAME.match(stale.name) and stale.name not in keep:
+                stale.unlink()
+    return written

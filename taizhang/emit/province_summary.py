@@ -1,0 +1,159 @@
+"""Province summary: counts per residence county, with no personal information.
+
+For the provincial civil-affairs department and the 全国儿童福利信息系统
+returns: how many migrant children each county has, how the ledger changed,
+how many suspected orphans, unsupported children, key and urgent cases, and how
+many children miss each service (one column per service gap). Every current
+Jilin county is listed, with zeros where it has no children, plus any other
+code found in the data; children without a residence county are counted on a
+row with an empty code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from taizhang.emit.atomic import write_parquet_atomic, write_with_atomic
+from taizhang.emit.divisions import JILIN_PROVINCE
+from taizhang.emit.sheets import add_table_sheet, new_workbook
+from taizhang.period import Period
+from taizhang.reference import jilin_divisions
+
+GAP_PREFIX = "service_gap:"
+
+# English parquet column -> Chinese workbook header, in output order.
+COUNT_COLUMNS: dict[str, str] = {
+    "migrant_children": "流动儿童",
+    "new": "新增",
+    "continuing": "持续",
+    "status_changed": "状态变化",
+    "left": "离开",
+    "turned_16": "满16周岁",
+    "suspected_orphan": "疑似孤儿",
+    "suspected_unsupported": "疑似事实无人抚养",
+    "refer_orphan": "参照孤儿保障",
+    "care_quarterly": "每三个月走访",
+    "care_monthly": "每月走访",
+    "key_cases": "重点关爱",
+    "urgent": "紧急情况",
+    "hukou_other_jilin_county": "户籍在省内其他县",
+    "hukou_outside_jilin": "户籍在省外",
+    "hukou_unknown": "户籍地不详",
+}
+LABEL_COLUMNS: dict[str, str] = {
+    "county_code": "区划代码",
+    "county_name": "县（市、区）",
+    "prefecture_name": "所属市（州）",
+}
+
+
+def _county_frame() -> pl.DataFrame:
+    jl = jilin_divisions().filter(~pl.col("level").is_in(["province", "prefecture"]))
+    return jl.select(
+        pl.col("code").alias("county_code"),
+        pl.col("name").alias("county_name"),
+        pl.col("parent_name").alias("prefecture_name"),
+    )
+
+
+def province_summary(ledger: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
+    """One row per county: the ``COUNT_COLUMNS`` counts and one ``service_gap:<gap>`` count per gap.
+
+    ``ledger`` as from ``ledger_table``; ``changes`` from ``change_list``.
+    Left and turned-16 children count in the county they lived in.
+    """
+    county = pl.col("residence_county").fill_null("")
+    hukou = pl.col("hukou_county")
+    counts = ledger.group_by(county.alias("county_code")).agg(
+        pl.len().alias("migrant_children"),
+        *((pl.col("change") == kind).sum().alias(kind) for kind in ("new", "continuing", "status_changed")),
+        pl.col("suspected_orphan").sum(),
+        pl.col("suspected_unsupported").sum(),
+        pl.col("refer_orphan").sum(),
+        (pl.col("care_level") == "每三个月走访").sum().alias("care_quarterly"),
+        (pl.col("care_level") == "每月走访").sum().alias("care_monthly"),
+        (pl.col("care_level") == "重点关爱").sum().alias("key_cases"),
+        pl.col("urgent").sum(),
+        (hukou.str.starts_with(JILIN_PROVINCE) & (hukou != pl.col("residence_county")))
+        .sum()
+        .alias("hukou_other_jilin_county"),
+        (~hukou.str.starts_with(JILIN_PROVINCE)).sum().alias("hukou_outside_jilin"),
+        hukou.is_null().sum().alias("hukou_unknown"),
+    )
+    departed = (
+        changes.filter(pl.col("change").is_in(["left", "turned_16"]))
+        .group_by(county.alias("county_code"))
+        .agg(
+            (pl.col("change") == "left").sum().alias("left"),
+            (pl.col("change") == "turned_16").sum().alias("turned_16"),
+        )
+    )
+    gaps_long = (
+        ledger.select(county.alias("county_code"), "child_id", pl.col("service_gaps").alias("gap"))
+        .explode("gap")
+        .drop_nulls("gap")
+        .unique(["county_code", "child_id", "gap"])
+        .group_by("county_code", "gap")
+        .agg(pl.len().alias("n"))
+        .with_columns((pl.lit(GAP_PREFIX) + pl.col("gap")).alias("gap"))
+        .sort("gap")
+    )
+    gap_names = gaps_long["gap"].unique().sort().to_list()
+    gaps = (
+        gaps_long.pivot(on="gap", index="county_code", values="n", on_columns=gap_names)
+        if gap_names
+        else pl.DataFrame(schema={"county_code": pl.Utf8})
+    )
+    codes = pl.concat(
+        [
+            _county_frame().select("county_code"),
+            counts.select("county_code"),
+            departed.select("county_code"),
+        ]
+    ).unique()
+    out = (
+        codes.join(_county_frame(), on="county_code", how="left")
+        .join(counts, on="county_code", how="left")
+        .join(departed, on="county_code", how="left")
+        .join(gaps, on="county_code", how="left")
+    )
+    numeric = [*COUNT_COLUMNS, *gap_names]
+    return (
+        out.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in numeric)
+        .with_columns(pl.col("county_code").replace("", None))
+        .select(*LABEL_COLUMNS, *numeric)
+        .sort("county_code", nulls_last=True)
+    )
+
+
+def _chinese(summary: pl.DataFrame) -> pl.DataFrame:
+    """Chinese headers, with a 全省合计 row at the bottom."""
+    numeric = [c for c in summary.columns if c not in LABEL_COLUMNS]
+    total = summary.select(
+        pl.lit(f"{JILIN_PROVINCE}0000").alias("county_code"),
+        pl.lit("全省合计").alias("county_name"),
+        pl.lit(None, dtype=pl.Utf8).alias("prefecture_name"),
+        *(pl.col(c).sum() for c in numeric),
+    )
+    names = {**LABEL_COLUMNS, **COUNT_COLUMNS}
+    rename = {c: names.get(c, "服务缺口：" + c.removeprefix(GAP_PREFIX)) for c in summary.columns}
+    return pl.concat([summary, total]).rename(rename)
+
+
+def write_province_summary(out_dir: Path, period: Period, summary: pl.DataFrame) -> dict[str, Path]:
+    """Write ``province_summary.parquet`` and ``province_summary.xlsx`` into ``out_dir``."""
+    out_dir = Path(out_dir)
+
+    def build(tmp: Path) -> None:
+        wb = new_workbook(tmp, period, f"{period} 流动儿童台账全省汇总")
+        add_table_sheet(wb, "全省汇总", _chinese(summary), ("区划代码",))
+        wb.close()
+
+    return {
+        "province_summary_parquet": write_parquet_atomic(
+            summary, out_dir / "province_summary.parquet", ["county_code"]
+        ),
+        "province_summary_xlsx": write_with_atomic(out_dir / "province_summary.xlsx", build),
+    }

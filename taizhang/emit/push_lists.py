@@ -1,0 +1,126 @@
+"""Push lists: migrant children living in Jilin, grouped by where their hukou is.
+
+Left-behind and migrant children are followed up at their 户籍地 as well as
+where they live (民发〔2024〕17号: migrant children are counted where they live,
+left-behind children at their hukou), so each hukou area gets the list of its
+children living in Jilin:
+
+- hukou inside Jilin: one file per hukou county, ``push/<code>_<name>.xlsx``;
+- hukou outside Jilin: one file per province, ``push/<2 digits>0000_<province>.xlsx``
+  (exchange between provinces goes through the provincial civil-affairs
+  departments, not county to county).
+
+Children without a known hukou county, or living in their own hukou county,
+are not pushed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+
+from taizhang.emit.atomic import write_with_atomic
+from taizhang.emit.display import TEXT_COLUMNS, for_people
+from taizhang.emit.divisions import JILIN_PROVINCE, county_file_stem, province_names
+from taizhang.emit.sheets import add_table_sheet, new_workbook
+from taizhang.period import Period
+
+PUSH_DIR = "push"
+_PUSH_NAME = re.compile(r"^\d{6}(_.*)?\.xlsx$")
+
+PUSH_LIST_COLUMNS = (
+    "户籍地代码",
+    "户籍地",
+    "姓名",
+    "性别",
+    "民族",
+    "出生日期",
+    "公民身份号码",
+    "现居住地",
+    "居住起始日期",
+    "就学情况",
+    "监护人",
+    "联系电话",
+    "关爱等级",
+    "疑似孤儿",
+    "疑似事实无人抚养",
+    "参照孤儿保障",
+    "重点关爱原因",
+    "服务缺口",
+    "紧急情况",
+    "儿童编号",
+)
+
+
+def push_destination(df: pl.DataFrame, code_col: str) -> pl.DataFrame:
+    """Add ``_push_code`` (county, or province as ``xx0000``) and ``_push_stem`` (file name stem)."""
+    provinces = pl.DataFrame(
+        {"_p2": list(province_names()), "_pname": list(province_names().values())},
+        schema={"_p2": pl.Utf8, "_pname": pl.Utf8},
+    )
+    code = pl.col(code_col)
+    in_jilin = code.str.starts_with(JILIN_PROVINCE)
+    df = df.with_columns(code.str.slice(0, 2).alias("_p2")).join(
+        provinces, on="_p2", how="left", maintain_order="left"
+    )
+    jilin_codes = df.filter(in_jilin)[code_col].unique().sort().to_list()
+    stems = pl.DataFrame(
+        {code_col: jilin_codes, "_jstem": [county_file_stem(c) for c in jilin_codes]},
+        schema={code_col: pl.Utf8, "_jstem": pl.Utf8},
+    )
+    province_code = pl.concat_str([pl.col("_p2"), pl.lit("0000")])
+    return (
+        df.join(stems, on=code_col, how="left", maintain_order="left")
+        .with_columns(
+            pl.when(in_jilin).then(code).otherwise(province_code).alias("_push_code"),
+            pl.when(in_jilin)
+            .then(pl.col("_jstem"))
+            .when(pl.col("_pname").is_not_null())
+            .then(pl.concat_str([province_code, pl.lit("_"), pl.col("_pname")]))
+            .otherwise(province_code)
+            .alias("_push_stem"),
+        )
+        .drop("_p2", "_pname", "_jstem")
+    )
+
+
+def push_list_rows(people: pl.DataFrame) -> pl.DataFrame:
+    """Children living in Jilin whose hukou county is known and is not where they live."""
+    rows = people.filter(
+        pl.col("_residence_county").str.starts_with(JILIN_PROVINCE)
+        & pl.col("_hukou_county").is_not_null()
+        & (pl.col("_hukou_county") != pl.col("_residence_county"))
+    ).with_columns(
+        pl.col("_hukou_county").alias("户籍地代码"),
+        pl.col("_residence_full").alias("现居住地"),
+    )
+    return push_destination(rows, "_hukou_county")
+
+
+def write_push_lists(out_dir: Path, period: Period, people: pl.DataFrame) -> dict[str, Path]:
+    """Write one push list per destination; remove lists of destinations without children.
+
+    Returns push code (county, or ``xx0000`` for a province) -> path.
+    """
+    rows = push_list_rows(people)
+    folder = Path(out_dir) / PUSH_DIR
+    destinations = rows.select("_push_code", "_push_stem").unique().sort("_push_code").rows()
+    written: dict[str, Path] = {}
+    for code, stem in destinations:
+        frame = for_people(rows.filter(pl.col("_push_code") == code), ["户籍地代码", *PUSH_LIST_COLUMNS[1:]])
+        frame = frame.sort("户籍地代码", maintain_order=True)
+
+        def build(tmp: Path, frame: pl.DataFrame = frame, stem: str = stem) -> None:
+            wb = new_workbook(tmp, period, f"{period} 流动儿童推送名单 {stem}")
+            add_table_sheet(wb, "推送名单", frame, TEXT_COLUMNS)
+            wb.close()
+
+        written[code] = write_with_atomic(folder / f"{stem}.xlsx", build)
+    keep = {p.name for p in written.values()}
+    if folder.is_dir():
+        for stale in folder.glob("*.xlsx"):
+            if _PUSH_NAME.match(stale.name) and stale.name not in keep:
+                stale.unlink()
+    return written
