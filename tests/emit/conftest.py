@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 
 import polars as pl
 import pytest
@@ -196,3 +197,17 @@ def two_periods(tmp_path):
     cur_dir = tmp_path / "2026H1"
     report = emit_period(decisions_for(current_ledger_rows()), cur_dir, CURRENT, prev_dir)
     return cur_dir, report
+
+
+@pytest.fixture
+def fx() -> SimpleNamespace:
+    """The fixture builders, for tests (conftest is not importable under --import-mode=importlib)."""
+    return SimpleNamespace(
+        HIV=HIV,
+        PREVIOUS=PREVIOUS,
+        CURRENT=CURRENT,
+        previous_ledger_rows=previous_ledger_rows,
+        current_ledger_rows=current_ledger_rows,
+        ledger_frame=ledger_frame,
+        decisions_for=decisions_for,
+    )
