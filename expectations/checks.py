@@ -29,7 +29,7 @@ Kind = Literal["regex", "in_set", "not_null"]
 # Written instead of a sensitive allowed value wherever a check is described.
 REDACTED = "特殊疾病（已脱敏）"
 
-ID_SHAPE_REGEX = r"^(\d{17}[0-9X]|\d{15})$"
+ID_SHAPE_REGEX = r"^(?:\d{17}[0-9X]|\d{15})$"
 COUNTY_CODE_REGEX = r"^\d{6}$"
 MOBILE_REGEX = r"^1\d{10}$"
 INTEGER_REGEX = r"^\d+$"
