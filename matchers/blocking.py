@@ -1,0 +1,226 @@
+"""Blocking: which record pairs are compared at all.
+
+A blocking rule is a SQL expression giving a key per record (or a list of keys,
+unnested); records sharing a key form a block and every pair inside a block is a
+candidate. The union of all rules is de-duplicated, and each candidate keeps the
+bit mask of the rules that produced it, so a person can see why two records were
+compared and how much each rule contributes.
+
+Block sizes are computed before any pair is formed. A block above the cap is
+re-keyed with the rule's ``sub_key`` when it has one, and skipped otherwise; both
+are counted in the report. This keeps the pair count near-linear in the number of
+records whatever the data holds (a default date such as 1900-01-01, a shared
+placeholder name, a clinic phone number written on every row).
+
+Two kinds of rule exist:
+
+* ``key``: equality on the key (one or many keys per record).
+* ``deletion``: the key values one substitution or one adjacent transposition
+  apart. Each distinct value is expanded into its deletion neighbourhood (the
+  value with one character removed, for every position); two values at one
+  substitution share the deletion at that position, and two values at one
+  adjacent transposition share ``a`` minus position ``i`` = ``b`` minus
+  position ``i+1``. Work is done over distinct values, not records, so a value
+  held by many records costs no more than one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import duckdb
+import polars as pl
+
+from sql import render_sql
+
+PAIRS_RAW = "lk_pairs_raw"
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """One blocking rule.
+
+    ``key`` is a SQL expression over the records table aliased ``r`` (for
+    example ``r.id_number`` or ``r.name_pinyin || '|' || CAST(r.dob AS VARCHAR)``).
+    With ``unnest=True`` it returns a list and every element is a key.
+    ``where`` restricts the records the rule applies to. ``sub_key`` re-keys
+    oversized blocks; ``max_block_size`` overrides the engine's cap.
+    """
+
+    name: str
+    key: str
+    where: str = "TRUE"
+    unnest: bool = False
+    kind: Literal["key", "deletion"] = "key"
+    sub_key: str | None = None
+    max_block_size: int | None = None
+
+
+def _grp_condition(link_only: bool) -> str:
+    # In link-only mode (two data sets) only pairs across the groups are wanted.
+    return "a.grp <> b.grp" if link_only else "TRUE"
+
+
+def _block_stats(con: duckdb.DuckDBPyConnection, sizes: str, cap: int) -> dict[str, int]:
+    row = con.sql(
+        f"""SELECT count(*), coalesce(max(n), 0),
+                   coalesce(sum(CASE WHEN n > {cap:d} THEN 1 ELSE 0 END), 0),
+                   coalesce(sum(CASE WHEN n > {cap:d} THEN n ELSE 0 END), 0),
+                   coalesce(sum(CASE WHEN n <= {cap:d} THEN n * (n - 1) / 2 ELSE 0 END), 0)
+            FROM {sizes}"""
+    ).fetchall()[0]
+    return {
+        "blocks": int(row[0]),
+        "max_block": int(row[1]),
+        "oversized_blocks": int(row[2]),
+        "records_in_oversized": int(row[3]),
+        "pairs_in_blocks": int(row[4]),
+    }
+
+
+def _key_rule(
+    con: duckdb.DuckDBPyConnection,
+    rule: BlockingRule,
+    bit: int,
+    records: str,
+    grp: str,
+    link_only: bool,
+    cap: int,
+) -> dict[str, object]:
+    keys, sizes = "lk_block_keys", "lk_block_sizes"
+    con.execute(
+        render_sql(
+            "link_block_keys",
+            out=keys,
+            records=records,
+            grp=grp,
+            key=rule.key,
+            where=rule.where,
+            unnest="UNNEST" if rule.unnest else "",
+        )
+    )
+    con.execute(render_sql("link_block_sizes", out=sizes, keys=keys))
+    first = _block_stats(con, sizes, cap)
+    warning = ""
+    if first["oversized_blocks"] and rule.sub_key:
+        con.execute(
+            render_sql(
+                "link_block_subkeys",
+                out="lk_block_keys2",
+                keys=keys,
+                sizes=sizes,
+                records=records,
+                sub_key=rule.sub_key,
+            ),
+            {"cap": cap},
+        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {keys} AS SELECT * FROM lk_block_keys2")
+        con.execute(render_sql("link_block_sizes", out=sizes, keys=keys))
+        warning = f"{first['oversized_blocks']} blocks above {cap} records sub-blocked"
+    final = _block_stats(con, sizes, cap)
+    if final["oversized_blocks"]:
+        warning = (warning + "; " if warning else "") + (
+            f"{final['oversized_blocks']} blocks above {cap} records skipped "
+            f"({final['records_in_oversized']} records)"
+        )
+    con.execute(
+        render_sql(
+            "link_block_pairs",
+            pairs=PAIRS_RAW,
+            keys=keys,
+            sizes=sizes,
+            grp_condition=_grp_condition(link_only),
+        ),
+        {"cap": cap, "bit": bit},
+    )
+    return {**final, "oversized_before_sub_blocking": first["oversized_blocks"], "warning": warning}
+
+
+def _deletion_rule(
+    con: duckdb.DuckDBPyConnection,
+    rule: BlockingRule,
+    bit: int,
+    records: str,
+    grp: str,
+    link_only: bool,
+    cap: int,
+) -> dict[str, object]:
+    keys, sizes = "lk_block_keys", "lk_block_sizes"
+    con.execute(
+        render_sql("link_block_deletion_values", out=keys, records=records, key=rule.key, where=rule.where)
+    )
+    con.execute(render_sql("link_block_sizes", out=sizes, keys=keys))
+    stats = _block_stats(con, sizes, cap)
+    warning = ""
+    if stats["oversized_blocks"]:
+        warning = f"{stats['oversized_blocks']} deletion blocks above {cap} values skipped"
+    con.execute(
+        render_sql(
+            "link_block_deletion_pairs",
+            pairs=PAIRS_RAW,
+            keys=keys,
+            sizes=sizes,
+            records=records,
+            key=rule.key,
+            where=rule.where,
+            grp=grp,
+            grp_condition=_grp_condition(link_only),
+        ),
+        {"cap": cap, "bit": bit},
+    )
+    return {**stats, "oversized_before_sub_blocking": stats["oversized_blocks"], "warning": warning}
+
+
+def generate_candidates(
+    con: duckdb.DuckDBPyConnection,
+    records: str,
+    rules: list[BlockingRule],
+    max_block_size: int,
+    link_only_column: str | None = None,
+    out: str = "lk_candidates",
+) -> pl.DataFrame:
+    """Build table ``out`` (``l``, ``r``, ``rules``) with ``l < r`` and return the per-rule report.
+
+    ``records`` must have a unique BIGINT ``record_id``. With ``link_only_column``
+    only pairs whose values in that column differ are kept (linking two files
+    rather than de-duplicating one).
+    """
+    if len(rules) > 62:
+        raise ValueError("at most 62 blocking rules fit in the rule bit mask")
+    grp = f"CAST(r.{link_only_column} AS VARCHAR)" if link_only_column else "''"
+    link_only = link_only_column is not None
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {PAIRS_RAW} (l BIGINT, r BIGINT, rules BIGINT)")
+    rows = []
+    for i, rule in enumerate(rules):
+        cap = rule.max_block_size or max_block_size
+        before = con.sql(f"SELECT count(*) FROM {PAIRS_RAW}").fetchall()[0][0]
+        run = _deletion_rule if rule.kind == "deletion" else _key_rule
+        stats = run(con, rule, 1 << i, records, grp, link_only, cap)
+        after = con.sql(f"SELECT count(*) FROM {PAIRS_RAW}").fetchall()[0][0]
+        rows.append(
+            {
+                "rule": rule.name,
+                "bit": 1 << i,
+                "kind": rule.kind,
+                "cap": cap,
+                **stats,
+                "pairs": after - before,
+            }
+        )
+    con.execute(render_sql("link_candidates", out=out, pairs=PAIRS_RAW))
+    con.execute(f"DROP TABLE IF EXISTS {PAIRS_RAW}")
+    for t in ("lk_block_keys", "lk_block_keys2", "lk_block_sizes"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    report = pl.DataFrame(rows)
+    # Pairs a rule found that no earlier rule had found: what the rule adds to the union.
+    firsts = con.sql(f"SELECT (rules & -rules) AS bit, count(*) AS n FROM {out} GROUP BY ALL").pl()
+    only = con.sql(
+        f"SELECT rules AS bit, count(*) AS n FROM {out} WHERE (rules & (rules - 1)) = 0 GROUP BY ALL"
+    ).pl()
+    report = (
+        report.join(firsts.rename({"n": "new_pairs"}), on="bit", how="left")
+        .join(only.rename({"n": "only_this_rule"}), on="bit", how="left")
+        .with_columns(pl.col("new_pairs", "only_this_rule").fill_null(0))
+    )
+    return report

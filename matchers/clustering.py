@@ -1,0 +1,230 @@
+"""Clustering: accepted pairs become clusters (one cluster = one person), under guards.
+
+1. Edges are the pairs at or above the match-probability threshold that no
+   cannot-link guard forbids (different valid identity numbers; twins).
+2. Connected components over the edges (scipy sparse ``connected_components``,
+   vectorised, no Python loop over pairs).
+3. A component holding two different *anchor* values (valid identity numbers)
+   or both ends of a cannot-link pair is *in conflict*: a chain of id-less
+   records joined two people. Only such components are re-clustered, greedily:
+   edges in decreasing weight are accepted when they do not join two anchors or
+   a cannot-link pair (Kruskal with constraints). Each id-less record thus ends
+   with the anchor it is most strongly linked to. Conflicts are rare, so this
+   Python pass touches a small share of the edges.
+4. A component larger than ``max_cluster_size`` (more records than one child
+   can plausibly have) was probably chained through weak links: it is
+   re-clustered using only its edges at the next, stricter threshold, until it
+   fits or the thresholds run out.
+
+Cluster numbers are the smallest ``record_id`` of the cluster, so they are
+deterministic for the same input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+
+@dataclass(frozen=True)
+class ClusterReport:
+    """Counts a run report can show (no personal data)."""
+
+    edges: int
+    components: int
+    conflict_components: int
+    conflict_edges_rejected: int
+    oversized_components: int
+    oversized_remaining: int
+
+
+def _components(ids: np.ndarray, l_idx: np.ndarray, r_idx: np.ndarray) -> np.ndarray:
+    n = len(ids)
+    graph = coo_matrix((np.ones(len(l_idx), dtype=np.int8), (l_idx, r_idx)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return labels
+
+
+def _min_id_labels(ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Replace component labels by the smallest record id in the component."""
+    order = np.lexsort((ids, labels))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = labels[order][1:] != labels[order][:-1]
+    min_by_label = np.empty(labels.max() + 1 if len(labels) else 0, dtype=ids.dtype)
+    min_by_label[labels[order][first]] = ids[order][first]
+    return min_by_label[labels]
+
+
+def _constrained(
+    members: np.ndarray,
+    anchors: dict[int, str],
+    edges: list[tuple[float, int, int]],
+    cannot: set[tuple[int, int]],
+) -> tuple[dict[int, int], int]:
+    """Greedy constrained union-find over one conflict component's edges (strongest first)."""
+    parent = {int(x): int(x) for x in members}
+    anchor_of = {int(x): anchors.get(int(x)) for x in members}
+    group = {int(x): {int(x)} for x in members}
+    partners: dict[int, set[int]] = {}
+    for a, b in cannot:
+        partners.setdefault(a, set()).add(b)
+        partners.setdefault(b, set()).add(a)
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    rejected = 0
+    for _, a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        aa, ab = anchor_of[ra], anchor_of[rb]
+        if aa is not None and ab is not None and aa != ab:
+            rejected += 1
+            continue
+        small, big = (group[ra], group[rb]) if len(group[ra]) <= len(group[rb]) else (group[rb], group[ra])
+        if any(p in big for x in small for p in partners.get(x, ())):
+            rejected += 1
+            continue
+        root, child = (ra, rb) if ra < rb else (rb, ra)
+        parent[child] = root
+        group[root] = group[ra] | group[rb]
+        del group[child]
+        anchor_of[root] = aa if aa is not None else ab
+    return {x: find(x) for x in parent}, rejected
+
+
+def cluster_pairs(
+    record_ids: np.ndarray,
+    anchors: pl.DataFrame,
+    pairs: pl.DataFrame,
+    threshold: float,
+    stricter_thresholds: tuple[float, ...],
+    max_cluster_size: int,
+) -> tuple[pl.DataFrame, ClusterReport]:
+    """Cluster records from scored pairs.
+
+    ``record_ids``: every record (singletons included). ``anchors``:
+    ``record_id``, ``anchor`` (e.g. the valid identity number) for records that
+    have one. ``pairs``: ``l``, ``r``, ``match_probability``, ``match_weight``,
+    ``cannot_link``. Returns ``record_id``, ``cluster_id`` and a report.
+    """
+    ids = np.sort(np.asarray(record_ids, dtype=np.int64))
+    accepted = pairs.filter((pl.col("match_probability") >= threshold) & ~pl.col("cannot_link"))
+    l_idx = np.searchsorted(ids, accepted["l"].to_numpy())
+    r_idx = np.searchsorted(ids, accepted["r"].to_numpy())
+    labels = _components(ids, l_idx, r_idx)
+    frame = pl.DataFrame({"record_id": ids, "component": _min_id_labels(ids, labels)})
+
+    # Components in conflict: two different anchors, or both ends of a cannot-link pair.
+    anchored = frame.join(anchors, on="record_id", how="inner")
+    multi_anchor = (
+        anchored.group_by("component").agg(pl.col("anchor").n_unique().alias("k")).filter(pl.col("k") > 1)
+    )["component"]
+    cannot = pairs.filter(pl.col("cannot_link")).select("l", "r")
+    comp_of = frame.rename({"record_id": "l", "component": "cl"})
+    cannot_in = (
+        cannot.join(comp_of, on="l")
+        .join(comp_of.rename({"l": "r", "cl": "cr"}), on="r")
+        .filter(pl.col("cl") == pl.col("cr"))
+    )
+    conflict = pl.concat([multi_anchor, cannot_in["cl"].rename("component")]).unique().sort()
+
+    # Components too large for one person (weak chains), excluding those handled as conflicts.
+    sizes = frame.group_by("component").len()
+    oversized = sizes.filter(
+        (pl.col("len") > max_cluster_size) & ~pl.col("component").is_in(conflict.implode())
+    )
+    frame, n_rejected = _resolve_conflicts(frame, anchors, accepted, cannot, conflict)
+    frame, remaining = _split_oversized(
+        frame, accepted, oversized["component"], stricter_thresholds, max_cluster_size
+    )
+
+    report = ClusterReport(
+        edges=accepted.height,
+        components=frame["cluster_id"].n_unique(),
+        conflict_components=conflict.len(),
+        conflict_edges_rejected=n_rejected,
+        oversized_components=oversized.height,
+        oversized_remaining=remaining,
+    )
+    return frame.select("record_id", "cluster_id").sort("record_id"), report
+
+
+def _resolve_conflicts(
+    frame: pl.DataFrame,
+    anchors: pl.DataFrame,
+    accepted: pl.DataFrame,
+    cannot: pl.DataFrame,
+    conflict: pl.Series,
+) -> tuple[pl.DataFrame, int]:
+    frame = frame.with_columns(pl.col("component").alias("cluster_id"))
+    if conflict.len() == 0:
+        return frame, 0
+    members = frame.filter(pl.col("component").is_in(conflict.implode()))
+    member_ids = members["record_id"]
+    edges = (
+        accepted.filter(pl.col("l").is_in(member_ids.implode()))
+        .select("match_weight", "l", "r")
+        .sort(["match_weight", "l", "r"], descending=[True, False, False])
+    )
+    anchor_map = dict(
+        anchors.filter(pl.col("record_id").is_in(member_ids.implode()))
+        .select("record_id", "anchor")
+        .iter_rows()
+    )
+    cannot_set = {
+        (int(a), int(b)) for a, b in cannot.filter(pl.col("l").is_in(member_ids.implode())).iter_rows()
+    }
+    roots, rejected = _constrained(
+        member_ids.to_numpy(), anchor_map, [(w, int(a), int(b)) for w, a, b in edges.iter_rows()], cannot_set
+    )
+    fixed = pl.DataFrame(
+        {"record_id": list(roots.keys()), "new": list(roots.values())},
+        schema={"record_id": pl.Int64, "new": pl.Int64},
+    )
+    frame = (
+        frame.join(fixed, on="record_id", how="left")
+        .with_columns(pl.coalesce("new", "cluster_id").alias("cluster_id"))
+        .drop("new")
+    )
+    return frame, rejected
+
+
+def _split_oversized(
+    frame: pl.DataFrame,
+    accepted: pl.DataFrame,
+    oversized: pl.Series,
+    thresholds: tuple[float, ...],
+    max_size: int,
+) -> tuple[pl.DataFrame, int]:
+    todo = oversized
+    for t in thresholds:
+        if todo.len() == 0:
+            break
+        members = frame.filter(pl.col("cluster_id").is_in(todo.implode()))
+        ids = np.sort(members["record_id"].to_numpy())
+        mset = members["record_id"].implode()
+        edges = accepted.filter(
+            pl.col("l").is_in(mset) & pl.col("r").is_in(mset) & (pl.col("match_probability") >= t)
+        )
+        labels = _components(
+            ids, np.searchsorted(ids, edges["l"].to_numpy()), np.searchsorted(ids, edges["r"].to_numpy())
+        )
+        # Stay inside the old cluster: a stricter threshold only removes edges, so components nest.
+        new = pl.DataFrame({"record_id": ids, "new": _min_id_labels(ids, labels)})
+        frame = (
+            frame.join(new, on="record_id", how="left")
+            .with_columns(pl.coalesce("new", "cluster_id").alias("cluster_id"))
+            .drop("new")
+        )
+        sizes = frame.filter(pl.col("record_id").is_in(mset)).group_by("cluster_id").len()
+        todo = sizes.filter(pl.col("len") > max_size)["cluster_id"]
+    return frame, todo.len()

@@ -1,0 +1,193 @@
+"""The child configuration: linking the department records of migrant children.
+
+What it encodes, and why:
+
+* Identity numbers are the strongest evidence, but arrive with typos (one
+  substitution, one adjacent transposition: the GB 11643 check digit catches
+  both, so they show up as ``bad_check``), are missing for infants, or are
+  lossy. The pupil number ``G`` + identity number fills the gap for pupils.
+* Names arrive as homophones, look-alikes, one-character typos, placeholders
+  for newborns (之子, 小宝), and children get renamed; rare names weigh more.
+* Birth dates arrive day/month swapped, one day off or with one wrong digit.
+* Guardians' identity numbers and phones tie a child's records across
+  departments, but also tie siblings: twins (same parents, same birth date,
+  different given names) must never merge, and two different *valid*
+  identity numbers are two children whatever else agrees.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from matchers.blocking import BlockingRule
+from matchers.comparisons import (
+    Comparison,
+    Guard,
+    Level,
+    birth_date,
+    chinese_name,
+    code_with_typos,
+    either_null,
+    exact,
+    identity_number,
+    list_overlap,
+)
+from matchers.engine import LinkageConfig
+from matchers.stable_ids import Anchor
+
+COLUMNS: dict[str, pl.DataType] = {
+    "source": pl.Utf8,
+    "file": pl.Utf8,
+    "row_number": pl.Int64,
+    "name": pl.Utf8,
+    "name_pinyin": pl.Utf8,
+    "name_initials": pl.Utf8,
+    "surname": pl.Utf8,
+    "given_name": pl.Utf8,
+    "name_variant_key": pl.Utf8,
+    "name_placeholder": pl.Boolean,
+    "id_number": pl.Utf8,
+    "id_status": pl.Utf8,
+    "id_birth_date": pl.Date,
+    "id_sex": pl.Utf8,
+    "birth_date": pl.Date,
+    "birth_date_alt": pl.Date,
+    "sex": pl.Utf8,
+    "hukou_county": pl.Utf8,
+    "residence_county": pl.Utf8,
+    "birth_cert_no": pl.Utf8,
+    "guardian_ids": pl.List(pl.Utf8),
+    "guardian_phones": pl.List(pl.Utf8),
+    "mother_name": pl.Utf8,
+    "father_name": pl.Utf8,
+    "mother_id": pl.Utf8,
+    "father_id": pl.Utf8,
+    "permit_no": pl.Utf8,
+    "pupil_no": pl.Utf8,
+    "pupil_id_number": pl.Utf8,
+    "health_record_no": pl.Utf8,
+    "client_code": pl.Utf8,
+    "insurance_no": pl.Utf8,
+}
+
+DERIVED: tuple[tuple[str, str], ...] = (
+    # The best identity number a record offers: its own, else the one inside a G pupil number.
+    (
+        "id_any",
+        "CASE WHEN r.id_status = 'valid' THEN r.id_number ELSE coalesce(r.pupil_id_number, r.id_number) END",
+    ),
+    ("valid_id", "CASE WHEN r.id_status = 'valid' THEN r.id_number ELSE r.pupil_id_number END"),
+    ("dob", "coalesce(r.birth_date, r.id_birth_date)"),
+    ("sex_any", "coalesce(r.sex, r.id_sex)"),
+    ("dob_text", "strftime(coalesce(r.birth_date, r.id_birth_date), '%Y%m%d')"),
+    ("alt_text", "strftime(r.birth_date_alt, '%Y%m%d')"),
+    ("dob_month", "strftime(coalesce(r.birth_date, r.id_birth_date), '%Y%m')"),
+    # A name that says nothing (之子, 小宝) must not be a block key.
+    ("name_key", "CASE WHEN coalesce(r.name_placeholder, FALSE) THEN NULL ELSE r.name END"),
+    ("pinyin_key", "CASE WHEN coalesce(r.name_placeholder, FALSE) THEN NULL ELSE r.name_pinyin END"),
+    ("variant_key", "CASE WHEN coalesce(r.name_placeholder, FALSE) THEN NULL ELSE r.name_variant_key END"),
+)
+
+BLOCKING_RULES: tuple[BlockingRule, ...] = (
+    BlockingRule("same_id", "r.id_any"),
+    BlockingRule("id_one_typo", "r.id_any", kind="deletion"),
+    BlockingRule("dob_pinyin", "r.pinyin_key || '|' || r.dob_text"),
+    BlockingRule("alt_dob_pinyin", "r.pinyin_key || '|' || r.alt_text"),
+    BlockingRule(
+        "dob_sex_residence",
+        "[r.dob_text || '|' || r.sex_any || '|' || r.residence_county,"
+        " r.alt_text || '|' || r.sex_any || '|' || r.residence_county]",
+        unnest=True,
+        sub_key="r.name_initials",
+    ),
+    BlockingRule(
+        "dob_sex_hukou", "r.dob_text || '|' || r.sex_any || '|' || r.hukou_county", sub_key="r.name_initials"
+    ),
+    BlockingRule("guardian_id", "r.guardian_ids", unnest=True),
+    BlockingRule("guardian_phone", "r.guardian_phones", unnest=True, sub_key="r.dob_month"),
+    BlockingRule("birth_cert", "r.birth_cert_no"),
+    BlockingRule("birth_cert_typo", "r.birth_cert_no", kind="deletion"),
+    BlockingRule("pupil_no", "r.pupil_no"),
+    BlockingRule("variant_month", "r.variant_key || '|' || r.dob_month"),
+    BlockingRule("dob_initials", "r.dob_text || '|' || r.name_initials", sub_key="r.residence_county"),
+    BlockingRule("name_residence", "r.name_key || '|' || r.residence_county", sub_key="r.dob_month"),
+    BlockingRule(
+        "mother_dob", "[r.mother_id || '|' || r.dob_text, r.mother_name || '|' || r.dob_text]", unnest=True
+    ),
+)
+
+
+def _parent_name(name: str, column: str) -> Comparison:
+    return Comparison(
+        name=name,
+        null_condition=either_null(column),
+        levels=(
+            Level("exact", f"l.{column} = r.{column}", 0.8),
+            Level("one_char", f"damerau_levenshtein(l.{column}, r.{column}) <= 1", 0.15),
+        ),
+        else_m=0.05,
+    )
+
+
+COMPARISONS: tuple[Comparison, ...] = (
+    chinese_name(),
+    identity_number(column="id_any"),
+    birth_date(column="dob"),
+    exact("sex", "sex_any", m=0.97),
+    list_overlap("guardian_ids", "guardian_ids", m=0.7),
+    list_overlap("guardian_phones", "guardian_phones", m=0.6),
+    _parent_name("mother_name", "mother_name"),
+    _parent_name("father_name", "father_name"),
+    exact("residence", "residence_county", m=0.8),
+    exact("hukou", "hukou_county", m=0.8),
+    code_with_typos("birth_cert", "birth_cert_no", m_exact=0.9, max_edits=1),
+)
+
+GUARDS: tuple[Guard, ...] = (
+    Guard("different_valid_ids", "l.valid_id <> r.valid_id"),
+    Guard(
+        "twins",
+        # Same birth date and the same parents, but given names that are no typo of each other.
+        "l.dob = r.dob"
+        " AND (list_has_any(l.guardian_ids, r.guardian_ids) OR l.mother_id = r.mother_id"
+        "      OR l.mother_name = r.mother_name OR l.father_id = r.father_id)"
+        " AND NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"
+        " AND l.given_name <> r.given_name AND l.name_pinyin <> r.name_pinyin"
+        " AND l.name_variant_key <> r.name_variant_key",
+    ),
+)
+
+ANCHORS: tuple[Anchor, ...] = (
+    Anchor("id_number", "r.valid_id", 100.0),
+    Anchor("birth_cert_no", "r.birth_cert_no", 60.0),
+    Anchor("pupil_no", "r.pupil_no", 60.0),
+    Anchor("permit_no", "r.permit_no", 40.0),
+    Anchor("health_record_no", "r.health_record_no", 40.0),
+    Anchor("client_code", "r.client_code", 40.0),
+    Anchor("insurance_no", "r.insurance_no", 40.0),
+    Anchor("name_dob", "r.name_key || '|' || r.dob_text", 10.0),
+)
+
+
+def children_config(**overrides: object) -> LinkageConfig:
+    """The child configuration; keyword arguments override fields (thresholds, caps) for experiments."""
+    base = {
+        "name": "children",
+        "columns": COLUMNS,
+        "derived": DERIVED,
+        "blocking_rules": BLOCKING_RULES,
+        "comparisons": COMPARISONS,
+        "guards": GUARDS,
+        "anchor_guard": "r.valid_id",
+        "anchors": ANCHORS,
+        "id_fallback": "r.source || '|' || r.file || '|' || CAST(r.row_number AS VARCHAR)",
+        "id_namespace": "taizhang-child-v1",
+        "id_prefix": "C",
+        "threshold": 0.9,
+        "max_cluster_size": 25,
+        "max_block_size": 200,
+        "review_columns": ("source", "file", "row_number"),
+        "review_mask_column": "name",
+    }
+    base.update(overrides)
+    return LinkageConfig(**base)  # type: ignore[arg-type]

@@ -1,0 +1,318 @@
+"""The linkage engine: configuration in, record → person ids out.
+
+``link`` runs the stages in order, each a small module: blocking
+(``blocking.py``), comparison vectors (``comparisons.py``), Fellegi–Sunter with
+EM (``model.py``), clustering under guards (``clustering.py``), stable ids
+(``stable_ids.py``). Everything heavy runs in DuckDB over whole tables; the
+configuration (``LinkageConfig``) says what to block on, what to compare and
+which guards apply, so the same engine links children, parents and the FEBRL
+benchmark.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from matchers.blocking import BlockingRule, generate_candidates
+from matchers.clustering import ClusterReport, cluster_pairs
+from matchers.comparisons import Comparison, Guard
+from matchers.model import ModelParameters, estimate, pattern_weights, random_pair_patterns
+from matchers.stable_ids import Anchor, assign_child_ids, record_anchors
+from sql import render_sql
+
+RECORDS = "lk_records"
+
+
+@dataclass(frozen=True)
+class LinkageConfig:
+    """Everything that makes a linkage job specific.
+
+    ``columns`` lists the input columns the SQL reads, with their types: a
+    column missing from the input is added as nulls, so one configuration
+    serves sources that lack some fields. ``derived`` adds computed columns
+    (``name``, SQL expression over ``r``) before blocking.
+    """
+
+    name: str
+    columns: dict[str, pl.DataType]
+    blocking_rules: tuple[BlockingRule, ...]
+    comparisons: tuple[Comparison, ...]
+    derived: tuple[tuple[str, str], ...] = ()
+    guards: tuple[Guard, ...] = ()
+    anchor_guard: str | None = None  # SQL over r: a value two records in one cluster may not differ on
+    anchors: tuple[Anchor, ...] = ()
+    id_fallback: str = "NULL"  # SQL over r seeding the id of a cluster with no anchor
+    id_namespace: str = "taizhang-child-v1"
+    id_prefix: str = "C"
+    unique_id: str = "record_id"
+    threshold: float = 0.9
+    stricter_thresholds: tuple[float, ...] = (0.99, 0.999, 0.9999)
+    max_cluster_size: int = 30
+    max_block_size: int = 300
+    link_only_column: str | None = None
+    match_share_init: float = 0.2
+    em_max_iter: int = 60
+    em_tol: float = 1e-6
+    fix_u: bool = False
+    random_pairs: int = 1_000_000
+    seed: int = 20260630
+    tf_bounds: tuple[float, float] = (-4.0, 4.0)
+    strong_claim: float = 20.0
+    review_size: int = 50
+    review_mask_column: str | None = "name"
+    review_columns: tuple[str, ...] = ("source", "file", "row_number")
+    threads: int = 2
+    memory_limit: str = "3GB"
+
+
+@dataclass
+class LinkResult:
+    """What ``link`` returns: ids, scored pairs, review sample, registry and reports."""
+
+    record_child: pl.DataFrame  # record_id, child_id
+    pairs: pl.DataFrame  # l, r, rules, gamma columns, match_weight, match_probability, explanation, ...
+    review_sample: pl.DataFrame
+    registry: pl.DataFrame
+    id_events: pl.DataFrame
+    blocking_report: pl.DataFrame
+    model: ModelParameters
+    parameters: pl.DataFrame
+    cluster_report: ClusterReport
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, records: pl.DataFrame, config: LinkageConfig) -> None:
+    missing = [pl.lit(None, dtype=t).alias(c) for c, t in config.columns.items() if c not in records.columns]
+    keep = [c for c in config.columns if c in records.columns and c != config.unique_id]
+    frame = records.select(pl.col(config.unique_id).cast(pl.Int64).alias("record_id"), *keep).with_columns(
+        missing
+    )
+    con.register("lk_input", frame)
+    derived = "".join(f", {expr} AS {name}" for name, expr in config.derived)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {RECORDS} AS SELECT r.*{derived} FROM lk_input AS r")
+    con.unregister("lk_input")
+
+
+def _tf_parts(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> dict[str, str]:
+    """SQL pieces for the term-frequency adjustment of every comparison that has one."""
+    tf_select, tf_joins, adjustments, sums, explain = [], [], [], [], []
+    lo, hi = config.tf_bounds
+    for comp in config.comparisons:
+        if not comp.tf_column:
+            continue
+        table = f"lk_tf_{comp.name}"
+        con.execute(render_sql("link_tf", out=table, records=RECORDS, column=comp.tf_column))
+        # The chance two random records share a value: the average value's frequency.
+        u_exact = con.sql(f"SELECT sum(tf * tf) FROM {table}").fetchall()[0][0] or 1.0
+        top = len(comp.levels)
+        tf_select.append(
+            f",\n       CASE WHEN {comp.column} = {top}"
+            f" THEN greatest(tfl_{comp.name}.tf, tfr_{comp.name}.tf) END AS tf_{comp.name}"
+        )
+        tf_joins.append(
+            f"LEFT JOIN {table} AS tfl_{comp.name} ON tfl_{comp.name}.value = l.{comp.tf_column}\n"
+            f"LEFT JOIN {table} AS tfr_{comp.name} ON tfr_{comp.name}.value = r.{comp.tf_column}"
+        )
+        adj = f"coalesce(least(greatest(log2({float(u_exact)!r} / tf_{comp.name}), {lo!r}), {hi!r}), 0.0)"
+        adjustments.append(f"{adj} AS tfa_{comp.name}")
+        sums.append(f"tfa_{comp.name}")
+        explain.append(
+            f" || CASE WHEN tf_{comp.name} IS NOT NULL"
+            f" THEN ' tf_{comp.name}(' || printf('%+.1f', tfa_{comp.name}) || ')' ELSE '' END"
+        )
+    # The gamma query refers to the gamma column inside CASE, so select it by expression, not alias.
+    return {
+        "tf_select": "".join(tf_select),
+        "tf_joins": "\n".join(tf_joins),
+        "tf_adjustments": ", ".join(adjustments) or "0.0 AS tfa_none",
+        "tf_sum": "(" + (" + ".join(sums) or "0.0") + ")",
+        "tf_explanation": "".join(explain),
+    }
+
+
+def _review_sample(con: duckdb.DuckDBPyConnection, config: LinkageConfig, scored: str) -> pl.DataFrame:
+    """The pairs nearest the threshold, for a person to check: levels and masked names only."""
+    t = float(np.log2(config.threshold / (1 - config.threshold)))
+    cols = [c for c in config.review_columns if c in config.columns]
+    side = []
+    for s in ("l", "r"):
+        side += [f"{s}.{c} AS {c}_{s}" for c in cols]
+        if config.review_mask_column:
+            mc = config.review_mask_column
+            side.append(
+                f"CASE WHEN {s}.{mc} IS NULL THEN NULL"
+                f" ELSE left({s}.{mc}, 1) || repeat('*', length({s}.{mc}) - 1) END AS {mc}_masked_{s}"
+            )
+    q = f"""
+        SELECT p.l, p.r, {", ".join(side)}, p.match_weight, p.match_probability, p.explanation
+        FROM {scored} AS p
+        JOIN {RECORDS} AS l ON l.record_id = p.l
+        JOIN {RECORDS} AS r ON r.record_id = p.r
+        WHERE NOT p.cannot_link
+        ORDER BY abs(p.match_weight - $t), p.l, p.r
+        LIMIT $n
+    """
+    return con.sql(q, params={"t": t, "n": config.review_size}).pl()
+
+
+def link(
+    records: pl.DataFrame,
+    config: LinkageConfig,
+    previous_registry: pl.DataFrame | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> LinkResult:
+    """Link ``records`` (one row per record, ``config.unique_id`` unique) into persons with stable ids."""
+    own = con is None
+    con = con or duckdb.connect()
+    con.execute(f"SET threads={int(config.threads)}")
+    con.execute("SET memory_limit=$m", {"m": config.memory_limit})
+    con.execute("SET preserve_insertion_order=false")
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 3)
+        clock = now
+
+    try:
+        _prepare(con, records, config)
+        lap("prepare")
+        report = generate_candidates(
+            con, RECORDS, list(config.blocking_rules), config.max_block_size, config.link_only_column
+        )
+        lap("blocking")
+
+        comps = config.comparisons
+        gammas = ",\n       ".join(c.gamma_sql() for c in comps)
+        gamma_cols = ", ".join(c.column for c in comps)
+        cannot = " OR ".join(f"coalesce(({g.condition}), FALSE)" for g in config.guards) or "FALSE"
+        tf = _tf_parts(con, config)
+        con.execute(
+            render_sql(
+                "link_gamma",
+                out="lk_gamma",
+                pairs="lk_candidates",
+                records=RECORDS,
+                gammas=gammas,
+                cannot_link=cannot,
+                tf_select=tf["tf_select"],
+                tf_joins=tf["tf_joins"],
+            )
+        )
+        lap("comparisons")
+
+        patterns = con.sql(f"SELECT {gamma_cols}, count(*) AS n FROM lk_gamma GROUP BY ALL ORDER BY ALL").pl()
+        random_patterns = random_pair_patterns(con, RECORDS, comps, config.random_pairs, config.seed)
+        model = estimate(
+            patterns,
+            random_patterns,
+            comps,
+            match_share_init=config.match_share_init,
+            max_iter=config.em_max_iter,
+            tol=config.em_tol,
+            fix_u=config.fix_u,
+        )
+        weights = pattern_weights(patterns, model)
+        con.register("lk_weights", weights)
+        con.execute(
+            render_sql(
+                "link_score",
+                out="lk_scored",
+                gammas="lk_gamma",
+                weights="lk_weights",
+                gamma_columns=gamma_cols,
+                tf_adjustments=tf["tf_adjustments"],
+                tf_sum=tf["tf_sum"],
+                tf_explanation=tf["tf_explanation"],
+            )
+        )
+        con.unregister("lk_weights")
+        con.execute("DROP TABLE lk_gamma")
+        lap("model")
+
+        pairs = con.sql("SELECT * FROM lk_scored ORDER BY l, r").pl()
+        ids = con.sql(f"SELECT record_id FROM {RECORDS}").pl()["record_id"].to_numpy()
+        guard_anchor = config.anchor_guard or "NULL"
+        anchors = con.sql(
+            f"SELECT record_id, CAST({guard_anchor} AS VARCHAR) AS anchor FROM {RECORDS} AS r "
+            f"WHERE ({guard_anchor}) IS NOT NULL"
+        ).pl()
+        clusters, cluster_report = cluster_pairs(
+            ids,
+            anchors,
+            pairs.select("l", "r", "match_probability", "match_weight", "cannot_link"),
+            config.threshold,
+            config.stricter_thresholds,
+            config.max_cluster_size,
+        )
+        lap("clustering")
+
+        rec_anchors = record_anchors(con, RECORDS, config.anchors, config.id_namespace)
+        fallback = con.sql(
+            f"SELECT record_id, 0.0::DOUBLE AS weight,"
+            f" sha256($ns || '|fallback|' || CAST({config.id_fallback} AS VARCHAR)) AS anchor_key"
+            f" FROM {RECORDS} AS r WHERE ({config.id_fallback}) IS NOT NULL",
+            params={"ns": config.id_namespace},
+        ).pl()
+        cluster_anchors = (
+            pl.concat(
+                [
+                    rec_anchors,
+                    fallback.select(
+                        "record_id", pl.lit("fallback").alias("anchor_type"), "anchor_key", "weight"
+                    ),
+                ]
+            )
+            .join(clusters, on="record_id")
+            .group_by("cluster_id", "anchor_type", "anchor_key")
+            .agg(pl.col("weight").max())
+        )
+        # Fallback keys only seed ids of anchor-less clusters; they never claim a previous id.
+        has_real = cluster_anchors.filter(pl.col("anchor_type") != "fallback").select("cluster_id").unique()
+        seed_anchors = pl.concat(
+            [
+                cluster_anchors.filter(pl.col("anchor_type") != "fallback"),
+                cluster_anchors.filter(pl.col("anchor_type") == "fallback").join(
+                    has_real, on="cluster_id", how="anti"
+                ),
+            ]
+        )
+        cluster_child, registry, events = assign_child_ids(
+            con,
+            seed_anchors,
+            clusters["cluster_id"],
+            previous_registry,
+            config.id_namespace,
+            config.strong_claim,
+            config.id_prefix,
+        )
+        record_child = (
+            clusters.join(cluster_child, on="cluster_id").select("record_id", "child_id").sort("record_id")
+        )
+        lap("stable_ids")
+        review = _review_sample(con, config, "lk_scored")
+        lap("review")
+        return LinkResult(
+            record_child=record_child,
+            pairs=pairs,
+            review_sample=review,
+            registry=registry.filter(pl.col("anchor_type") != "fallback"),
+            id_events=events,
+            blocking_report=report,
+            model=model,
+            parameters=model.frame(),
+            cluster_report=cluster_report,
+            timings=timings,
+        )
+    finally:
+        for t in ("lk_scored", "lk_candidates", RECORDS):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        if own:
+            con.close()

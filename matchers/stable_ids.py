@@ -1,0 +1,216 @@
+"""Stable child ids carried from one half-year to the next.
+
+The registry holds, for every child id, its *anchors*: salted sha256 hashes of
+values that identify a person across runs (valid identity numbers, birth
+certificate, pupil, permit, health record, immunisation and insurance numbers,
+a name + birth date key), each with a weight (an identity number outweighs a
+name + birth date). Values are never stored in clear.
+
+A new run maps each cluster to a previous id:
+
+* A cluster *claims* every previous id it shares anchors with; the claim's
+  weight is the sum of the shared anchors' weights. Claims at or above
+  ``strong_claim`` are strong.
+* The cluster takes the smallest-by-sort of its strong claims (one cluster
+  claiming two ids is a merge: the other ids are logged as ``merged``), or its
+  heaviest weak claim when it has no strong one.
+* Two clusters taking one id: the heavier claim keeps it (ties: the smaller
+  cluster seed), the other is logged ``conflict_lost`` and gets a new id.
+* A cluster with no claim gets a new id: ``C`` + 12 Crockford base-32
+  characters from sha256 of the namespace and the cluster's sorted anchor
+  hashes. The same inputs always give the same ids.
+
+Children absent this run keep their registry rows, so they get their id back
+when they reappear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from sql import render_sql
+
+REGISTRY_SCHEMA = {"child_id": pl.Utf8, "anchor_type": pl.Utf8, "anchor_key": pl.Utf8, "weight": pl.Float64}
+EVENT_SCHEMA = {
+    "event": pl.Utf8,
+    "child_id": pl.Utf8,
+    "related_child_id": pl.Utf8,
+    "claim_weight": pl.Float64,
+}
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """An anchor type: a SQL expression over the records (alias ``r``) and its weight."""
+
+    name: str
+    expr: str
+    weight: float
+
+
+def record_anchors(
+    con: duckdb.DuckDBPyConnection, records: str, anchors: tuple[Anchor, ...], namespace: str
+) -> pl.DataFrame:
+    """``record_id, anchor_type, anchor_key, weight`` for every record and anchor it has."""
+    out = "lk_record_anchors"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {out}"
+        " (record_id BIGINT, anchor_type VARCHAR, anchor_key VARCHAR, weight DOUBLE)"
+    )
+    for a in anchors:
+        con.execute(
+            render_sql("link_anchor_keys", out=out, records=records, expr=a.expr),
+            {"anchor_type": a.name, "namespace": namespace, "weight": a.weight},
+        )
+    frame = con.sql(f"SELECT * FROM {out}").pl()
+    con.execute(f"DROP TABLE {out}")
+    return frame
+
+
+def _new_ids(
+    con: duckdb.DuckDBPyConnection, seeds: pl.DataFrame, namespace: str, taken: pl.Series, prefix: str
+) -> pl.DataFrame:
+    """``cluster_id, child_id`` for clusters needing a new id; collisions are re-seeded deterministically."""
+    result = pl.DataFrame(schema={"cluster_id": pl.Int64, "child_id": pl.Utf8})
+    pending = seeds
+    used = taken
+    for attempt in range(5):
+        if pending.height == 0:
+            break
+        con.register("lk_seeds", pending)
+        ids = con.sql(
+            render_sql("link_new_child_ids", seeds="lk_seeds"),
+            params={"namespace": namespace, "prefix": prefix},
+        ).pl()
+        con.unregister("lk_seeds")
+        ids = ids.sort("seed", "cluster_id").with_columns(
+            (pl.col("child_id").is_in(used.implode()) | pl.col("child_id").is_duplicated()).alias("clash"),
+            pl.int_range(pl.len()).over("child_id").alias("rank"),
+        )
+        # The first holder of a fresh id keeps it; later holders are re-seeded.
+        ok = ids.filter(~pl.col("child_id").is_in(used.implode()) & (pl.col("rank") == 0))
+        result = pl.concat([result, ok.select("cluster_id", "child_id")])
+        used = pl.concat([used, ok["child_id"]])
+        pending = ids.join(ok.select("cluster_id"), on="cluster_id", how="anti").select(
+            "cluster_id", (pl.col("seed") + f"#{attempt + 1}").alias("seed")
+        )
+    if pending.height:
+        raise RuntimeError(f"{pending.height} child ids could not be made unique")
+    return result
+
+
+def assign_child_ids(
+    con: duckdb.DuckDBPyConnection,
+    cluster_anchors: pl.DataFrame,
+    clusters: pl.Series,
+    previous: pl.DataFrame | None,
+    namespace: str,
+    strong_claim: float,
+    prefix: str = "C",
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Map clusters to child ids.
+
+    ``cluster_anchors``: ``cluster_id, anchor_type, anchor_key, weight`` (distinct);
+    ``clusters``: every cluster id. Returns ``(cluster_child, registry, id_events)``.
+    """
+    previous = (
+        previous.select(list(REGISTRY_SCHEMA)).cast(REGISTRY_SCHEMA)
+        if previous is not None
+        else pl.DataFrame(schema=REGISTRY_SCHEMA)
+    )
+    all_clusters = pl.DataFrame({"cluster_id": clusters.unique().sort()}).cast({"cluster_id": pl.Int64})
+    seeds = all_clusters.join(
+        cluster_anchors.group_by("cluster_id").agg(
+            pl.col("anchor_key").unique().sort().str.join(",").alias("seed")
+        ),
+        on="cluster_id",
+        how="left",
+    ).with_columns(pl.coalesce("seed", pl.format("cluster-{}", "cluster_id")).alias("seed"))
+
+    claims = (
+        cluster_anchors.join(
+            previous.select("child_id", "anchor_type", "anchor_key").unique(),
+            on=["anchor_type", "anchor_key"],
+        )
+        .group_by("cluster_id", "child_id")
+        .agg(pl.col("weight").sum().alias("claim_weight"))
+        .with_columns((pl.col("claim_weight") >= strong_claim).alias("strong"))
+    )
+    has_strong = claims.group_by("cluster_id").agg(pl.col("strong").any().alias("any_strong"))
+    choice = (
+        claims.join(has_strong, on="cluster_id")
+        .filter(pl.col("strong") | ~pl.col("any_strong"))
+        # Strong claims: smallest id wins; weak only: heaviest, then smallest id.
+        .with_columns(
+            pl.when(pl.col("any_strong")).then(0.0).otherwise(-pl.col("claim_weight")).alias("order")
+        )
+        .sort("cluster_id", "order", "child_id")
+        .group_by("cluster_id", maintain_order=True)
+        .first()
+        .join(seeds, on="cluster_id")
+    )
+    winners = (
+        choice.sort(["child_id", "claim_weight", "seed"], descending=[False, True, False])
+        .group_by("child_id", maintain_order=True)
+        .first()
+        .select("cluster_id", "child_id", "claim_weight")
+    )
+    losers = choice.join(winners.select("cluster_id"), on="cluster_id", how="anti")
+    kept_ids = winners["child_id"]
+    merged = (
+        claims.filter(pl.col("strong"))
+        .join(winners.select("cluster_id", pl.col("child_id").alias("into")), on="cluster_id")
+        .filter((pl.col("child_id") != pl.col("into")) & ~pl.col("child_id").is_in(kept_ids.implode()))
+        .sort("child_id", "claim_weight", "into", descending=[False, True, False])
+        .group_by("child_id", maintain_order=True)
+        .first()
+    )
+
+    need_new = seeds.join(winners.select("cluster_id"), on="cluster_id", how="anti")
+    taken = pl.concat([previous["child_id"], kept_ids]).unique()
+    new = _new_ids(con, need_new.select("cluster_id", "seed"), namespace, taken, prefix)
+    cluster_child = pl.concat([winners.select("cluster_id", "child_id"), new]).sort("cluster_id")
+
+    events = (
+        pl.concat(
+            [
+                new.join(
+                    losers.select("cluster_id", pl.col("child_id").alias("lost")), on="cluster_id", how="left"
+                ).select(
+                    pl.when(pl.col("lost").is_null())
+                    .then(pl.lit("new"))
+                    .otherwise(pl.lit("conflict_lost"))
+                    .alias("event"),
+                    "child_id",
+                    pl.col("lost").alias("related_child_id"),
+                    pl.lit(None, dtype=pl.Float64).alias("claim_weight"),
+                ),
+                merged.select(
+                    pl.lit("merged").alias("event"),
+                    pl.col("into").alias("child_id"),
+                    pl.col("child_id").alias("related_child_id"),
+                    "claim_weight",
+                ),
+            ]
+        )
+        .cast(EVENT_SCHEMA)
+        .sort("event", "child_id", "related_child_id", nulls_last=True)
+    )
+
+    current = (
+        cluster_anchors.join(cluster_child, on="cluster_id")
+        .select(list(REGISTRY_SCHEMA))
+        .group_by("child_id", "anchor_type", "anchor_key")
+        .agg(pl.col("weight").max())
+    )
+    gone = pl.concat([cluster_child["child_id"], merged["child_id"]])
+    carried = previous.filter(~pl.col("child_id").is_in(gone.implode()))
+    registry = (
+        pl.concat([current.cast(REGISTRY_SCHEMA), carried])
+        .unique()
+        .sort("child_id", "anchor_type", "anchor_key")
+    )
+    return cluster_child, registry, events
