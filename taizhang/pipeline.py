@@ -91,6 +91,10 @@ class PipelineError(Exception):
         self.zh = zh
         self.en = en
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Prefect persists a failed task's exception; keep it unpicklable-proof.
+        return (PipelineError, (self.code, self.zh, self.en))
+
 
 class StageUnavailable(PipelineError):
     """A stage's module is not part of this installation yet."""
@@ -104,6 +108,9 @@ class StageUnavailable(PipelineError):
         )
         self.stage = stage
         self.missing = missing
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StageUnavailable, (self.stage, self.missing))
 
 
 # --------------------------------------------------------------------------- hashing
