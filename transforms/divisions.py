@@ -378,38 +378,40 @@ def with_division_columns(df: pl.DataFrame, raw_columns: list[str], prefix: str)
     for i, col in enumerate(present):
         t = table.select(
             pl.col("raw").alias(col),
-            *[pl.col(f).alias(f"__{f}{i}") for f in DIVISION_FIELDS],
-            pl.col("resolution").replace_strict(rank, default=3, return_dtype=pl.Int8).alias(f"__rank{i}"),
+            *[pl.col(f).alias(f"__div_{f}{i}") for f in DIVISION_FIELDS],
+            pl.col("resolution")
+            .replace_strict(rank, default=3, return_dtype=pl.Int8)
+            .alias(f"__div_rank{i}"),
         )
         parts.append(t)
     out = df
     for t in parts:
         out = out.join(t, on=t.columns[0], how="left", nulls_equal=True)
     n = len(present)
-    best_rank = pl.min_horizontal(pl.col(f"__rank{i}") for i in range(n))
-    out = out.with_columns(best_rank.alias("__best"))
+    best_rank = pl.min_horizontal(pl.col(f"__div_rank{i}") for i in range(n))
+    out = out.with_columns(best_rank.alias("__div_best"))
 
     def pick(field: str, fallback_raw: bool = False) -> pl.Expr:
         expr = pl.lit(None, pl.Utf8)
         for i in reversed(range(n)):
-            value = pl.col(present[i]) if fallback_raw else pl.col(f"__{field}{i}")
-            expr = pl.when(pl.col(f"__rank{i}") == pl.col("__best")).then(value).otherwise(expr)
+            value = pl.col(present[i]) if fallback_raw else pl.col(f"__div_{field}{i}")
+            expr = pl.when(pl.col(f"__div_rank{i}") == pl.col("__div_best")).then(value).otherwise(expr)
         return expr
 
     first_nonempty = pl.coalesce(
-        pl.when(pl.col(f"__resolution{i}") != "empty").then(pl.col(present[i])) for i in range(n)
+        pl.when(pl.col(f"__div_resolution{i}") != "empty").then(pl.col(present[i])) for i in range(n)
     )
     out = out.with_columns(
-        pl.when(pl.col("__best") < 3)
+        pl.when(pl.col("__div_best") < 3)
         .then(pick("raw", fallback_raw=True))
         .otherwise(first_nonempty)
         .alias(f"{prefix}_raw"),
         *[pick(f).alias(f"{prefix}_{f}") for f in ("county", "prefecture", "province")],
-        pl.when(pl.col("__best") < 3)
+        pl.when(pl.col("__div_best") < 3)
         .then(pick("resolution"))
         .when(first_nonempty.is_not_null())
         .then(pl.lit("unresolved"))
         .otherwise(pl.lit("empty"))
         .alias(f"{prefix}_resolution"),
     )
-    return out.drop([c for c in out.columns if c.startswith("__")])
+    return out.drop([c for c in out.columns if c.startswith("__div_")])

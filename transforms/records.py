@@ -1,0 +1,538 @@
+"""Stage 2 tables from the staged rows: ``std_records``, ``std_guardians``, ``std_status``.
+
+The staged frames (docs/ARCHITECTURE.md, stage 1) hold raw text under the
+contract's column names. The contracts use the same name for the same kind of
+field in every source (``name``, ``id_number``, ``birth_date``, …), so the
+child-level sources are stacked into one frame first and every column is
+standardized once over the whole stack; names, identity numbers and division
+texts go through their modules on distinct values only.
+
+``record_id`` is dense (1, 2, …) over the child-level rows ordered by
+``(SOURCE_ORDER, file, row_number)``; it is only valid inside one run.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from data_contracts import SOURCE_ORDER, load_contracts
+from taizhang.emit.mask import MASKED_TERM
+from transforms.dates import parse_date, parse_month, to_date
+from transforms.divisions import with_division_columns
+from transforms.id_numbers import parse_id_number
+from transforms.names import standardize_names
+from transforms.phones import parse_phone
+from transforms.sexes import parse_sex, sex_conflict
+
+# Raw columns feeding the hukou and residence county, in order of preference.
+HUKOU_COLUMNS = ("hukou_code", "hukou_division", "hukou_address")
+RESIDENCE_COLUMNS = (
+    "residence_code",
+    "residence_division",
+    "insured_division",
+    "residence_address",
+    "school_code",
+)
+GUARDIAN_ROLES = ("father", "mother", "guardian1", "guardian2")
+DISABILITY_KINDS = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ROW_KEY = ("source", "file", "row_number")
+
+
+def _child_sources(staged: dict[str, pl.DataFrame]) -> list[str]:
+    contracts = load_contracts()
+    return [s for s in SOURCE_ORDER if s in staged and s in contracts and contracts[s].child_level]
+
+
+def _with_contract_columns(source: str, df: pl.DataFrame) -> pl.DataFrame:
+    """Every contract column present (null when the file lacked it), all as Utf8 text."""
+    names = load_contracts()[source].column_names
+    missing = [pl.lit(None, pl.Utf8).alias(c) for c in names if c not in df.columns]
+    out = df.with_columns(missing) if missing else df
+    return out.with_columns(
+        pl.col(c).cast(pl.Utf8) for c in [*names, "file", "source"] if c in out.columns
+    ).with_columns(pl.col("row_number").cast(pl.Int64))
+
+
+def stacked_child_rows(staged: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """All child-level staged rows in record order, with ``record_id`` (Int64, from 1)."""
+    frames = [
+        _with_contract_columns(s, staged[s])
+        .with_columns(pl.lit(s).alias("source"))
+        .sort("file", "row_number")
+        for s in _child_sources(staged)
+    ]
+    frames = [f for f in frames if f.height > 0]
+    if not frames:
+        empty = {"source": pl.Utf8, "file": pl.Utf8, "row_number": pl.Int64}
+        return pl.DataFrame(schema={"record_id": pl.Int64, **empty})
+    stacked = pl.concat(frames, how="diagonal_relaxed")
+    return stacked.with_row_index("record_id", offset=1).with_columns(pl.col("record_id").cast(pl.Int64))
+
+
+def _col(df: pl.DataFrame, name: str) -> pl.Expr:
+    """A raw column, or a null Utf8 literal when no source has it."""
+    return pl.col(name) if name in df.columns else pl.lit(None, pl.Utf8)
+
+
+def _text(expr: pl.Expr) -> pl.Expr:
+    """Trimmed NFKC text, empty as null (for codes and categories)."""
+    t = expr.str.normalize("NFKC").str.strip_chars()
+    return pl.when(t.str.len_chars() > 0).then(t)
+
+
+def _int(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    return _text(expr).str.replace(r"\.0+$", "").cast(dtype, strict=False)
+
+
+def _grade(expr: pl.Expr) -> pl.Expr:
+    """School grade 1–9 from ``一年级``…``九年级``, ``1``–``9``, ``初一``–``初三``."""
+    t = _text(expr)
+    digit = t.str.extract(r"^(\d)(?:年级)?(?:\.0+)?$", 1).cast(pl.Int8, strict=False)
+    cn = t.str.extract(r"([一二三四五六七八九])年级", 1).replace_strict(
+        _CN_DIGITS, default=None, return_dtype=pl.Int8
+    )
+    junior = (
+        t.str.extract(r"初([一二三])", 1).replace_strict(_CN_DIGITS, default=None, return_dtype=pl.Int8) + 6
+    )
+    g = pl.coalesce(digit, cn, junior.cast(pl.Int8))
+    return pl.when(g.is_between(1, 9)).then(g)
+
+
+def _multi(expr: pl.Expr) -> pl.Expr:
+    """A ``、``-separated list (also ``,``, ``，``, ``;``, ``；``) as List(Utf8); empty list when blank."""
+    t = expr.str.normalize("NFKC").fill_null("").str.replace_all(r"[,，;；/]", "、")
+    return t.str.split("、").list.eval(
+        pl.element().str.strip_chars().filter(pl.element().str.strip_chars().str.len_chars() > 0)
+    )
+
+
+def _yes_no(expr: pl.Expr) -> pl.Expr:
+    return _text(expr).replace_strict(
+        {"是": True, "否": False, "Y": True, "N": False}, default=None, return_dtype=pl.Boolean
+    )
+
+
+def _ethnicity(expr: pl.Expr) -> pl.Expr:
+    """``汉`` and ``汉族`` alike as ``汉族``."""
+    t = _text(expr).str.replace_all(r"\s", "")
+    return pl.when(t.is_null() | t.str.ends_with("族")).then(t).otherwise(t + "族")
+
+
+def _birth_cert(expr: pl.Expr) -> pl.Expr:
+    """Birth-certificate number: one upper-case letter and 9 digits, else null."""
+    t = _text(expr).str.to_uppercase().str.replace_all(r"[\s\-]", "")
+    return pl.when(t.str.contains(r"^[A-Z]\d{9}$")).then(t)
+
+
+def _attach_ids(
+    df: pl.DataFrame, raw: str, prefix: str, today: date | None, fields: tuple[str, ...]
+) -> pl.DataFrame:
+    """Parse identity numbers in column ``raw`` into ``{prefix}_{field}`` columns (distinct values only)."""
+    uniq = df.select(pl.col(raw).unique()).with_columns(parse_id_number(pl.col(raw), today).alias("__p"))
+    uniq = uniq.select(pl.col(raw), *[pl.col("__p").struct.field(f).alias(f"{prefix}_{f}") for f in fields])
+    return df.join(uniq, on=raw, how="left", nulls_equal=True)
+
+
+def _names_for(columns: list[pl.Series]) -> pl.DataFrame:
+    """One standardized-name table for several raw name columns."""
+    values = pl.concat([c.cast(pl.Utf8) for c in columns]) if columns else pl.Series([], dtype=pl.Utf8)
+    return standardize_names(values)
+
+
+def _attach_name(df: pl.DataFrame, table: pl.DataFrame, raw: str, renames: dict[str, str]) -> pl.DataFrame:
+    t = table.select(pl.col("raw").alias(raw), *[pl.col(k).alias(v) for k, v in renames.items()])
+    return df.join(t, on=raw, how="left", nulls_equal=True)
+
+
+RECORD_COLUMNS: tuple[str, ...] = (
+    "record_id",
+    "source",
+    "file",
+    "row_number",
+    "name_raw",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "surname",
+    "given_name",
+    "name_placeholder",
+    "name_variant_key",
+    "id_raw",
+    "id_number",
+    "id_status",
+    "id_birth_date",
+    "id_sex",
+    "id_county",
+    "id_repair",
+    "id_prefix",
+    "birth_date",
+    "birth_date_alt",
+    "birth_date_raw",
+    "birth_date_issue",
+    "sex_raw",
+    "sex",
+    "sex_conflict",
+    "ethnicity",
+    "hukou_raw",
+    "hukou_county",
+    "hukou_prefecture",
+    "hukou_province",
+    "hukou_resolution",
+    "residence_raw",
+    "residence_county",
+    "residence_prefecture",
+    "residence_province",
+    "residence_resolution",
+    "birth_cert_no",
+    "guardian_ids",
+    "guardian_phones",
+    "mother_name",
+    "father_name",
+    "mother_id",
+    "father_id",
+    "permit_no",
+    "residence_start",
+    "issue_date",
+    "valid_until",
+    "pupil_no",
+    "pupil_id_number",
+    "school_id",
+    "school_name",
+    "grade",
+    "enrol_month",
+    "school_status",
+    "health_record_no",
+    "clinic",
+    "record_opened",
+    "last_followup",
+    "management_status",
+    "client_code",
+    "card_opened",
+    "last_dose",
+    "missed_doses",
+    "insurance_no",
+    "insurance_status",
+    "insurance_year",
+    "remote_care",
+    "birth_place_county",
+    "visit_date",
+    "guardianship",
+    "special",
+    "self_apply",
+    "urgent",
+    "remarks",
+    "extra",
+)
+
+
+def standardize_records(staged: dict[str, pl.DataFrame], today: date | None = None) -> pl.DataFrame:
+    """``std_records``: one standardized row per staged row of the child-level sources.
+
+    Columns are :data:`RECORD_COLUMNS` (docs/ARCHITECTURE.md plus the extra
+    ``*_prefecture``, ``*_resolution``, ``id_repair``, ``id_prefix``,
+    ``name_variant_key``, ``pupil_id_number`` …). ``today`` bounds birth dates
+    (default: the current date).
+    """
+    stacked = stacked_child_rows(staged)
+    # Raw columns get a prefix so that standardized columns can take the contract names.
+    rows = stacked.rename({k: f"__r_{k}" for k in stacked.columns if k not in ("record_id", *_ROW_KEY)})
+    c = lambda name: _col(rows, f"__r_{name}")  # noqa: E731
+    df = rows.with_columns(
+        c("name").alias("name_raw"),
+        c("id_number").alias("id_raw"),
+        c("birth_date").alias("birth_date_raw"),
+        c("sex").alias("sex_raw"),
+        c("mother_name").alias("__mother_name"),
+        c("father_name").alias("__father_name"),
+        c("mother_id").alias("__mother_id"),
+        c("father_id").alias("__father_id"),
+        c("guardian1_id").alias("__g1_id"),
+        c("guardian2_id").alias("__g2_id"),
+        c("pupil_no").alias("__pupil_no"),
+    )
+
+    names = _names_for([df["name_raw"], df["__mother_name"], df["__father_name"]])
+    df = _attach_name(
+        df,
+        names,
+        "name_raw",
+        {
+            "name": "name",
+            "pinyin": "name_pinyin",
+            "initials": "name_initials",
+            "surname": "surname",
+            "given_name": "given_name",
+            "placeholder": "name_placeholder",
+            "variant_key": "name_variant_key",
+        },
+    )
+    df = _attach_name(df, names, "__mother_name", {"name": "mother_name"})
+    df = _attach_name(df, names, "__father_name", {"name": "father_name"})
+
+    id_fields = ("number", "status", "birth_date", "sex", "county", "repair", "prefix")
+    df = _attach_ids(df, "id_raw", "id", today, id_fields)
+    for raw, prefix in (
+        ("__mother_id", "__mid"),
+        ("__father_id", "__fid"),
+        ("__g1_id", "__g1"),
+        ("__g2_id", "__g2"),
+    ):
+        df = _attach_ids(df, raw, prefix, today, ("number",))
+    df = df.with_columns(
+        pl.when(c("pupil_no").str.contains(r"^\s*[Gg]"))
+        .then(c("pupil_no").str.strip_chars().str.slice(1))
+        .alias("__pupil_id")
+    )
+    df = _attach_ids(df, "__pupil_id", "__pupil", today, ("number", "status"))
+
+    df = df.with_columns(parse_date(pl.col("birth_date_raw"), today).alias("__bd"))
+    df = with_division_columns(df, [f"__r_{x}" for x in HUKOU_COLUMNS if f"__r_{x}" in rows.columns], "hukou")
+    residence = [f"__r_{x}" for x in RESIDENCE_COLUMNS if f"__r_{x}" in rows.columns]
+    df = with_division_columns(df, residence, "residence")
+    birth_place = [x for x in ["__r_birth_place_code"] if x in rows.columns]
+    df = with_division_columns(df, birth_place, "__bp")
+
+    phones = [parse_phone(c(p)) for p in ("guardian1_phone", "guardian2_phone")]
+    sex = parse_sex(pl.col("sex_raw"))
+    out = df.with_columns(
+        pl.col("__bd").struct.field("date").alias("birth_date"),
+        pl.col("__bd").struct.field("alt").alias("birth_date_alt"),
+        pl.col("__bd").struct.field("issue").alias("birth_date_issue"),
+        sex.alias("sex"),
+        sex_conflict(sex, pl.col("id_sex")).alias("sex_conflict"),
+        _ethnicity(c("ethnicity")).alias("ethnicity"),
+        _birth_cert(c("birth_cert_no")).alias("birth_cert_no"),
+        pl.concat_list("__mid_number", "__fid_number", "__g1_number", "__g2_number")
+        .list.drop_nulls()
+        .list.unique()
+        .list.sort()
+        .alias("guardian_ids"),
+        pl.concat_list(phones).list.drop_nulls().list.unique().list.sort().alias("guardian_phones"),
+        pl.col("__mid_number").alias("mother_id"),
+        pl.col("__fid_number").alias("father_id"),
+        _text(c("permit_no")).alias("permit_no"),
+        to_date(c("residence_start"), today).alias("residence_start"),
+        to_date(c("issue_date"), today).alias("issue_date"),
+        # A permit's expiry lies in the future by design.
+        to_date(c("valid_until"), date(9999, 12, 31)).alias("valid_until"),
+        _text(c("pupil_no")).str.to_uppercase().alias("pupil_no"),
+        pl.when(pl.col("__pupil_status") == "valid").then(pl.col("__pupil_number")).alias("pupil_id_number"),
+        _text(c("school_id")).alias("school_id"),
+        _text(c("school_name")).alias("school_name"),
+        _grade(c("grade")).alias("grade"),
+        parse_month(c("enrol_month")).alias("enrol_month"),
+        _text(c("school_status")).alias("school_status"),
+        _text(c("health_record_no")).alias("health_record_no"),
+        _text(c("clinic")).alias("clinic"),
+        to_date(c("record_opened"), today).alias("record_opened"),
+        to_date(c("last_followup"), today).alias("last_followup"),
+        _text(c("management_status")).alias("management_status"),
+        _text(c("client_code")).alias("client_code"),
+        to_date(c("card_opened"), today).alias("card_opened"),
+        to_date(c("last_dose"), today).alias("last_dose"),
+        _int(c("missed_doses"), pl.Int32).alias("missed_doses"),
+        _text(c("insurance_no")).alias("insurance_no"),
+        _text(c("insurance_status")).alias("insurance_status"),
+        _int(c("insurance_year"), pl.Int32).alias("insurance_year"),
+        _yes_no(c("remote_care")).alias("remote_care"),
+        pl.col("__bp_county").alias("birth_place_county"),
+        to_date(c("visit_date"), today).alias("visit_date"),
+        _text(c("guardianship")).alias("guardianship"),
+        _multi(c("special")).alias("special"),
+        _yes_no(c("self_apply")).alias("self_apply"),
+        _multi(c("urgent")).alias("urgent"),
+        _text(c("remarks")).alias("remarks"),
+        c("extra").cast(pl.Utf8).alias("extra"),
+    )
+    return out.select(RECORD_COLUMNS).sort("record_id")
+
+
+GUARDIAN_COLUMNS: tuple[str, ...] = (
+    "record_id",
+    "source",
+    "file",
+    "row_number",
+    "role",
+    "relation",
+    "parent_role",
+    "name_raw",
+    "name",
+    "name_pinyin",
+    "name_variant_key",
+    "name_placeholder",
+    "id_raw",
+    "id_number",
+    "id_status",
+    "id_birth_date",
+    "id_sex",
+    "phone_raw",
+    "phone",
+)
+
+
+def standardize_guardians(
+    staged: dict[str, pl.DataFrame], records: pl.DataFrame | None = None, today: date | None = None
+) -> pl.DataFrame:
+    """``std_guardians``: one row per parent or guardian named (by name or id) on a child-level row.
+
+    ``records`` (``std_records``), when given, supplies the record ids; they
+    are otherwise assigned exactly as :func:`standardize_records` does.
+    """
+    rows = stacked_child_rows(staged)
+    if records is not None and rows.height:
+        rows = rows.drop("record_id").join(
+            records.select("record_id", *_ROW_KEY), on=list(_ROW_KEY), how="left"
+        )
+    parts = []
+    for role in GUARDIAN_ROLES:
+        if role in ("father", "mother"):
+            name, idn, phone = f"{role}_name", f"{role}_id", f"{role}_phone"
+            relation = pl.lit("父亲" if role == "father" else "母亲")
+        else:
+            name, idn, phone = f"{role}_name", f"{role}_id", f"{role}_phone"
+            relation = _text(_col(rows, f"{role}_relation"))
+        part = rows.select(
+            "record_id",
+            *_ROW_KEY,
+            pl.lit(role).alias("role"),
+            relation.cast(pl.Utf8).alias("relation"),
+            _col(rows, name).alias("name_raw"),
+            _col(rows, idn).alias("id_raw"),
+            _col(rows, phone).alias("phone_raw"),
+        )
+        present = _text(pl.col("name_raw")).is_not_null() | _text(pl.col("id_raw")).is_not_null()
+        parts.append(part.filter(present))
+    schema = {
+        "record_id": pl.Int64,
+        "source": pl.Utf8,
+        "file": pl.Utf8,
+        "row_number": pl.Int64,
+        "role": pl.Utf8,
+        "relation": pl.Utf8,
+        "name_raw": pl.Utf8,
+        "id_raw": pl.Utf8,
+        "phone_raw": pl.Utf8,
+    }
+    g = pl.concat([p.cast(schema) for p in parts]) if parts else pl.DataFrame(schema=schema)
+    names = _names_for([g["name_raw"]])
+    g = _attach_name(
+        g,
+        names,
+        "name_raw",
+        {
+            "name": "name",
+            "pinyin": "name_pinyin",
+            "variant_key": "name_variant_key",
+            "placeholder": "name_placeholder",
+        },
+    )
+    g = _attach_ids(g, "id_raw", "id", today, ("number", "status", "birth_date", "sex"))
+    role_order = {r: i for i, r in enumerate(GUARDIAN_ROLES)}
+    g = g.with_columns(
+        pl.when(pl.col("role").is_in(["father", "mother"]))
+        .then(pl.col("role"))
+        .when(pl.col("relation") == "父亲")
+        .then(pl.lit("father"))
+        .when(pl.col("relation") == "母亲")
+        .then(pl.lit("mother"))
+        .alias("parent_role"),
+        parse_phone(pl.col("phone_raw")).alias("phone"),
+        pl.col("role").replace_strict(role_order, return_dtype=pl.Int8).alias("__order"),
+    )
+    return g.sort("record_id", "__order").select(GUARDIAN_COLUMNS)
+
+
+STATUS_COLUMNS: tuple[str, ...] = (
+    "source",
+    "file",
+    "row_number",
+    "id_raw",
+    "id_number",
+    "id_status",
+    "id_birth_date",
+    "id_sex",
+    "name",
+    "status",
+    "status_sensitive",
+    "status_detail",
+    "disability_kind",
+    "disability_grade",
+    "start_date",
+    "end_date",
+    "reporter",
+)
+
+
+def _disability(detail: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(kind, grade) from ``肢体残疾一级`` / ``智力残疾3级`` or a 20-character disability-card number.
+
+    The card number is the identity number plus a category digit (1 视力 … 7
+    多重) and a grade digit (policy.md §1.5).
+    """
+    t = detail.str.normalize("NFKC").str.replace_all(r"\s", "")
+    kind = t.str.extract(r"(视力|听力|言语|肢体|智力|精神|多重)(?:残疾)?", 1)
+    grade_text = t.str.extract(r"(?:残疾)?([一二三四1-4])级", 1)
+    grade = grade_text.replace_strict(
+        {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4},
+        default=None,
+        return_dtype=pl.Int8,
+    )
+    card = t.str.extract(r"(?:^|\D)\d{17}[\dX]([1-7])([1-4])(?:\D|$)", 1)
+    card_grade = t.str.extract(r"(?:^|\D)\d{17}[\dX][1-7]([1-4])(?:\D|$)", 1).cast(pl.Int8, strict=False)
+    card_kind = card.cast(pl.Int32, strict=False).replace_strict(
+        {i + 1: k for i, k in enumerate(DISABILITY_KINDS)}, default=None, return_dtype=pl.Utf8
+    )
+    return pl.coalesce(kind, card_kind), pl.coalesce(grade, card_grade)
+
+
+def standardize_status(
+    staged_person_status: pl.DataFrame | dict[str, pl.DataFrame], today: date | None = None
+) -> pl.DataFrame:
+    """``std_status``: one row per readable ``person_status`` row.
+
+    Accepts the staged ``person_status`` frame or the whole staged dict. The
+    sensitive status (the contract's ``sensitive_values``) is never kept in
+    clear text: ``status`` holds the masked term and ``status_sensitive`` is
+    True, and its detail is dropped; rules read the Boolean.
+    """
+    if isinstance(staged_person_status, dict):
+        frame = staged_person_status.get("person_status")
+    else:
+        frame = staged_person_status
+    contract = load_contracts()["person_status"]
+    if frame is None:
+        frame = pl.DataFrame(
+            schema={
+                "source": pl.Utf8,
+                "file": pl.Utf8,
+                "row_number": pl.Int64,
+                **dict.fromkeys(contract.column_names, pl.Utf8),
+            }
+        )
+    df = (
+        _with_contract_columns("person_status", frame)
+        .with_columns(pl.lit("person_status").alias("source"))
+        .rename({"id_number": "id_raw"})
+    )
+    df = _attach_ids(df, "id_raw", "id", today, ("number", "status", "birth_date", "sex"))
+    names = _names_for([df["name"]])
+    df = _attach_name(df.rename({"name": "__name_raw"}), names, "__name_raw", {"name": "name"})
+    status = _text(pl.col("status"))
+    sensitive = status.is_in(list(contract.sensitive_values)).fill_null(False)
+    kind, grade = _disability(pl.col("status_detail"))
+    is_disability = status == "重残"
+    out = df.with_columns(
+        pl.when(sensitive).then(pl.lit(MASKED_TERM)).otherwise(status).alias("status"),
+        sensitive.alias("status_sensitive"),
+        pl.when(sensitive).then(None).otherwise(_text(pl.col("status_detail"))).alias("status_detail"),
+        pl.when(is_disability).then(kind).alias("disability_kind"),
+        pl.when(is_disability).then(grade).alias("disability_grade"),
+        # Event dates may be announced ahead (end of a sentence), so no future bound.
+        to_date(pl.col("start_date"), date(9999, 12, 31)).alias("start_date"),
+        to_date(pl.col("end_date"), date(9999, 12, 31)).alias("end_date"),
+        _text(pl.col("reporter")).alias("reporter"),
+    )
+    return out.select(STATUS_COLUMNS).sort(*_ROW_KEY)
