@@ -66,10 +66,15 @@ def ingest_task(key: str, cache_root: str, extracts: str) -> pipeline.StageResul
 
 
 @task(name="standardize", cache_policy=CONTENT_CACHE, persist_result=True)
-def standardize_task(key: str, cache_root: str, ingest_dir: str) -> pipeline.StageResult:
+def standardize_task(key: str, cache_root: str, ingest_dir: str, period: str) -> pipeline.StageResult:
     return _log(
         pipeline.run_stage(
-            Path(cache_root), "standardize", key, pipeline.standardize, ingest_dir=Path(ingest_dir)
+            Path(cache_root),
+            "standardize",
+            key,
+            pipeline.standardize,
+            ingest_dir=Path(ingest_dir),
+            period=period,
         )
     )
 

@@ -32,6 +32,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import polars as pl
@@ -54,7 +55,7 @@ STAGE_REQUIREMENTS: dict[str, tuple[tuple[str, str], ...]] = {
         ("transforms.records", "standardize_guardians"),
         ("transforms.records", "standardize_status"),
     ),
-    "link": (("matchers.engine", "link"), ("matchers.configs", "children")),
+    "link": (("matchers.engine", "link"), ("matchers.configs.children", "children_config")),
     "decide": (("taizhang.rules", "decide"),),
     "emit": (("taizhang.emit", "emit_period"),),
 }
@@ -321,7 +322,7 @@ def stage_keys(extracts_key: str, period: Period, previous_registry: Path | None
     """The cache key of every cached stage, chained so a change upstream invalidates downstream."""
     code = code_fingerprint()
     ingest = ingest_key(extracts_key)
-    standardize = _sha("standardize", code, ingest)
+    standardize = _sha("standardize", code, ingest, str(period))
     previous = file_digest(previous_registry) if previous_registry else "none"
     link = _sha("link", code, standardize, previous)
     decide = _sha("decide", code, link, str(period))
@@ -419,13 +420,18 @@ def _read_staged(ingest_dir: Path) -> dict[str, pl.DataFrame]:
     }
 
 
-def standardize(ingest_dir: Path, into: Path) -> dict[str, int]:
-    """Stage 2: ``std_records``, ``std_guardians`` and ``std_status`` from the staged rows."""
+def standardize(ingest_dir: Path, period: str, into: Path) -> dict[str, int]:
+    """Stage 2: ``std_records``, ``std_guardians`` and ``std_status`` from the staged rows.
+
+    Dates are bounded by the period's as-of date rather than the wall clock,
+    so a rerun months later gives the same tables.
+    """
     standardize_records, standardize_guardians, standardize_status = require("standardize")
     staged = _read_staged(ingest_dir)
-    records = standardize_records(staged)
-    guardians = standardize_guardians(staged, records)
-    status = standardize_status(staged)
+    today = Period.parse(period).as_of
+    records = standardize_records(staged, today=today)
+    guardians = standardize_guardians(staged, records, today=today)
+    status = standardize_status(staged, today=today)
     return {
         "std_records": _write(records, into / "std_records.parquet", ("record_id",)),
         "std_guardians": _write(
@@ -440,18 +446,18 @@ def link(std_dir: Path, previous_registry: Path | None, into: Path) -> dict[str,
     link_fn, children_config = require("link")
     records = pl.read_parquet(std_dir / "std_records.parquet")
     previous = pl.read_parquet(previous_registry) if previous_registry else None
-    config = children_config() if callable(children_config) else children_config
-    result = link_fn(records, config, previous)
+    result = link_fn(records, children_config(), previous)
     counts = {
         "records_linked": _write(result.record_child, into / "record_child.parquet", ("record_id",)),
         "registry": _write(result.registry, into / "registry.parquet", ("child_id",)),
-        "pairs_scored": _write(result.pairs, into / "pairs.parquet", None),
+        "pairs_scored": _write(result.pairs, into / "pairs.parquet", ("l", "r")),
         "review_sample": _write(result.review_sample, into / "review_sample.parquet", None),
     }
     counts["children"] = result.record_child["child_id"].n_unique()
-    blocking = getattr(result, "blocking_report", None)
-    if isinstance(blocking, pl.DataFrame):
-        _write(blocking, into / "blocking_report.parquet", None)
+    for name in ("id_events", "blocking_report", "parameters"):
+        frame = getattr(result, name, None)
+        if isinstance(frame, pl.DataFrame):
+            _write(frame, into / f"link_{name}.parquet", None)
     return counts
 
 
@@ -492,12 +498,9 @@ def _frames(result: Any) -> dict[str, pl.DataFrame]:
 
 def load_decisions(decide_dir: Path) -> Any:
     """The decide stage's frames read back, in the shape ``taizhang.emit`` expects."""
-    frames = {p.stem: pl.read_parquet(p) for p in sorted(decide_dir.glob("*.parquet"))}
-    try:
-        from taizhang.rules import Decisions  # the rules package's own container, when it has one
-    except ImportError:
-        return frames
-    return Decisions(**frames)
+    frames: dict[str, Any] = {"review": None}
+    frames |= {p.stem: pl.read_parquet(p) for p in sorted(decide_dir.glob("*.parquet"))}
+    return SimpleNamespace(**frames)
 
 
 def emit(
@@ -720,7 +723,7 @@ def run_period(
     ingest = call("ingest_and_validate", keys["ingest_and_validate"], cache_root, extracts=extracts)
     stages["ingest_and_validate"] = ingest
     raise_on_fatal_ingest_errors(ingest.path)
-    std = call("standardize", keys["standardize"], cache_root, ingest_dir=ingest.path)
+    std = call("standardize", keys["standardize"], cache_root, ingest_dir=ingest.path, period=period)
     stages["standardize"] = std
     linked = call("link", keys["link"], cache_root, std_dir=std.path, previous_registry=previous_registry)
     stages["link"] = linked
@@ -808,7 +811,7 @@ def check_county(county: str) -> str:
     return code
 
 
-def corrected_field_visits(state: Path, county: str, sheet: Path, into: Path) -> None:
+def corrected_field_visits(state: Path, county: str, sheet: Path, period: Period, into: Path) -> None:
     """Replace one county's field-visit records in the linked state by a corrected sheet.
 
     The corrected rows are standardized and linked against this period's
@@ -836,10 +839,9 @@ def corrected_field_visits(state: Path, county: str, sheet: Path, into: Path) ->
         )
     records = pl.read_parquet(state / "std_records.parquet")
     record_child = pl.read_parquet(state / "record_child.parquet")
-    fresh = standardize_records({"field_visits": staged})
+    fresh = standardize_records({"field_visits": staged}, today=period.as_of)
     fresh = fresh.with_columns(pl.col("record_id") + (records["record_id"].max() or 0) + 1)
-    config = children_config() if callable(children_config) else children_config
-    fresh_links = link_fn(fresh, config, pl.read_parquet(state / "registry.parquet")).record_child
+    fresh_links = link_fn(fresh, children_config(), pl.read_parquet(state / "registry.parquet")).record_child
     stale = records.filter(
         (pl.col("source") == "field_visits") & (pl.col("residence_county") == county)
     ).select("record_id")
@@ -885,7 +887,7 @@ def rerun_county(
         if field_visits is not None:
             linked_state = work / "linked"
             linked_state.mkdir()
-            corrected_field_visits(state, county, Path(field_visits), linked_state)
+            corrected_field_visits(state, county, Path(field_visits), the_period, linked_state)
         decided = work / "decided"
         decided.mkdir()
         counts = decide(std_dir=linked_state, link_dir=linked_state, period=period, into=decided)
