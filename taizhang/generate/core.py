@@ -1,0 +1,235 @@
+"""``generate``: the synthetic extracts of several half-years, with their ground truth."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from data_contracts import SOURCE_ORDER, load_contracts
+from taizhang.generate import noise as nz
+from taizhang.generate.population import Population, build_population, children_in
+from taizhang.generate.sources import child_records
+from taizhang.generate.status import build_events, child_flags, classify
+from taizhang.generate.writers import FileSpec, write_file
+from taizhang.period import Period
+
+# usual format per source (README), and the alternatives a department sometimes sends
+DEFAULT_FORMAT = {
+    "residence_permits": ("csv", "gb18030"),
+    "school_enrollment": ("xlsx", None),
+    "child_health": ("csv", "utf-8-sig"),
+    "vaccination": ("csv", "utf-8"),
+    "insurance": ("csv", "utf-8"),
+    "birth_certificates": ("csv", "utf-8"),
+    "person_status": ("csv", "utf-8"),
+    "field_visits": ("xlsx", None),
+}
+ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
+PREFECTURE_NAMES = {
+    "2201": "长春",
+    "2202": "吉林",
+    "2203": "四平",
+    "2204": "辽源",
+    "2205": "通化",
+    "2206": "白山",
+    "2207": "松原",
+    "2208": "白城",
+    "2224": "延边",
+}
+
+
+def _file_specs(
+    source: str, index: int, rng: np.random.Generator, xlsx_source: str | None
+) -> list[tuple[FileSpec, pl.Expr | None]]:
+    """The files of one source in one period, each with the row filter that fills it."""
+    ext, enc = DEFAULT_FORMAT[source]
+    if ext == "csv" and rng.random() < 0.2:
+        enc = str(rng.choice(ENCODINGS))
+    if source == xlsx_source:
+        ext, enc = "xlsx", None
+    if source == "school_enrollment":
+        return [(FileSpec(f"{source}.xlsx", "xlsx", sheet_column="_sheet"), None)]
+    if source == "field_visits":
+        return [
+            (FileSpec(f"{source}_{name}.xlsx", "xlsx", sheet_column="_sheet"), pl.col("_prefecture") == pref)
+            for pref, name in PREFECTURE_NAMES.items()
+        ]
+    if source == "residence_permits" and index % 2 == 1:
+        cc = pl.col("_res_pref") == "2201"
+        return [
+            (FileSpec(f"{source}_长春.{ext}", ext, enc), cc),
+            (FileSpec(f"{source}_吉林.{ext}", ext, enc), ~cc),
+        ]
+    return [(FileSpec(f"{source}.{ext}", ext, enc), None)]
+
+
+def _person_status(events: pl.DataFrame, period: Period, rng: np.random.Generator) -> pl.DataFrame:
+    """The status extract of a period: events reported by its as-of date, some twice."""
+    as_of = period.as_of
+    ev = events.filter(pl.col("report_date") <= as_of)
+    # an end date is known in advance for terms; for the others only once it has passed
+    terms = pl.col("status").is_in(["服刑在押", "强制隔离戒毒", "限制人身自由"])
+    ev = ev.with_columns(end_shown=pl.when(terms | (pl.col("end_date") <= as_of)).then("end_date"))
+    ev = pl.concat([ev, ev.filter(pl.Series(rng.random(ev.height)) < 0.02)])
+    return ev.select(
+        _person_key="person_key",
+        _event_id="event_id",
+        id_number="id_number",
+        name="name",
+        status="status",
+        status_detail="status_detail",
+        start_date="start_date",
+        end_date="end_shown",
+        reporter="reporter",
+    )
+
+
+def _changes(prev: pl.DataFrame, cur: pl.DataFrame, pop: Population, period: Period) -> pl.DataFrame:
+    """Change of each child between two periods' migrant ledgers (see docs/generator.md)."""
+    p = prev.filter("is_migrant").select("child_key", p_o="is_orphan", p_u="is_unsupported")
+    c = cur.filter("is_migrant").select("child_key", c_o="is_orphan", c_u="is_unsupported")
+    both = p.join(c, on="child_key", how="inner").select(
+        "child_key",
+        change=pl.when((pl.col("p_o") == pl.col("c_o")) & (pl.col("p_u") == pl.col("c_u")))
+        .then(pl.lit("continuing"))
+        .otherwise(pl.lit("status_changed")),
+    )
+    new = c.join(p, on="child_key", how="anti").select("child_key", change=pl.lit("new"))
+    gone = p.join(c, on="child_key", how="anti").join(
+        pop.children.select("child_key", "birth_date"), on="child_key"
+    )
+    as_of = period.as_of
+    age = (
+        pl.lit(as_of.year)
+        - pl.col("birth_date").dt.year()
+        - (
+            (pl.col("birth_date").dt.month() > as_of.month)
+            | ((pl.col("birth_date").dt.month() == as_of.month) & (pl.col("birth_date").dt.day() > as_of.day))
+        ).cast(pl.Int32)
+    )
+    gone = gone.select(
+        "child_key", change=pl.when(age >= 16).then(pl.lit("turned_16")).otherwise(pl.lit("left"))
+    )
+    return pl.concat([both, new, gone]).sort("child_key")
+
+
+def generate(out: Path, children: int, seed: int, periods: list[str], noise: str = "default") -> dict:
+    """Write ``out/<P>/`` extracts and ``out/truth/<P>/`` truth for each period; return counts.
+
+    The same ``seed`` gives byte-identical files. The returned dict holds counts
+    and timings only, never personal data.
+    """
+    t0 = time.perf_counter()
+    out = Path(out)
+    level = nz.Noise.parse(noise)
+    pers = [Period.parse(p) for p in periods]
+    if not pers:
+        raise ValueError("at least one period is needed")
+    contracts = load_contracts()
+    pop = build_population(children, seed, pers)
+    events = build_events(pop, seed, pers[0].as_of)
+    counts: dict = {"children_requested": children, "seed": seed, "noise": noise, "periods": {}}
+    previous: pl.DataFrame | None = None
+    for index, period in enumerate(pers):
+        rng = np.random.default_rng([seed, 10 + index])
+        folder, truth = out / str(period), out / "truth" / str(period)
+        folder.mkdir(parents=True, exist_ok=True)
+        truth.mkdir(parents=True, exist_ok=True)
+        c = child_flags(children_in(pop, period), events, period.as_of)
+        frames = child_records(c, pop, period, rng)
+        alt = c.select(_child_key="child_key", _alt_name=pl.concat_str(["surname", "alt_given"]))
+        res_pref = c.select(_child_key="child_key", _res_pref=pl.col("residence_county").str.slice(0, 4))
+        frames = {
+            s: df.join(alt, on="_child_key", how="left").join(res_pref, on="_child_key", how="left")
+            for s, df in frames.items()
+        }
+        frames["person_status"] = _person_status(events, period, rng)
+        xlsx_source = (
+            str(rng.choice(["insurance", "vaccination", "birth_certificates"]))
+            if rng.random() < 0.5
+            else None
+        )
+        records = []
+        for source in SOURCE_ORDER:
+            df = frames[source]
+            if "_prefecture" in df.columns:
+                df = df.with_columns(
+                    _sheet=(
+                        pl.col("_county") if source == "field_visits" else pl.col("_prefecture")
+                    ).replace_strict({**PREFECTURE_NAMES, **_county_names()}, default="其他")
+                )
+            df = df.sample(fraction=1.0, shuffle=True, seed=int(rng.integers(0, 2**31)))
+            for j, (spec, cond) in enumerate(_file_specs(source, index, rng, xlsx_source)):
+                part = df.filter(cond) if cond is not None else df
+                if source == "field_visits" and part.is_empty():
+                    continue
+                records.append(
+                    write_file(part, contracts[source], spec, folder, rng, level, variant=index + j)
+                )
+        rec = pl.concat(records, how="vertical_relaxed").sort("source", "file", "row_number")
+        ev_rows = rec.filter(pl.col("_event_id").is_not_null()).select(
+            "source", "file", "row_number", "_event_id"
+        )
+        status_events = (
+            ev_rows.join(classify(events, period.as_of), left_on="_event_id", right_on="event_id", how="left")
+            .select(
+                "source",
+                "file",
+                "row_number",
+                "person_key",
+                "status",
+                "start_date",
+                "end_date",
+                "counts_as_of",
+                is_decoy_kind="decoy_kind",
+            )
+            .sort("source", "file", "row_number")
+        )
+        rec.drop("_event_id").write_parquet(truth / "records.parquet")
+        status_events.write_parquet(truth / "status_events.parquet")
+        kids = c.select(
+            "child_key",
+            "name",
+            "sex",
+            "birth_date",
+            id_number="id_now",
+            hukou_county="hukou",
+            residence_county="residence_county",
+            residence_since="residence_since",
+            father_key="father_key",
+            mother_key="mother_key",
+            is_migrant="is_migrant",
+            is_orphan="is_orphan",
+            is_unsupported="is_unsupported",
+            age="age",
+            unknown_hukou=pl.col("hukou").is_null(),
+            family_kind="kind",
+        ).sort("child_key")
+        kids.write_parquet(truth / "children.parquet")
+        pop.parents.select("person_key", "name", "sex", "birth_date", "id_number", "id_number_15").sort(
+            "person_key"
+        ).write_parquet(truth / "people.parquet")
+        if previous is not None:
+            _changes(previous, kids, pop, period).write_parquet(truth / "changes.parquet")
+        previous = kids
+        mig = kids.filter("is_migrant")
+        counts["periods"][str(period)] = {
+            "children": kids.height,
+            "migrants": mig.height,
+            "orphans": int(mig["is_orphan"].sum()),
+            "unsupported": int(mig["is_unsupported"].sum()),
+            "rows": dict(rec.group_by("source").len().sort("source").iter_rows()),
+            "unreadable_rows": int(rec["unreadable"].sum()),
+            "files": rec["file"].n_unique(),
+        }
+    counts["seconds"] = round(time.perf_counter() - t0, 2)
+    return counts
+
+
+def _county_names() -> dict[str, str]:
+    from taizhang.reference import county_names
+
+    return county_names()

@@ -1,0 +1,208 @@
+"""Name pools and name building for synthetic people.
+
+Surname shares follow policy.md §5.1 (NCIIC top-100, share in %). Given names
+come from a deliberately SMALL pool so that many children share a name and a
+birth year (many 张子涵 born 2018): that is what makes name-only linkage
+ambiguous in real extracts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+_TOP100 = (
+    "王7.49 李7.37 张7.03 刘5.31 陈4.55 杨3.37 黄2.35 赵2.11 吴2.00 周1.96 "
+    "徐1.50 孙1.46 朱1.32 马1.31 胡1.20 郭1.15 何1.07 高1.04 罗0.99 林0.98 "
+    "郑0.91 梁0.84 谢0.75 宋0.73 唐0.71 韩0.64 许0.64 冯0.63 邓0.62 曹0.62 "
+    "彭0.59 曾0.57 肖0.55 田0.54 董0.53 袁0.52 于0.51 潘0.51 蒋0.49 杜0.49 "
+    "蔡0.49 余0.48 程0.47 魏0.46 叶0.46 吕0.45 丁0.45 苏0.45 任0.43 沈0.42 "
+    "姚0.42 姜0.41 卢0.41 崔0.40 钟0.39 谭0.38 汪0.38 范0.38 陆0.37 金0.37 "
+    "石0.35 廖0.35 贾0.35 夏0.33 付0.33 方0.32 韦0.31 邹0.31 白0.30 熊0.30 "
+    "孟0.30 秦0.30 邱0.28 尹0.27 江0.27 薛0.27 闫0.26 侯0.26 段0.25 雷0.25 "
+    "史0.22 龙0.22 陶0.22 顾0.22 贺0.21 黎0.21 郝0.21 毛0.21 邵0.21 龚0.21 "
+    "万0.20 钱0.19 武0.19 严0.19 戴0.19 孔0.18 向0.18 覃0.18 常0.17 汤0.17"
+)
+SURNAMES: tuple[str, ...] = tuple(tok[0] for tok in _TOP100.split())
+SURNAME_SHARES: tuple[float, ...] = tuple(float(tok[1:]) for tok in _TOP100.split())
+COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官")
+KOREAN_SURNAMES = ("金", "崔", "朴", "李", "郑", "全")
+
+# small pools: shared by many children
+BOY_NAMES = [
+    "子涵",
+    "浩然",
+    "宇轩",
+    "梓轩",
+    "俊熙",
+    "一诺",
+    "子墨",
+    "浩宇",
+    "博文",
+    "思远",
+    "天佑",
+    "子豪",
+    "俊杰",
+    "皓轩",
+    "铭泽",
+    "梓睿",
+    "宇航",
+    "晨阳",
+    "睿",
+    "轩",
+    "杰",
+    "宇",
+    "浩",
+    "晨",
+    "明",
+    "伟",
+    "博",
+    "喆",
+    "堃",
+]
+GIRL_NAMES = [
+    "子涵",
+    "欣怡",
+    "梓涵",
+    "一诺",
+    "诗涵",
+    "雨桐",
+    "可馨",
+    "紫萱",
+    "梓萱",
+    "思彤",
+    "佳怡",
+    "婉清",
+    "若汐",
+    "语嫣",
+    "欣妍",
+    "雨萱",
+    "梦瑶",
+    "悦",
+    "涵",
+    "欣",
+    "怡",
+    "萱",
+    "琪",
+    "雅",
+    "婷",
+    "玥",
+    "珺",
+]
+MAN_NAMES = [
+    "伟",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "杰",
+    "涛",
+    "明",
+    "超",
+    "刚",
+    "平",
+    "辉",
+    "鹏",
+    "建华",
+    "志强",
+    "建国",
+    "海涛",
+    "国庆",
+    "永刚",
+    "春雷",
+    "宏伟",
+    "德明",
+    "立新",
+]
+WOMAN_NAMES = [
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "艳",
+    "娟",
+    "霞",
+    "燕",
+    "玲",
+    "秀英",
+    "桂英",
+    "海燕",
+    "玉兰",
+    "丽娟",
+    "春梅",
+    "晓红",
+    "淑华",
+    "美玲",
+    "秀兰",
+]
+# ethnic-minority names written with a middle dot (given·father's given)
+DOTTED_MALE = ["买买提", "艾力", "阿不都", "吐尔逊", "努尔兰", "巴特尔"]
+DOTTED_FEMALE = ["阿依古丽", "古丽娜尔", "热依汗", "帕提古丽", "努尔古丽", "其其格"]
+
+# characters that systems without a large font replace by pinyin
+RARE_PINYIN = {"喆": "zhe", "堃": "kun", "玥": "yue", "珺": "jun", "昇": "sheng"}
+TRADITIONAL = dict(
+    zip(
+        "张伟陈刘赵杨黄吴孙马郑冯邓许韩轩诗铭泽杰诺乐丽华国军强红兰艳东龙晓云飞涛刚辉鹏庆梦语悦欣",
+        "張偉陳劉趙楊黃吳孫馬鄭馮鄧許韓軒詩銘澤傑諾樂麗華國軍強紅蘭艷東龍曉雲飛濤剛輝鵬慶夢語悅欣",
+        strict=True,
+    )
+)
+# same pronunciation, different character (given-name typos)
+HOMOPHONES = {
+    "子": "紫",
+    "涵": "含",
+    "伟": "玮",
+    "轩": "萱",
+    "浩": "皓",
+    "欣": "馨",
+    "怡": "仪",
+    "宇": "雨",
+    "晨": "辰",
+    "琪": "淇",
+    "婷": "亭",
+    "佳": "家",
+    "思": "斯",
+    "博": "柏",
+    "杰": "洁",
+}
+# look-alike characters (surname typos seen inside the register itself)
+LOOKALIKES = {"侯": "候", "梁": "粱", "闫": "阎", "肖": "萧", "戴": "載", "赵": "越"}
+MIDDLE_DOTS = ("·", "•", ".", "・", "．")
+
+
+def draw_surnames(rng: np.random.Generator, n: int, korean: np.ndarray) -> np.ndarray:
+    """Surnames by national frequency; Korean surnames where ``korean`` is set; compounds rarely."""
+    p = np.asarray(SURNAME_SHARES) / sum(SURNAME_SHARES)
+    out = np.asarray(SURNAMES, dtype=object)[rng.choice(len(SURNAMES), n, p=p)]
+    comp = rng.random(n) < 0.002
+    out[comp] = np.asarray(COMPOUND_SURNAMES, dtype=object)[rng.integers(0, 4, comp.sum())]
+    out[korean] = np.asarray(KOREAN_SURNAMES, dtype=object)[
+        rng.integers(0, len(KOREAN_SURNAMES), korean.sum())
+    ]
+    return out
+
+
+def draw_given(rng: np.random.Generator, male: np.ndarray, boys: list[str], girls: list[str]) -> np.ndarray:
+    """Given names from the small pools, by sex; pool order makes the first names commonest."""
+    n = len(male)
+
+    # Zipf-like weights: a few names dominate, as in birth cohorts
+    def pick(pool: list[str], k: int) -> np.ndarray:
+        w = 1.0 / np.arange(1, len(pool) + 1) ** 0.8
+        return np.asarray(pool, dtype=object)[rng.choice(len(pool), k, p=w / w.sum())]
+
+    out = np.empty(n, dtype=object)
+    out[male] = pick(boys, int(male.sum()))
+    out[~male] = pick(girls, int((~male).sum()))
+    return out
+
+
+def surname_length(name: pl.Expr) -> pl.Expr:
+    """1, or 2 for a compound surname."""
+    cond = pl.lit(False)
+    for s in COMPOUND_SURNAMES:
+        cond = cond | name.str.starts_with(s)
+    return pl.when(cond).then(2).otherwise(1)
