@@ -59,7 +59,7 @@ class LinkageConfig:
     em_max_iter: int = 60
     em_tol: float = 1e-6
     fix_u: bool = False
-    random_pairs: int = 1_000_000
+    random_pairs: int = 300_000
     seed: int = 20260630
     tf_bounds: tuple[float, float] = (-4.0, 4.0)
     strong_claim: float = 20.0

@@ -95,16 +95,17 @@ def random_pair_patterns(
 ) -> pl.DataFrame:
     """Comparison-vector counts over deterministic pseudo-random pairs of records.
 
-    Records are ordered by a seeded hash and each is paired with the next ``k``
-    in that order, ``k`` chosen so about ``target_pairs`` pairs result.
+    Records are ordered by a seeded hash; the first ``m`` are each paired with
+    the next ``k`` in that order, so about ``target_pairs`` pairs result.
     """
     n = con.sql(f"SELECT count(*) FROM {records}").fetchall()[0][0]
     if n < 2:
         return pl.DataFrame()
     k = max(1, min(n - 1, -(-target_pairs // n)))
+    m = min(n, -(-target_pairs // k))
     con.execute(
         render_sql("link_random_pairs", out="lk_random_pairs", records=records),
-        {"seed": seed, "k": k},
+        {"seed": seed, "k": k, "m": m},
     )
     patterns = gamma_patterns(con, "lk_random_pairs", records, comparisons)
     con.execute("DROP TABLE IF EXISTS lk_random_pairs")

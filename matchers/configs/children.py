@@ -123,7 +123,7 @@ def _parent_name(name: str, column: str) -> Comparison:
         null_condition=either_null(column),
         levels=(
             Level("exact", f"l.{column} = r.{column}", 0.8),
-            Level("one_char", f"damerau_levenshtein(l.{column}, r.{column}) <= 1", 0.15),
+            Level("one_char", f"levenshtein(l.{column}, r.{column}) <= 1", 0.15),
         ),
         else_m=0.05,
     )
