@@ -178,6 +178,9 @@ def cmd_rerun_county(args: argparse.Namespace) -> int:
     from taizhang import pipeline
 
     period = str(pipeline.parse_period(args.period))
+    pipeline.check_county(args.county)
+    if not pipeline.is_complete_period_dir(Path(args.out) / period):
+        pipeline.rerun_county(args.county, period, Path(args.out))  # raises the "run it first" error
     if args.no_prefect:
         _with_progress(
             lambda: pipeline.rerun_county(

@@ -1,0 +1,88 @@
+"""The command line an operator types: clear messages and exit codes for expected errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from taizhang import cli
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["run", "--extracts", "{tmp}/none", "--period", "2026H1", "--out", "{tmp}/out"], "does not exist"),
+        (["run", "--extracts", "{tmp}/empty", "--period", "2026H1", "--out", "{tmp}/out"], "no CSV or XLSX"),
+        (["run", "--extracts", "{tmp}/empty", "--period", "2026H3", "--out", "{tmp}/out"], "2026H1"),
+        (["validate", "--extracts", "{tmp}/none", "--out", "{tmp}/out"], "does not exist"),
+        (["rerun-county", "--county", "220102", "--period", "26H1", "--out", "{tmp}/out"], "2026H2"),
+        (["rerun-county", "--county", "999999", "--period", "2026H1", "--out", "{tmp}/out"], "county"),
+    ],
+)
+def test_expected_errors_exit_2_with_a_bilingual_message_and_no_traceback(
+    tmp_path, capsys, monkeypatch, argv, words
+):
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / ".prefect"))
+    (tmp_path / "empty").mkdir()
+    code = cli.main([a.replace("{tmp}", str(tmp_path)) for a in argv])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_EXPECTED_ERROR
+    assert words in err
+    assert "错误" in err and "Error:" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out" / "2026H1").exists()
+
+
+def test_rerun_of_a_period_never_run_says_to_run_it_first(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / ".prefect"))
+    code = cli.main(
+        ["rerun-county", "--county", "220102", "--period", "2026H1", "--out", str(tmp_path), "--no-prefect"]
+    )
+    assert code == cli.EXIT_EXPECTED_ERROR
+    assert "taizhang run" in capsys.readouterr().err
+
+
+def test_every_documented_command_is_there():
+    parser = cli.build_parser()
+    for argv in (
+        [
+            "generate",
+            "--out",
+            "d",
+            "--children",
+            "10",
+            "--seed",
+            "1",
+            "--periods",
+            "2026H1,2026H2",
+            "--noise",
+            "heavy",
+        ],
+        ["validate", "--extracts", "e", "--out", "o"],
+        ["run", "--extracts", "e", "--period", "2026H1", "--out", "o", "--previous", "o/2025H2"],
+        [
+            "rerun-county",
+            "--county",
+            "220102",
+            "--period",
+            "2026H1",
+            "--out",
+            "o",
+            "--field-visits",
+            "f.xlsx",
+        ],
+        ["demo"],
+    ):
+        assert parser.parse_args(argv).func is not None
+
+
+def test_prefect_runs_ephemeral_with_a_project_local_home(tmp_path, monkeypatch):
+    for name in ("PREFECT_HOME", "PREFECT_SERVER_ANALYTICS_ENABLED"):
+        monkeypatch.delenv(name, raising=False)
+    cli.configure_prefect_environment(tmp_path)
+    import os
+
+    assert os.environ["PREFECT_HOME"] == str(tmp_path / ".prefect")
+    assert os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+    monkeypatch.setenv("PREFECT_HOME", "/srv/elsewhere")
+    cli.configure_prefect_environment(tmp_path)
+    assert os.environ["PREFECT_HOME"] == "/srv/elsewhere"
