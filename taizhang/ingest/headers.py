@@ -1,7 +1,7 @@
 """Map the header cells of a file to a contract's columns.
 
 Departments decorate headers: surrounding (also full-width) spaces,
-full-width parentheses, a ``*`` or ``＊`` marking required fields. NFKC folds
+full-width parentheses, a ``*``, ``＊`` or ``（必填）`` marking required fields. NFKC folds
 the full-width forms to ASCII; whitespace and the required-field marker are
 then dropped, and the result is compared with the equally normalised header
 and aliases of each contract column.
@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from data_contracts import Contract
 
 _SPACES = re.compile(r"\s+")
+# Required-field markers: a leading/trailing ``*``, or a trailing ``(必填)`` / ``(*)``.
+_REQUIRED_MARK = re.compile(r"\((?:必填项?|\*)\)$")
 
 
 def normalize_header(cell: str | None) -> str:
@@ -24,6 +26,7 @@ def normalize_header(cell: str | None) -> str:
         return ""
     text = unicodedata.normalize("NFKC", cell)
     text = _SPACES.sub("", text)
+    text = _REQUIRED_MARK.sub("", text)
     return text.strip("*")
 
 
