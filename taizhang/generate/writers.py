@@ -123,8 +123,8 @@ def add_frame_garbage(
         n = max(n, 2)
     start = int(rng.integers(0, len(kinds)))
     chosen = [kinds[(start + i) % len(kinds)] for i in range(n)]
-    if contract.source == "person_status" and "bad_status" not in chosen:
-        chosen[0] = "bad_status"
+    if contract.source == "person_status":  # both status faults in every status file
+        chosen[:2] = ["bad_status", "missing_required_value"]
     base = df.sample(n, with_replacement=True, seed=int(rng.integers(0, 2**31))) if df.height else df
     base = base.with_columns(_kind=pl.Series(chosen), _child_key=None, _person_key=None)
     data_cols = [c for c in df.columns if not c.startswith("_")]
