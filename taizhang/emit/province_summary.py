@@ -122,7 +122,13 @@ def province_summary(ledger: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFram
     numeric = [*COUNT_COLUMNS, *gap_names]
     return (
         out.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in numeric)
-        .with_columns(pl.col("county_code").replace("", None))
+        .with_columns(
+            pl.col("county_code").replace("", None),
+            pl.when(pl.col("county_code") == "")
+            .then(pl.lit("居住地不详"))
+            .otherwise(pl.coalesce("county_name", "county_code"))
+            .alias("county_name"),
+        )
         .select(*LABEL_COLUMNS, *numeric)
         .sort("county_code", nulls_last=True)
     )
