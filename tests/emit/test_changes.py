@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+import pytest
 
 from taizhang.emit.changes import change_list
 
@@ -104,3 +105,12 @@ def test_ledger_parquet_carries_the_change_of_each_current_child(two_periods):
     assert ledger.columns[: len(required)] == required
     changes = pl.read_parquet(out / "changes.parquet")
     assert sorted(changes["change"].unique()) == ["continuing", "left", "new", "status_changed", "turned_16"]
+
+
+def test_previous_folder_without_ledger_is_an_error_not_an_all_new_run(tmp_path, fx):
+    from taizhang.emit import emit_period
+
+    with pytest.raises(FileNotFoundError):
+        emit_period(
+            fx.decisions_for(fx.current_ledger_rows()), tmp_path / "out", fx.CURRENT, tmp_path / "nope"
+        )

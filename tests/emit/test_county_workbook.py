@@ -75,3 +75,24 @@ def test_text_that_looks_like_a_formula_or_number_stays_text(tmp_path, fx):
     assert target.data_type == "s"
     phones = [c for c in _column(ws, "联系电话") if c.value == "+86 138 0000 0000"]
     assert phones and all(c.data_type == "s" for c in phones)
+
+
+def test_identity_column_is_wide_enough_to_read_18_characters(two_periods):
+    out, _ = two_periods
+    ws = openpyxl.load_workbook(out / "counties" / "220102_南关区.xlsx")["流动儿童台账"]
+    headers = [c.value for c in ws[1]]
+    letter = openpyxl.utils.get_column_letter(headers.index("公民身份号码") + 1)
+    assert ws.column_dimensions[letter].width >= 18
+
+
+def test_full_run_removes_workbooks_of_counties_without_children(tmp_path, fx):
+    rows = fx.current_ledger_rows()
+    emit_period(fx.decisions_for(rows), tmp_path, fx.CURRENT, None)
+    assert (tmp_path / "counties" / "222401_延吉市.xlsx").exists()
+    assert (tmp_path / "push" / "220102_南关区.xlsx").exists()
+    without_yanji = [r for r in rows if r["residence_county"] != "222401"]
+    emit_period(fx.decisions_for(without_yanji), tmp_path, fx.CURRENT, None)
+    assert not (tmp_path / "counties" / "222401_延吉市.xlsx").exists()
+    # 周七 of 延吉市 was the only child with hukou in 南关区.
+    assert not (tmp_path / "push" / "220102_南关区.xlsx").exists()
+    assert (tmp_path / "counties" / "220102_南关区.xlsx").exists()
