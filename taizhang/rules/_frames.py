@@ -1,0 +1,186 @@
+"""Shared column sets, row references and date arithmetic for the policy rules.
+
+The rules read the Stage 2 tables described in docs/ARCHITECTURE.md. They are
+being built in parallel, so every rule first passes its input through
+:func:`conform`, which adds any documented column the producer left out as
+nulls of the documented type: a missing optional column then means "no
+evidence", never a crash, and the rules can be tested on small hand-made
+frames that only spell out the columns a test is about.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+# Source order of docs/ARCHITECTURE.md, also the priority used to break ties
+# between equally recent evidence: the county's own home visit first, then the
+# police permit, school, health, vaccination, insurance and birth certificate.
+SOURCE_PRIORITY: tuple[str, ...] = (
+    "field_visits",
+    "residence_permits",
+    "school_enrollment",
+    "child_health",
+    "vaccination",
+    "insurance",
+    "birth_certificates",
+)
+
+RECORD_COLUMNS: dict[str, pl.DataType] = {
+    "record_id": pl.Int64(),
+    "source": pl.Utf8(),
+    "file": pl.Utf8(),
+    "row_number": pl.Int64(),
+    "name": pl.Utf8(),
+    "name_placeholder": pl.Boolean(),
+    "id_number": pl.Utf8(),
+    "id_status": pl.Utf8(),
+    "id_birth_date": pl.Date(),
+    "id_sex": pl.Utf8(),
+    "id_county": pl.Utf8(),
+    "birth_date": pl.Date(),
+    "sex": pl.Utf8(),
+    "ethnicity": pl.Utf8(),
+    "hukou_county": pl.Utf8(),
+    "residence_county": pl.Utf8(),
+    "residence_start": pl.Date(),
+    "issue_date": pl.Date(),
+    "valid_until": pl.Date(),
+    "school_name": pl.Utf8(),
+    "enrol_month": pl.Date(),
+    "school_status": pl.Utf8(),
+    "record_opened": pl.Date(),
+    "last_followup": pl.Date(),
+    "management_status": pl.Utf8(),
+    "card_opened": pl.Date(),
+    "last_dose": pl.Date(),
+    "missed_doses": pl.Int32(),
+    "insurance_status": pl.Utf8(),
+    "insurance_year": pl.Int32(),
+    "visit_date": pl.Date(),
+    "guardianship": pl.Utf8(),
+    "special": pl.List(pl.Utf8()),
+    "self_apply": pl.Boolean(),
+    "urgent": pl.List(pl.Utf8()),
+    "remarks": pl.Utf8(),
+}
+
+GUARDIAN_COLUMNS: dict[str, pl.DataType] = {
+    "record_id": pl.Int64(),
+    "source": pl.Utf8(),
+    "file": pl.Utf8(),
+    "row_number": pl.Int64(),
+    "role": pl.Utf8(),
+    "relation": pl.Utf8(),
+    "parent_role": pl.Utf8(),
+    "name": pl.Utf8(),
+    "id_number": pl.Utf8(),
+    "id_status": pl.Utf8(),
+    "phone": pl.Utf8(),
+}
+
+STATUS_COLUMNS: dict[str, pl.DataType] = {
+    "source": pl.Utf8(),
+    "file": pl.Utf8(),
+    "row_number": pl.Int64(),
+    "id_number": pl.Utf8(),
+    "id_status": pl.Utf8(),
+    "name": pl.Utf8(),
+    "status": pl.Utf8(),
+    "status_detail": pl.Utf8(),
+    "disability_kind": pl.Utf8(),
+    "disability_grade": pl.Int8(),
+    "start_date": pl.Date(),
+    "end_date": pl.Date(),
+    # 来源单位: in the contract; the rules need it for 失踪 declared by a court.
+    "reporter": pl.Utf8(),
+}
+
+RECORD_CHILD_COLUMNS: dict[str, pl.DataType] = {"record_id": pl.Int64(), "child_id": pl.Utf8()}
+
+# The struct naming one input row, kept beside every value a rule derives.
+REF_DTYPE = pl.Struct({"source": pl.Utf8(), "file": pl.Utf8(), "row_number": pl.Int64()})
+
+# Identity-number statuses that still carry 18 characters (docs/ARCHITECTURE.md).
+ID_USABLE = ("valid", "bad_check")
+
+
+def conform(df: pl.DataFrame, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    """``df`` with every column of ``columns`` present (missing ones as typed nulls) and cast.
+
+    Extra columns are kept as they are.
+    """
+    return df.with_columns(
+        (pl.col(c).cast(t) if c in df.columns else pl.lit(None, dtype=t)).alias(c) for c, t in columns.items()
+    )
+
+
+def ref() -> pl.Expr:
+    """The ``{source, file, row_number}`` struct of the current row."""
+    return pl.struct(
+        pl.col("source").cast(pl.Utf8), pl.col("file").cast(pl.Utf8), pl.col("row_number").cast(pl.Int64)
+    )
+
+
+def source_rank() -> pl.Expr:
+    """Position of the row's source in :data:`SOURCE_PRIORITY` (unknown sources last)."""
+    return pl.col("source").replace_strict(
+        {s: i for i, s in enumerate(SOURCE_PRIORITY)}, default=len(SOURCE_PRIORITY), return_dtype=pl.Int32
+    )
+
+
+def age_at(birth: pl.Expr, as_of: date) -> pl.Expr:
+    """Completed years at ``as_of`` (周岁): the birthday itself completes the year."""
+    before_birthday = (birth.dt.month() > as_of.month) | (
+        (birth.dt.month() == as_of.month) & (birth.dt.day() > as_of.day)
+    )
+    return (
+        pl.lit(as_of.year, dtype=pl.Int32) - birth.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+    ).cast(pl.Int32)
+
+
+def months_before(as_of: date, months: int) -> pl.Expr:
+    """``as_of`` minus whole calendar months, clamped to the month's end (06-30 − 6 months = 12-30)."""
+    return pl.lit(as_of).dt.offset_by(f"-{months}mo")
+
+
+def months_after(d: pl.Expr, months: int) -> pl.Expr:
+    """``d`` plus whole calendar months, clamped to the month's end."""
+    return d.dt.offset_by(f"{months}mo")
+
+
+def choose(
+    df: pl.DataFrame,
+    value: str,
+    *,
+    by_frequency: bool,
+    tier: str | None = None,
+    date_col: str = "evidence_date",
+) -> pl.DataFrame:
+    """One value per child by an explicit survivorship order, with the row that supplied it.
+
+    Candidate rows are those where ``value`` is not null. They are ordered by
+    ``tier`` (lower first, when given), then, with ``by_frequency``, by how
+    many rows of the child carry the same value, then by the most recent
+    ``date_col``, the source priority, and finally file, row number and the
+    value itself so that the choice never depends on input order. Returns
+    ``child_id``, ``<value>`` and ``<value>_source`` (the chosen row's ref).
+    """
+    cand = df.filter(pl.col(value).is_not_null())
+    keys: list[pl.Expr] = []
+    desc: list[bool] = []
+    if tier is not None:
+        keys.append(pl.col(tier))
+        desc.append(False)
+    if by_frequency:
+        keys.append(pl.len().over("child_id", value))
+        desc.append(True)
+    keys += [pl.col(date_col), pl.col("_rank"), pl.col("file"), pl.col("row_number"), pl.col(value)]
+    desc += [True, False, False, False, False]
+    return (
+        cand.sort([pl.col("child_id"), *keys], descending=[False, *desc], nulls_last=True)
+        .group_by("child_id", maintain_order=True)
+        .first()
+        .select("child_id", value, pl.col("_ref").alias(f"{value}_source"))
+    )

@@ -1,0 +1,125 @@
+"""Who is a migrant child (流动儿童) as of the period's end.
+
+Policy text, the 2024 monitoring definition (民政部等21部门《加强流动儿童关爱保护行动方案》,
+carried into Jilin by 吉民发〔2024〕34号 with the same wording; policy.md §2.2):
+
+  > 随父母或其他监护人双方或一方离开户籍地，跨县域异地居住或生活6个月以上、不满十六周岁的未成年人
+  > （城市中心城区的市辖区之间异地居住或生活的除外）
+
+Implemented as, at the as-of date:
+
+- under 16 (不满十六周岁: the 16th birthday on or before the as-of date ends it);
+- hukou county ≠ residence county (跨县域); the hukou county may be any 6-digit
+  code, inside Jilin or not;
+- living in the residence county 6 months or more: ``residence_since`` ≤ as-of
+  − 6 calendar months ("以上" includes the bound);
+- except a move between two central urban districts (中心城区,
+  ``is_urban_district == 1``) of the same prefecture-level city. The list comes
+  from :func:`taizhang.reference.jilin_divisions`, which the province can
+  replace (``TAIZHANG_DIVISIONS``); an undetermined flag (empty) counts as NOT
+  central, so such a move stays in the ledger for the county to judge;
+- the residence county is a county of the province's division list (a child
+  living outside Jilin is not on a Jilin ledger).
+
+A child whose hukou, residence, birth date or residence start is unknown cannot
+be decided; it is not dropped but listed for review with a reason code
+(``hukou_unknown``, ``residence_unknown``, ``birth_date_unknown``,
+``residence_since_unknown``). A hukou taken only from the identity number's
+address code is used but also listed (``hukou_from_id_number``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from taizhang.reference import jilin_divisions
+from taizhang.rules._frames import months_before
+
+MIGRANT_MAX_AGE = 16
+RESIDENCE_MONTHS = 6
+
+REVIEW_REASONS = {
+    "hukou_unknown": "户籍地不明，无法判断是否跨县域流动",
+    "residence_unknown": "现居住地不明，无法判断是否跨县域流动",
+    "birth_date_unknown": "出生日期不明，无法判断是否不满十六周岁",
+    "residence_since_unknown": "缺少来本地居住的起始日期，无法判断是否居住满6个月",
+    "hukou_from_id_number": "各来源均未登记户籍地，暂以身份证号地址码（首次登记地）作为户籍地，请核实",
+}
+
+
+def _urban(divisions: pl.DataFrame, code_col: str, prefix: str) -> pl.DataFrame:
+    return divisions.select(
+        pl.col("code").alias(code_col),
+        pl.col("parent_code").alias(f"{prefix}_prefecture"),
+        (pl.col("is_urban_district") == 1).fill_null(False).alias(f"{prefix}_central"),
+    )
+
+
+def migrant_decisions(
+    profiles: pl.DataFrame, as_of: date, divisions: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """``child_id, is_migrant, migrant_check`` (a code: ``migrant`` or why not) for every profile.
+
+    Also ``same_city_central`` (the central-district exception applied) and
+    ``months_resident_ok``.
+    """
+    div = divisions if divisions is not None else jilin_divisions()
+    p = (
+        profiles.select("child_id", "age", "hukou_county", "residence_county", "residence_since")
+        .join(_urban(div, "hukou_county", "hukou"), on="hukou_county", how="left")
+        .join(_urban(div, "residence_county", "res"), on="residence_county", how="left")
+    )
+    central = (
+        pl.col("hukou_central").fill_null(False)
+        & pl.col("res_central").fill_null(False)
+        & (pl.col("hukou_prefecture") == pl.col("res_prefecture")).fill_null(False)
+    )
+    long_enough = pl.col("residence_since") <= months_before(as_of, RESIDENCE_MONTHS)
+    check = (
+        pl.when(pl.col("age") >= MIGRANT_MAX_AGE)
+        .then(pl.lit("age_16_or_over"))
+        .when(pl.col("age") < 0)
+        .then(pl.lit("not_born"))
+        .when(pl.col("hukou_county").is_null())
+        .then(pl.lit("hukou_unknown"))
+        .when(pl.col("residence_county").is_null())
+        .then(pl.lit("residence_unknown"))
+        .when(pl.col("hukou_county") == pl.col("residence_county"))
+        .then(pl.lit("same_county"))
+        .when(pl.col("res_prefecture").is_null())
+        .then(pl.lit("residence_outside_jilin"))
+        .when(central)
+        .then(pl.lit("central_districts_same_city"))
+        .when(pl.col("age").is_null())
+        .then(pl.lit("birth_date_unknown"))
+        .when(pl.col("residence_since").is_null())
+        .then(pl.lit("residence_since_unknown"))
+        .when(~long_enough)
+        .then(pl.lit("resident_under_6_months"))
+        .otherwise(pl.lit("migrant"))
+    )
+    return p.select(
+        "child_id",
+        is_migrant=check == "migrant",
+        migrant_check=check,
+        same_city_central=central,
+        months_resident_ok=long_enough.fill_null(False),
+    ).sort("child_id")
+
+
+def migrant_review(profiles: pl.DataFrame, decisions: pl.DataFrame) -> pl.DataFrame:
+    """Review items: undecidable children, and migrants whose hukou came from the id's address code."""
+    undecided = decisions.filter(pl.col("migrant_check").is_in(list(REVIEW_REASONS))).select(
+        "child_id", reason_code="migrant_check"
+    )
+    from_id = (
+        profiles.filter(pl.col("hukou_basis") == "id_address_code")
+        .join(decisions.filter(pl.col("is_migrant")).select("child_id"), on="child_id")
+        .select("child_id", reason_code=pl.lit("hukou_from_id_number"))
+    )
+    out = pl.concat([undecided, from_id])
+    return out.with_columns(
+        reason=pl.col("reason_code").replace_strict(REVIEW_REASONS, return_dtype=pl.Utf8)
+    ).sort("child_id", "reason_code")

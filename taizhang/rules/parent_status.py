@@ -1,0 +1,237 @@
+"""The status of each parent (and of the child itself) as of the period's as-of date.
+
+Policy text implemented (民发〔2019〕62号, amended by 民发〔2020〕125号; policy.md §1.1–1.2):
+
+  > 父母双方均符合重残、重病、服刑在押、强制隔离戒毒、被执行其他限制人身自由的措施、失联情形之一的儿童；
+  > 或者父母一方死亡或失踪，另一方符合……情形之一的儿童。
+
+with the sub-definitions: 重残 = 一级、二级残疾 of any kind, or 三级、四级 精神 or 智力
+disability; 失联 = 失去联系且未履行监护抚养责任 **6个月以上**; 服刑在押 / 强制隔离戒毒 /
+被执行其他限制人身自由的措施 = a term of **6个月以上** (an open-ended term counts);
+死亡 = natural death or a court's 宣告死亡; 失踪 = 人民法院**宣告失踪** (a plain 失踪 only
+when a court reported it); 125号 adds 被撤销监护资格 and 被遣送（驱逐）出境.
+
+An event is in force when ``start <= as_of`` and (``end`` is empty or ``end >
+as_of``); events without a start date cannot be shown to be in force and do not
+count. Each event gets:
+
+- ``kind``: ``dead_or_missing`` (死亡, 宣告死亡, 宣告失踪, 失踪 by a court),
+  ``s8`` (the eight situations, after the severity and duration tests), ``hiv``
+  (艾滋病病毒感染: only of the child, for the Jilin 参照孤儿保障 group), or null;
+- ``r5``: the five situations of the Jilin notice's 参照孤儿保障 group
+  (遣送出境, 服刑在押, 强制隔离戒毒, 限制人身自由, 撤销监护资格);
+- ``counts`` and, when it does not, ``not_counted`` (a code saying why).
+
+``status_label`` is what may be shown: 艾滋病病毒感染 becomes 特殊疾病（已脱敏）.
+
+Events are matched to resolved people by ``sql/decide_status_matches.sql``: the
+same normalised number, or a number one typo away when one side has a wrong
+check digit and the names agree. A namesake with another valid number does
+not match.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from taizhang.emit.mask import MASKED_TERM, SENSITIVE_TERM
+from taizhang.rules._duck import run_sql
+from taizhang.rules._frames import STATUS_COLUMNS, conform, months_after, months_before
+
+DEAD_OR_MISSING = ("死亡", "宣告死亡", "宣告失踪")
+TERM_STATUSES = ("服刑在押", "强制隔离戒毒", "限制人身自由")
+S8_PLAIN = ("重病", "撤销监护资格", "遣送出境")
+R5 = ("遣送出境", "服刑在押", "强制隔离戒毒", "限制人身自由", "撤销监护资格")
+SEVERE_ANY_KIND_GRADES = (1, 2)
+SEVERE_MIND_KINDS = ("智力", "精神")
+
+EVENT_DTYPE = pl.Struct(
+    {"file": pl.Utf8(), "row_number": pl.Int64(), "status": pl.Utf8(), "start": pl.Date(), "end": pl.Date()}
+)
+
+_GRADE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+def mask_status(status: pl.Expr) -> pl.Expr:
+    """The status as it may be shown: the one sensitive category replaced by the masked label."""
+    return pl.when(status == SENSITIVE_TERM).then(pl.lit(MASKED_TERM)).otherwise(status)
+
+
+def evaluate_events(status: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Every status event with ``event_id``, ``status_label``, ``kind``, ``r5``, ``counts``, ``not_counted``
+    and ``event`` (the evidence struct ``{file, row_number, status, start, end}``, status masked)."""
+    ev = conform(status, STATUS_COLUMNS).sort("file", "row_number")
+    ev = ev.with_row_index("event_id").with_columns(pl.col("event_id").cast(pl.Int64))
+    start, end, st = pl.col("start_date"), pl.col("end_date"), pl.col("status")
+    detail = pl.col("status_detail").fill_null("")
+    grade = pl.coalesce(
+        pl.col("disability_grade").cast(pl.Int32),
+        detail.str.extract(r"([一二三四1-4])级", 1).replace_strict(
+            _GRADE_DIGITS, default=None, return_dtype=pl.Int32
+        ),
+    )
+    mind = pl.coalesce(pl.col("disability_kind"), pl.lit("")).str.contains("智力|精神") | detail.str.contains(
+        "智力|精神"
+    )
+    severe = grade.is_in(list(SEVERE_ANY_KIND_GRADES)) | (grade.is_in([3, 4]) & mind)
+    court = pl.col("reporter").fill_null("").str.contains("法院") | detail.str.contains("法院|宣告")
+    long_term = end.is_null() | (end >= months_after(start, 6))
+    lost_long = start <= months_before(as_of, 6)
+
+    dead_or_missing = st.is_in(list(DEAD_OR_MISSING)) | ((st == "失踪") & court)
+    s8 = (
+        st.is_in(list(S8_PLAIN))
+        | ((st == "重残") & severe.fill_null(False))
+        | (st.is_in(list(TERM_STATUSES)) & long_term)
+        | ((st == "失联") & lost_long)
+    )
+    kind = (
+        pl.when(dead_or_missing)
+        .then(pl.lit("dead_or_missing"))
+        .when(s8)
+        .then(pl.lit("s8"))
+        .when(st == SENSITIVE_TERM)
+        .then(pl.lit("hiv"))
+    )
+    not_counted = (
+        pl.when(start.is_null())
+        .then(pl.lit("no_start_date"))
+        .when(start > as_of)
+        .then(pl.lit("starts_after_as_of"))
+        .when(end.is_not_null() & (end <= as_of))
+        .then(pl.lit("ended_before_as_of"))
+        .when((st == "失踪") & ~court)
+        .then(pl.lit("missing_not_declared_by_court"))
+        .when((st == "重残") & ~severe.fill_null(False))
+        .then(pl.lit("disability_not_severe"))
+        .when(st.is_in(list(TERM_STATUSES)) & ~long_term)
+        .then(pl.lit("term_under_6_months"))
+        .when((st == "失联") & ~lost_long)
+        .then(pl.lit("lost_contact_under_6_months"))
+        .when(kind.is_null())
+        .then(pl.lit("not_a_policy_status"))
+    )
+    return ev.with_columns(
+        status_label=mask_status(st),
+        kind=kind,
+        r5=st.is_in(list(R5)) & s8,
+        not_counted=not_counted,
+    ).with_columns(
+        counts=pl.col("not_counted").is_null(),
+        in_force=start.is_not_null() & (start <= as_of) & (end.is_null() | (end > as_of)),
+        event=pl.struct(
+            pl.col("file"),
+            pl.col("row_number"),
+            pl.col("status_label").alias("status"),
+            pl.col("start_date").alias("start"),
+            pl.col("end_date").alias("end"),
+        ),
+    )
+
+
+def match_events(events: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
+    """``event_id, person_id, match``: the resolved person each event is about (exact or typo)."""
+    if events.is_empty() or people.is_empty():
+        return pl.DataFrame(schema={"event_id": pl.Int64, "person_id": pl.Utf8, "match": pl.Utf8})
+    usable = pl.col("id_status").is_in(["valid", "bad_check"])
+    ev = events.select(
+        "event_id", id_number=pl.when(usable).then(pl.col("id_number")), id_status="id_status", name="name"
+    )
+    ppl = people.select("person_id", "id_status", "names", "ids")
+    out = run_sql("decide_status_matches", events=ev, people=ppl)
+    return out.with_columns(
+        pl.col("event_id").cast(pl.Int64), pl.col("person_id").cast(pl.Utf8), pl.col("match").cast(pl.Utf8)
+    )
+
+
+def person_states(events: pl.DataFrame, matches: pl.DataFrame) -> pl.DataFrame:
+    """Per matched person: ``dead_or_missing``, ``s8`` (and not dead or missing), ``r5``, ``hiv``,
+    the counting statuses, their evidence structs by kind (in event order), and the events seen but
+    not counted (``ignored``)."""
+    # Sorted by event so every aggregated list is in event (file, row) order.
+    ev = matches.join(events, on="event_id", how="inner").sort("person_id", "event_id")
+    counting = pl.col("counts") & pl.col("kind").is_not_null()
+    agg = ev.group_by("person_id", maintain_order=True).agg(
+        dead_or_missing=(counting & (pl.col("kind") == "dead_or_missing")).any(),
+        s8=(counting & (pl.col("kind") == "s8")).any(),
+        r5=(counting & pl.col("r5")).any(),
+        hiv=(counting & (pl.col("kind") == "hiv")).any(),
+        statuses=pl.col("status_label").filter(counting).unique().sort(),
+        dm_events=pl.col("event").filter(counting & (pl.col("kind") == "dead_or_missing")),
+        s8_events=pl.col("event").filter(counting & (pl.col("kind") == "s8")),
+        hiv_events=pl.col("event").filter(counting & (pl.col("kind") == "hiv")),
+        ignored=pl.col("event").filter(~counting),
+    )
+    return agg.with_columns(
+        s8=pl.col("s8") & ~pl.col("dead_or_missing"),
+        r5=pl.col("r5") & ~pl.col("dead_or_missing"),
+    ).sort("person_id")
+
+
+def parent_states(child_parents: pl.DataFrame, states: pl.DataFrame) -> pl.DataFrame:
+    """``child_parents`` with ``<role>_dead_or_missing``, ``_s8``, ``_r5``, ``_statuses``,
+    ``_dm_events`` and ``_s8_events`` (evidence structs of the counting events)."""
+    out = child_parents
+    for role in ("father", "mother"):
+        part = states.select(
+            pl.col("person_id").alias(f"{role}_person_id"),
+            *(
+                pl.col(c).alias(f"{role}_{c}")
+                for c in ("dead_or_missing", "s8", "r5", "statuses", "dm_events", "s8_events")
+            ),
+        )
+        out = out.join(part, on=f"{role}_person_id", how="left").with_columns(
+            pl.col(f"{role}_dead_or_missing", f"{role}_s8", f"{role}_r5").fill_null(False)
+        )
+    return out
+
+
+def child_people(linked: pl.DataFrame) -> pl.DataFrame:
+    """The children as people for event matching: person_id = child_id, with their numbers and names."""
+    usable = pl.col("id_status").is_in(["valid", "bad_check"]) & pl.col("id_number").is_not_null()
+    return (
+        linked.group_by("child_id")
+        .agg(
+            valid=(pl.col("id_status") == "valid").any(),
+            ids=pl.col("id_number").filter(usable).unique().sort(),
+            names=pl.col("name").drop_nulls().unique().sort(),
+        )
+        .filter(pl.col("ids").list.len() > 0)
+        .select(
+            person_id="child_id",
+            id_status=pl.when(pl.col("valid")).then(pl.lit("valid")).otherwise(pl.lit("bad_check")),
+            names="names",
+            ids="ids",
+        )
+        .sort("person_id")
+    )
+
+
+def unmatched_name_hits(
+    events: pl.DataFrame, matches: pl.DataFrame, child_parents: pl.DataFrame
+) -> pl.DataFrame:
+    """Policy-relevant events that name a child's parent by name but cannot be tied by number.
+
+    Either the event carries no usable number or the parent is known by name
+    only. They do not count, and go to review (``status_without_id_match``):
+    ``child_id, parent_role, event``.
+    """
+    usable = pl.col("id_status").is_in(["valid", "bad_check"]) & pl.col("id_number").is_not_null()
+    ev = events.join(matches.select("event_id"), on="event_id", how="anti").filter(
+        pl.col("name").is_not_null()
+        & pl.col("status").is_in([*DEAD_OR_MISSING, "失踪", "失联", *TERM_STATUSES, *S8_PLAIN, "重残"])
+    )
+    frames = []
+    for role in ("father", "mother"):
+        cp = child_parents.select(
+            "child_id",
+            pname=pl.col(f"{role}_name"),
+            known=pl.col(f"{role}_known"),
+        ).filter(pl.col("pname").is_not_null())
+        hit = ev.join(cp, left_on="name", right_on="pname", how="inner").filter(
+            ~usable | (pl.col("known") == "name_only")
+        )
+        frames.append(hit.select("child_id", pl.lit(role).alias("parent_role"), "event"))
+    return pl.concat(frames).sort("child_id", "parent_role") if frames else pl.DataFrame()

@@ -1,0 +1,202 @@
+"""Link each child to its father and mother, and resolve the parents as people.
+
+Policy basis: the orphan and de facto unsupported rules judge "父母双方" (both
+parents) of the child (民发〔2019〕62号; 民发〔2020〕125号; policy.md §1). The
+parents are named by the birth certificate (出生医学证明: 父亲/母亲 身份证件号),
+the child-health record's 父亲/母亲, and school or permit guardians whose
+relation is 父亲/母亲 (``std_guardians.parent_role``).
+
+People are resolved by identity number: the standardizer already upgraded
+15-digit numbers to 18, so the same person with a 15-digit number in one source
+and an 18-digit one in another has one number here. A number with a wrong
+check digit (``bad_check``, one typo) is the person of a valid number only when
+it differs in one character AND the same name carries both
+(``sql/decide_typo_ids.sql``). Mentions with no usable number support the
+parent chosen for that child and role, but never create a person.
+
+Seam for the linkage engine: :func:`link_parents` takes a ``resolver``
+(mentions → ``person_key`` per mention). The default is
+:func:`resolve_by_id_number`; when ``matchers/configs/parents.py`` ships, a
+resolver built on it can be passed instead without touching the rules.
+
+``parent_known`` per role: ``id`` (a valid number), ``id_unverified`` (only a
+number with a wrong check digit), ``name_only`` (named but no usable number),
+``unknown`` (no record names that parent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from taizhang.rules._duck import run_sql
+from taizhang.rules._frames import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, conform, ref, source_rank
+
+ROLES = ("father", "mother")
+Resolver = Callable[[pl.DataFrame], pl.DataFrame]
+
+
+def parent_mentions(guardians: pl.DataFrame, record_child: pl.DataFrame) -> pl.DataFrame:
+    """Every father/mother named on a linked record: child_id, parent_role, name, id_number, id_status, ref.
+
+    ``mention_id`` numbers the mentions in a fixed order (child, role, source
+    priority, file, row number, role column) so that resolvers can answer per mention.
+    """
+    g = conform(guardians, GUARDIAN_COLUMNS)
+    rc = conform(record_child, RECORD_CHILD_COLUMNS).select("record_id", "child_id")
+    usable = pl.col("id_status").is_in(["valid", "bad_check"]) & pl.col("id_number").is_not_null()
+    m = (
+        g.join(rc, on="record_id", how="inner")
+        .filter(pl.col("child_id").is_not_null() & pl.col("parent_role").is_in(list(ROLES)))
+        .with_columns(
+            id_number=pl.when(usable).then(pl.col("id_number")),
+            id_status=pl.when(usable).then(pl.col("id_status")),
+            name=pl.when(pl.col("name").str.len_chars() > 0).then(pl.col("name")),
+            _rank=source_rank(),
+            _ref=ref(),
+        )
+        .filter(pl.col("id_number").is_not_null() | pl.col("name").is_not_null())
+        .sort("child_id", "parent_role", "_rank", "file", "row_number", "role")
+    )
+    return m.with_row_index("mention_id").with_columns(pl.col("mention_id").cast(pl.Int64))
+
+
+def resolve_by_id_number(mentions: pl.DataFrame) -> pl.DataFrame:
+    """``mention_id, person_key, person_key_status``: the resolved identity number of each mention.
+
+    Valid numbers are their own key; a bad_check number one character from a
+    valid number under the same name takes that valid number; any other
+    bad_check number stands for itself (``bad_check``). Mentions without a
+    number get a null key.
+    """
+    typos = run_sql(
+        "decide_typo_ids", mentions=mentions.select("id_number", "id_status", "name")
+    ).with_columns(pl.col("typo_id").cast(pl.Utf8), pl.col("valid_id").cast(pl.Utf8))
+    out = mentions.join(typos, left_on="id_number", right_on="typo_id", how="left")
+    return out.select(
+        "mention_id",
+        person_key=pl.coalesce(pl.col("valid_id"), pl.col("id_number")),
+        person_key_status=pl.when(pl.col("valid_id").is_not_null())
+        .then(pl.lit("valid"))
+        .otherwise(pl.col("id_status")),
+    )
+
+
+def link_parents(
+    guardians: pl.DataFrame, record_child: pl.DataFrame, resolver: Resolver | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``(child_parents, people)``.
+
+    ``child_parents``: one row per child that has any parent mention, with per
+    role ``<role>_person_id``, ``<role>_id_number`` (the resolved number),
+    ``<role>_id_status``, ``<role>_name``, ``<role>_known``,
+    ``<role>_conflict`` (two different valid numbers named for that role) and
+    ``<role>_evidence`` (refs of the rows naming that parent).
+
+    ``people``: ``person_id, person_key, id_status, names, ids``: every
+    resolved parent with all the names and numbers seen for them, which the
+    status matcher compares events against.
+    """
+    mentions = parent_mentions(guardians, record_child)
+    keys = (resolver or resolve_by_id_number)(mentions)
+    m = mentions.join(keys, on="mention_id", how="left")
+
+    # The person chosen for each child and role: valid before bad_check, then most mentions.
+    cand = m.filter(pl.col("person_key").is_not_null()).with_columns(
+        _tier=pl.when(pl.col("person_key_status") == "valid").then(0).otherwise(1),
+        _freq=pl.len().over("child_id", "parent_role", "person_key"),
+    )
+    chosen = (
+        cand.sort(
+            ["child_id", "parent_role", "_tier", "_freq", "_rank", "file", "row_number", "person_key"],
+            descending=[False, False, False, True, False, False, False, False],
+        )
+        .group_by("child_id", "parent_role", maintain_order=True)
+        .first()
+        .select("child_id", "parent_role", "person_key", chosen_status="person_key_status")
+    )
+    conflict = (
+        cand.filter(pl.col("person_key_status") == "valid")
+        .group_by("child_id", "parent_role")
+        .agg(conflict=pl.col("person_key").n_unique() > 1)
+    )
+    # Mentions that support the chosen parent: its number, or no number at all.
+    m = (
+        m.rename({"person_key": "_mkey"})
+        .join(chosen, on=["child_id", "parent_role"], how="left")
+        .with_columns(_supports=pl.col("_mkey").is_null() | (pl.col("_mkey") == pl.col("person_key")))
+    )
+    role_rows = (
+        m.filter(pl.col("_supports"))
+        .with_columns(_nfreq=pl.len().over("child_id", "parent_role", "name"))
+        .sort(
+            ["child_id", "parent_role", "_nfreq", "_rank", "file", "row_number"],
+            descending=[False, False, True, False, False, False],
+            nulls_last=True,
+        )
+        .group_by("child_id", "parent_role", maintain_order=True)
+        .agg(
+            person_key=pl.col("person_key").first(),
+            id_status=pl.col("chosen_status").first(),
+            name=pl.col("name").drop_nulls().first(),
+            evidence=pl.col("_ref").unique().sort(),
+        )
+        .join(conflict, on=["child_id", "parent_role"], how="left")
+    )
+    ids = run_sql("decide_person_ids", keys=role_rows.select("person_key")).with_columns(
+        pl.col("person_key").cast(pl.Utf8)
+    )
+    role_rows = role_rows.join(ids, on="person_key", how="left").with_columns(
+        known=pl.when(pl.col("id_status") == "valid")
+        .then(pl.lit("id"))
+        .when(pl.col("id_status") == "bad_check")
+        .then(pl.lit("id_unverified"))
+        .otherwise(pl.lit("name_only")),
+        conflict=pl.col("conflict").fill_null(False),
+    )
+
+    children = m.select("child_id").unique().sort("child_id")
+    out = children
+    for role in ROLES:
+        part = role_rows.filter(pl.col("parent_role") == role).select(
+            "child_id",
+            pl.col("person_id").alias(f"{role}_person_id"),
+            pl.col("person_key").alias(f"{role}_id_number"),
+            pl.col("id_status").alias(f"{role}_id_status"),
+            pl.col("name").alias(f"{role}_name"),
+            pl.col("known").alias(f"{role}_known"),
+            pl.col("conflict").alias(f"{role}_conflict"),
+            pl.col("evidence").alias(f"{role}_evidence"),
+        )
+        out = out.join(part, on="child_id", how="left").with_columns(
+            pl.col(f"{role}_known").fill_null("unknown"), pl.col(f"{role}_conflict").fill_null(False)
+        )
+
+    people = (
+        m.filter(pl.col("_mkey").is_not_null())
+        .with_columns(_pk=pl.col("_mkey"))
+        .group_by("_pk")
+        .agg(
+            names=pl.col("name").drop_nulls().unique().sort(),
+            ids=pl.col("id_number").drop_nulls().unique().sort(),
+            valid=(pl.col("person_key_status") == "valid").any(),
+        )
+        .rename({"_pk": "person_key"})
+        .join(
+            run_sql("decide_person_ids", keys=m.select(person_key="_mkey")).with_columns(
+                pl.col("person_key").cast(pl.Utf8)
+            ),
+            on="person_key",
+            how="left",
+        )
+        .select(
+            "person_id",
+            "person_key",
+            id_status=pl.when(pl.col("valid")).then(pl.lit("valid")).otherwise(pl.lit("bad_check")),
+            names="names",
+            ids=pl.concat_list(pl.col("ids"), pl.concat_list(pl.col("person_key"))).list.unique().list.sort(),
+        )
+        .sort("person_id")
+    )
+    return out.sort("child_id"), people

@@ -1,0 +1,227 @@
+"""One profile per child, by explicit survivorship rules over all its linked records.
+
+Policy basis: the 2024 monitoring (民发〔2024〕17号 and the 2024 行动方案 /
+吉民发〔2024〕34号) keeps "一人一档", one file per child, built by 比对核实
+(cross-checking) the department extracts, and counts migrant children "mainly
+where they live now" (policy.md §2.2). So each field below is chosen by a rule
+that can be read back, and keeps the row it came from in ``<field>_source``
+(``{source, file, row_number}``):
+
+- ``id_number``: a ``valid`` number beats a ``bad_check`` one; among equals the
+  most frequent, then the most recent row. Two different valid numbers on one
+  child cannot happen after linkage; ``n_valid_ids`` counts them defensively.
+- ``name``: agreement across sources: the most frequent non-placeholder
+  normalised name (placeholders such as 之子/小宝 only when nothing else), ties
+  to the most recent row, then source priority.
+- ``birth_date`` and ``sex``: from the chosen valid identity number, else the
+  most frequent value on the records.
+- ``residence_county``: the most recent evidence of where the child lives
+  (field visit date; permit issue or residence start; school enrolment; health
+  follow-up or record opening; last vaccination or card opening), ties by
+  source priority (field visit, permit, school, health, vaccination).
+  Insurance is used only when nothing else names a residence, because children
+  are often insured where their hukou is. Pupils marked 转出 and health
+  records marked 迁出 are no longer evidence of residence, and birth
+  certificates name a birthplace, not a residence.
+- ``hukou_county``: the most frequent hukou county on the records. The address
+  code of an identity number is the county of first registration (policy.md
+  §3), not the current hukou, so it is used only when no record names a hukou,
+  and then ``hukou_basis`` says ``id_address_code``.
+- ``residence_since``: the earliest dated evidence of living in the profile's
+  residence county, from rows whose residence county equals it: permit
+  residence start (else issue date), school enrolment month, health record
+  opened, vaccination card opened, home visit date, or 1 January of an
+  insurance year.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from taizhang.rules._frames import (
+    RECORD_CHILD_COLUMNS,
+    RECORD_COLUMNS,
+    age_at,
+    choose,
+    conform,
+    ref,
+    source_rank,
+)
+
+PROFILE_FIELDS = (
+    "id_number",
+    "name",
+    "birth_date",
+    "sex",
+    "ethnicity",
+    "residence_county",
+    "hukou_county",
+    "residence_since",
+)
+
+
+def link_records(records: pl.DataFrame, record_child: pl.DataFrame) -> pl.DataFrame:
+    """Records with their ``child_id`` (rows the linker left unassigned are dropped), conformed."""
+    rc = conform(record_child, RECORD_CHILD_COLUMNS).select("record_id", "child_id")
+    linked = conform(records, RECORD_COLUMNS).join(rc, on="record_id", how="inner")
+    return linked.filter(pl.col("child_id").is_not_null())
+
+
+def _clip(d: pl.Expr, as_of: date) -> pl.Expr:
+    """A date after the as-of date says nothing about the half-year: treat it as unknown."""
+    return pl.when(d <= as_of).then(d)
+
+
+def with_evidence_dates(linked: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Add ``evidence_date`` (how recent the row is), ``since_date`` (start of residence it shows),
+    ``residence_tier`` (0 direct evidence, 1 insurance, null not residence evidence), ``_rank``, ``_ref``."""
+    src = pl.col("source")
+    year_start = pl.date(pl.col("insurance_year"), 1, 1)
+    evidence = (
+        pl.when(src == "field_visits")
+        .then(pl.col("visit_date"))
+        .when(src == "residence_permits")
+        .then(pl.max_horizontal(_clip(pl.col("issue_date"), as_of), _clip(pl.col("residence_start"), as_of)))
+        .when(src == "school_enrollment")
+        .then(pl.col("enrol_month"))
+        .when(src == "child_health")
+        .then(pl.coalesce(_clip(pl.col("last_followup"), as_of), pl.col("record_opened")))
+        .when(src == "vaccination")
+        .then(pl.coalesce(_clip(pl.col("last_dose"), as_of), pl.col("card_opened")))
+        .when(src == "insurance")
+        .then(year_start)
+    )
+    since = (
+        pl.when(src == "field_visits")
+        .then(pl.col("visit_date"))
+        .when(src == "residence_permits")
+        .then(pl.coalesce(pl.col("residence_start"), pl.col("issue_date")))
+        .when(src == "school_enrollment")
+        .then(pl.col("enrol_month"))
+        .when(src == "child_health")
+        .then(pl.col("record_opened"))
+        .when(src == "vaccination")
+        .then(pl.col("card_opened"))
+        .when(src == "insurance")
+        .then(year_start)
+    )
+    left = ((src == "school_enrollment") & (pl.col("school_status") == "转出")) | (
+        (src == "child_health") & (pl.col("management_status") == "迁出")
+    )
+    tier = (
+        pl.when(pl.col("residence_county").is_null() | left.fill_null(False))
+        .then(None)
+        .when(
+            src.is_in(
+                ["field_visits", "residence_permits", "school_enrollment", "child_health", "vaccination"]
+            )
+        )
+        .then(pl.lit(0, dtype=pl.Int8))
+        .when(src == "insurance")
+        .then(pl.lit(1, dtype=pl.Int8))
+    )
+    return linked.with_columns(
+        evidence_date=_clip(evidence, as_of),
+        since_date=_clip(since, as_of),
+        residence_tier=tier,
+        _rank=source_rank(),
+        _ref=ref(),
+    )
+
+
+def build_profiles(records: pl.DataFrame, record_child: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """One row per linked child: the fields of :data:`PROFILE_FIELDS`, each with ``<field>_source``.
+
+    Also ``id_status`` (of the chosen number), ``n_valid_ids``, ``hukou_basis``
+    (``records``, ``id_address_code`` or null), ``age`` (周岁 at ``as_of``)
+    and ``n_records``.
+    """
+    rows = with_evidence_dates(link_records(records, record_child), as_of)
+    children = rows.group_by("child_id").agg(n_records=pl.len()).sort("child_id")
+
+    usable = pl.col("id_status").is_in(["valid", "bad_check"]) & pl.col("id_number").is_not_null()
+    ids = rows.with_columns(
+        id_number=pl.when(usable).then(pl.col("id_number")),
+        _id_tier=pl.when(pl.col("id_status") == "valid").then(0).otherwise(1),
+    )
+    chosen_id = choose(ids, "id_number", by_frequency=True, tier="_id_tier")
+    id_facts = (
+        ids.filter(pl.col("id_number").is_not_null())
+        .select("child_id", "id_number", "id_status", "id_birth_date", "id_sex", "id_county")
+        .unique(subset=["child_id", "id_number"], keep="first", maintain_order=True)
+    )
+    chosen_id = chosen_id.join(id_facts, on=["child_id", "id_number"], how="left")
+    n_valid = (
+        rows.filter(pl.col("id_status") == "valid")
+        .group_by("child_id")
+        .agg(n_valid_ids=pl.col("id_number").n_unique().cast(pl.Int32))
+    )
+
+    names = rows.with_columns(
+        name=pl.when(pl.col("name").str.len_chars() > 0).then(pl.col("name")),
+        _name_tier=pl.col("name_placeholder").fill_null(False).cast(pl.Int8),
+    )
+    chosen_name = choose(names, "name", by_frequency=True, tier="_name_tier")
+    birth = choose(rows, "birth_date", by_frequency=True)
+    sex = choose(rows, "sex", by_frequency=True)
+    ethnicity = choose(rows, "ethnicity", by_frequency=True)
+    hukou = choose(rows, "hukou_county", by_frequency=True)
+    residence = choose(
+        rows.filter(pl.col("residence_tier").is_not_null()),
+        "residence_county",
+        by_frequency=False,
+        tier="residence_tier",
+    )
+    since = (
+        rows.join(residence.select("child_id", res=pl.col("residence_county")), on="child_id")
+        .filter((pl.col("residence_county") == pl.col("res")) & pl.col("since_date").is_not_null())
+        .sort(["child_id", "since_date", "_rank", "file", "row_number"])
+        .group_by("child_id", maintain_order=True)
+        .first()
+        .select("child_id", residence_since="since_date", residence_since_source="_ref")
+    )
+
+    p = (
+        children.join(chosen_id, on="child_id", how="left")
+        .join(n_valid, on="child_id", how="left")
+        .join(chosen_name, on="child_id", how="left")
+        .join(
+            birth.rename({"birth_date": "_birth", "birth_date_source": "_birth_src"}),
+            on="child_id",
+            how="left",
+        )
+        .join(sex.rename({"sex": "_sex", "sex_source": "_sex_src"}), on="child_id", how="left")
+        .join(ethnicity, on="child_id", how="left")
+        .join(
+            hukou.rename({"hukou_county": "_hukou", "hukou_county_source": "_hukou_src"}),
+            on="child_id",
+            how="left",
+        )
+        .join(residence, on="child_id", how="left")
+        .join(since, on="child_id", how="left")
+    )
+    from_id = (pl.col("id_status") == "valid") & pl.col("id_birth_date").is_not_null()
+    sex_from_id = (pl.col("id_status") == "valid") & pl.col("id_sex").is_not_null()
+    hukou_from_id = pl.col("_hukou").is_null() & pl.col("id_county").is_not_null()
+    p = p.with_columns(
+        birth_date=pl.when(from_id).then(pl.col("id_birth_date")).otherwise(pl.col("_birth")),
+        birth_date_source=pl.when(from_id).then(pl.col("id_number_source")).otherwise(pl.col("_birth_src")),
+        sex=pl.when(sex_from_id).then(pl.col("id_sex")).otherwise(pl.col("_sex")),
+        sex_source=pl.when(sex_from_id).then(pl.col("id_number_source")).otherwise(pl.col("_sex_src")),
+        hukou_county=pl.coalesce(pl.col("_hukou"), pl.when(hukou_from_id).then(pl.col("id_county"))),
+        hukou_county_source=pl.when(pl.col("_hukou").is_not_null())
+        .then(pl.col("_hukou_src"))
+        .when(hukou_from_id)
+        .then(pl.col("id_number_source")),
+        hukou_basis=pl.when(pl.col("_hukou").is_not_null())
+        .then(pl.lit("records"))
+        .when(hukou_from_id)
+        .then(pl.lit("id_address_code")),
+        n_valid_ids=pl.col("n_valid_ids").fill_null(0),
+    ).with_columns(age=age_at(pl.col("birth_date"), as_of))
+    cols = ["child_id"]
+    for f in PROFILE_FIELDS:
+        cols += [f, f"{f}_source"]
+    return p.select(*cols, "id_status", "n_valid_ids", "hukou_basis", "age", "n_records").sort("child_id")
