@@ -58,7 +58,9 @@ class LinkageConfig:
     match_share_init: float = 0.2
     em_max_iter: int = 60
     em_tol: float = 1e-6
-    fix_u: bool = False
+    fix_u: bool = True
+    # Training sessions: (blocking rule name, comparisons that rule blocks on).
+    training: tuple[tuple[str, tuple[str, ...]], ...] = ()
     random_pairs: int = 300_000
     seed: int = 20260630
     tf_bounds: tuple[float, float] = (-4.0, 4.0)
@@ -133,6 +135,18 @@ def _tf_parts(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> dict[str
         "tf_sum": "(" + (" + ".join(sums) or "0.0") + ")",
         "tf_explanation": "".join(explain),
     }
+
+
+def _total_pairs(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> int:
+    """The number of pairs that could be formed: within the file, or across groups when linking only."""
+    if config.link_only_column:
+        q = (
+            f"SELECT (sum(n) * sum(n) - sum(n * n)) / 2"
+            f" FROM (SELECT count(*) AS n FROM {RECORDS} GROUP BY {config.link_only_column})"
+        )
+    else:
+        q = f"SELECT count(*) * (count(*) - 1) / 2 FROM {RECORDS}"
+    return int(con.sql(q).fetchall()[0][0] or 0)
 
 
 def _review_sample(con: duckdb.DuckDBPyConnection, config: LinkageConfig, scored: str) -> pl.DataFrame:
@@ -210,14 +224,28 @@ def link(
 
         patterns = con.sql(f"SELECT {gamma_cols}, count(*) AS n FROM lk_gamma GROUP BY ALL ORDER BY ALL").pl()
         random_patterns = random_pair_patterns(con, RECORDS, comps, config.random_pairs, config.seed)
+        bits = dict(zip(report["rule"], report["bit"], strict=True))
+        sessions = tuple(
+            (
+                con.sql(
+                    f"SELECT {gamma_cols}, count(*) AS n FROM lk_gamma"
+                    " WHERE (rules & $bit) <> 0 GROUP BY ALL ORDER BY ALL",
+                    params={"bit": bits[rule]},
+                ).pl(),
+                excluded,
+            )
+            for rule, excluded in config.training
+        )
         model = estimate(
             patterns,
             random_patterns,
             comps,
+            sessions=sessions,
             match_share_init=config.match_share_init,
             max_iter=config.em_max_iter,
             tol=config.em_tol,
             fix_u=config.fix_u,
+            total_pairs=_total_pairs(con, config),
         )
         weights = pattern_weights(patterns, model)
         con.register("lk_weights", weights)

@@ -5,13 +5,14 @@
   non-matches.
 * m ("how often do two records of the same person agree at this level") and the
   share of matches among the candidate pairs are estimated by EM over the
-  candidate pairs. EM runs on the distinct comparison vectors with their counts
-  (a few thousand rows, whatever the number of pairs), so it is cheap and exact.
-  By default u is re-estimated too, starting from the random-pair u: candidate
-  non-matches agree far more often than random pairs on the fields they were
-  blocked on (siblings share guardians, pairs blocked on birth date share it),
-  and a u fixed at the random-pair value would read that agreement as evidence
-  of a match.
+  candidate pairs, u held fixed. EM runs on the distinct comparison vectors
+  with their counts (a few thousand rows, whatever the number of pairs), so it
+  is cheap and exact.
+* The scoring prior is the chance that two random records match (expected
+  matches over all possible pairs), so a pair's weight is the evidence against
+  a random pair, as in Fellegi–Sunter; letting EM also re-estimate u on the
+  candidates (``fix_u=False``) makes the "non-match" class absorb whatever the
+  blocking rules selected for, and was measured to confuse the classes.
 * Term-frequency adjustment: an exact match on a value is worth
   ``log2(u_random_exact / tf(value))`` bits more (or less) than on an average
   value, so 张伟 counts less than 欧阳婧.
@@ -40,7 +41,8 @@ class ModelParameters:
     """Estimated parameters; ``frame()`` lays them out for a person to read."""
 
     comparisons: tuple[Comparison, ...]
-    match_share: float  # share of matches among candidate pairs (the prior)
+    match_share: float  # share of matches among candidate pairs (EM's prior)
+    prior: float  # probability that two records drawn at random match (the scoring prior)
     m: list[np.ndarray]
     u: list[np.ndarray]
     u_random: list[np.ndarray]
@@ -134,64 +136,136 @@ def _loglik(
     return total
 
 
+def _em(
+    patterns: pl.DataFrame,
+    comparisons: tuple[Comparison, ...],
+    active: list[bool],
+    m: list[np.ndarray],
+    u: list[np.ndarray],
+    lam: float,
+    update_m: bool,
+    update_u: bool,
+    max_iter: int,
+    tol: float,
+) -> tuple[float, list[np.ndarray], list[np.ndarray], int, bool]:
+    """EM over pattern counts; inactive comparisons are left out of the likelihood and not updated."""
+    counts = patterns["n"].to_numpy().astype(np.float64)
+    gammas = [patterns[c.column].to_numpy().astype(np.int64) for c in comparisons]
+    used = tuple(c for c, a in zip(comparisons, active, strict=True) if a)
+    m, u = [x.copy() for x in m], [x.copy() for x in u]
+    it, converged = 0, False
+    for step in range(1, max_iter + 1):
+        it = step
+        lm = _loglik(patterns, used, [m[j] for j, a in enumerate(active) if a]) + np.log(lam)
+        lu = _loglik(patterns, used, [u[j] for j, a in enumerate(active) if a]) + np.log(1 - lam)
+        w = 1.0 / (1.0 + np.exp(np.clip(lu - lm, -700, 700)))
+        cw, cu = counts * w, counts * (1 - w)
+        new_lam = float(np.clip(cw.sum() / counts.sum(), 1e-6, 1 - 1e-6))
+        delta = abs(new_lam - lam)
+        for j, comp in enumerate(comparisons):
+            if not active[j]:
+                continue
+            g = gammas[j]
+            if update_m:
+                mj = np.array([cw[g == k].sum() for k in range(comp.n_levels)]) + 1e-3
+                mj = mj / mj.sum()
+                delta = max(delta, float(np.abs(mj - m[j]).max()))
+                m[j] = mj
+            if update_u:
+                uj = np.array([cu[g == k].sum() for k in range(comp.n_levels)]) + 1e-3
+                uj = uj / uj.sum()
+                delta = max(delta, float(np.abs(uj - u[j]).max()))
+                u[j] = uj
+        lam = new_lam
+        if delta < tol:
+            converged = True
+            break
+    return lam, m, u, it, converged
+
+
 def estimate(
     patterns: pl.DataFrame,
     random_patterns: pl.DataFrame,
     comparisons: tuple[Comparison, ...],
+    sessions: tuple[tuple[pl.DataFrame, tuple[str, ...]], ...] = (),
     match_share_init: float = 0.2,
     max_iter: int = 60,
     tol: float = 1e-6,
-    fix_u: bool = False,
+    fix_u: bool = True,
+    total_pairs: int | None = None,
 ) -> ModelParameters:
-    """EM over candidate-pair comparison vectors (``patterns``: gamma columns + ``n``)."""
+    """Estimate m (and the prior) from candidate-pair comparison vectors (gamma columns + ``n``).
+
+    ``sessions`` are training sessions as in Splink: the patterns of the pairs
+    one blocking rule produced, with the comparisons that rule blocks on left
+    out (inside the session they agree by construction, so they say nothing
+    about m). Each comparison's m is the average over the sessions that
+    estimate it; a comparison no session estimates keeps its configured guess,
+    unless there are no sessions, when EM runs over all candidates.
+
+    The scoring prior is the expected number of matches (EM's match share over
+    all candidates, m and u held) over ``total_pairs``: weights then mean what
+    Fellegi–Sunter says, evidence against a random pair.
+    """
     u_random = (
         level_frequencies(random_patterns, comparisons)
         if random_patterns.height
         else [np.full(c.n_levels, 1.0 / c.n_levels) for c in comparisons]
     )
-    m = [np.array(c.initial_m()) for c in comparisons]
-    u = [x.copy() for x in u_random]
-    lam = match_share_init
-    counts = patterns["n"].to_numpy().astype(np.float64)
-    gammas = [patterns[c.column].to_numpy().astype(np.int64) for c in comparisons]
-    converged = False
-    it = 0
-    for step in range(1, max_iter + 1):
-        it = step
-        lm = _loglik(patterns, comparisons, m) + np.log(lam)
-        lu = _loglik(patterns, comparisons, u) + np.log(1 - lam)
-        w = 1.0 / (1.0 + np.exp(np.clip(lu - lm, -700, 700)))
-        cw, cu = counts * w, counts * (1 - w)
-        new_lam = float(np.clip(cw.sum() / counts.sum(), 1e-6, 1 - 1e-6))
-        new_m, new_u = [], []
-        for j, comp in enumerate(comparisons):
-            g = gammas[j]
-            mj = np.array([cw[g == k].sum() for k in range(comp.n_levels)]) + 1e-3
-            new_m.append(mj / mj.sum())
-            if fix_u:
-                new_u.append(u[j])
-            else:
-                uj = np.array([cu[g == k].sum() for k in range(comp.n_levels)]) + 1e-3
-                new_u.append(uj / uj.sum())
-        delta = max(
-            abs(new_lam - lam),
-            max(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)),
-            max(float(np.abs(a - b).max()) for a, b in zip(new_u, u, strict=True)),
+    m0 = [np.array(c.initial_m()) for c in comparisons]
+    names = [c.name for c in comparisons]
+    iterations, converged = 0, True
+    if sessions:
+        sums = [np.zeros(c.n_levels) for c in comparisons]
+        seen = [0] * len(comparisons)
+        for session_patterns, excluded in sessions:
+            if session_patterns.height == 0:
+                continue
+            active = [n not in excluded for n in names]
+            _, m_s, _, it, ok = _em(
+                session_patterns, comparisons, active, m0, u_random, 0.5, True, False, max_iter, tol
+            )
+            iterations += it
+            converged = converged and ok
+            for j, a in enumerate(active):
+                if a:
+                    sums[j] += m_s[j]
+                    seen[j] += 1
+        m = [sums[j] / seen[j] if seen[j] else m0[j] for j in range(len(comparisons))]
+        u = [x.copy() for x in u_random]
+    else:
+        _, m, u, iterations, converged = _em(
+            patterns,
+            comparisons,
+            [True] * len(comparisons),
+            m0,
+            u_random,
+            match_share_init,
+            True,
+            not fix_u,
+            max_iter,
+            tol,
         )
-        lam, m, u = new_lam, new_m, new_u
-        if delta < tol:
-            converged = True
-            break
+    # The match share among candidates, m and u held fixed.
+    lam, _, _, it, ok = _em(
+        patterns, comparisons, [True] * len(comparisons), m, u, match_share_init, False, False, max_iter, tol
+    )
+    iterations += it
+    converged = converged and ok
+    counts = patterns["n"].to_numpy().astype(np.float64)
+    n_candidates = float(counts.sum())
+    prior = float(np.clip(lam * n_candidates / total_pairs, 1e-12, 0.5)) if fix_u and total_pairs else lam
     return ModelParameters(
         comparisons=comparisons,
         match_share=lam,
+        prior=prior,
         m=m,
         u=u,
         u_random=u_random,
-        iterations=it,
+        iterations=iterations,
         converged=converged,
         n_random_pairs=int(random_patterns["n"].sum()) if random_patterns.height else 0,
-        n_candidate_pairs=int(counts.sum()),
+        n_candidate_pairs=int(n_candidates),
     )
 
 
@@ -202,7 +276,7 @@ def pattern_weights(patterns: pl.DataFrame, params: ModelParameters) -> pl.DataF
     the explanation lists ``comparison:level(+bits)`` for each comparison, so a
     reviewer sees which evidence carried the decision.
     """
-    prior = float(np.log2(params.match_share / (1 - params.match_share)))
+    prior = float(np.log2(params.prior / (1 - params.prior)))
     weight = np.full(patterns.height, prior)
     parts = []
     for j, comp in enumerate(params.comparisons):

@@ -30,7 +30,6 @@ from matchers.comparisons import (
     either_null,
     exact,
     identity_number,
-    list_overlap,
 )
 from matchers.engine import LinkageConfig
 from matchers.stable_ids import Anchor
@@ -76,6 +75,8 @@ DERIVED: tuple[tuple[str, str], ...] = (
         "id_any",
         "CASE WHEN r.id_status = 'valid' THEN r.id_number ELSE coalesce(r.pupil_id_number, r.id_number) END",
     ),
+    # Two different valid numbers are two children (the check digit catches every single
+    # substitution and adjacent transposition), so a valid number is the clustering anchor.
     ("valid_id", "CASE WHEN r.id_status = 'valid' THEN r.id_number ELSE r.pupil_id_number END"),
     ("dob", "coalesce(r.birth_date, r.id_birth_date)"),
     ("sex_any", "coalesce(r.sex, r.id_sex)"),
@@ -129,13 +130,47 @@ def _parent_name(name: str, column: str) -> Comparison:
     )
 
 
+def _child_id_number() -> Comparison:
+    base = identity_number(column="id_any")
+    truncated = Level(
+        "excel_truncated",
+        "(right(l.id_any, 3) = '000' OR right(r.id_any, 3) = '000')"
+        " AND left(l.id_any, 15) = left(r.id_any, 15)",
+        0.02,
+    )
+    return Comparison(
+        name=base.name,
+        null_condition=base.null_condition,
+        levels=(base.levels[0], truncated, *base.levels[1:]),
+        else_m=base.else_m,
+    )
+
+
+def _family() -> Comparison:
+    # Guardians' ids and phones describe the same family: one comparison, so that siblings are not
+    # counted twice as evidence (the two agree together far more often than independence implies).
+    ids = "coalesce(len(l.guardian_ids), 0) > 0 AND coalesce(len(r.guardian_ids), 0) > 0"
+    phones = "coalesce(len(l.guardian_phones), 0) > 0 AND coalesce(len(r.guardian_phones), 0) > 0"
+    id_overlap = "list_has_any(l.guardian_ids, r.guardian_ids)"
+    phone_overlap = "list_has_any(l.guardian_phones, r.guardian_phones)"
+    return Comparison(
+        name="family",
+        null_condition=f"NOT (({ids}) OR ({phones}))",
+        levels=(
+            Level("ids_and_phones", f"{id_overlap} AND {phone_overlap}", 0.4),
+            Level("guardian_id", id_overlap, 0.3),
+            Level("guardian_phone", phone_overlap, 0.2),
+        ),
+        else_m=0.1,
+    )
+
+
 COMPARISONS: tuple[Comparison, ...] = (
     chinese_name(),
-    identity_number(column="id_any"),
+    _child_id_number(),
     birth_date(column="dob"),
     exact("sex", "sex_any", m=0.97),
-    list_overlap("guardian_ids", "guardian_ids", m=0.7),
-    list_overlap("guardian_phones", "guardian_phones", m=0.6),
+    _family(),
     _parent_name("mother_name", "mother_name"),
     _parent_name("father_name", "father_name"),
     exact("residence", "residence_county", m=0.8),
@@ -151,6 +186,16 @@ GUARDS: tuple[Guard, ...] = (
         "l.dob = r.dob"
         " AND (list_has_any(l.guardian_ids, r.guardian_ids) OR l.mother_id = r.mother_id"
         "      OR l.mother_name = r.mother_name OR l.father_id = r.father_id)"
+        " AND NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"
+        " AND l.given_name <> r.given_name AND l.name_pinyin <> r.name_pinyin"
+        " AND l.name_variant_key <> r.name_variant_key",
+    ),
+    Guard(
+        "twins_by_id",
+        # Same birth date and surname, identity numbers of the same county and birth date that are not
+        # equal, and given names that are no typo of each other: twins, whatever the sources say of parents.
+        "l.dob = r.dob AND l.surname = r.surname AND left(l.id_any, 14) = left(r.id_any, 14)"
+        " AND l.id_any <> r.id_any"
         " AND NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"
         " AND l.given_name <> r.given_name AND l.name_pinyin <> r.name_pinyin"
         " AND l.name_variant_key <> r.name_variant_key",
@@ -184,6 +229,9 @@ def children_config(**overrides: object) -> LinkageConfig:
         "id_namespace": "taizhang-child-v1",
         "id_prefix": "C",
         "threshold": 0.9,
+        # Same identity number: m of everything but the id; same name and birth date: m of the rest.
+        # (Not guardians: siblings share them, and EM would take siblings for matches.)
+        "training": (("same_id", ("id",)), ("dob_pinyin", ("name", "dob"))),
         "max_cluster_size": 25,
         "max_block_size": 200,
         "review_columns": ("source", "file", "row_number"),
