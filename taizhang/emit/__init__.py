@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from taizhang.emit.changes import change_list
+from taizhang.emit.changes import CHANGE_LABELS, change_list
 from taizhang.emit.county_workbook import write_county_workbooks
 from taizhang.emit.display import people_frame
 from taizhang.emit.ledger import flags_table, ledger_table, review_table, write_tables
@@ -105,8 +105,10 @@ def emit_period(
     counties are kept as last emitted, so their workbooks stay byte-identical
     and province-level files change only where the rerun counties did.
 
-    Returns a report without personal information: counts, per-file sha256
-    (paths relative to ``out_period_dir``) and the counties written.
+    Returns a report without personal information: integer counts
+    (``ledger_rows``, ``flag_rows``, ``review_rows``, ``change_<kind>``,
+    ``county_workbooks_written``, ``push_lists``), the counties written and the
+    sha256 of every file written (paths relative to ``out_period_dir``).
     """
     period = Period.parse(period) if isinstance(period, str) else period
     out_dir = Path(out_period_dir)
@@ -131,17 +133,15 @@ def emit_period(
     files.update({f"county:{c}": p for c, p in county_files.items()})
     files.update({f"push:{c}": p for c, p in push_files.items()})
 
-    change_counts = changes.group_by("change").len().sort("change")
+    change_counts = dict(changes.group_by("change").len().sort("change").iter_rows())
     return {
         "period": str(period),
-        "counts": {
-            "ledger": ledger.height,
-            "flags": flags.height,
-            "review": review.height,
-            "changes": {k: n for k, n in change_counts.iter_rows()},
-            "county_workbooks": len(county_files),
-            "push_lists": len(push_files),
-        },
+        "ledger_rows": ledger.height,
+        "flag_rows": flags.height,
+        "review_rows": review.height,
+        **{f"change_{kind}": change_counts.get(kind, 0) for kind in CHANGE_LABELS},
+        "county_workbooks_written": len(county_files),
+        "push_lists": len(push_files),
         "counties_written": sorted(county_files),
         "files": {str(p.relative_to(out_dir)): _sha256(p) for p in sorted(set(files.values()))},
     }

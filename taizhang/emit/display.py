@@ -72,6 +72,13 @@ def people_frame(ledger: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
         .then(pl.concat_str([pl.col("school_name"), pl.lit("（"), pl.col("school_status"), pl.lit("）")]))
         .otherwise(pl.coalesce("school_name", "school_status"))
     )
+    guardian = (
+        pl.when(pl.col("guardian_name").is_not_null() & pl.col("guardian_relation").is_not_null())
+        .then(
+            pl.concat_str([pl.col("guardian_name"), pl.lit("（"), pl.col("guardian_relation"), pl.lit("）")])
+        )
+        .otherwise(pl.col("guardian_name"))
+    )
     label = pl.col("change").replace_strict(CHANGE_LABELS, default=pl.col("change"), return_dtype=pl.Utf8)
     change = (
         pl.when(pl.col("moved_county").fill_null(False))
@@ -88,7 +95,7 @@ def people_frame(ledger: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
         pl.col("_res_short").alias("现居住地"),
         pl.col("residence_since").alias("居住起始日期"),
         school.alias("就学情况"),
-        pl.col("guardian_name").alias("监护人"),
+        guardian.alias("监护人"),
         pl.col("guardian_phone").alias("联系电话"),
         pl.col("care_level").alias("关爱等级"),
         yes_no(pl.col("suspected_orphan")).alias("疑似孤儿"),

@@ -39,6 +39,9 @@ OPTIONAL_LEDGER: dict[str, pl.DataType] = {
     "school_status": pl.Utf8(),
     "guardian_name": pl.Utf8(),
     "guardian_phone": pl.Utf8(),
+    "guardian_relation": pl.Utf8(),
+    "hukou_basis": pl.Utf8(),
+    "id_status": pl.Utf8(),
 }
 FLAGS_COLUMNS: dict[str, pl.DataType] = {
     "child_id": pl.Utf8(),

@@ -48,6 +48,7 @@ LEDGER_SCHEMA = {
     "school_name": pl.Utf8,
     "guardian_name": pl.Utf8,
     "guardian_phone": pl.Utf8,
+    "guardian_relation": pl.Utf8,
 }
 
 _Q, _M, _K = "每三个月走访", "每月走访", "重点关爱"
@@ -93,6 +94,7 @@ def _child(
         "school_name": "南关区第一小学" if birth.year < 2020 else None,
         "guardian_name": "监护人" + cid,
         "guardian_phone": phone,
+        "guardian_relation": "母亲" if cid == "CF" else None,
     }
 
 

@@ -87,7 +87,15 @@ def test_without_previous_ledger_every_child_is_new(fx):
 
 
 def test_ledger_parquet_carries_the_change_of_each_current_child(two_periods):
-    out, _ = two_periods
+    out, report = two_periods
+    counts = {k: v for k, v in report.items() if k.startswith("change_")}
+    assert counts == {
+        "change_new": 4,
+        "change_continuing": 2,
+        "change_status_changed": 1,
+        "change_left": 1,
+        "change_turned_16": 1,
+    }
     ledger = pl.read_parquet(out / "ledger.parquet")
     assert dict(zip(ledger["child_id"], ledger["change"], strict=True)) == {
         "CA": "continuing",

@@ -52,6 +52,7 @@ def test_key_urgent_change_push_and_review_sheets_of_nanguan(two_periods):
     wb = openpyxl.load_workbook(out / "counties" / "220102_南关区.xlsx")
     assert sorted(_ids(wb["重点关爱"])) == ["CB", "CF"]
     assert _ids(wb["紧急情况"]) == ["CF"]
+    assert [c.value for c in _column(wb["紧急情况"], "监护人")] == ["监护人CF（母亲）"]
     changes = {
         (c.value, k.value)
         for c, k in zip(_column(wb["变动情况"], "儿童编号"), _column(wb["变动情况"], "变动情况"), strict=True)
