@@ -164,6 +164,8 @@ _NUMERIC_CELL = re.compile(
     rb"<c\b([^>]*)>\s*<v>(-?[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+|-?[0-9]{17,}(?:\.0*)?)</v>"
 )
 _STRING_TYPE = re.compile(rb'\bt="(?:s|str|inlineStr|e|b)"')
+_CELL_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
+_FIRST_VALUE_CELL = re.compile(rb"<c\b([^>]*)>\s*(?:<f\b[^>]*(?:/>|>[^<]*</f>)\s*)?<(?:v|is)\b")
 
 
 def _sheet_xml_paths(zf: zipfile.ZipFile) -> list[str]:
@@ -185,22 +187,44 @@ def _sheet_xml_paths(zf: zipfile.ZipFile) -> list[str]:
     return paths
 
 
-def _numeric_long_values(data: bytes, sheet_index: int) -> list[float]:
-    """Values of number-typed cells too long for 15 significant digits, read from the sheet XML.
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ch - 64)
+    return index - 1
+
+
+def _numeric_long_cells(data: bytes, sheet_index: int) -> tuple[int, dict[int, list[int]]]:
+    """Positions of number-typed cells too long for 15 significant digits, read from the sheet XML.
 
     calamine renders such a number with invented digits (2.20102201503151e17
     as ``220102201503151008``), identical to a text cell holding those
-    digits; only the cell type in the XML tells them apart.
+    digits; only the cell type in the XML tells them apart. Returns the
+    0-based sheet row of the first cell with a value (where calamine's range
+    starts) and, per 0-based sheet column, the 0-based sheet rows of such
+    numbers.
     """
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         paths = _sheet_xml_paths(zf)
         if sheet_index >= len(paths) or paths[sheet_index] not in zf.namelist():
-            return []
+            return 0, {}
         xml = zf.read(paths[sheet_index])
-    return [float(m.group(2)) for m in _NUMERIC_CELL.finditer(xml) if not _STRING_TYPE.search(m.group(1))]
+    first = _FIRST_VALUE_CELL.search(xml)
+    first_ref = _CELL_REF.search(first.group(1)) if first else None
+    if first_ref is None:
+        return 0, {}
+    cells: dict[int, list[int]] = {}
+    for m in _NUMERIC_CELL.finditer(xml):
+        ref = _CELL_REF.search(m.group(1))
+        if ref is None or _STRING_TYPE.search(m.group(1)):
+            continue
+        cells.setdefault(_column_index(ref.group(1)), []).append(int(ref.group(2)) - 1)
+    return int(first_ref.group(2)) - 1, cells
 
 
-def _excel_text(reader: fastexcel.ExcelReader, data: bytes, index: int, text: pl.DataFrame) -> pl.DataFrame:
+def _excel_text(
+    reader: fastexcel.ExcelReader, sheet: fastexcel.ExcelSheet, data: bytes, index: int, text: pl.DataFrame
+) -> pl.DataFrame:
     """Fix the cells calamine renders differently from Excel: dates and over-long numbers."""
     names = text.columns
     text = text.with_columns(
@@ -213,21 +237,21 @@ def _excel_text(reader: fastexcel.ExcelReader, data: bytes, index: int, text: pl
     long_cols = [c for c in names if text[c].str.contains(_LONG_INTEGER).any()]
     if not long_cols:
         return text
-    numbers = set(_numeric_long_values(data, index))
-    if not numbers:
+    row_offset, cells = _numeric_long_cells(data, index)
+    absolute = {f"c{info.index}": info.absolute_index for info in sheet.available_columns()}
+    targets = {c: cells[absolute[c]] for c in long_cols if absolute.get(c) in cells}
+    if not targets:
         return text
-    positions = [int(c[1:]) for c in long_cols]
+    positions = [int(c[1:]) for c in targets]
     floats = reader.load_sheet(index, header_row=None, dtypes="float", use_columns=positions).to_polars()
-    floats.columns = long_cols
-    wanted = pl.Series(sorted(numbers), dtype=pl.Float64)
+    floats.columns = list(targets)
+    sheet_row = pl.int_range(pl.len(), dtype=pl.Int64) + row_offset
     return text.with_columns(
-        pl.when(
-            floats[c].is_in(wanted) & (floats[c].cast(pl.Int64, strict=False).cast(pl.String) == pl.col(c))
-        )
+        pl.when(sheet_row.is_in(pl.Series(rows, dtype=pl.Int64).implode()) & floats[c].is_not_null())
         .then(floats[c].cast(pl.String))
         .otherwise(pl.col(c))
         .alias(c)
-        for c in long_cols
+        for c, rows in targets.items()
     )
 
 
@@ -235,11 +259,12 @@ def _load_sheet(
     reader: fastexcel.ExcelReader, data: bytes, index: int
 ) -> tuple[list[str | None], pl.DataFrame]:
     """Header cells and data rows (c0..cN) of one sheet; header on the first non-empty row."""
-    text = reader.load_sheet(index, header_row=None, dtypes="string").to_polars()
+    sheet = reader.load_sheet(index, header_row=None, dtypes="string")
+    text = sheet.to_polars()
     if text.width == 0 or text.height == 0:
         return [], pl.DataFrame()
     text.columns = _cell_names(text.width)
-    text = _excel_text(reader, data, index, text)
+    text = _excel_text(reader, sheet, data, index, text)
     non_blank = pl.any_horizontal(pl.all().fill_null("").str.contains(_BLANK).not_())
     marks = text.select(non_blank.alias("x"))["x"]
     if not marks.any():
