@@ -63,3 +63,34 @@ def child(
         hukou_county="220281",
         **extra,
     )
+
+
+_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+_GIVEN = "浩宇子涵欣怡梓萱一诺雨泽俊杰思远佳琪若曦明轩嘉怡天佑博文"
+
+
+def population(n: int, start: date = date(2012, 1, 1)) -> list[dict[str, object]]:
+    """``n`` distinct children with two records each (permit with id, vaccination without), deterministic."""
+    rows = []
+    for i in range(n):
+        surname = _SURNAMES[i % len(_SURNAMES)]
+        given = _GIVEN[(i * 7) % len(_GIVEN)] + _GIVEN[(i * 13 + 3) % len(_GIVEN)]
+        name = surname + given
+        pinyin = f"p{i % len(_SURNAMES)}_{(i * 7) % len(_GIVEN)}_{(i * 13 + 3) % len(_GIVEN)}"
+        dob = date.fromordinal(start.toordinal() + (i * 37) % 3000)
+        sex = "男" if i % 2 else "女"
+        idn = with_check(f"2201{(i % 9) + 1:02d}{dob:%Y%m%d}{i % 1000:03d}")
+        guardian = with_check(f"2201{(i % 9) + 1:02d}19850101{(i * 3) % 1000:03d}")
+        county = f"2201{(i % 9) + 1:02d}"
+        common = {"residence_county": county, "hukou_county": "220281"}
+        rows.append(
+            child(
+                name, pinyin, 1, dob, sex, idn, [guardian], source="residence_permits", permit_no=f"P{i:06d}"
+            )
+            | common
+        )
+        rows.append(
+            child(name, pinyin, 1, dob, sex, None, [guardian], source="vaccination", client_code=f"V{i:06d}")
+            | common
+        )
+    return rows

@@ -1,0 +1,77 @@
+"""Blocking: giant blocks are capped, the deletion rule finds one-typo identity numbers."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from matchers.blocking import BlockingRule, generate_candidates
+
+
+def _candidates(
+    df: pl.DataFrame, rules: list[BlockingRule], cap: int
+) -> tuple[set[tuple[int, int]], pl.DataFrame]:
+    con = duckdb.connect()
+    con.register("recs", df)
+    report = generate_candidates(con, "recs", rules, cap)
+    pairs = {(int(a), int(b)) for a, b in con.sql("SELECT l, r FROM lk_candidates").fetchall()}
+    return pairs, report
+
+
+def test_oversized_block_is_skipped_with_a_warning_not_paired() -> None:
+    # 400 records share a default birth date; 3 others share a real one.
+    df = pl.DataFrame(
+        {
+            "record_id": list(range(403)),
+            "dob": ["19000101"] * 400 + ["20150315"] * 3,
+        }
+    )
+    pairs, report = _candidates(df, [BlockingRule("dob", "r.dob")], cap=50)
+    assert pairs == {(400, 401), (400, 402), (401, 402)}
+    row = report.row(0, named=True)
+    assert row["oversized_blocks"] == 1
+    assert row["records_in_oversized"] == 400
+    assert "skipped" in row["warning"]
+
+
+def test_oversized_block_is_sub_blocked_when_the_rule_has_a_sub_key() -> None:
+    df = pl.DataFrame(
+        {
+            "record_id": list(range(300)),
+            "county": ["220102"] * 300,
+            "initials": [f"x{i % 100}" for i in range(300)],
+        }
+    )
+    pairs, report = _candidates(df, [BlockingRule("county", "r.county", sub_key="r.initials")], cap=50)
+    # 100 sub-blocks of 3 records: 3 pairs each, never the 44,850 of the whole block.
+    assert len(pairs) == 300
+    assert all(a % 100 == b % 100 for a, b in pairs)
+    assert "sub-blocked" in report.row(0, named=True)["warning"]
+
+
+def test_deletion_rule_pairs_one_substitution_and_one_transposition_only() -> None:
+    base = "220102201503151234"
+    df = pl.DataFrame(
+        {
+            "record_id": [0, 1, 2, 3],
+            "id": [
+                base,
+                base[:5] + "9" + base[6:],
+                base[:10] + base[11] + base[10] + base[12:],
+                "110105194912310021",
+            ],
+        }
+    )
+    pairs, _ = _candidates(df, [BlockingRule("near", "r.id", kind="deletion")], cap=100)
+    assert {(0, 1), (0, 2)} <= pairs
+    assert not any(3 in p for p in pairs)
+
+
+def test_report_says_which_rule_found_each_pair_first() -> None:
+    df = pl.DataFrame({"record_id": [0, 1, 2], "a": ["k", "k", None], "b": ["z", "z", "z"]})
+    pairs, report = _candidates(df, [BlockingRule("a", "r.a"), BlockingRule("b", "r.b")], cap=10)
+    assert pairs == {(0, 1), (0, 2), (1, 2)}
+    by_rule = {r["rule"]: r for r in report.iter_rows(named=True)}
+    assert by_rule["a"]["new_pairs"] == 1
+    assert by_rule["b"]["new_pairs"] == 2
+    assert by_rule["b"]["pairs"] == 3

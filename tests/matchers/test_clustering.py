@@ -1,0 +1,66 @@
+"""Clustering guards: anchors never merge, cannot-link pairs never merge, weak chains are split."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from matchers.clustering import cluster_pairs
+
+
+def _pairs(rows: list[tuple[int, int, float, bool]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "l": [r[0] for r in rows],
+            "r": [r[1] for r in rows],
+            "match_probability": [r[2] for r in rows],
+            "match_weight": [float(np.log2(r[2] / (1 - r[2]))) for r in rows],
+            "cannot_link": [r[3] for r in rows],
+        }
+    )
+
+
+def _clusters(result: pl.DataFrame) -> dict[int, int]:
+    return dict(result.select("record_id", "cluster_id").iter_rows())
+
+
+def test_two_valid_ids_chained_by_an_id_less_record_end_in_two_clusters() -> None:
+    # 0 and 2 hold different valid ids; 1 has no id and links to both, more strongly to 2.
+    anchors = pl.DataFrame({"record_id": [0, 2], "anchor": ["ID-A", "ID-B"]})
+    pairs = _pairs([(0, 1, 0.95, False), (1, 2, 0.999, False), (0, 2, 0.99, True)])
+    result, report = cluster_pairs(np.arange(3), anchors, pairs, 0.9, (0.99,), 10)
+    c = _clusters(result)
+    assert c[0] != c[2]
+    assert c[1] == c[2]  # the id-less record follows its strongest link
+    assert report.conflict_components == 1
+
+
+def test_cannot_link_pair_is_kept_apart_even_through_a_third_record() -> None:
+    # Twins 0 and 1 (cannot link); record 2 resembles both.
+    anchors = pl.DataFrame(schema={"record_id": pl.Int64, "anchor": pl.Utf8})
+    pairs = _pairs([(0, 1, 0.97, True), (0, 2, 0.98, False), (1, 2, 0.95, False), (1, 3, 0.99, False)])
+    result, _ = cluster_pairs(np.arange(4), anchors, pairs, 0.9, (0.99,), 10)
+    c = _clusters(result)
+    assert c[0] != c[1]
+    assert c[0] == c[2]
+    assert c[1] == c[3]
+
+
+def test_component_too_large_is_split_at_a_stricter_threshold() -> None:
+    # Two tight groups of 3 joined by one weak link: 6 records > max 4.
+    anchors = pl.DataFrame(schema={"record_id": pl.Int64, "anchor": pl.Utf8})
+    tight = [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5)]
+    pairs = _pairs([(a, b, 0.9999, False) for a, b in tight] + [(2, 3, 0.92, False)])
+    result, report = cluster_pairs(np.arange(6), anchors, pairs, 0.9, (0.99, 0.999), 4)
+    c = _clusters(result)
+    assert len(set(c.values())) == 2
+    assert c[0] == c[1] == c[2] and c[3] == c[4] == c[5]
+    assert report.oversized_components == 1 and report.oversized_remaining == 0
+
+
+def test_cluster_ids_do_not_depend_on_pair_order() -> None:
+    anchors = pl.DataFrame(schema={"record_id": pl.Int64, "anchor": pl.Utf8})
+    rows = [(0, 1, 0.99, False), (2, 3, 0.99, False), (1, 4, 0.95, False)]
+    a, _ = cluster_pairs(np.arange(5), anchors, _pairs(rows), 0.9, (), 10)
+    b, _ = cluster_pairs(np.arange(5), anchors, _pairs(rows[::-1]), 0.9, (), 10)
+    assert a.equals(b)
