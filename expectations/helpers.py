@@ -38,25 +38,42 @@ def clean(expr: pl.Expr) -> pl.Expr:
     return pl.when(v.str.len_chars() > 0).then(v)
 
 
+def _nonempty(v: pl.Expr) -> pl.Expr:
+    return pl.when(v.str.len_chars() > 0).then(v)
+
+
 def _strip_excel_decimal(v: pl.Expr) -> pl.Expr:
     """``220102.0`` (a number that passed through Excel) back to ``220102``."""
     return pl.when(v.str.contains(r"^\d+\.0+$")).then(v.str.replace(r"\.0+$", "")).otherwise(v)
 
 
-def normalise_id(expr: pl.Expr) -> pl.Expr:
-    """An identity number without the usual wrapping: spaces, quotes, dashes, lower ``x``, Excel forms.
+# Each normalisation is split into a "prep" step (a chain that reads its input
+# once) and a "finish" step (which reads its input several times). polars does
+# not share repeated sub-expressions inside when/then chains, so helper_frame
+# materialises each step as a column before the next one reads it; the public
+# one-shot functions below compose the same steps for small inputs.
 
-    Excel's scientific form ``2.20102201503151234E+17`` is expanded back to its
-    digits; if Excel had already rounded it away, the check digit will say so.
+
+def _id_prep(v: pl.Expr) -> pl.Expr:
+    return v.str.replace_all(r"[\s'‘’`\-]", "").str.to_uppercase()
+
+
+def _id_finish(v: pl.Expr) -> pl.Expr:
+    """Excel forms back to digits: ``….0`` dropped, ``2.20102201503151234E+17`` expanded.
+
+    If Excel had already rounded digits away, the check digit will say so.
     """
-    v = clean(expr).str.replace_all(r"[\s'‘’`\-]", "").str.to_uppercase()
-    v = pl.when(v.str.len_chars() > 0).then(v)
-    v = _strip_excel_decimal(v)
+    v = _strip_excel_decimal(_nonempty(v))
     mantissa = v.str.extract(r"^(\d)\.?(\d*)E\+?\d+$", 1) + v.str.extract(r"^(\d)\.?(\d*)E\+?\d+$", 2)
     exponent = v.str.extract(r"E\+?(\d+)$", 1)
     expanded = pl.when(exponent == "17").then(mantissa.str.pad_end(18, "0"))
     expanded = expanded.when(exponent == "14").then(mantissa.str.pad_end(15, "0"))
-    return pl.when(v.str.contains(r"^\d\.?\d*E\+?(17|14)$")).then(expanded).otherwise(v)
+    return pl.when(v.str.contains(r"^\d\.?\d*E\+?(?:17|14)$")).then(expanded).otherwise(v)
+
+
+def normalise_id(expr: pl.Expr) -> pl.Expr:
+    """An identity number without the usual wrapping: spaces, quotes, dashes, lower ``x``, Excel forms."""
+    return _id_finish(_id_prep(clean(expr)))
 
 
 def id_check_ok(normalised: pl.Expr) -> pl.Expr:
@@ -68,6 +85,19 @@ def id_check_ok(normalised: pl.Expr) -> pl.Expr:
     return pl.when(normalised.str.contains(r"^\d{17}[0-9X]$")).then(normalised.str.slice(17, 1) == expected)
 
 
+def _date_prep(v: pl.Expr) -> pl.Expr:
+    v = v.str.replace(r"[\sT]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", "")
+    return v.str.replace_all(r"[年月/.]", "-").str.replace(r"日$", "")
+
+
+def _date_finish(v: pl.Expr) -> pl.Expr:
+    dashed = v.str.to_date("%Y-%m-%d", strict=False)
+    compact = pl.when(v.str.contains(r"^\d{8}$")).then(v.str.to_date("%Y%m%d", strict=False))
+    days = pl.when(v.str.contains(r"^\d{5}(?:-0+)?$")).then(v.str.slice(0, 5).cast(pl.Int64))
+    serial = pl.lit(_EXCEL_EPOCH) + pl.duration(days=days)
+    return pl.coalesce(dashed, compact, serial.cast(pl.Date))
+
+
 def parse_date(expr: pl.Expr) -> pl.Expr:
     """A Date from any listed format, null when empty or unreadable.
 
@@ -75,21 +105,23 @@ def parse_date(expr: pl.Expr) -> pl.Expr:
     ``2015年3月15日``, an Excel day number (``42078``), each optionally
     followed by a midnight time as Excel exports often add.
     """
-    v = clean(expr).str.replace(r"[\sT]+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
-    v = v.str.replace_all(r"[年月/.]", "-").str.replace(r"日$", "")
-    dashed = v.str.to_date("%Y-%m-%d", strict=False)
-    compact = pl.when(v.str.contains(r"^\d{8}$")).then(v.str.to_date("%Y%m%d", strict=False))
-    days = pl.when(v.str.contains(r"^\d{5}(-0+)?$")).then(v.str.extract(r"^(\d{5})", 1).cast(pl.Int64))
-    serial = pl.lit(_EXCEL_EPOCH) + pl.duration(days=days)
-    return pl.coalesce(dashed, compact, serial.cast(pl.Date))
+    return _date_finish(_date_prep(clean(expr)))
+
+
+def _month_prep(v: pl.Expr) -> pl.Expr:
+    return v.str.replace_all(r"[年月/.]", "-").str.strip_chars("-")
+
+
+def _month_finish(m: pl.Expr, date_prepped: pl.Expr) -> pl.Expr:
+    ym = pl.when(m.str.contains(r"^\d{6}$")).then(m.str.slice(0, 4) + "-" + m.str.slice(4, 2)).otherwise(m)
+    as_month = ym.str.extract(r"^(\d{4}-\d{1,2})$", 1) + "-01"
+    return pl.coalesce(as_month.str.to_date("%Y-%m-%d", strict=False), _date_finish(date_prepped))
 
 
 def parse_month(expr: pl.Expr) -> pl.Expr:
     """The first day of a year-month (``2021-09``, ``202109``, ``2021/9``, ``2021年9月``), or null."""
-    v = clean(expr).str.replace_all(r"[年月/.]", "-").str.strip_chars("-")
-    ym = pl.when(v.str.contains(r"^\d{6}$")).then(v.str.slice(0, 4) + "-" + v.str.slice(4, 2)).otherwise(v)
-    as_month = ym.str.extract(r"^(\d{4}-\d{1,2})$", 1) + "-01"
-    return pl.coalesce(as_month.str.to_date("%Y-%m-%d", strict=False), parse_date(expr))
+    v = clean(expr)
+    return _month_finish(_month_prep(v), _date_prep(v))
 
 
 @cache
@@ -120,66 +152,102 @@ def jilin_county_codes() -> tuple[str, ...]:
     return tuple(sorted(df["code"].to_list()))
 
 
+def _county_prep(v: pl.Expr) -> pl.Expr:
+    return v.str.replace_all(r"\s", "")
+
+
+def _county_finish(v: pl.Expr) -> pl.Expr:
+    v = _nonempty(_strip_excel_decimal(v))
+    by_code = pl.when(v.str.contains(r"^\d{6}(?:\d{3}|\d{6})?$")).then(v.str.slice(0, 6))
+    by_name = v.replace_strict(_county_name_keys(), default=None, return_dtype=pl.Utf8)
+    return pl.when(v.is_not_null()).then(pl.coalesce(by_code, by_name, pl.lit("")))
+
+
 def resolve_county(expr: pl.Expr) -> pl.Expr:
     """A 6-digit county code from a 6/9/12-digit code or a Jilin county name.
 
     Empty stays null (not checked); anything that does not resolve becomes the
     empty string, which fails the 6-digit regex.
     """
-    v = _strip_excel_decimal(clean(expr).str.replace_all(r"\s", ""))
-    v = pl.when(v.str.len_chars() > 0).then(v)
-    by_code = pl.when(v.str.contains(r"^\d{6}(\d{3}|\d{6})?$")).then(v.str.slice(0, 6))
-    by_name = v.replace_strict(_county_name_keys(), default=None, return_dtype=pl.Utf8)
-    return pl.when(v.is_not_null()).then(pl.coalesce(by_code, by_name, pl.lit("")))
+    return _county_finish(_county_prep(clean(expr)))
+
+
+def _phone_prep(v: pl.Expr) -> pl.Expr:
+    return v.str.replace_all(r"[\s\-()]", "")
+
+
+def _phone_finish(v: pl.Expr) -> pl.Expr:
+    v = _nonempty(_strip_excel_decimal(v))
+    return v.str.replace(r"^(?:\+86|0086|86)(1\d{10})$", "${1}")
 
 
 def normalise_phone(expr: pl.Expr) -> pl.Expr:
     """Digits of a phone number without ``+86``/``0086``, spaces, dashes or brackets."""
-    v = _strip_excel_decimal(clean(expr).str.replace_all(r"[\s\-()]", ""))
-    v = pl.when(v.str.len_chars() > 0).then(v)
-    return v.str.replace(r"^(\+86|0086|86)(1\d{10})$", "${2}")
+    return _phone_finish(_phone_prep(clean(expr)))
 
 
-def _helpers_for(column: Column, raw: pl.Expr, today: date) -> dict[str, pl.Expr]:
-    """Every helper the column's type can need, keyed by helper kind."""
-    value = clean(raw)
-    out: dict[str, pl.Expr] = {"value": value}
+Stages = list[dict[str, pl.Expr]]
+
+
+def _stages_for(column: Column, today: date) -> Stages:
+    """Three stages of named expressions for one column's helpers.
+
+    Stage 0 cleans the raw value into ``<col>__value``; each later stage reads
+    only columns written by earlier stages (temporary ones end in ``__t_*``).
+    """
+    name = column.name
+
+    def c(kind: str) -> pl.Expr:
+        return pl.col(helper_name(name, kind))
+
+    def h(kind: str) -> str:
+        return helper_name(name, kind)
+
+    value = c("value")
+    s1: dict[str, pl.Expr] = {}
+    s2: dict[str, pl.Expr] = {}
+    s3: dict[str, pl.Expr] = {}
     t = column.type
     if t == "id_number":
-        norm = normalise_id(raw)
-        out["id"] = norm
-        out["id_check_ok"] = id_check_ok(norm)
-    elif t == "date":
-        parsed = parse_date(raw)
-        out["date_ok"] = pl.when(value.is_not_null()).then(parsed.is_not_null())
-        out["date_not_future"] = pl.when(parsed.is_not_null()).then(parsed <= pl.lit(today))
-    elif t == "month":
-        out["month_ok"] = pl.when(value.is_not_null()).then(parse_month(raw).is_not_null())
+        s1[h("t_id")] = _id_prep(value)
+        s2[h("id")] = _id_finish(c("t_id"))
+        s3[h("id_check_ok")] = id_check_ok(c("id"))
+    elif t in ("date", "month"):
+        s1[h("t_date")] = _date_prep(value)
+        if t == "date":
+            s2[h("t_parsed")] = _date_finish(c("t_date"))
+            s3[h("date_ok")] = pl.when(value.is_not_null()).then(c("t_parsed").is_not_null())
+            s3[h("date_not_future")] = pl.when(c("t_parsed").is_not_null()).then(
+                c("t_parsed") <= pl.lit(today)
+            )
+        else:
+            s1[h("t_month")] = _month_prep(value)
+            s2[h("t_parsed")] = _month_finish(c("t_month"), c("t_date"))
+            s3[h("month_ok")] = pl.when(value.is_not_null()).then(c("t_parsed").is_not_null())
     elif t == "division":
-        county = resolve_county(raw)
-        out["county"] = county
+        s1[h("t_county")] = _county_prep(value)
+        s2[h("county")] = _county_finish(c("t_county"))
         # Only resolved codes are checked against the Jilin list, so an
         # unresolvable value is reported once (by division_resolves), not twice.
-        out["county_code"] = pl.when(county != "").then(county)
+        s3[h("county_code")] = pl.when(c("county") != "").then(c("county"))
     elif t == "sex":
-        out["sex"] = value.str.to_uppercase()
+        s1[h("sex")] = value.str.to_uppercase()
     elif t == "phone":
-        out["phone"] = normalise_phone(raw)
+        s1[h("t_phone")] = _phone_prep(value)
+        s2[h("phone")] = _phone_finish(c("t_phone"))
     elif t == "integer":
-        out["value"] = _strip_excel_decimal(value)
+        s1[h("value")] = _strip_excel_decimal(value)
     elif t == "birth_cert":
-        out["value"] = value.str.to_uppercase()
+        s1[h("value")] = value.str.to_uppercase()
     elif t == "multi_enum":
         sep = column.separator or "、"
-        items = (
-            value.str.split(sep)
-            .list.eval(pl.element().str.strip_chars())
-            .list.eval(pl.element().filter(pl.element().str.len_chars() > 0))
+        items = value.str.split(sep).list.eval(pl.element().str.strip_chars())
+        s1[h("items_ok")] = pl.when(value.is_not_null()).then(
+            items.list.eval(
+                pl.element().filter(pl.element().str.len_chars() > 0).is_in(list(column.allowed))
+            ).list.all()
         )
-        out["items_ok"] = pl.when(value.is_not_null()).then(
-            items.list.eval(pl.element().is_in(list(column.allowed))).list.all()
-        )
-    return out
+    return [s1, s2, s3]
 
 
 def helper_frame(
@@ -189,12 +257,19 @@ def helper_frame(
 
     The raw contract columns are not carried over: GX never sees more than it checks.
     """
-    needed = {c.helper for c in checks}
-    exprs: list[pl.Expr] = []
-    for column in contract.columns:
-        raw = pl.col(column.name) if column.name in staged.columns else pl.lit(None, dtype=pl.Utf8)
-        for kind, expr in _helpers_for(column, raw, today).items():
-            name = helper_name(column.name, kind)
-            if name in needed:
-                exprs.append(expr.alias(name))
-    return staged.select(pl.col("file").cast(pl.Utf8), pl.col("row_number").cast(pl.Int64), *exprs)
+    needed = sorted({c.helper for c in checks})
+    wanted = [c for c in contract.columns if any(n.startswith(c.name + "__") for n in needed)]
+    raw = {
+        c.name: pl.col(c.name) if c.name in staged.columns else pl.lit(None, dtype=pl.Utf8) for c in wanted
+    }
+    frame = staged.select(
+        pl.col("file").cast(pl.Utf8),
+        pl.col("row_number").cast(pl.Int64),
+        *(clean(raw[c.name]).alias(helper_name(c.name, "value")) for c in wanted),
+    )
+    stages = [_stages_for(c, today) for c in wanted]
+    for step in range(3):
+        exprs = [e.alias(n) for per_column in stages for n, e in per_column[step].items()]
+        if exprs:
+            frame = frame.with_columns(exprs)
+    return frame.select("file", "row_number", *needed)
