@@ -75,6 +75,7 @@ _CODE_SUFFIXES = (".py", ".sql", ".yaml", ".csv")
 _REPO_ROOT = Path(__file__).resolve().parents[1]
 
 CACHE_DIR_NAME = ".cache"
+CACHE_DIR_ENV = "TAIZHANG_CACHE_DIR"  # put the stage cache elsewhere (a fast disk, or shared by test runs)
 FAIL_STAGE_ENV = "TAIZHANG_FAIL_STAGE"
 STAGE_MARKER = "_stage.json"
 
@@ -251,6 +252,15 @@ class StageResult:
     @property
     def path(self) -> Path:
         return Path(self.directory)
+
+
+def cache_root_for(out: Path) -> Path:
+    """Where finished stages are kept: ``$TAIZHANG_CACHE_DIR`` or ``<out>/.cache``.
+
+    Keys are content hashes, so one cache may safely serve several output roots.
+    """
+    override = os.environ.get(CACHE_DIR_ENV)
+    return Path(override) if override else out / CACHE_DIR_NAME
 
 
 def stage_dir(cache_root: Path, stage: str, key: str) -> Path:
@@ -717,7 +727,7 @@ def run_period(
     previous_dir = resolve_previous(out, the_period, Path(previous) if previous else None)
     previous_registry = previous_dir / "state" / "registry.parquet" if previous_dir else None
     keys = stage_keys(extracts_key, the_period, previous_registry)
-    cache_root = out / CACHE_DIR_NAME
+    cache_root = cache_root_for(out)
     stages: dict[str, StageResult] = {}
 
     ingest = call("ingest_and_validate", keys["ingest_and_validate"], cache_root, extracts=extracts)
@@ -773,7 +783,7 @@ def validate_only(extracts: Path, out: Path, call: StageCall = direct_call) -> R
     extracts, out = Path(extracts), Path(out)
     extracts_key = extracts_digest(extracts)
     require("validation_reports")
-    ingest = call("ingest_and_validate", ingest_key(extracts_key), out / CACHE_DIR_NAME, extracts=extracts)
+    ingest = call("ingest_and_validate", ingest_key(extracts_key), cache_root_for(out), extracts=extracts)
     with work_dir_for(out, "validation") as work:
         if (ingest.path / "validation").is_dir():
             shutil.copytree(ingest.path / "validation", work, dirs_exist_ok=True)
@@ -907,6 +917,11 @@ def rerun_county(
             "total_seconds": round(time.perf_counter() - started, 3),
             "versions": versions(),
         }
+        if field_visits is not None:
+            # Keep the corrected records as the period's linked state, so a later rerun of
+            # this or another county starts from them (each file replaced atomically).
+            for name in ("std_records.parquet", "record_child.parquet"):
+                os.replace(linked_state / name, state / name)
         reruns = state / "county_reruns"
         reruns.mkdir(exist_ok=True)
         (reruns / f"{county}.json").write_text(
