@@ -95,6 +95,8 @@ STATUS_COLUMNS: dict[str, pl.DataType] = {
     "end_date": pl.Date(),
     # 来源单位: in the contract; the rules need it for 失踪 declared by a court.
     "reporter": pl.Utf8(),
+    # True for the sensitive category; the standardizer then holds only the masked term in ``status``.
+    "status_sensitive": pl.Boolean(),
 }
 
 RECORD_CHILD_COLUMNS: dict[str, pl.DataType] = {"record_id": pl.Int64(), "child_id": pl.Utf8()}

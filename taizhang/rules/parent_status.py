@@ -63,6 +63,11 @@ def evaluate_events(status: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Every status event with ``event_id``, ``status_label``, ``kind``, ``r5``, ``counts``, ``not_counted``
     and ``event`` (the evidence struct ``{file, row_number, status, start, end}``, status masked)."""
     ev = conform(status, STATUS_COLUMNS).sort("file", "row_number")
+    # The standardizer keeps the sensitive category only as a Boolean beside the masked term.
+    sensitive = pl.col("status_sensitive").fill_null(False) | pl.col("status").is_in(
+        [SENSITIVE_TERM, MASKED_TERM]
+    )
+    ev = ev.with_columns(status=pl.when(sensitive).then(pl.lit(MASKED_TERM)).otherwise(pl.col("status")))
     ev = ev.with_row_index("event_id").with_columns(pl.col("event_id").cast(pl.Int64))
     start, end, st = pl.col("start_date"), pl.col("end_date"), pl.col("status")
     detail = pl.col("status_detail").fill_null("")
@@ -92,7 +97,7 @@ def evaluate_events(status: pl.DataFrame, as_of: date) -> pl.DataFrame:
         .then(pl.lit("dead_or_missing"))
         .when(s8)
         .then(pl.lit("s8"))
-        .when(st == SENSITIVE_TERM)
+        .when(st == MASKED_TERM)
         .then(pl.lit("hiv"))
     )
     not_counted = (

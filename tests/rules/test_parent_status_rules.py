@@ -217,3 +217,13 @@ def test_parent_typo_on_one_record_is_the_same_person(world):
     assert p["father_id_number"] == F_ID and p["father_known"] == "id"
     assert not p["father_conflict"]
     assert len(p["father_evidence"]) == 2
+
+
+def test_masked_sensitive_status_from_the_standardizer_still_drives_refer_orphan(world):
+    family(world)
+    cid = world.records[0]["id_number"]
+    world.event(cid, "王小明", "特殊疾病（已脱敏）", date(2024, 1, 1))
+    world.status[-1]["status_sensitive"] = True
+    d = world.decide()
+    assert d.profiles["refer_orphan"].to_list() == [True]
+    assert not d.profiles["suspected_unsupported"].item()
