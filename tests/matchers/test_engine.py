@@ -143,3 +143,57 @@ def test_a_cluster_claiming_two_previous_ids_keeps_the_smaller_and_logs_the_merg
     assert ids[0] == old[0]
     events = merged.id_events.filter(pl.col("event") == "merged")
     assert events.filter(pl.col("related_child_id") == old[1]).height == 1
+
+
+def test_parents_configuration_links_a_mother_named_on_several_children() -> None:
+    from matchers.configs.parents import parents_config
+
+    mother = with_check("22010219880101234")
+    typo = mother[:4] + ("7" if mother[4] != "7" else "6") + mother[5:]
+    rows = []
+    for i in range(120):
+        other = with_check(f"2201{(i % 9) + 1:02d}1980{(i % 12) + 1:02d}{(i % 28) + 1:02d}{i:03d}")
+        rows.append(
+            {
+                "record_id": 2 * i,
+                "source": "child_health",
+                "file": "a.csv",
+                "row_number": i + 1,
+                "role": "father",
+                "parent_role": "father",
+                "name": f"王{'建国伟强明'[i % 5]}{i}",
+                "name_pinyin": f"wang{i}",
+                "id_number": other,
+                "id_status": "valid",
+                "id_birth_date": date(1980, (i % 12) + 1, (i % 28) + 1),
+                "id_sex": "男",
+                "phone": f"137{i:08d}",
+            }
+        )
+    for k, (idn, status, name) in enumerate(
+        ((mother, "valid", "钱红梅"), (typo, "bad_check", "钱红梅"), (None, "empty", "钱红梅"))
+    ):
+        rows.append(
+            {
+                "record_id": 1000 + k,
+                "source": "birth_certificates",
+                "file": "b.csv",
+                "row_number": k + 1,
+                "role": "mother",
+                "parent_role": "mother",
+                "name": name,
+                "name_pinyin": "qianhongmei",
+                "id_number": idn,
+                "id_status": status,
+                "id_birth_date": date(1988, 1, 1) if idn else None,
+                "id_sex": "女" if idn else None,
+                "phone": "13900001111",
+            }
+        )
+    df = pl.DataFrame(
+        rows, schema_overrides={"id_birth_date": pl.Date, "phone": pl.Utf8}, infer_schema_length=None
+    )
+    res = link(df, parents_config())
+    mothers = res.record_child.filter(pl.col("record_id") >= 1000)["child_id"].unique()
+    assert mothers.len() == 1
+    assert mothers[0].startswith("P")
