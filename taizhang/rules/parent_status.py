@@ -12,8 +12,11 @@ disability; 失联 = 失去联系且未履行监护抚养责任 **6个月以上*
 when a court reported it); 125号 adds 被撤销监护资格 and 被遣送（驱逐）出境.
 
 An event is in force when ``start <= as_of`` and (``end`` is empty or ``end >
-as_of``); events without a start date cannot be shown to be in force and do not
-count. Each event gets:
+as_of``). A reported event without a start date (departments often leave the
+date of death empty) is taken as in force: the extract reports it as of its
+compilation; the evidence shows the empty start for the county to check.
+Only 失联 needs its start, since its 6 months run from the police report.
+Each event gets:
 
 - ``kind``: ``dead_or_missing`` (死亡, 宣告死亡, 宣告失踪, 失踪 by a court),
   ``s8`` (the eight situations, after the severity and duration tests), ``hiv``
@@ -82,7 +85,7 @@ def evaluate_events(status: pl.DataFrame, as_of: date) -> pl.DataFrame:
     )
     severe = grade.is_in(list(SEVERE_ANY_KIND_GRADES)) | (grade.is_in([3, 4]) & mind)
     court = pl.col("reporter").fill_null("").str.contains("法院") | detail.str.contains("法院|宣告")
-    long_term = end.is_null() | (end >= months_after(start, 6))
+    long_term = end.is_null() | (end >= months_after(start, 6)).fill_null(False)
     lost_long = start <= months_before(as_of, 6)
 
     dead_or_missing = st.is_in(list(DEAD_OR_MISSING)) | ((st == "失踪") & court)
@@ -101,7 +104,7 @@ def evaluate_events(status: pl.DataFrame, as_of: date) -> pl.DataFrame:
         .then(pl.lit("hiv"))
     )
     not_counted = (
-        pl.when(start.is_null())
+        pl.when(start.is_null() & (st == "失联"))
         .then(pl.lit("no_start_date"))
         .when(start > as_of)
         .then(pl.lit("starts_after_as_of"))
@@ -125,7 +128,7 @@ def evaluate_events(status: pl.DataFrame, as_of: date) -> pl.DataFrame:
         not_counted=not_counted,
     ).with_columns(
         counts=pl.col("not_counted").is_null(),
-        in_force=start.is_not_null() & (start <= as_of) & (end.is_null() | (end > as_of)),
+        in_force=(start.is_null() | (start <= as_of)) & (end.is_null() | (end > as_of)),
         event=pl.struct(
             pl.col("file"),
             pl.col("row_number"),

@@ -227,3 +227,15 @@ def test_masked_sensitive_status_from_the_standardizer_still_drives_refer_orphan
     d = world.decide()
     assert d.profiles["refer_orphan"].to_list() == [True]
     assert not d.profiles["suspected_unsupported"].item()
+
+
+def test_reported_death_without_a_date_counts_but_lost_contact_needs_its_start(world):
+    family(world)
+    world.event(F_ID, "王大明", "死亡", None, reporter="省卫健委")
+    world.event(M_ID, "李丽", "死亡", date(2025, 1, 1))
+    assert row(world)["suspected_orphan"]
+
+    other = family(World())
+    other.event(F_ID, "王大明", "死亡", date(2025, 1, 1))
+    other.event(M_ID, "李丽", "失联", None)
+    assert not row(other)["suspected_unsupported"]
