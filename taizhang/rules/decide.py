@@ -207,20 +207,27 @@ def decide(
     visits = latest_visits(linked, as_of)
     school = latest_school(linked)
     conditions = child_conditions(events, child_matches)
-    status_flags = orphans.join(unsup, on="child_id").join(
-        parents.select(
-            "child_id",
-            status_refs=refs_of(pl.col("father_evidence"), pl.col("mother_evidence")),
-            status_events=events_of(
-                pl.col("father_dm_events"),
-                pl.col("father_s8_events"),
-                pl.col("mother_dm_events"),
-                pl.col("mother_s8_events"),
+    status_flags = (
+        orphans.join(unsup, on="child_id")
+        .join(
+            parents.select(
+                "child_id",
+                status_refs=refs_of(pl.col("father_evidence"), pl.col("mother_evidence")),
+                status_events=events_of(
+                    pl.col("father_dm_events"),
+                    pl.col("father_s8_events"),
+                    pl.col("mother_dm_events"),
+                    pl.col("mother_s8_events"),
+                ),
             ),
-        ),
-        on="child_id",
-        how="left",
+            on="child_id",
+            how="left",
+        )
+        .join(child_states.select(child_id="person_id", _hiv_events="hiv_events"), on="child_id", how="left")
     )
+    status_flags = status_flags.with_columns(
+        status_events=events_of(pl.col("status_events"), pl.col("_hiv_events"))
+    ).drop("_hiv_events")
     care = care_levels(profiles, visits, school, conditions, status_flags)
     urgent = urgent_cases(profiles, visits)
     disabled = pl.concat(

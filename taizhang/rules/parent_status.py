@@ -15,7 +15,8 @@ An event is in force when ``start <= as_of`` and (``end`` is empty or ``end >
 as_of``). A reported event without a start date (departments often leave the
 date of death empty) is taken as in force: the extract reports it as of its
 compilation; the evidence shows the empty start for the county to check.
-Only 失联 needs its start, since its 6 months run from the police report.
+失联 and the custodial terms need their start: 失联's 6 months run from the
+police report, and a term can only be shown to have begun by its date.
 Each event gets:
 
 - ``kind``: ``dead_or_missing`` (死亡, 宣告死亡, 宣告失踪, 失踪 by a court),
@@ -104,7 +105,7 @@ def evaluate_events(status: pl.DataFrame, as_of: date) -> pl.DataFrame:
         .then(pl.lit("hiv"))
     )
     not_counted = (
-        pl.when(start.is_null() & (st == "失联"))
+        pl.when(start.is_null() & st.is_in(["失联", *TERM_STATUSES]))
         .then(pl.lit("no_start_date"))
         .when(start > as_of)
         .then(pl.lit("starts_after_as_of"))

@@ -238,4 +238,5 @@ def test_reported_death_without_a_date_counts_but_lost_contact_needs_its_start(w
     other = family(World())
     other.event(F_ID, "王大明", "死亡", date(2025, 1, 1))
     other.event(M_ID, "李丽", "失联", None)
+    other.event(M_ID, "李丽", "服刑在押", None)
     assert not row(other)["suspected_unsupported"]
