@@ -96,7 +96,7 @@ def _file_lines(reports: Iterable[Any], source: str) -> list[_FileLine]:
             continue
         error = _get(r, "error")
         sheets = _get(r, "sheets", "sheet_names", default=())
-        form = _get(r, "encoding", default="")
+        form = " ".join(str(x) for x in (_get(r, "format"), _get(r, "encoding")) if x)
         if sheets and not isinstance(sheets, str):
             form = "工作表：" + "、".join(str(s) for s in sheets)
         elif sheets:
@@ -104,7 +104,7 @@ def _file_lines(reports: Iterable[Any], source: str) -> list[_FileLine]:
         unknown = _get(r, "unknown_headers", default=())
         lines.append(
             _FileLine(
-                file=str(_get(r, "file", default="")),
+                file=str(_get(r, "file", default="（未收到文件）")),
                 form=str(form),
                 rows_read=_get(r, "rows_read", "rows"),
                 staged=_get(r, "staged", "rows_staged"),
@@ -333,7 +333,7 @@ def _summary_md(
         by_reason = (
             quarantine.group_by("reason_code").agg(pl.col("reason").first(), pl.len()).sort("reason_code")
         )
-        lines += [f"- {reason or code}：{n:,} 行" for code, reason, n in by_reason.iter_rows()]
+        lines += [f"- {(reason or code).rstrip('。')}：{n:,} 行" for code, reason, n in by_reason.iter_rows()]
     else:
         lines.append("- 无")
     lines += ["", "## 校验发现", ""]

@@ -214,3 +214,25 @@ def test_no_inputs_still_give_an_index(tmp_path):
     from expectations.report import write_reports
 
     assert write_reports([], [], None, tmp_path) == [tmp_path / "validation" / "index.html"]
+
+
+def test_reads_the_ingest_file_report_classes(tmp_path):
+    from expectations.report import write_reports
+    from taizhang.ingest.model import FileError, FileReport
+
+    error = FileError(
+        "corrupt_xlsx", "field_visits_白山.xlsx", "field_visits", "文件 field_visits_白山.xlsx：无法打开", "x"
+    )
+    reports = [
+        FileReport(
+            "field_visits", "field_visits_长春.xlsx", "xlsx", sheets=["一月", "二月"], rows_read=9, staged=9
+        ),
+        FileReport("field_visits", "field_visits_白山.xlsx", "xlsx", error=error),
+        error,  # the same error also arrives in IngestResult.errors: shown once
+    ]
+    write_reports([], reports, None, tmp_path)
+    page = (tmp_path / "validation" / "field_visits.html").read_text(encoding="utf-8")
+    assert "工作表：一月、二月" in page and "field_visits_长春.xlsx" in page
+    assert page.count("corrupt_xlsx") == 1
+    summary = (tmp_path / "validation" / "field_visits_摘要.md").read_text(encoding="utf-8")
+    assert "收到文件：1 个" in summary
