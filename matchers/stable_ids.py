@@ -15,7 +15,10 @@ A new run maps each cluster to a previous id:
   claiming two ids is a merge: the other ids are logged as ``merged``), or its
   heaviest weak claim when it has no strong one.
 * Two clusters taking one id: the heavier claim keeps it (ties: the smaller
-  cluster seed), the other is logged ``conflict_lost`` and gets a new id.
+  cluster seed). The other, when its claim is strong and its identity numbers
+  do not contradict the winner's, is a fragment of the same child (the
+  registry ties their anchors to one child) and shares the id (``rejoined``);
+  otherwise it is logged ``conflict_lost`` and gets a new id.
 * A cluster with no claim gets a new id: ``C`` + 12 Crockford base-32
   characters from sha256 of the namespace and the cluster's sorted anchor
   hashes. The same inputs always give the same ids.
@@ -110,6 +113,7 @@ def assign_child_ids(
     namespace: str,
     strong_claim: float,
     prefix: str = "C",
+    id_anchor: str = "id_number",
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Map clusters to child ids.
 
@@ -169,10 +173,37 @@ def assign_child_ids(
         .first()
     )
 
-    need_new = seeds.join(winners.select("cluster_id"), on="cluster_id", how="anti")
+    # A losing cluster with a strong claim is a fragment of the winner's child (they share a source
+    # number or identity number the registry tied to one child): it rejoins that child, unless the two
+    # hold different identity-number anchors.
+    id_sets = (
+        cluster_anchors.filter(pl.col("anchor_type") == id_anchor)
+        .group_by("cluster_id")
+        .agg(pl.col("anchor_key").unique().sort().str.join(",").alias("ids"))
+    )
+    rejoined = (
+        losers.filter(pl.col("strong"))
+        .select("cluster_id", "child_id", "claim_weight")
+        .join(id_sets, on="cluster_id", how="left")
+        .join(
+            winners.select(pl.col("cluster_id").alias("winner"), "child_id").join(
+                id_sets.rename({"cluster_id": "winner", "ids": "winner_ids"}), on="winner", how="left"
+            ),
+            on="child_id",
+        )
+        .filter(
+            pl.col("ids").is_null() | pl.col("winner_ids").is_null() | (pl.col("ids") == pl.col("winner_ids"))
+        )
+    )
+    losers = losers.join(rejoined.select("cluster_id"), on="cluster_id", how="anti")
+    need_new = seeds.join(winners.select("cluster_id"), on="cluster_id", how="anti").join(
+        rejoined.select("cluster_id"), on="cluster_id", how="anti"
+    )
     taken = pl.concat([previous["child_id"], kept_ids]).unique()
     new = _new_ids(con, need_new.select("cluster_id", "seed"), namespace, taken, prefix)
-    cluster_child = pl.concat([winners.select("cluster_id", "child_id"), new]).sort("cluster_id")
+    cluster_child = pl.concat(
+        [winners.select("cluster_id", "child_id"), rejoined.select("cluster_id", "child_id"), new]
+    ).sort("cluster_id")
 
     events = (
         pl.concat(
@@ -187,6 +218,12 @@ def assign_child_ids(
                     "child_id",
                     pl.col("lost").alias("related_child_id"),
                     pl.lit(None, dtype=pl.Float64).alias("claim_weight"),
+                ),
+                rejoined.select(
+                    pl.lit("rejoined").alias("event"),
+                    "child_id",
+                    pl.lit(None, dtype=pl.Utf8).alias("related_child_id"),
+                    "claim_weight",
                 ),
                 merged.select(
                     pl.lit("merged").alias("event"),
