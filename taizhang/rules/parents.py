@@ -31,7 +31,14 @@ from collections.abc import Callable
 import polars as pl
 
 from taizhang.rules._duck import run_sql
-from taizhang.rules._frames import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, conform, ref, source_rank
+from taizhang.rules._frames import (
+    GUARDIAN_COLUMNS,
+    RECORD_CHILD_COLUMNS,
+    REF_DTYPE,
+    conform,
+    ref,
+    source_rank,
+)
 
 ROLES = ("father", "mother")
 Resolver = Callable[[pl.DataFrame], pl.DataFrame]
@@ -81,6 +88,129 @@ def resolve_by_id_number(mentions: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("valid"))
         .otherwise(pl.col("id_status")),
     )
+
+
+_ROLE_ROWS = {
+    "child_id": pl.Utf8(),
+    "parent_role": pl.Utf8(),
+    "person_key": pl.Utf8(),
+    "id_status": pl.Utf8(),
+    "name": pl.Utf8(),
+    "evidence": pl.List(REF_DTYPE),
+    "conflict": pl.Boolean(),
+    "basis": pl.Utf8(),
+}
+
+
+def _unique_candidate(hits: pl.DataFrame, basis: str) -> pl.DataFrame:
+    """One inferred parent per (child, role) when exactly one person fits, as role rows."""
+    return (
+        hits.group_by("child_id", "parent_role")
+        .agg(
+            n=pl.col("key").n_unique(),
+            person_key=pl.col("key").first(),
+            cand_name=pl.col("cand_name").drop_nulls().first(),
+            evidence=pl.col("refs").list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
+        )
+        .filter(pl.col("n") == 1)
+        .select(
+            "child_id",
+            "parent_role",
+            "person_key",
+            id_status=pl.lit("valid"),
+            name="cand_name",
+            evidence="evidence",
+            conflict=pl.lit(False),
+            basis=pl.lit(basis),
+        )
+    )
+
+
+def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl.DataFrame) -> pl.DataFrame:
+    """Fill a parent the child's own records do not identify by number, from the family's other records.
+
+    Two steps, each only when exactly one person fits:
+
+    1. ``guardian_phone``: a guardian named without a relation (vaccination,
+       some permits) whose name AND phone equal those of a parent identified by
+       a valid number on another record takes that parent's role;
+    2. ``co_parent``: when one parent is identified, the other is the one
+       person named beside him or her on the records of the family's other
+       children (a sibling's birth certificate or school record).
+
+    A parent the child's records name without a number (``name_only``) is
+    replaced only by a candidate of the same name. Inferred parents are
+    marked ``basis`` and ``known = id_inferred``; their evidence lists the rows
+    that carried the inference.
+    """
+    role_rows = role_rows.cast(_ROLE_ROWS)
+    valid = m.filter(pl.col("_mkey").is_not_null() & (pl.col("person_key_status") == "valid"))
+
+    def accept(rows: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
+        slots = rows.filter(pl.col("person_key").is_null()).select("child_id", "parent_role", "name")
+        found = found.join(slots, on=["child_id", "parent_role"], how="left").filter(
+            pl.col("name_right").is_null() | (pl.col("name_right") == pl.col("name"))
+        )
+        found = found.drop("name_right").cast(_ROLE_ROWS)
+        kept = rows.join(found.select("child_id", "parent_role"), on=["child_id", "parent_role"], how="anti")
+        return pl.concat([kept, found])
+
+    # 1. guardian without relation = a parent known elsewhere by name and phone
+    guardians = g_linked.filter(
+        pl.col("parent_role").is_null() & pl.col("name").is_not_null() & pl.col("phone").is_not_null()
+    ).select("child_id", "name", "phone", gref=ref())
+    known_parents = valid.filter(pl.col("phone").is_not_null()).select(
+        "name", "phone", "parent_role", key="_mkey", pref="_ref"
+    )
+    all_slots = (
+        guardians.select("child_id")
+        .unique()
+        .join(pl.DataFrame({"parent_role": list(ROLES)}), how="cross")
+        .join(
+            role_rows.filter(pl.col("person_key").is_not_null()), on=["child_id", "parent_role"], how="anti"
+        )
+        .select("child_id", "parent_role")
+    )
+    hits = (
+        guardians.join(known_parents, on=["name", "phone"], how="inner")
+        .join(all_slots, on=["child_id", "parent_role"], how="semi")
+        .select("child_id", "parent_role", "key", cand_name="name", refs=pl.concat_list("gref", "pref"))
+    )
+    role_rows = accept(role_rows, _unique_candidate(hits, "guardian_phone"))
+
+    # 2. the co-parent named beside a known parent on the family's other records
+    couples = (
+        valid.group_by("record_id")
+        .agg(
+            father=pl.col("_mkey").filter(pl.col("parent_role") == "father").first(),
+            mother=pl.col("_mkey").filter(pl.col("parent_role") == "mother").first(),
+            father_name=pl.col("name").filter(pl.col("parent_role") == "father").first(),
+            mother_name=pl.col("name").filter(pl.col("parent_role") == "mother").first(),
+            refs=pl.col("_ref").unique().sort(),
+        )
+        .filter(pl.col("father").is_not_null() & pl.col("mother").is_not_null())
+    )
+    keyed = role_rows.filter(pl.col("person_key").is_not_null() & (pl.col("id_status") == "valid"))
+    found = []
+    for role, other in (("father", "mother"), ("mother", "father")):
+        missing = role_rows.filter(
+            (pl.col("parent_role") == role) & pl.col("person_key").is_not_null()
+        ).select("child_id")
+        anchor = keyed.filter(pl.col("parent_role") == other).select("child_id", anchor="person_key")
+        cand = (
+            anchor.join(missing, on="child_id", how="anti")
+            .join(couples, left_on="anchor", right_on=other, how="inner")
+            .select(
+                "child_id",
+                parent_role=pl.lit(role),
+                key=pl.col(role),
+                cand_name=pl.col(f"{role}_name"),
+                refs="refs",
+            )
+        )
+        found.append(_unique_candidate(cand, "co_parent"))
+    role_rows = accept(role_rows, pl.concat(found))
+    return role_rows
 
 
 def link_parents(
@@ -143,12 +273,21 @@ def link_parents(
             evidence=pl.col("_ref").unique().sort(),
         )
         .join(conflict, on=["child_id", "parent_role"], how="left")
+        .with_columns(basis=pl.lit("own_records"))
     )
+    g_linked = conform(guardians, GUARDIAN_COLUMNS).join(
+        conform(record_child, RECORD_CHILD_COLUMNS).select("record_id", "child_id"),
+        on="record_id",
+        how="inner",
+    )
+    role_rows = infer_missing_parents(role_rows, m, g_linked)
     ids = run_sql("decide_person_ids", keys=role_rows.select("person_key")).with_columns(
         pl.col("person_key").cast(pl.Utf8)
     )
     role_rows = role_rows.join(ids, on="person_key", how="left").with_columns(
-        known=pl.when(pl.col("id_status") == "valid")
+        known=pl.when(pl.col("basis") != "own_records")
+        .then(pl.lit("id_inferred"))
+        .when(pl.col("id_status") == "valid")
         .then(pl.lit("id"))
         .when(pl.col("id_status") == "bad_check")
         .then(pl.lit("id_unverified"))
@@ -156,7 +295,7 @@ def link_parents(
         conflict=pl.col("conflict").fill_null(False),
     )
 
-    children = m.select("child_id").unique().sort("child_id")
+    children = role_rows.select("child_id").unique().sort("child_id")
     out = children
     for role in ROLES:
         part = role_rows.filter(pl.col("parent_role") == role).select(
@@ -168,6 +307,7 @@ def link_parents(
             pl.col("known").alias(f"{role}_known"),
             pl.col("conflict").alias(f"{role}_conflict"),
             pl.col("evidence").alias(f"{role}_evidence"),
+            pl.col("basis").alias(f"{role}_basis"),
         )
         out = out.join(part, on="child_id", how="left").with_columns(
             pl.col(f"{role}_known").fill_null("unknown"), pl.col(f"{role}_conflict").fill_null(False)

@@ -109,6 +109,31 @@ class World:
             }
         )
 
+    def couple(
+        self,
+        child_id: str,
+        father: tuple[str, str],
+        mother: tuple[str, str],
+        source: str = "birth_certificates",
+    ) -> None:
+        """Father and mother (name, number) on ONE record, as on a birth certificate."""
+        rid = self.record(child_id, source)
+        row = self.records[-1]
+        for role, (name, number) in (("father", father), ("mother", mother)):
+            self.guardians.append(
+                {
+                    "record_id": rid,
+                    "source": source,
+                    "file": row["file"],
+                    "row_number": row["row_number"],
+                    "role": role,
+                    "parent_role": role,
+                    "name": name,
+                    "id_number": number,
+                    "id_status": "valid",
+                }
+            )
+
     def event(
         self,
         id_number: str | None,

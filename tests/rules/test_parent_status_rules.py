@@ -240,3 +240,53 @@ def test_reported_death_without_a_date_counts_but_lost_contact_needs_its_start(w
     other.event(M_ID, "李丽", "失联", None)
     other.event(M_ID, "李丽", "服刑在押", None)
     assert not row(other)["suspected_unsupported"]
+
+
+def test_missing_mother_is_found_beside_the_father_on_a_siblings_birth_certificate(world):
+    world.migrant("C1")
+    world.parent("C1", "father", "王大明", F_ID, source="residence_permits", relation="父亲")
+    world.migrant("C2", seq=13)
+    world.couple("C2", ("王大明", F_ID), ("李丽", M_ID))
+    world.event(F_ID, "王大明", "死亡", date(2025, 1, 1))
+    world.event(M_ID, "李丽", "死亡", date(2025, 1, 1))
+    d = world.decide()
+    p = d.parents.filter(pl.col("child_id") == "C1").row(0, named=True)
+    assert p["mother_id_number"] == M_ID and p["mother_known"] == "id_inferred"
+    assert p["mother_basis"] == "co_parent"
+    assert d.profiles.filter(pl.col("child_id") == "C1")["suspected_orphan"].item()
+
+
+def test_vaccination_guardian_matched_by_name_and_phone_becomes_the_parent(world):
+    world.record("C1", "vaccination", name="王小红", residence_county="220102", card_opened=date(2022, 1, 1))
+    world.guardians.append(
+        {
+            "record_id": 1,
+            "source": "vaccination",
+            "file": "vaccination.csv",
+            "row_number": 1,
+            "role": "guardian1",
+            "name": "李丽",
+            "phone": "13900000000",
+            "id_status": "empty",
+        }
+    )
+    world.migrant("C2", seq=13)
+    world.parent(
+        "C2", "mother", "李丽", M_ID, source="residence_permits", relation="母亲", phone="13900000000"
+    )
+    world.couple("C2", ("王大明", F_ID), ("李丽", M_ID))
+    p = world.decide().parents.filter(pl.col("child_id") == "C1").row(0, named=True)
+    assert p["mother_id_number"] == M_ID and p["mother_basis"] == "guardian_phone"
+    # the father then follows from the mother's other records
+    assert p["father_id_number"] == F_ID and p["father_basis"] == "co_parent"
+
+
+def test_two_different_co_parents_infer_nothing(world):
+    world.migrant("C1")
+    world.parent("C1", "father", "王大明", F_ID, source="residence_permits", relation="父亲")
+    other_mother = make_id("220102", date(1990, 1, 1), 42)
+    for cid, mid, seq in (("C2", M_ID, 13), ("C3", other_mother, 15)):
+        world.migrant(cid, seq=seq)
+        world.couple(cid, ("王大明", F_ID), ("某某", mid))
+    p = world.decide().parents.filter(pl.col("child_id") == "C1").row(0, named=True)
+    assert p["mother_known"] == "unknown"
