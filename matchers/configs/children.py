@@ -178,6 +178,19 @@ COMPARISONS: tuple[Comparison, ...] = (
     code_with_typos("birth_cert", "birth_cert_no", m_exact=0.9, max_edits=1),
 )
 
+# Given names that are no typo of each other, or children of different sexes: twins 雨萱 and 宇轩 share
+# their pinyin, and a homophone typo can even give the boy his sister's characters.
+_UNRELATED_GIVEN_NAMES = (
+    "((l.given_name <> r.given_name AND l.name_pinyin <> r.name_pinyin"
+    " AND l.name_variant_key <> r.name_variant_key)"
+    " OR l.sex_any <> r.sex_any)"
+)
+
+# The same identity or birth-certificate number means one child renamed, not twins.
+_NOT_SAME_NUMBERS = (
+    "NOT coalesce(l.id_any = r.id_any, FALSE) AND NOT coalesce(l.birth_cert_no = r.birth_cert_no, FALSE)"
+)
+
 GUARDS: tuple[Guard, ...] = (
     Guard("different_valid_ids", "l.valid_id <> r.valid_id"),
     Guard(
@@ -187,8 +200,7 @@ GUARDS: tuple[Guard, ...] = (
         " AND (list_has_any(l.guardian_ids, r.guardian_ids) OR l.mother_id = r.mother_id"
         "      OR l.mother_name = r.mother_name OR l.father_id = r.father_id)"
         " AND NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"
-        " AND l.given_name <> r.given_name AND l.name_pinyin <> r.name_pinyin"
-        " AND l.name_variant_key <> r.name_variant_key",
+        f" AND {_UNRELATED_GIVEN_NAMES} AND {_NOT_SAME_NUMBERS}",
     ),
     Guard(
         "twins_by_id",
@@ -197,8 +209,7 @@ GUARDS: tuple[Guard, ...] = (
         "l.dob = r.dob AND l.surname = r.surname AND left(l.id_any, 14) = left(r.id_any, 14)"
         " AND l.id_any <> r.id_any"
         " AND NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"
-        " AND l.given_name <> r.given_name AND l.name_pinyin <> r.name_pinyin"
-        " AND l.name_variant_key <> r.name_variant_key",
+        f" AND {_UNRELATED_GIVEN_NAMES} AND {_NOT_SAME_NUMBERS}",
     ),
 )
 
