@@ -30,8 +30,10 @@ that can be read back, and keeps the row it came from in ``<field>_source``
 - ``residence_since``: the earliest dated evidence of living in the profile's
   residence county, from rows whose residence county equals it: permit
   residence start (else issue date), school enrolment month, health record
-  opened, vaccination card opened, home visit date, or 1 January of an
-  insurance year.
+  opened, vaccination card opened, or home visit date. The insurance year is
+  NOT a start of residence: residents' insurance covers the whole calendar
+  year whatever the date a newcomer enrolled, so 1 January of the year would
+  make a child who arrived in July look resident for six months.
 """
 
 from __future__ import annotations
@@ -76,7 +78,10 @@ def _clip(d: pl.Expr, as_of: date) -> pl.Expr:
 
 def with_evidence_dates(linked: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Add ``evidence_date`` (how recent the row is), ``since_date`` (start of residence it shows),
-    ``residence_tier`` (0 direct evidence, 1 insurance, null not residence evidence), ``_rank``, ``_ref``."""
+    ``residence_tier`` (0 direct evidence, 1 insurance, null not residence evidence), ``_rank``, ``_ref``.
+
+    Insurance rows have an evidence date (1 January of the year, for recency)
+    but no ``since_date`` (see the module docstring)."""
     src = pl.col("source")
     year_start = pl.date(pl.col("insurance_year"), 1, 1)
     evidence = (
@@ -104,8 +109,6 @@ def with_evidence_dates(linked: pl.DataFrame, as_of: date) -> pl.DataFrame:
         .then(pl.col("record_opened"))
         .when(src == "vaccination")
         .then(pl.col("card_opened"))
-        .when(src == "insurance")
-        .then(year_start)
     )
     left = ((src == "school_enrollment") & (pl.col("school_status") == "转出")) | (
         (src == "child_health") & (pl.col("management_status") == "迁出")

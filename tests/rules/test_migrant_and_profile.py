@@ -198,3 +198,14 @@ def test_ledger_holds_only_migrants_with_a_valid_id_or_null(world):
     assert d.ledger["child_id"].to_list() == ["C1", "C3"]
     assert d.ledger.filter(pl.col("child_id") == "C3")["id_number"].item() is None
     assert d.profiles.height == 3
+
+
+def test_insurance_year_is_not_a_start_of_residence(world):
+    # arrived in August, insured for the whole calendar year in the new county
+    world.migrant("C1", since=date(2026, 8, 1))
+    world.record(
+        "C1", "insurance", residence_county="220102", insurance_year=2026, insurance_status="参保缴费"
+    )
+    r = decide_migrant(world, date(2026, 12, 31))
+    assert r["residence_since"] == date(2026, 8, 1)
+    assert not r["is_migrant"] and r["migrant_check"] == "resident_under_6_months"
