@@ -164,7 +164,8 @@ def step_link(std: str, registry_in: str, registry_out: str, assigned_out: str) 
     from matchers.engine import link
     from matchers.evaluation import clusters_with_two_valid_ids, pairwise_scores
 
-    records = pl.read_parquet(std)
+    wanted = {"record_id", "child_key", *children().columns}
+    records = pl.read_parquet(std, columns=[c for c in pl.read_parquet_schema(std) if c in wanted])
     previous = pl.read_parquet(registry_in) if registry_in != "-" else None
     t = time.perf_counter()
     result = link(records.drop("child_key"), children(), previous_registry=previous)

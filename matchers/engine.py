@@ -69,7 +69,7 @@ class LinkageConfig:
     review_mask_column: str | None = "name"
     review_columns: tuple[str, ...] = ("source", "file", "row_number")
     threads: int = 2
-    memory_limit: str = "3GB"
+    memory_limit: str = "2GB"
 
 
 @dataclass
@@ -102,7 +102,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, records: pl.DataFrame, config: Link
 
 def _tf_parts(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> dict[str, str]:
     """SQL pieces for the term-frequency adjustment of every comparison that has one."""
-    tf_select, tf_joins, adjustments, sums, explain = [], [], [], [], []
+    tf_select, tf_joins, adjustments, sums = [], [], [], []
     lo, hi = config.tf_bounds
     for comp in config.comparisons:
         if not comp.tf_column:
@@ -123,17 +123,12 @@ def _tf_parts(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> dict[str
         adj = f"coalesce(least(greatest(log2({float(u_exact)!r} / tf_{comp.name}), {lo!r}), {hi!r}), 0.0)"
         adjustments.append(f"{adj} AS tfa_{comp.name}")
         sums.append(f"tfa_{comp.name}")
-        explain.append(
-            f" || CASE WHEN tf_{comp.name} IS NOT NULL"
-            f" THEN ' tf_{comp.name}(' || printf('%+.1f', tfa_{comp.name}) || ')' ELSE '' END"
-        )
     # The gamma query refers to the gamma column inside CASE, so select it by expression, not alias.
     return {
         "tf_select": "".join(tf_select),
         "tf_joins": "\n".join(tf_joins),
         "tf_adjustments": ", ".join(adjustments) or "0.0 AS tfa_none",
         "tf_sum": "(" + (" + ".join(sums) or "0.0") + ")",
-        "tf_explanation": "".join(explain),
     }
 
 
@@ -163,7 +158,8 @@ def _review_sample(con: duckdb.DuckDBPyConnection, config: LinkageConfig, scored
                 f" ELSE left({s}.{mc}, 1) || repeat('*', length({s}.{mc}) - 1) END AS {mc}_masked_{s}"
             )
     q = f"""
-        SELECT p.l, p.r, {", ".join(side)}, p.match_weight, p.match_probability, p.explanation
+        SELECT p.l, p.r, {", ".join(side)}, p.match_weight, p.match_probability, p.tf_adjustment,
+               CAST(p.explanation AS VARCHAR) AS explanation
         FROM {scored} AS p
         JOIN {RECORDS} AS l ON l.record_id = p.l
         JOIN {RECORDS} AS r ON r.record_id = p.r
@@ -248,7 +244,14 @@ def link(
             total_pairs=_total_pairs(con, config),
         )
         weights = pattern_weights(patterns, model)
-        con.register("lk_weights", weights)
+        con.register("lk_weights_in", weights)
+        con.execute("CREATE OR REPLACE TEMP TABLE lk_weights AS SELECT * FROM lk_weights_in")
+        con.unregister("lk_weights_in")
+        # Millions of pairs share a few thousand explanations: an ENUM keeps one copy of each.
+        con.execute("DROP TYPE IF EXISTS lk_explanation")
+        con.execute(
+            "CREATE TYPE lk_explanation AS ENUM (SELECT DISTINCT explanation FROM lk_weights ORDER BY 1)"
+        )
         con.execute(
             render_sql(
                 "link_score",
@@ -258,10 +261,9 @@ def link(
                 gamma_columns=gamma_cols,
                 tf_adjustments=tf["tf_adjustments"],
                 tf_sum=tf["tf_sum"],
-                tf_explanation=tf["tf_explanation"],
             )
         )
-        con.unregister("lk_weights")
+        con.execute("DROP TABLE lk_weights")
         con.execute("DROP TABLE lk_gamma")
         lap("model")
 
@@ -285,7 +287,7 @@ def link(
         rec_anchors = record_anchors(con, RECORDS, config.anchors, config.id_namespace)
         fallback = con.sql(
             f"SELECT record_id, 0.0::DOUBLE AS weight,"
-            f" sha256($ns || '|fallback|' || CAST({config.id_fallback} AS VARCHAR)) AS anchor_key"
+            f" left(sha256($ns || '|fallback|' || CAST({config.id_fallback} AS VARCHAR)), 32) AS anchor_key"
             f" FROM {RECORDS} AS r WHERE ({config.id_fallback}) IS NOT NULL",
             params={"ns": config.id_namespace},
         ).pl()

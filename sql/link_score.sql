@@ -1,4 +1,6 @@
 -- Match weight and probability of every candidate pair: the pattern's weight plus term-frequency adjustments.
+-- The explanation is the comparison vector's (an ENUM: one string per pattern, not per pair); the
+-- term-frequency part is its own column.
 CREATE OR REPLACE TEMP TABLE {out} AS
 WITH adjusted AS (
     SELECT g.*, w.base_weight, w.explanation, {tf_adjustments}
@@ -8,5 +10,6 @@ WITH adjusted AS (
 SELECT l, r, rules, cannot_link, {gamma_columns},
        base_weight + {tf_sum} AS match_weight,
        1.0 / (1.0 + pow(2.0, -(base_weight + {tf_sum}))) AS match_probability,
-       explanation{tf_explanation} AS explanation
+       {tf_sum} AS tf_adjustment,
+       CAST(explanation AS lk_explanation) AS explanation
 FROM adjusted
