@@ -9,7 +9,8 @@ Month forms (入学年月): ``2021-09``, ``2021/9``, ``2021.09``, ``202109``,
 
 A value that cannot be read never raises: the date is null and the issue is
 named (``unparseable``, ``impossible_date``, ``future``, ``before_1900``), so
-the validation report can count them. Day/month swaps are common when a
+the validation report can count them. Parsing runs on distinct values and
+joins back. Day/month swaps are common when a
 foreign-locale spreadsheet touched the file: when the day is at most 12 and
 differs from the month, the swapped date is offered as ``alt``.
 """
@@ -38,12 +39,8 @@ def _clean(raw: pl.Expr) -> pl.Expr:
     return pl.when(text.str.len_chars() > 0).then(text)
 
 
-def _parts(text: pl.Expr, patterns: tuple[str, ...], n: int) -> list[pl.Expr]:
-    """Year, month[, day] as Int32 from the first pattern that matches."""
-    out = []
-    for g in range(1, n + 1):
-        out.append(pl.coalesce(text.str.extract(p, g) for p in patterns).cast(pl.Int32, strict=False))
-    return out
+def _first_match(text: pl.Expr, patterns: tuple[str, ...], group: int) -> pl.Expr:
+    return pl.coalesce(text.str.extract(p, group) for p in patterns).cast(pl.Int32, strict=False)
 
 
 def _make_date(y: pl.Expr, m: pl.Expr, d: pl.Expr) -> pl.Expr:
@@ -54,52 +51,110 @@ def _make_date(y: pl.Expr, m: pl.Expr, d: pl.Expr) -> pl.Expr:
     )
 
 
-def parse_date(raw: pl.Expr, today: date | None = None) -> pl.Expr:
-    """Struct ``{date, alt, issue}`` from raw date text.
+def _distinct(values: pl.Series) -> pl.LazyFrame:
+    return (
+        pl.DataFrame({"raw": values.unique()}, schema={"raw": pl.Utf8})
+        .lazy()
+        .with_columns(_clean(pl.col("raw")).alias("text"))
+    )
 
-    ``date`` is null when empty or unreadable (``issue`` says why, null when
+
+def date_table(values: pl.Series, today: date | None = None) -> pl.DataFrame:
+    """One row per distinct raw value: ``raw``, ``date``, ``alt``, ``issue``.
+
+    ``date`` is null when empty or unreadable (``issue`` says why; null when
     empty or fine); ``alt`` is the day/month swap when plausible (day ≤ 12,
     day ≠ month, a real date, not in the future). ``today`` bounds dates
-    (default: the current date).
+    (default: the current date). Steps materialise their columns one after
+    the other, which keeps polars' plan small.
     """
     today = today or date.today()
-    text = _clean(raw)
-    y, m, d = _parts(text, (_SEPARATED, _CHINESE, _COMPACT), 3)
-    serial = text.str.extract(_SERIAL, 1).cast(pl.Int64, strict=False)
-    from_serial = pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)
-    from_parts = _make_date(y, m, d)
-    parsed = pl.coalesce(from_parts, from_serial.cast(pl.Date))
-    matched = y.is_not_null() | serial.is_not_null()
-    too_old = parsed < pl.lit(date(1900, 1, 1))
-    future = parsed > pl.lit(today)
-    issue = (
-        pl.when(text.is_null())
-        .then(None)
-        .when(~matched)
-        .then(pl.lit("unparseable"))
-        .when(parsed.is_null())
-        .then(pl.lit("impossible_date"))
-        .when(future)
-        .then(pl.lit("future"))
-        .when(too_old)
-        .then(pl.lit("before_1900"))
+    c = pl.col
+    day_forms = (_SEPARATED, _CHINESE, _COMPACT)
+    lf = (
+        _distinct(values)
+        .with_columns(
+            _first_match(c("text"), day_forms, 1).alias("y"),
+            _first_match(c("text"), day_forms, 2).alias("m"),
+            _first_match(c("text"), day_forms, 3).alias("d"),
+            c("text").str.extract(_SERIAL, 1).cast(pl.Int64, strict=False).alias("serial"),
+        )
+        .with_columns(
+            pl.coalesce(
+                _make_date(c("y"), c("m"), c("d")),
+                (pl.lit(EXCEL_EPOCH) + pl.duration(days=c("serial"))).cast(pl.Date),
+            ).alias("parsed"),
+            (c("y").is_not_null() | c("serial").is_not_null()).alias("matched"),
+        )
+        .with_columns(
+            pl.when(c("text").is_null())
+            .then(None)
+            .when(~c("matched"))
+            .then(pl.lit("unparseable"))
+            .when(c("parsed").is_null())
+            .then(pl.lit("impossible_date"))
+            .when(c("parsed") > pl.lit(today))
+            .then(pl.lit("future"))
+            .when(c("parsed") < pl.lit(date(1900, 1, 1)))
+            .then(pl.lit("before_1900"))
+            .cast(pl.Utf8)
+            .alias("issue")
+        )
+        .with_columns(pl.when(c("issue").is_null()).then(c("parsed")).alias("date"))
+        .with_columns(
+            c("date").dt.month().cast(pl.Int32).alias("gm"),
+            c("date").dt.day().cast(pl.Int32).alias("gd"),
+        )
+        .with_columns(_make_date(c("date").dt.year().cast(pl.Int32), c("gd"), c("gm")).alias("swapped"))
+        .with_columns(
+            pl.when((c("gd") <= 12) & (c("gd") != c("gm")) & (c("swapped") <= pl.lit(today)))
+            .then(c("swapped"))
+            .alias("alt")
+        )
     )
-    good = pl.when(issue.is_null()).then(parsed)
-    sy, sm, sd = good.dt.year(), good.dt.month(), good.dt.day()
-    swapped = _make_date(sy.cast(pl.Int32), sd.cast(pl.Int32), sm.cast(pl.Int32))
-    alt = pl.when((sd <= 12) & (sd != sm) & (swapped <= pl.lit(today))).then(swapped)
-    return pl.struct(good.alias("date"), alt.alias("alt"), issue.cast(pl.Utf8).alias("issue"))
+    return lf.select("raw", "date", "alt", "issue").collect().sort("raw", nulls_last=True)
 
 
-def to_date(raw: pl.Expr, today: date | None = None) -> pl.Expr:
-    """Just the parsed Date (for columns that need no issue or alternative)."""
-    return parse_date(raw, today).struct.field("date")
+def month_table(values: pl.Series) -> pl.DataFrame:
+    """One row per distinct raw value: ``raw`` and ``month`` (first day of the month named, or null)."""
+    c = pl.col
+    month_forms = (_MONTH_SEPARATED, _MONTH_CHINESE, _MONTH_COMPACT)
+    months = (
+        _distinct(values)
+        .with_columns(
+            _first_match(c("text"), month_forms, 1).alias("y"),
+            _first_match(c("text"), month_forms, 2).alias("m"),
+        )
+        .with_columns(_make_date(c("y"), c("m"), pl.lit(1, pl.Int32)).alias("month"))
+        .select("raw", "month")
+        .collect()
+    )
+    full = date_table(values, date(9999, 12, 31)).select("raw", c("date").dt.month_start().alias("full"))
+    return (
+        months.join(full, on="raw", how="left", nulls_equal=True)
+        .select("raw", pl.coalesce("month", "full").alias("month"))
+        .sort("raw", nulls_last=True)
+    )
 
 
-def parse_month(raw: pl.Expr) -> pl.Expr:
-    """First day of the month named by raw text (入学年月), or null."""
-    text = _clean(raw)
-    y, m = _parts(text, (_MONTH_SEPARATED, _MONTH_CHINESE, _MONTH_COMPACT), 2)
-    month = _make_date(y, m, pl.lit(1, pl.Int32))
-    full = to_date(raw, date(9999, 12, 31))
-    return pl.coalesce(month, full.dt.month_start())
+def with_date_columns(
+    df: pl.DataFrame,
+    raw_column: str,
+    prefix: str,
+    today: date | None = None,
+    fields: tuple[str, ...] = ("date", "alt", "issue"),
+) -> pl.DataFrame:
+    """Add ``{prefix}`` (the date) and ``{prefix}_alt`` / ``{prefix}_issue`` parsed from ``raw_column``."""
+    names = {"date": prefix, "alt": f"{prefix}_alt", "issue": f"{prefix}_issue"}
+    table = date_table(df[raw_column].cast(pl.Utf8), today).select(
+        pl.col("raw").alias(raw_column), *[pl.col(f).alias(names[f]) for f in fields]
+    )
+    return df.join(table, on=raw_column, how="left", nulls_equal=True, maintain_order="left")
+
+
+def with_month_column(df: pl.DataFrame, raw_column: str, name: str) -> pl.DataFrame:
+    """Add ``name``: the first day of the month in ``raw_column`` (入学年月)."""
+    table = month_table(df[raw_column].cast(pl.Utf8)).select(
+        pl.col("raw").alias(raw_column), pl.col("month").alias(name)
+    )
+    return df.join(table, on=raw_column, how="left", nulls_equal=True, maintain_order="left")

@@ -63,103 +63,118 @@ def clean_id_text(raw: pl.Expr) -> pl.Expr:
     return raw.str.normalize("NFKC").str.to_uppercase().str.replace_all(_STRIP_CHARS, "")
 
 
-def parse_id_number(raw: pl.Expr, today: date | None = None) -> pl.Expr:
-    """Parse raw identity-number text into a struct with fields :data:`ID_FIELDS`.
+def id_table(values: pl.Series, today: date | None = None) -> pl.DataFrame:
+    """One row per distinct raw value: ``raw`` plus :data:`ID_FIELDS`.
 
     ``number`` is the 18-character normalised number for ``valid`` and
     ``bad_check``; ``repair`` says what was fixed (``excel_decimal``,
-    ``upgraded_15``); ``prefix`` holds the surviving leading digits of a
-    ``lossy`` Excel number (address code and usually the birth date survive,
-    which still helps blocking). ``today`` bounds birth dates (default: the
-    current date).
+    ``excel_scientific``, ``upgraded_15``); ``prefix`` holds the surviving
+    leading digits of a ``lossy`` Excel number (address code and usually the
+    birth date survive, which still helps blocking). ``today`` bounds birth
+    dates (default: the current date).
+
+    Each step materialises its column before the next reads it: one nested
+    expression would repeat the cleaning under every reference and take
+    seconds to plan.
     """
     today = today or date.today()
-    text = clean_id_text(raw)
-    is_empty = text.is_null() | (text.str.len_chars() == 0)
-
-    # Excel scientific notation: mantissa digits are all that survive.
-    sci = text.str.extract_groups(_EXCEL_SCI)
-    sci_digits = sci.struct.field("1") + sci.struct.field("2").fill_null("")
-    is_sci = sci.struct.field("1").is_not_null()
-
-    # Scientific notation normally keeps 15 significant digits (lossy); a
-    # mantissa with every digit (exponent + 1 of them) is only trusted below
-    # when its check digit also holds, since rounding could have changed it.
-    sci_complete = is_sci & (sci_digits.str.len_chars() == sci.struct.field("3").cast(pl.Int32) + 1)
-
-    # Excel decimal: a trailing ".0" after an otherwise complete number.
-    decimal_body = text.str.extract(_EXCEL_DECIMAL, 1)
-    unwrapped = pl.coalesce(decimal_body, pl.when(sci_complete).then(sci_digits), text)
-    is_15 = unwrapped.str.contains(r"^\d{15}$")
-    is_18 = unwrapped.str.contains(r"^\d{17}[\dX]$")
-
-    body17 = (
-        pl.when(is_18)
-        .then(unwrapped.str.slice(0, 17))
-        .when(is_15)
-        .then(unwrapped.str.slice(0, 6) + pl.lit("19") + unwrapped.str.slice(6, 9))
+    c = pl.col
+    lf = (
+        pl.DataFrame({"raw": values.unique()}, schema={"raw": pl.Utf8})
+        .lazy()
+        .with_columns(clean_id_text(c("raw")).alias("text"))
+        .with_columns(c("text").str.extract_groups(_EXCEL_SCI).alias("sci"))
+        .with_columns(
+            (c("sci").struct.field("1") + c("sci").struct.field("2").fill_null("")).alias("sci_digits"),
+            c("sci").struct.field("3").cast(pl.Int32).alias("sci_exp"),
+            c("text").str.extract(_EXCEL_DECIMAL, 1).alias("decimal_body"),
+        )
+        .with_columns(
+            c("sci_digits").is_not_null().alias("is_sci"),
+            # Scientific notation normally keeps 15 significant digits (lossy); a
+            # mantissa with every digit (exponent + 1 of them) is only trusted
+            # below when its check digit also holds: rounding could have changed it.
+            (c("sci_digits").str.len_chars() == c("sci_exp") + 1).fill_null(False).alias("sci_complete"),
+        )
+        .with_columns(
+            pl.coalesce(c("decimal_body"), pl.when(c("sci_complete")).then(c("sci_digits")), c("text")).alias(
+                "unwrapped"
+            )
+        )
+        .with_columns(
+            c("unwrapped").str.contains(r"^\d{15}$").fill_null(False).alias("is_15"),
+            c("unwrapped").str.contains(r"^\d{17}[\dX]$").fill_null(False).alias("is_18"),
+        )
+        .with_columns(
+            pl.when(c("is_18"))
+            .then(c("unwrapped").str.slice(0, 17))
+            .when(c("is_15"))
+            .then(c("unwrapped").str.slice(0, 6) + pl.lit("19") + c("unwrapped").str.slice(6, 9))
+            .alias("body17")
+        )
+        .with_columns(check_digit(c("body17")).alias("computed"), c("body17").str.slice(6, 8).alias("birth"))
+        .with_columns(
+            pl.when(c("is_18")).then(c("unwrapped").str.slice(17, 1)).otherwise(c("computed")).alias("given"),
+            pl.when(c("birth").str.slice(0, 4).cast(pl.Int32, strict=False) >= 1900)
+            .then(c("birth").str.to_date("%Y%m%d", strict=False))
+            .alias("birth_date"),
+        )
+        .with_columns(
+            (c("birth_date").is_not_null() & (c("birth_date") <= pl.lit(today))).alias("date_ok"),
+            (c("given") == c("computed")).fill_null(False).alias("check_ok"),
+        )
+        .with_columns(
+            pl.when(c("text").is_null() | (c("text").str.len_chars() == 0))
+            .then(pl.lit("empty"))
+            .when(c("is_sci") & ~(c("sci_complete") & c("date_ok") & c("check_ok") & c("is_18")))
+            .then(pl.lit("lossy"))
+            .when(c("body17").is_null() | ~c("date_ok"))
+            .then(pl.lit("malformed"))
+            .when(c("check_ok"))
+            .then(pl.lit("valid"))
+            .otherwise(pl.lit("bad_check"))
+            .alias("status")
+        )
+        .with_columns(c("status").is_in(["valid", "bad_check"]).alias("usable"))
+        .with_columns(
+            pl.when(c("usable")).then(c("body17") + c("given")).alias("number"),
+            pl.when(c("usable"))
+            .then(
+                pl.when(c("body17").str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1)
+                .then(pl.lit("男"))
+                .otherwise(pl.lit("女"))
+            )
+            .alias("sex"),
+            pl.when(c("usable")).then(c("birth_date")).alias("birth_date"),
+            pl.when(c("usable")).then(c("body17").str.slice(0, 6)).alias("county"),
+            pl.when(c("usable") & c("is_15"))
+            .then(pl.lit("upgraded_15"))
+            .when(c("usable") & c("decimal_body").is_not_null())
+            .then(pl.lit("excel_decimal"))
+            .when(c("usable") & c("is_sci"))
+            .then(pl.lit("excel_scientific"))
+            .alias("repair"),
+            pl.when(c("status") == "lossy").then(c("sci_digits")).alias("prefix"),
+        )
     )
-    computed = check_digit(body17)
-    given = pl.when(is_18).then(unwrapped.str.slice(17, 1)).when(is_15).then(computed)
-    birth = body17.str.slice(6, 8)
-    year = birth.str.slice(0, 4).cast(pl.Int32, strict=False)
-    birth_date = pl.when(year >= 1900).then(birth.str.to_date("%Y%m%d", strict=False))
-    date_ok = birth_date.is_not_null() & (birth_date <= pl.lit(today))
-    check_ok = given == computed
-
-    status = (
-        pl.when(is_empty)
-        .then(pl.lit("empty"))
-        .when(is_sci & ~(sci_complete & date_ok & check_ok & is_18))
-        .then(pl.lit("lossy"))
-        .when(body17.is_null() | ~date_ok)
-        .then(pl.lit("malformed"))
-        .when(check_ok)
-        .then(pl.lit("valid"))
-        .otherwise(pl.lit("bad_check"))
-    )
-    usable = status.is_in(["valid", "bad_check"])
-    number = pl.when(usable).then(body17 + given)
-    sex_digit = body17.str.slice(16, 1).cast(pl.Int32, strict=False)
-    sex = pl.when(usable).then(pl.when(sex_digit % 2 == 1).then(pl.lit("男")).otherwise(pl.lit("女")))
-    repair = (
-        pl.when(usable & is_15)
-        .then(pl.lit("upgraded_15"))
-        .when(usable & decimal_body.is_not_null())
-        .then(pl.lit("excel_decimal"))
-        .when(usable & is_sci)
-        .then(pl.lit("excel_scientific"))
-    )
-    return pl.struct(
-        number.alias("number"),
-        status.alias("status"),
-        pl.when(usable).then(birth_date).alias("birth_date"),
-        sex.alias("sex"),
-        pl.when(usable).then(body17.str.slice(0, 6)).alias("county"),
-        repair.alias("repair"),
-        pl.when(status == "lossy").then(sci_digits).alias("prefix"),
-    )
+    return lf.select("raw", *ID_FIELDS).collect().sort("raw", nulls_last=True)
 
 
 def with_id_columns(
-    df: pl.DataFrame | pl.LazyFrame,
+    df: pl.DataFrame,
     raw_column: str,
     prefix: str = "id",
     today: date | None = None,
-) -> pl.DataFrame | pl.LazyFrame:
-    """Add ``{prefix}_number``, ``_status``, ``_birth_date``, ``_sex``, ``_county``, ``_repair``, ``_prefix``.
+    fields: tuple[str, ...] = ID_FIELDS,
+) -> pl.DataFrame:
+    """Add ``{prefix}_<field>`` columns (``id_number``, ``id_status``, …) parsed from ``raw_column``.
 
-    The raw column is left untouched beside them (every standardized column
-    keeps its raw value).
+    Parsed on distinct values and joined back; the raw column stays beside them.
     """
-    tmp = f"__{prefix}_parsed"
-    names = {f: f"{prefix}_{f}" for f in ID_FIELDS}
-    names["number"] = f"{prefix}_number"
-    return (
-        df.with_columns(parse_id_number(pl.col(raw_column), today).alias(tmp))
-        .with_columns(pl.col(tmp).struct.field(f).alias(names[f]) for f in ID_FIELDS)
-        .drop(tmp)
+    table = id_table(df[raw_column].cast(pl.Utf8), today).select(
+        pl.col("raw").alias(raw_column), *[pl.col(f).alias(f"{prefix}_{f}") for f in fields]
     )
+    return df.join(table, on=raw_column, how="left", nulls_equal=True, maintain_order="left")
 
 
 def upgrade_15(number15: str) -> str:

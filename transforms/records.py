@@ -19,9 +19,9 @@ import polars as pl
 
 from data_contracts import SOURCE_ORDER, load_contracts
 from taizhang.emit.mask import MASKED_TERM
-from transforms.dates import parse_date, parse_month, to_date
+from transforms.dates import with_date_columns, with_month_column
 from transforms.divisions import with_division_columns
-from transforms.id_numbers import parse_id_number
+from transforms.id_numbers import id_table
 from transforms.names import standardize_names
 from transforms.phones import parse_phone
 from transforms.sexes import parse_sex, sex_conflict
@@ -131,9 +131,10 @@ def _attach_ids(
     df: pl.DataFrame, raw: str, prefix: str, today: date | None, fields: tuple[str, ...]
 ) -> pl.DataFrame:
     """Parse identity numbers in column ``raw`` into ``{prefix}_{field}`` columns (distinct values only)."""
-    uniq = df.select(pl.col(raw).unique()).with_columns(parse_id_number(pl.col(raw), today).alias("__p"))
-    uniq = uniq.select(pl.col(raw), *[pl.col("__p").struct.field(f).alias(f"{prefix}_{f}") for f in fields])
-    return df.join(uniq, on=raw, how="left", nulls_equal=True)
+    table = id_table(df[raw].cast(pl.Utf8), today).select(
+        pl.col("raw").alias(raw), *[pl.col(f).alias(f"{prefix}_{f}") for f in fields]
+    )
+    return df.join(table, on=raw, how="left", nulls_equal=True, maintain_order="left")
 
 
 def _names_for(columns: list[pl.Series]) -> pl.DataFrame:
@@ -288,7 +289,22 @@ def standardize_records(staged: dict[str, pl.DataFrame], today: date | None = No
     )
     df = _attach_ids(df, "__pupil_id", "__pupil", today, ("number", "status"))
 
-    df = df.with_columns(parse_date(pl.col("birth_date_raw"), today).alias("__bd"))
+    df = with_date_columns(df, "birth_date_raw", "birth_date", today)
+    far = date(9999, 12, 31)
+    # Permit expiry lies ahead by design; other event dates may not be in the future.
+    for column, bound in (
+        ("residence_start", today),
+        ("issue_date", today),
+        ("valid_until", far),
+        ("record_opened", today),
+        ("last_followup", today),
+        ("card_opened", today),
+        ("last_dose", today),
+        ("visit_date", today),
+    ):
+        df = df.with_columns(c(column).alias(f"__d_{column}"))
+        df = with_date_columns(df, f"__d_{column}", column, bound, fields=("date",))
+    df = with_month_column(df.with_columns(c("enrol_month").alias("__d_enrol")), "__d_enrol", "enrol_month")
     df = with_division_columns(df, [f"__r_{x}" for x in HUKOU_COLUMNS if f"__r_{x}" in rows.columns], "hukou")
     residence = [f"__r_{x}" for x in RESIDENCE_COLUMNS if f"__r_{x}" in rows.columns]
     df = with_division_columns(df, residence, "residence")
@@ -298,9 +314,6 @@ def standardize_records(staged: dict[str, pl.DataFrame], today: date | None = No
     phones = [parse_phone(c(p)) for p in ("guardian1_phone", "guardian2_phone")]
     sex = parse_sex(pl.col("sex_raw"))
     out = df.with_columns(
-        pl.col("__bd").struct.field("date").alias("birth_date"),
-        pl.col("__bd").struct.field("alt").alias("birth_date_alt"),
-        pl.col("__bd").struct.field("issue").alias("birth_date_issue"),
         sex.alias("sex"),
         sex_conflict(sex, pl.col("id_sex")).alias("sex_conflict"),
         _ethnicity(c("ethnicity")).alias("ethnicity"),
@@ -314,32 +327,22 @@ def standardize_records(staged: dict[str, pl.DataFrame], today: date | None = No
         pl.col("__mid_number").alias("mother_id"),
         pl.col("__fid_number").alias("father_id"),
         _text(c("permit_no")).alias("permit_no"),
-        to_date(c("residence_start"), today).alias("residence_start"),
-        to_date(c("issue_date"), today).alias("issue_date"),
-        # A permit's expiry lies in the future by design.
-        to_date(c("valid_until"), date(9999, 12, 31)).alias("valid_until"),
         _text(c("pupil_no")).str.to_uppercase().alias("pupil_no"),
         pl.when(pl.col("__pupil_status") == "valid").then(pl.col("__pupil_number")).alias("pupil_id_number"),
         _text(c("school_id")).alias("school_id"),
         _text(c("school_name")).alias("school_name"),
         _grade(c("grade")).alias("grade"),
-        parse_month(c("enrol_month")).alias("enrol_month"),
         _text(c("school_status")).alias("school_status"),
         _text(c("health_record_no")).alias("health_record_no"),
         _text(c("clinic")).alias("clinic"),
-        to_date(c("record_opened"), today).alias("record_opened"),
-        to_date(c("last_followup"), today).alias("last_followup"),
         _text(c("management_status")).alias("management_status"),
         _text(c("client_code")).alias("client_code"),
-        to_date(c("card_opened"), today).alias("card_opened"),
-        to_date(c("last_dose"), today).alias("last_dose"),
         _int(c("missed_doses"), pl.Int32).alias("missed_doses"),
         _text(c("insurance_no")).alias("insurance_no"),
         _text(c("insurance_status")).alias("insurance_status"),
         _int(c("insurance_year"), pl.Int32).alias("insurance_year"),
         _yes_no(c("remote_care")).alias("remote_care"),
         pl.col("__bp_county").alias("birth_place_county"),
-        to_date(c("visit_date"), today).alias("visit_date"),
         _text(c("guardianship")).alias("guardianship"),
         _multi(c("special")).alias("special"),
         _yes_no(c("self_apply")).alias("self_apply"),
@@ -515,8 +518,12 @@ def standardize_status(
     df = (
         _with_contract_columns("person_status", frame)
         .with_columns(pl.lit("person_status").alias("source"))
-        .rename({"id_number": "id_raw"})
+        .rename({"id_number": "id_raw", "start_date": "__start_raw", "end_date": "__end_raw"})
     )
+    # Event dates may be announced ahead (end of a sentence), so no future bound.
+    far = date(9999, 12, 31)
+    df = with_date_columns(df, "__start_raw", "start_date", far, fields=("date",))
+    df = with_date_columns(df, "__end_raw", "end_date", far, fields=("date",))
     df = _attach_ids(df, "id_raw", "id", today, ("number", "status", "birth_date", "sex"))
     names = _names_for([df["name"]])
     df = _attach_name(df.rename({"name": "__name_raw"}), names, "__name_raw", {"name": "name"})
@@ -530,9 +537,6 @@ def standardize_status(
         pl.when(sensitive).then(None).otherwise(_text(pl.col("status_detail"))).alias("status_detail"),
         pl.when(is_disability).then(kind).alias("disability_kind"),
         pl.when(is_disability).then(grade).alias("disability_grade"),
-        # Event dates may be announced ahead (end of a sentence), so no future bound.
-        to_date(pl.col("start_date"), date(9999, 12, 31)).alias("start_date"),
-        to_date(pl.col("end_date"), date(9999, 12, 31)).alias("end_date"),
         _text(pl.col("reporter")).alias("reporter"),
     )
     return out.select(STATUS_COLUMNS).sort(*_ROW_KEY)
