@@ -10,7 +10,8 @@ status, without ever dropping the record:
 ``valid``      check digit and birth date correct
 ``bad_check``  18 characters, real birth date, wrong check digit (one typo from
                the truth: kept for fuzzy comparison)
-``lossy``      Excel scientific notation: digits were lost, the number is gone;
+``lossy``      Excel scientific notation, or an Excel decimal ``…000.0`` that fails
+               the check: digits were lost, the number is gone;
                the surviving leading digits are kept in ``prefix`` (a mantissa
                that still holds all 18 digits and passes the check is repaired)
 ``malformed``  anything else that is not empty (wrong length, letters, a birth
@@ -128,6 +129,10 @@ def id_table(values: pl.Series, today: date | None = None) -> pl.DataFrame:
             .then(pl.lit("empty"))
             .when(c("is_sci") & ~(c("sci_complete") & c("date_ok") & c("check_ok") & c("is_18")))
             .then(pl.lit("lossy"))
+            # Excel shows an 18-digit number with 15 significant digits ("…000.0"):
+            # a decimal form that fails the check lost its tail, it is not a typo.
+            .when(c("decimal_body").is_not_null() & c("is_18") & ~c("check_ok"))
+            .then(pl.lit("lossy"))
             .when(c("body17").is_null() | ~c("date_ok"))
             .then(pl.lit("malformed"))
             .when(c("check_ok"))
@@ -154,7 +159,9 @@ def id_table(values: pl.Series, today: date | None = None) -> pl.DataFrame:
             .when(c("usable") & c("is_sci"))
             .then(pl.lit("excel_scientific"))
             .alias("repair"),
-            pl.when(c("status") == "lossy").then(c("sci_digits")).alias("prefix"),
+            pl.when(c("status") == "lossy")
+            .then(pl.coalesce(c("sci_digits"), c("decimal_body").str.slice(0, 15)))
+            .alias("prefix"),
         )
     )
     return lf.select("raw", *ID_FIELDS).collect().sort("raw", nulls_last=True)
