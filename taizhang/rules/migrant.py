@@ -10,7 +10,9 @@ Implemented as, at the as-of date:
 
 - under 16 (不满十六周岁: the 16th birthday on or before the as-of date ends it);
 - hukou county ≠ residence county (跨县域); the hukou county may be any 6-digit
-  code, inside Jilin or not;
+  code, inside Jilin or not; a retired Jilin code (220381 公主岭市 before 2020)
+  is the same county as its current code (220184), see
+  :func:`taizhang.reference.county_successors`;
 - living in the residence county 6 months or more: ``residence_since`` ≤ as-of
   − 6 calendar months ("以上" includes the bound);
 - except a move between two central urban districts (中心城区,
@@ -34,7 +36,7 @@ from datetime import date
 
 import polars as pl
 
-from taizhang.reference import jilin_divisions
+from taizhang.reference import current_county_expr, jilin_divisions
 from taizhang.rules._frames import months_before
 
 MIGRANT_MAX_AGE = 16
@@ -67,7 +69,13 @@ def migrant_decisions(
     """
     div = divisions if divisions is not None else jilin_divisions()
     p = (
-        profiles.select("child_id", "age", "hukou_county", "residence_county", "residence_since")
+        profiles.select(
+            "child_id",
+            "age",
+            "residence_since",
+            current_county_expr("hukou_county"),
+            current_county_expr("residence_county"),
+        )
         .join(_urban(div, "hukou_county", "hukou"), on="hukou_county", how="left")
         .join(_urban(div, "residence_county", "res"), on="residence_county", how="left")
     )
