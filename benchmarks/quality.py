@@ -137,7 +137,9 @@ def score_period(out_dir: Path, truth_dir: Path) -> dict:
     return result, mapping, ledger_keys
 
 
-def score_changes(out_dir: Path, truth_dir: Path, mapping: pl.DataFrame) -> dict:
+def score_changes(out_dir: Path, truth_dir: Path, mapping: pl.DataFrame, previous: pl.DataFrame) -> dict:
+    """Change list against the truth; children who left are mapped through the previous period's links."""
+    mapping = pl.concat([mapping, previous.join(mapping, on="child_id", how="anti")])
     truth = pl.read_parquet(truth_dir / "changes.parquet")
     changes_path = out_dir / "changes.parquet"
     if not changes_path.exists():
@@ -191,7 +193,7 @@ def main() -> None:
         scores["seconds"] = round(seconds, 1)
         scores["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         if period != PERIODS[0]:
-            scores["changes"] = score_changes(out / period, extracts / "truth" / period, mapping)
+            scores["changes"] = score_changes(out / period, extracts / "truth" / period, mapping, maps[-1])
         report["periods"][period] = scores
         maps.append(mapping)
     report["id_stability"] = id_stability(maps)
