@@ -77,6 +77,8 @@ def _person_status(events: pl.DataFrame, period: Period, rng: np.random.Generato
     return ev.select(
         _person_key="person_key",
         _event_id="event_id",
+        # a parent's event must reach its parent: digits kept (no typo) on their rows
+        _clean_ids=pl.col("person_key").str.starts_with("p"),
         id_number="id_number",
         name="name",
         status="status",
@@ -84,6 +86,36 @@ def _person_status(events: pl.DataFrame, period: Period, rng: np.random.Generato
         start_date="start_date",
         end_date="end_shown",
         reporter="reporter",
+    )
+
+
+def children_of_reported_parents(children: pl.DataFrame, events: pl.DataFrame) -> pl.Series:
+    """Child keys whose father or mother has any status event: their truth reads those events."""
+    parents = events.filter(pl.col("person_key").str.starts_with("p"))["person_key"].unique().implode()
+    return (
+        children.filter(pl.col("father_key").is_in(parents) | pl.col("mother_key").is_in(parents))[
+            "child_key"
+        ]
+        .unique()
+        .sort()
+    )
+
+
+def clear_undecidable(c: pl.DataFrame, needs: pl.Series, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Clear the orphan/unsupported truth of children no record identifies the parents of.
+
+    A child whose parents' statuses decide its flags but who has no record naming
+    both parents by a readable number (a 16- or 17-year-old born outside Jilin,
+    say) cannot be judged from the extracts: the pipeline can only send it to
+    review, so the truth says ``parents_undecidable`` and both flags false.
+    """
+    anchored = pl.concat(
+        [df.filter("_clean_ids").select("_child_key") for df in frames.values() if "_clean_ids" in df.columns]
+    )["_child_key"]
+    undecidable = pl.col("child_key").is_in(needs.implode()) & ~pl.col("child_key").is_in(anchored.implode())
+    return c.with_columns(parents_undecidable=undecidable).with_columns(
+        is_orphan=pl.col("is_orphan") & ~pl.col("parents_undecidable"),
+        is_unsupported=pl.col("is_unsupported") & ~pl.col("parents_undecidable"),
     )
 
 
@@ -131,6 +163,7 @@ def generate(out: Path, children: int, seed: int, periods: list[str], noise: str
     contracts = load_contracts()
     pop = build_population(children, seed, pers)
     events = build_events(pop, seed, pers[0].as_of)
+    needs = children_of_reported_parents(pop.children, events)
     counts: dict = {"children_requested": children, "seed": seed, "noise": noise, "periods": {}}
     previous: pl.DataFrame | None = None
     for index, period in enumerate(pers):
@@ -139,7 +172,8 @@ def generate(out: Path, children: int, seed: int, periods: list[str], noise: str
         folder.mkdir(parents=True, exist_ok=True)
         truth.mkdir(parents=True, exist_ok=True)
         c = child_flags(children_in(pop, period), events, period.as_of)
-        frames = child_records(c, pop, period, rng)
+        frames = child_records(c, pop, period, rng, needs)
+        c = clear_undecidable(c, needs, frames)
         alt = c.select(_child_key="child_key", _alt_name=pl.concat_str(["surname", "alt_given"]))
         res_pref = c.select(_child_key="child_key", _res_pref=pl.col("residence_county").str.slice(0, 4))
         frames = {
@@ -207,6 +241,7 @@ def generate(out: Path, children: int, seed: int, periods: list[str], noise: str
             age="age",
             unknown_hukou=pl.col("hukou").is_null(),
             family_kind="kind",
+            parents_undecidable="parents_undecidable",
         ).sort("child_key")
         kids.write_parquet(truth / "children.parquet")
         pop.parents.select("person_key", "name", "sex", "birth_date", "id_number", "id_number_15").sort(
@@ -221,6 +256,7 @@ def generate(out: Path, children: int, seed: int, periods: list[str], noise: str
             "migrants": mig.height,
             "orphans": int(mig["is_orphan"].sum()),
             "unsupported": int(mig["is_unsupported"].sum()),
+            "parents_undecidable": int(kids["parents_undecidable"].sum()),
             "rows": dict(rec.group_by("source").len().sort("source").iter_rows()),
             "unreadable_rows": int(rec["unreadable"].sum()),
             "files": rec["file"].n_unique(),

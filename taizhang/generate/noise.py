@@ -48,10 +48,25 @@ def _kinds(rng: np.random.Generator, n: int, rates: dict[str, float]) -> pl.Seri
     return pl.Series(np.asarray(names)[rng.choice(len(names), n, p=probs / probs.sum())])
 
 
+# damage after which the true number cannot be read back from the cell
+LOSSY_ID_KINDS = ("missing", "typo", "excel_e", "excel_dot0")
+
+
 def mangle_ids(
-    ids: pl.Series, rng: np.random.Generator, noise: Noise, *, missing: float = 0.04, lossy: float = 0.018
+    ids: pl.Series,
+    rng: np.random.Generator,
+    noise: Noise,
+    *,
+    missing: float = 0.04,
+    lossy: float = 0.018,
+    keep_digits: pl.Series | None = None,
 ) -> pl.Series:
-    """Identity numbers as departments send them (README 'Identity numbers')."""
+    """Identity numbers as departments send them (README 'Identity numbers').
+
+    Rows where ``keep_digits`` is true only get damage that keeps every digit
+    (full-width, inner spaces, apostrophe, lower-case x): they are the copies a
+    parent's identification rests on, so they must stay readable.
+    """
     n = ids.len()
     k = _kinds(
         rng,
@@ -66,6 +81,12 @@ def mangle_ids(
             "apostrophe": noise.p(0.01),
         },
     )
+    if keep_digits is not None:
+        k = (
+            pl.DataFrame({"k": k, "c": keep_digits.fill_null(False)})
+            .select(pl.when(pl.col("c") & pl.col("k").is_in(LOSSY_ID_KINDS)).then(pl.lit("")).otherwise("k"))
+            .to_series()
+        )
     lower_x = pl.Series(rng.random(n) < noise.p(0.3))
     v = pl.col("v")
     digits = v.str.contains(r"^\d+$")

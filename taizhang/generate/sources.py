@@ -359,11 +359,64 @@ BUILDERS = {
 }
 
 
+# sources that name both parents with their ids (school: guardian1 父亲, guardian2 母亲), in the
+# order an anchor record is taken from: those that also carry the child's own id first
+PARENT_SOURCES = ("school_enrollment", "child_health", "birth_certificates")
+
+
+def add_parent_records(
+    out: dict[str, pl.DataFrame], c: pl.DataFrame, needs: pl.Series, period: Period, rng: np.random.Generator
+) -> dict[str, pl.DataFrame]:
+    """Give every child in ``needs`` one record naming both parents by id, where it can have one.
+
+    The truth of an orphan or unsupported child (and of every decoy) rests on
+    its parents' statuses, which the pipeline can only read once it knows the
+    parents' numbers. A child holding no school, health or birth-certificate
+    record gets the one its situation allows: a health record up to age 6, a
+    migrant pupil record in grades 1–9, else a birth certificate when born in
+    Jilin. Children with none of these stay unidentifiable (their truth flags
+    are cleared by the caller). One record per child is then marked
+    ``_clean_ids``: its parents' ids keep their digits whatever the noise.
+    """
+    key = pl.col("child_key")
+    want = c.filter(key.is_in(needs.implode()))
+    have = pl.concat([out[s].select("_child_key") for s in PARENT_SOURCES])["_child_key"]
+    lacking = want.filter(~key.is_in(have.implode()))
+    if lacking.height:
+        young = lacking.filter(pl.col("age") <= 6)
+        out["child_health"] = pl.concat([out["child_health"], child_health(young, period, rng)])
+        rest = lacking.filter(pl.col("age") > 6)
+        pupils = school_enrollment(rest.filter("migrant_like"), period, rng)
+        out["school_enrollment"] = pl.concat([out["school_enrollment"], pupils])
+        rest = rest.filter(~key.is_in(pupils["_child_key"].implode()) & pl.col("cert_no").is_not_null())
+        out["birth_certificates"] = pl.concat(
+            [out["birth_certificates"], birth_certificates(rest, period, rng)]
+        )
+    # the anchor: the first record of the most useful source, per child that needs one
+    cand = pl.concat(
+        [
+            out[s]
+            .select("_child_key")
+            .with_row_index("_row")
+            .with_columns(_rank=pl.lit(i, dtype=pl.Int32))
+            .filter(pl.col("_child_key").is_in(needs.implode()))
+            for i, s in enumerate(PARENT_SOURCES)
+        ]
+    )
+    anchor = cand.sort("_rank", "_row").unique("_child_key", keep="first", maintain_order=True)
+    for i, s in enumerate(PARENT_SOURCES):
+        rows = anchor.filter(pl.col("_rank") == i)["_row"]
+        out[s] = out[s].with_columns(_clean_ids=pl.int_range(pl.len(), dtype=pl.UInt32).is_in(rows.implode()))
+    return out
+
+
 def child_records(
-    c: pl.DataFrame, pop: Population, period: Period, rng: np.random.Generator
+    c: pl.DataFrame, pop: Population, period: Period, rng: np.random.Generator, needs_parents: pl.Series
 ) -> dict[str, pl.DataFrame]:
     """Clean records of every child-level source for one period (``c`` from ``children_in``
-    with the truth flags), including ~3% within-source duplicates."""
+    with the truth flags), including ~3% within-source duplicates. Children in
+    ``needs_parents`` (their parents have status events) get a parent record
+    (``add_parent_records``)."""
     c = with_parents(c, pop, rng)
     ml = pl.col("migrant_like")
     sel = {
@@ -397,6 +450,7 @@ def child_records(
     unseen = c.filter(~pl.col("child_key").is_in(seen.implode()))
     if unseen.height:
         out["insurance"] = pl.concat([out["insurance"], insurance(unseen, period, rng)])
+    out = add_parent_records(out, c, needs_parents, period, rng)
     for s, df in out.items():
         dup = df.filter(pl.lit(_u(rng, df.height)) < 0.03)
         out[s] = pl.concat([df, dup])

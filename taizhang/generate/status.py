@@ -4,11 +4,12 @@ The rule is implemented once here and used to write the truth; it follows
 policy.md §1 (民发〔2019〕62号 as amended by 民发〔2020〕125号, carried into Jilin
 in 2021):
 
-- an event is in force at the as-of date when ``start <= as_of`` and the end is
-  empty or later than ``as_of``;
+- an event is in force at the as-of date when its start is empty or
+  ``start <= as_of``, and its end is empty or later than ``as_of``;
 - 服刑在押 / 强制隔离戒毒 / 限制人身自由 count only for a term of 6 months or
-  more (end − start ≥ 6 months, or open-ended);
-- 失联 counts once it has lasted 6 months at the as-of date;
+  more (end − start ≥ 6 months, or open-ended), shown from a start date;
+- 失联 counts once it has lasted 6 months at the as-of date (start ≤ as-of − 6
+  calendar months); without a start date it never counts;
 - 失踪 counts only as a court's declaration: 宣告失踪 always, a plain 失踪
   only when its reporting unit is a court (contains 法院); 死亡 and 宣告死亡
   both count as death;
@@ -202,14 +203,25 @@ def classify(events: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Add ``in_force``, ``rule_class`` (dead_or_missing / s8 / null) and ``counts_as_of``.
 
     Columns read: status, status_detail, reporter, start_date, end_date.
+
+    An event without a start date is in force (the extract reports it as of its
+    compilation, and a date of death is often left empty), except 失联 and the
+    custodial terms: their 6 months can only be shown from a start date, so
+    without one they never count. This is the reading of
+    ``taizhang/rules/parent_status.py``; the generator writes every start date,
+    so the case only arises in hand-made frames, but the truth must not depend
+    on a rule the pipeline does not apply.
     """
     start, end = pl.col("start_date"), pl.col("end_date")
-    in_force = start.is_not_null() & (start <= as_of) & (end.is_null() | (end > as_of))
+    in_force = (start.is_null() | (start <= as_of)) & (end.is_null() | (end > as_of))
     status = pl.col("status")
     detail = pl.col("status_detail").fill_null("")
     grade = detail.str.extract(r"([一二三四])级$", 1)
     severe = grade.is_in(["一", "二"]) | (grade.is_in(["三", "四"]) & detail.str.contains("智力|精神"))
-    long_term = end.is_null() | (end >= _month_add(start, 6))
+    dated = start.is_not_null()
+    long_term = dated & (end.is_null() | (end >= _month_add(start, 6))).fill_null(False)
+    # 失联 counts once its start lies 6 whole calendar months before the as-of date
+    lost_long = dated & (start <= pl.lit(as_of).dt.offset_by("-6mo")).fill_null(False)
     dead_or_missing = status.is_in(["死亡", "宣告死亡", "宣告失踪"]) | (
         (status == "失踪") & pl.col("reporter").fill_null("").str.contains("法院")
     )
@@ -217,7 +229,7 @@ def classify(events: pl.DataFrame, as_of: date) -> pl.DataFrame:
         status.is_in(list(S8_PLAIN))
         | ((status == "重残") & severe.fill_null(False))
         | (status.is_in(list(TERM_STATUSES)) & long_term)
-        | ((status == "失联") & (_month_add(start, 6) <= as_of))
+        | ((status == "失联") & lost_long)
     )
     cls = pl.when(dead_or_missing).then(pl.lit("dead_or_missing")).when(s8).then(pl.lit("s8"))
     return events.with_columns(in_force=in_force, rule_class=cls).with_columns(

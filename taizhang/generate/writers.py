@@ -31,8 +31,20 @@ RECORD_SCHEMA = {
     "unreadable": pl.Boolean,
     "unreadable_kind": pl.Utf8,
 }
-# columns whose value proves the residence start: never blanked by noise
-PROTECTED = {"residence_start", "record_opened", "card_opened", "birth_cert_no", "status", "permit_no"}
+# columns never blanked by noise: the residence start's proofs, and the dates of a status event
+# (an empty end means "still in force" and an empty start hides a 6-month duration)
+PROTECTED = {
+    "residence_start",
+    "record_opened",
+    "card_opened",
+    "birth_cert_no",
+    "status",
+    "permit_no",
+    "start_date",
+    "end_date",
+}
+# id columns of people other than the child; rows flagged ``_clean_ids`` keep their digits there
+PERSON_ID_ROLES = {"father", "mother", "guardian1", "guardian2", "person"}
 
 
 @dataclass(frozen=True)
@@ -59,8 +71,14 @@ def format_columns(
         protected = col.name in PROTECTED
         if col.type == "id_number":
             person = contract.source == "person_status"
+            keep = df["_clean_ids"] if col.role in PERSON_ID_ROLES and "_clean_ids" in df.columns else None
             cols[col.name] = nz.mangle_ids(
-                s, rng, noise, missing=0.0 if person else 0.04, lossy=0.0 if person else 0.018
+                s,
+                rng,
+                noise,
+                missing=0.0 if person else 0.04,
+                lossy=0.0 if person else 0.018,
+                keep_digits=keep,
             )
         elif col.type == "name":
             alt = df["_alt_name"] if (col.role == "child" and "_alt_name" in df.columns) else None
