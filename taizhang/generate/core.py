@@ -104,15 +104,32 @@ def children_of_reported_parents(children: pl.DataFrame, events: pl.DataFrame) -
 def clear_undecidable(c: pl.DataFrame, needs: pl.Series, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Clear the orphan/unsupported truth of children no record identifies the parents of.
 
-    A child whose parents' statuses decide its flags but who has no record naming
-    both parents by a readable number (a 16- or 17-year-old born outside Jilin,
-    say) cannot be judged from the extracts: the pipeline can only send it to
-    review, so the truth says ``parents_undecidable`` and both flags false.
+    A child whose parents' statuses decide its flags is identified when one of
+    its records names both parents by a readable number (``parents_basis`` =
+    ``own_record``), or when its permit names one parent and a sibling's record
+    names that parent beside the other (``co_parent``, the pipeline's co-parent
+    rule). Otherwise (a 16- or 17-year-old born outside Jilin with no permit
+    naming a parent, or no sibling on record) it cannot be judged from the
+    extracts: the pipeline can only send it to review, so the truth says
+    ``parents_undecidable`` and both flags false.
     """
-    anchored = pl.concat(
-        [df.filter("_clean_ids").select("_child_key") for df in frames.values() if "_clean_ids" in df.columns]
-    )["_child_key"]
-    undecidable = pl.col("child_key").is_in(needs.implode()) & ~pl.col("child_key").is_in(anchored.implode())
+    anchored = (
+        pl.concat(
+            [
+                df.filter("_clean_ids").select("_child_key", "_parents_basis")
+                for s, df in frames.items()
+                if s != "person_status" and "_clean_ids" in df.columns
+            ]
+        )
+        .sort("_child_key", "_parents_basis", descending=[False, True])  # own_record before co_parent
+        .unique("_child_key", keep="first", maintain_order=True)
+        .select(child_key="_child_key", parents_basis="_parents_basis")
+    )
+    needed = pl.col("child_key").is_in(needs.implode())
+    c = c.join(anchored, on="child_key", how="left").with_columns(
+        parents_basis=pl.when(needed).then("parents_basis")
+    )
+    undecidable = needed & pl.col("parents_basis").is_null()
     return c.with_columns(parents_undecidable=undecidable).with_columns(
         is_orphan=pl.col("is_orphan") & ~pl.col("parents_undecidable"),
         is_unsupported=pl.col("is_unsupported") & ~pl.col("parents_undecidable"),
@@ -242,6 +259,7 @@ def generate(out: Path, children: int, seed: int, periods: list[str], noise: str
             unknown_hukou=pl.col("hukou").is_null(),
             family_kind="kind",
             parents_undecidable="parents_undecidable",
+            parents_basis="parents_basis",
         ).sort("child_key")
         kids.write_parquet(truth / "children.parquet")
         pop.parents.select("person_key", "name", "sex", "birth_date", "id_number", "id_number_15").sort(

@@ -374,9 +374,16 @@ def add_parent_records(
     parents' numbers. A child holding no school, health or birth-certificate
     record gets the one its situation allows: a health record up to age 6, a
     migrant pupil record in grades 1–9, else a birth certificate when born in
-    Jilin. Children with none of these stay unidentifiable (their truth flags
-    are cleared by the caller). One record per child is then marked
-    ``_clean_ids``: its parents' ids keep their digits whatever the noise.
+    Jilin. One record per child is then marked ``_clean_ids``: its parents' ids
+    keep their digits whatever the noise; ``_parents_basis`` is ``own_record``.
+
+    A child with none of these (a 15–17-year-old born outside Jilin) can still
+    be identified the way the pipeline's co-parent rule does it: one parent
+    named by relation and number on its own residence permit, and a sibling's
+    record naming that parent beside the other. Such a child gets a permit
+    naming a parent if it has none, that row is marked ``_clean_ids``, and
+    ``_parents_basis`` is ``co_parent``. Any other child stays unidentifiable
+    (the caller clears its truth flags).
     """
     key = pl.col("child_key")
     want = c.filter(key.is_in(needs.implode()))
@@ -404,9 +411,39 @@ def add_parent_records(
         ]
     )
     anchor = cand.sort("_rank", "_row").unique("_child_key", keep="first", maintain_order=True)
+    row = pl.int_range(pl.len(), dtype=pl.UInt32)
     for i, s in enumerate(PARENT_SOURCES):
         rows = anchor.filter(pl.col("_rank") == i)["_row"]
-        out[s] = out[s].with_columns(_clean_ids=pl.int_range(pl.len(), dtype=pl.UInt32).is_in(rows.implode()))
+        out[s] = out[s].with_columns(
+            _clean_ids=row.is_in(rows.implode()),
+            _parents_basis=pl.when(row.is_in(rows.implode())).then(pl.lit("own_record")),
+        )
+    # the co-parent route: a sibling's anchor names both parents
+    anchored = anchor["_child_key"].implode()
+    families = want.filter(key.is_in(anchored))["family"].unique().implode()
+    via = want.filter(~key.is_in(anchored) & pl.col("family").is_in(families))
+    permits = out["residence_permits"]
+    parent_rel = pl.col("guardian1_relation").is_in(["父亲", "母亲"])
+    named = permits.filter(parent_rel & pl.col("_child_key").is_in(via["child_key"].implode()))["_child_key"]
+    extra = via.filter(~key.is_in(named.implode()) & pl.col("migrant_like"))
+    if extra.height:
+        # the permit names whichever parent the child lives with; a grandparent is replaced by the father
+        extra = extra.with_columns(
+            guardian=pl.when(pl.col("guardian") == "mother")
+            .then(pl.lit("mother"))
+            .otherwise(pl.lit("father"))
+        )
+        permits = pl.concat([permits, residence_permits(extra, period, rng)])
+    first = (
+        permits.select("_child_key", parent_rel.alias("_rel"))
+        .with_row_index("_row")
+        .filter(pl.col("_rel") & pl.col("_child_key").is_in(via["child_key"].implode()))
+        .unique("_child_key", keep="first", maintain_order=True)["_row"]
+        .implode()
+    )
+    out["residence_permits"] = permits.with_columns(
+        _clean_ids=row.is_in(first), _parents_basis=pl.when(row.is_in(first)).then(pl.lit("co_parent"))
+    )
     return out
 
 

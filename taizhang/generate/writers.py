@@ -145,6 +145,8 @@ def add_frame_garbage(
         chosen[:2] = ["bad_status", "missing_required_value"]
     base = df.sample(n, with_replacement=True, seed=int(rng.integers(0, 2**31))) if df.height else df
     base = base.with_columns(_kind=pl.Series(chosen), _child_key=None, _person_key=None)
+    if "_event_id" in base.columns:  # an unreadable copy reports no event of its own
+        base = base.with_columns(pl.lit(None, dtype=pl.Int64).alias("_event_id"))
     data_cols = [c for c in df.columns if not c.startswith("_")]
     k = pl.col("_kind")
     fixes = {}
