@@ -88,9 +88,14 @@ def twin_merges(assigned: pl.DataFrame, twins: pl.DataFrame, predicted: str = "c
 
 
 def clusters_with_two_valid_ids(assigned: pl.DataFrame, predicted: str = "child_id") -> int:
-    """Number of predicted clusters holding two different valid identity numbers."""
+    """Number of predicted clusters holding two different valid identity numbers.
+
+    A number ending in ``000`` whose check digit holds is not counted: it cannot be told from an
+    Excel-truncated copy of another number (the last three digits lost, the 15th rounded), and
+    merging it with the number it was cut from is right.
+    """
     return (
-        assigned.filter(pl.col("id_status") == "valid")
+        assigned.filter(pl.col("id_status") == "valid", ~pl.col("id_number").str.ends_with("000"))
         .group_by(predicted)
         .agg(pl.col("id_number").n_unique().alias("k"))
         .filter(pl.col("k") > 1)

@@ -30,6 +30,7 @@ from matchers.comparisons import (
     either_null,
     exact,
     identity_number,
+    transposition,
 )
 from matchers.engine import LinkageConfig
 from matchers.stable_ids import Anchor
@@ -77,7 +78,13 @@ DERIVED: tuple[tuple[str, str], ...] = (
     ),
     # Two different valid numbers are two children (the check digit catches every single
     # substitution and adjacent transposition), so a valid number is the clustering anchor.
-    ("valid_id", "CASE WHEN r.id_status = 'valid' THEN r.id_number ELSE r.pupil_id_number END"),
+    # A number ending in 000 may be an Excel-truncated one whose check digit happens to hold (one in
+    # eleven), so it is no anchor: it still links by comparison, but cannot keep two records apart.
+    (
+        "valid_id",
+        "CASE WHEN r.id_status = 'valid' AND right(r.id_number, 3) <> '000' THEN r.id_number"
+        " WHEN right(r.pupil_id_number, 3) <> '000' THEN r.pupil_id_number END",
+    ),
     ("dob", "coalesce(r.birth_date, r.id_birth_date)"),
     ("sex_any", "coalesce(r.sex, r.id_sex)"),
     ("dob_text", "strftime(coalesce(r.birth_date, r.id_birth_date), '%Y%m%d')"),
@@ -194,9 +201,21 @@ _NOT_SAME_NUMBERS = (
 GUARDS: tuple[Guard, ...] = (
     Guard("different_valid_ids", "l.valid_id <> r.valid_id"),
     Guard(
+        # One child has one birth medical certificate: two numbers further apart than one typo are
+        # two children (infant twins whose other records carry only placeholder names).
+        "different_birth_certs",
+        "l.birth_cert_no <> r.birth_cert_no AND levenshtein(l.birth_cert_no, r.birth_cert_no) > 1"
+        f" AND NOT {transposition('birth_cert_no')}",
+    ),
+    Guard(
         "twins",
-        # Same birth date and the same parents, but given names that are no typo of each other.
-        "l.dob = r.dob"
+        # Same birth date and the same parents, but given names that are no typo of each other, in
+        # one department's records: a department lists each child once, so two unrelated given
+        # names there are two children. Across departments the same evidence is as often one child
+        # renamed (the birth certificate's name is not the school's); there the pair is weighed, and
+        # twins are still kept apart because each twin's own records are cannot-linked in the
+        # departments that list both.
+        "l.source = r.source AND l.dob = r.dob"
         " AND (list_has_any(l.guardian_ids, r.guardian_ids) OR l.mother_id = r.mother_id"
         "      OR l.mother_name = r.mother_name OR l.father_id = r.father_id)"
         " AND NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"

@@ -129,9 +129,13 @@ def mangle_ids(
 
 
 def mangle_names(
-    names: pl.Series, rng: np.random.Generator, noise: Noise, alt_given: pl.Series | None = None
+    names: pl.Series, rng: np.random.Generator, noise: Noise, alt_name: pl.Series | None = None
 ) -> pl.Series:
-    """Names with spaces, traditional forms, homophone/look-alike typos, pinyin, dot variants."""
+    """Names with spaces, traditional forms, homophone/look-alike typos, pinyin, dot variants.
+
+    ``alt_name`` is each child's other full name (same surname, another given name): a few rows
+    carry it instead, as a department that still has the name before a renaming.
+    """
     n = names.len()
     rates = {
         "space": noise.p(0.015),
@@ -140,7 +144,7 @@ def mangle_names(
         "homophone": noise.p(0.015),
         "lookalike": noise.p(0.03),
     }
-    if alt_given is not None:
+    if alt_name is not None:
         rates["changed"] = noise.p(0.01)
     k = _kinds(rng, n, rates)
     pinyin = pl.Series(rng.random(n) < 0.35)
@@ -154,7 +158,7 @@ def mangle_names(
             "k": k,
             "py": pinyin,
             "dot": dots,
-            "alt": alt_given if alt_given is not None else names,
+            "alt": alt_name if alt_name is not None else names,
         }
     )
     dotted = v.str.contains("·", literal=True)
@@ -172,7 +176,7 @@ def mangle_names(
         .when(pl.col("k") == "lookalike")
         .then(pl.concat_str([sur.str.replace_many(nm.LOOKALIKES), given]))
         .when(pl.col("k") == "changed")
-        .then(pl.concat_str([sur, pl.col("alt")]))
+        .then(pl.col("alt"))
         .otherwise(v)
         .alias("v"),
         "py",
