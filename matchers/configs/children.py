@@ -56,6 +56,7 @@ COLUMNS: dict[str, pl.DataType] = {
     "hukou_county": pl.Utf8,
     "residence_county": pl.Utf8,
     "birth_cert_no": pl.Utf8,
+    "birth_place_county": pl.Utf8,
     "guardian_ids": pl.List(pl.Utf8),
     "guardian_phones": pl.List(pl.Utf8),
     "mother_name": pl.Utf8,
@@ -90,6 +91,13 @@ DERIVED: tuple[tuple[str, str], ...] = (
     ("dob_text", "strftime(coalesce(r.birth_date, r.id_birth_date), '%Y%m%d')"),
     ("alt_text", "strftime(r.birth_date_alt, '%Y%m%d')"),
     ("dob_month", "strftime(coalesce(r.birth_date, r.id_birth_date), '%Y%m')"),
+    # Where a child comes from: the birth certificate's place of birth, else the county of its
+    # identity number (registered at birth), else its hukou county. A birth certificate carries no
+    # identity number and no residence, so this is what ties it to the child's later records.
+    (
+        "origin_county",
+        "coalesce(r.birth_place_county, left(coalesce(r.id_number, r.pupil_id_number), 6), r.hukou_county)",
+    ),
     # A name that says nothing (之子, 小宝) must not be a block key.
     ("name_key", "CASE WHEN coalesce(r.name_placeholder, FALSE) THEN NULL ELSE r.name END"),
     ("pinyin_key", "CASE WHEN coalesce(r.name_placeholder, FALSE) THEN NULL ELSE r.name_pinyin END"),
@@ -110,6 +118,11 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     ),
     BlockingRule(
         "dob_sex_hukou", "r.dob_text || '|' || r.sex_any || '|' || r.hukou_county", sub_key="r.name_initials"
+    ),
+    BlockingRule(
+        "dob_sex_origin",
+        "r.dob_text || '|' || r.sex_any || '|' || r.origin_county",
+        sub_key="left(r.surname, 1)",
     ),
     BlockingRule("guardian_id", "r.guardian_ids", unnest=True),
     BlockingRule("guardian_phone", "r.guardian_phones", unnest=True, sub_key="r.dob_month"),
@@ -153,6 +166,25 @@ def _child_id_number() -> Comparison:
     )
 
 
+def _birthplace() -> Comparison:
+    # Only a birth certificate has a place of birth: between two other records the origin is the
+    # id's county or the hukou, which the id and hukou comparisons already weigh.
+    return Comparison(
+        name="birthplace",
+        null_condition="(l.birth_place_county IS NULL AND r.birth_place_county IS NULL)"
+        " OR l.origin_county IS NULL OR r.origin_county IS NULL",
+        levels=(
+            Level("origin", "l.origin_county = r.origin_county", 0.8),
+            Level(
+                "born_where_living",
+                "l.birth_place_county = r.residence_county OR r.birth_place_county = l.residence_county",
+                0.1,
+            ),
+        ),
+        else_m=0.1,
+    )
+
+
 def _family() -> Comparison:
     # Guardians' ids and phones describe the same family: one comparison, so that siblings are not
     # counted twice as evidence (the two agree together far more often than independence implies).
@@ -183,6 +215,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     exact("residence", "residence_county", m=0.8),
     exact("hukou", "hukou_county", m=0.8),
     code_with_typos("birth_cert", "birth_cert_no", m_exact=0.9, max_edits=1),
+    _birthplace(),
 )
 
 # Given names that are no typo of each other, or children of different sexes: twins 雨萱 and 宇轩 share
@@ -218,8 +251,10 @@ GUARDS: tuple[Guard, ...] = (
         "l.source = r.source AND l.dob = r.dob"
         " AND (list_has_any(l.guardian_ids, r.guardian_ids) OR l.mother_id = r.mother_id"
         "      OR l.mother_name = r.mother_name OR l.father_id = r.father_id)"
-        " AND NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"
-        f" AND {_UNRELATED_GIVEN_NAMES} AND {_NOT_SAME_NUMBERS}",
+        # A placeholder (李娜之女) beside a real name in one department is the other twin too.
+        " AND (coalesce(l.name_placeholder, FALSE) <> coalesce(r.name_placeholder, FALSE)"
+        f"      OR (NOT coalesce(l.name_placeholder, FALSE) AND {_UNRELATED_GIVEN_NAMES}))"
+        f" AND {_NOT_SAME_NUMBERS}",
     ),
     Guard(
         "twins_by_id",
