@@ -10,7 +10,10 @@
    edges in decreasing weight are accepted when they do not join two anchors or
    a cannot-link pair (Kruskal with constraints). Each id-less record thus ends
    with the anchor it is most strongly linked to. Conflicts are rare, so this
-   Python pass touches a small share of the edges.
+   Python pass touches a small share of the edges. A record of such a component
+   whose accepted link to another cluster is nearly as strong as its best link
+   into its own (within ``ambiguity_margin`` bits: a placeholder-named infant
+   record that fits either twin) is left on its own rather than guessed.
 4. A component larger than ``max_cluster_size`` (more records than one child
    can plausibly have) was probably chained through weak links: it is
    re-clustered using only its edges at the next, stricter threshold, until it
@@ -38,6 +41,7 @@ class ClusterReport:
     components: int
     conflict_components: int
     conflict_edges_rejected: int
+    ambiguous_records_detached: int
     oversized_components: int
     oversized_remaining: int
 
@@ -108,6 +112,7 @@ def cluster_pairs(
     threshold: float,
     stricter_thresholds: tuple[float, ...],
     max_cluster_size: int,
+    ambiguity_margin: float = 0.0,
 ) -> tuple[pl.DataFrame, ClusterReport]:
     """Cluster records from scored pairs.
 
@@ -143,6 +148,7 @@ def cluster_pairs(
         (pl.col("len") > max_cluster_size) & ~pl.col("component").is_in(conflict.implode())
     )
     frame, n_rejected = _resolve_conflicts(frame, anchors, accepted, cannot, conflict)
+    frame, n_ambiguous = _detach_ambiguous(frame, accepted, conflict, ambiguity_margin)
     frame, remaining = _split_oversized(
         frame, accepted, oversized["component"], stricter_thresholds, max_cluster_size
     )
@@ -152,6 +158,7 @@ def cluster_pairs(
         components=frame["cluster_id"].n_unique(),
         conflict_components=conflict.len(),
         conflict_edges_rejected=n_rejected,
+        ambiguous_records_detached=n_ambiguous,
         oversized_components=oversized.height,
         oversized_remaining=remaining,
     )
@@ -196,6 +203,57 @@ def _resolve_conflicts(
         .drop("new")
     )
     return frame, rejected
+
+
+def _detach_ambiguous(
+    frame: pl.DataFrame, accepted: pl.DataFrame, conflict: pl.Series, margin: float
+) -> tuple[pl.DataFrame, int]:
+    """Records of conflict components linked almost as strongly elsewhere become singletons.
+
+    Inside a conflict component, an accepted edge between two final clusters is a merge the
+    guards refused, so a record with such an edge could belong to either cluster; when its best
+    edge out is within ``margin`` bits of its best edge in, the evidence does not decide.
+    """
+    if margin <= 0 or conflict.len() == 0:
+        return frame, 0
+    cid = frame.filter(pl.col("component").is_in(conflict.implode())).select("record_id", "cluster_id")
+    edges = accepted.select("l", "r", "match_weight").join(
+        cid.rename({"record_id": "l", "cluster_id": "cl"}), on="l"
+    )
+    edges = edges.join(cid.rename({"record_id": "r", "cluster_id": "cr"}), on="r")
+    both = pl.concat(
+        [
+            edges.select(
+                pl.col("l").alias("record_id"),
+                pl.col("cl").alias("own"),
+                pl.col("cr").alias("other"),
+                "match_weight",
+            ),
+            edges.select(
+                pl.col("r").alias("record_id"),
+                pl.col("cr").alias("own"),
+                pl.col("cl").alias("other"),
+                "match_weight",
+            ),
+        ]
+    )
+    best = both.group_by("record_id").agg(
+        pl.col("match_weight").filter(pl.col("own") == pl.col("other")).max().alias("inside"),
+        pl.col("match_weight").filter(pl.col("own") != pl.col("other")).max().alias("outside"),
+    )
+    ambiguous = best.filter(
+        pl.col("outside").is_not_null()
+        & (pl.col("outside") >= pl.col("inside").fill_null(float("-inf")) - margin)
+    )["record_id"]
+    if ambiguous.len() == 0:
+        return frame, 0
+    frame = frame.with_columns(
+        pl.when(pl.col("record_id").is_in(ambiguous.implode()))
+        .then(pl.col("record_id"))
+        .otherwise(pl.col("cluster_id"))
+        .alias("cluster_id")
+    )
+    return frame, ambiguous.len()
 
 
 def _split_oversized(

@@ -53,6 +53,9 @@ class LinkageConfig:
     threshold: float = 0.9
     stricter_thresholds: tuple[float, ...] = (0.99, 0.999, 0.9999)
     max_cluster_size: int = 30
+    # A record of a conflict component whose link to another cluster is within this many bits of
+    # its best link into its own is left on its own (0 = always take the stronger).
+    ambiguity_margin: float = 0.0
     max_block_size: int = 300
     link_only_column: str | None = None
     match_share_init: float = 0.2
@@ -120,7 +123,12 @@ def _tf_parts(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> dict[str
             f"LEFT JOIN {table} AS tfl_{comp.name} ON tfl_{comp.name}.value = l.{comp.tf_column}\n"
             f"LEFT JOIN {table} AS tfr_{comp.name} ON tfr_{comp.name}.value = r.{comp.tf_column}"
         )
-        adj = f"coalesce(least(greatest(log2({float(u_exact)!r} / tf_{comp.name}), {lo!r}), {hi!r}), 0.0)"
+        # No adjustment unless the values are equal (tf is null then); greatest() ignores nulls, so
+        # the null must be caught before the clamp, or every other pair would get the lower bound.
+        adj = (
+            f"CASE WHEN tf_{comp.name} IS NULL THEN 0.0"
+            f" ELSE least(greatest(log2({float(u_exact)!r} / tf_{comp.name}), {lo!r}), {hi!r}) END"
+        )
         adjustments.append(f"{adj} AS tfa_{comp.name}")
         sums.append(f"tfa_{comp.name}")
     # The gamma query refers to the gamma column inside CASE, so select it by expression, not alias.
@@ -281,6 +289,7 @@ def link(
             config.threshold,
             config.stricter_thresholds,
             config.max_cluster_size,
+            config.ambiguity_margin,
         )
         lap("clustering")
 

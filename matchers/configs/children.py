@@ -241,6 +241,26 @@ GUARDS: tuple[Guard, ...] = (
         f" AND NOT {transposition('birth_cert_no')}",
     ),
     Guard(
+        # Birth dates further apart than any typing slip (one day, one digit, day and month swapped,
+        # same month) are two children, siblings as a rule, however much family they share: the
+        # parents, guardians, phones and counties of siblings all agree, and summed as if
+        # independent they outweigh the birth date. The same identity number overrides.
+        "different_birth_dates",
+        "abs(date_diff('day', l.dob, r.dob)) > 1"
+        " AND date_trunc('month', l.dob) <> date_trunc('month', r.dob)"
+        " AND hamming(strftime(l.dob, '%Y%m%d'), strftime(r.dob, '%Y%m%d')) > 1"
+        " AND NOT coalesce(l.dob = r.birth_date_alt OR l.birth_date_alt = r.dob, FALSE)"
+        " AND NOT coalesce(l.id_any = r.id_any, FALSE)",
+    ),
+    Guard(
+        # Another sex and another given name: a brother and a sister, not one child typed twice.
+        "different_sex_and_name",
+        "l.sex_any <> r.sex_any AND l.given_name <> r.given_name AND l.name_pinyin <> r.name_pinyin"
+        " AND l.name_variant_key <> r.name_variant_key"
+        " AND NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"
+        f" AND {_NOT_SAME_NUMBERS}",
+    ),
+    Guard(
         "twins",
         # Same birth date and the same parents, but given names that are no typo of each other, in
         # one department's records: a department lists each child once, so two unrelated given
@@ -249,7 +269,8 @@ GUARDS: tuple[Guard, ...] = (
         # twins are still kept apart because each twin's own records are cannot-linked in the
         # departments that list both.
         "l.source = r.source AND l.dob = r.dob"
-        " AND (list_has_any(l.guardian_ids, r.guardian_ids) OR l.mother_id = r.mother_id"
+        " AND (list_has_any(l.guardian_ids, r.guardian_ids)"
+        "      OR list_has_any(l.guardian_phones, r.guardian_phones) OR l.mother_id = r.mother_id"
         "      OR l.mother_name = r.mother_name OR l.father_id = r.father_id)"
         # A placeholder (李娜之女) beside a real name in one department is the other twin too.
         " AND (coalesce(l.name_placeholder, FALSE) <> coalesce(r.name_placeholder, FALSE)"
@@ -298,6 +319,8 @@ def children_config(**overrides: object) -> LinkageConfig:
         # (Not guardians: siblings share them, and EM would take siblings for matches.)
         "training": (("same_id", ("id",)), ("dob_pinyin", ("name", "dob"))),
         "max_cluster_size": 25,
+        # Infant records known by a placeholder name fit either twin equally well: leave them apart.
+        "ambiguity_margin": 4.0,
         "max_block_size": 200,
         "review_columns": ("source", "file", "row_number"),
         "review_mask_column": "name",
