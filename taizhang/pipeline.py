@@ -77,6 +77,9 @@ _REPO_ROOT = Path(__file__).resolve().parents[1]
 CACHE_DIR_NAME = ".cache"
 CACHE_DIR_ENV = "TAIZHANG_CACHE_DIR"  # put the stage cache elsewhere (a fast disk, or shared by test runs)
 FAIL_STAGE_ENV = "TAIZHANG_FAIL_STAGE"
+# Test hook: hold the process for this many seconds once the named stage is in the cache
+# (``link:600``), so a test can SIGKILL a real run right after linkage. Unset, it does nothing.
+PAUSE_AFTER_STAGE_ENV = "TAIZHANG_PAUSE_AFTER_STAGE"
 STAGE_MARKER = "_stage.json"
 
 
@@ -313,8 +316,16 @@ def run_stage(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    _pause_after(stage)
     reporter.stage_finished(stage, summarize_counts(counts), cached=False)
     return StageResult(stage, key, str(final), counts, seconds, cached=False)
+
+
+def _pause_after(stage: str) -> None:
+    """The :data:`PAUSE_AFTER_STAGE_ENV` test hook: sleep once ``stage`` is cached, if asked to."""
+    name, _, seconds = os.environ.get(PAUSE_AFTER_STAGE_ENV, "").partition(":")
+    if name == stage:
+        time.sleep(float(seconds or 600))
 
 
 def summarize_counts(counts: dict[str, int]) -> str:
