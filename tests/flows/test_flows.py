@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 
@@ -34,7 +35,10 @@ def _task_states(flow_run_id) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def crashed_then_resumed(prefect_harness, stage_cache, extracts_root, tmp_path_factory):
-    """A run killed in the decide stage (after linkage), then run again."""
+    """A run that fails in the decide stage (after linkage, injected), then run again.
+
+    The real kill of a running `taizhang run` is in test_kill_and_resume.py.
+    """
     out = tmp_path_factory.mktemp("flow-out")
     extracts = str(extracts_root / PERIOD)
     with pytest.MonkeyPatch.context() as mp:
@@ -119,26 +123,117 @@ def test_no_artifact_or_run_report_carries_personal_information(crashed_then_res
         assert not leaked, f"{len(leaked)} personal values found in an artifact"
 
 
+# Files that gather the children of every county: after a county rerun with a corrected
+# sheet they differ only in that county's children's rows.
+PROVINCE_TABLES = ("ledger.parquet", "flags.parquet", "review.parquet", "changes.parquet")
+# The corrected sheet becomes the period's linked state, so a later rerun starts from it.
+RELINKED_STATE = ("state/std_records.parquet", "state/record_child.parquet")
+
+
+def _all_files(folder) -> dict[str, str]:
+    """sha256 of every file under ``folder``, nothing left out (unlike ``snapshot``)."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _push_rows(path, county_children: set[str]) -> list[tuple]:
+    """A push list's rows of children living elsewhere, without the running number."""
+    import openpyxl
+
+    rows = []
+    for sheet in openpyxl.load_workbook(path, read_only=True):
+        values = list(sheet.iter_rows(values_only=True))
+        if not values:
+            continue
+        header = list(values[0])
+        child = header.index("儿童编号") if "儿童编号" in header else None
+        keep = [i for i, name in enumerate(header) if name != "序号"]
+        for row in values[1:]:
+            if child is None or row[child] not in county_children:
+                rows.append((sheet.title, *(row[i] for i in keep)))
+    return rows
+
+
+def _copy_of_the_period(crashed_then_resumed, tmp_path_factory, name):
+    out = tmp_path_factory.mktemp(name)
+    shutil.copytree(crashed_then_resumed["out"] / PERIOD, out / PERIOD)
+    return out
+
+
 def test_county_rerun_with_a_corrected_sheet_changes_only_that_county(crashed_then_resumed, tmp_path_factory):
-    source = crashed_then_resumed["out"]
-    out = tmp_path_factory.mktemp("county-rerun-out")
-    shutil.copytree(source / PERIOD, out / PERIOD)
-    state = out / PERIOD / "state"
+    out = _copy_of_the_period(crashed_then_resumed, tmp_path_factory, "county-rerun-out")
+    period_dir, state = out / PERIOD, out / PERIOD / "state"
     county = field_visit_county(state)
     sheet = corrected_field_visit_sheet(state, county, out / "corrected.xlsx")
-    before = snapshot(out / PERIOD)
-    ledger_before = pl.read_parquet(out / PERIOD / "ledger.parquet")
+    saved = tmp_path_factory.mktemp("county-rerun-before")
+    shutil.copytree(period_dir, saved / PERIOD)
+    before = _all_files(period_dir)
 
     report = county_rerun(county=county, period=PERIOD, out=str(out), field_visits=str(sheet))
 
-    after = snapshot(out / PERIOD)
-    workbooks = {k for k in before if k.startswith("counties/")}
-    changed = {k for k in workbooks if before[k] != after.get(k)}
-    assert changed == {k for k in workbooks if k.startswith(f"counties/{county}_")}
-    ledger_after = pl.read_parquet(out / PERIOD / "ledger.parquet")
-    others = pl.col("residence_county") != county
-    assert ledger_after.filter(others).equals(ledger_before.filter(others))
+    after = _all_files(period_dir)
     assert report["county"] == county
+    assert set(after) - set(before) == {f"state/county_reruns/{county}.json"}
+    assert set(before) <= set(after)
+    changed = {k for k in before if before[k] != after[k]}
+    workbook = next(k for k in before if k.startswith(f"counties/{county}_"))
+    assert workbook in changed, "the corrected guardianship must reach the county's workbook"
+    # Every other file - the other counties' workbooks, validation reports, quarantine,
+    # links, the run report, the rest of the state - is byte for byte as it was.
+    allowed = {workbook, *PROVINCE_TABLES, *RELINKED_STATE}
+    allowed |= {"province_summary.parquet", "province_summary.xlsx"}
+    allowed |= {k for k in before if k.startswith("push/")}
+    assert changed <= allowed, sorted(changed - allowed)
+
+    old_ledger = pl.read_parquet(saved / PERIOD / "ledger.parquet")
+    new_ledger = pl.read_parquet(period_dir / "ledger.parquet")
+    children = {
+        *old_ledger.filter(pl.col("residence_county") == county)["child_id"],
+        *new_ledger.filter(pl.col("residence_county") == county)["child_id"],
+    }
+    assert children
+    elsewhere = ~pl.col("child_id").is_in(sorted(children))
+    for name in PROVINCE_TABLES:
+        old, new = pl.read_parquet(saved / PERIOD / name), pl.read_parquet(period_dir / name)
+        assert new.filter(elsewhere).equals(old.filter(elsewhere)), name
+    other_counties = pl.col("county_code") != county
+    old_summary = pl.read_parquet(saved / PERIOD / "province_summary.parquet")
+    new_summary = pl.read_parquet(period_dir / "province_summary.parquet")
+    assert new_summary.filter(other_counties).equals(old_summary.filter(other_counties))
+    for name in (k for k in changed if k.startswith("push/")):
+        assert _push_rows(period_dir / name, children) == _push_rows(saved / PERIOD / name, children), name
+
+
+def test_cli_rerun_county_without_a_sheet_leaves_every_file_byte_identical(
+    crashed_then_resumed, tmp_path_factory, monkeypatch, capsys
+):
+    """A fresh ledger for one county: the same decisions, so every byte of the period stays."""
+    from taizhang import cli
+
+    out = _copy_of_the_period(crashed_then_resumed, tmp_path_factory, "cli-county-rerun-out")
+    period_dir = out / PERIOD
+    county = field_visit_county(period_dir / "state")
+    workbook = next((period_dir / "counties").glob(f"{county}_*.xlsx"))
+    before = _all_files(period_dir)
+    modified = {p: p.stat().st_mtime_ns for p in period_dir.rglob("*") if p.is_file()}
+    for name in ("PREFECT_HOME", "PREFECT_LOGGING_LEVEL", "PREFECT_SERVER_LOGGING_LEVEL"):
+        monkeypatch.delenv(name, raising=False)  # the CLI fills these in; undone after the test
+    monkeypatch.setenv("PREFECT_HOME", str(out / ".prefect"))
+
+    code = cli.main(["rerun-county", "--county", county, "--period", PERIOD, "--out", str(out)])
+
+    assert code == 0
+    assert str(workbook) in capsys.readouterr().out.replace("\n", "")
+    rerun = json.loads((period_dir / "state" / "county_reruns" / f"{county}.json").read_text("utf-8"))
+    assert rerun["stages"]["emit"]["counts"]["county_workbooks_written"] == 1
+    after = _all_files(period_dir)
+    assert set(after) - set(before) == {f"state/county_reruns/{county}.json"}
+    assert {k: after[k] for k in before} == before
+    # Same bytes are not even rewritten: a director with a workbook open sees no change.
+    assert {p: p.stat().st_mtime_ns for p in modified} == modified
 
 
 def test_validate_flow_publishes_the_liaison_reports_alone(
