@@ -115,7 +115,9 @@ def _run_gx(contract: Contract, frame: pl.DataFrame):
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     # Each throw-away context announces its temporary docs folder at INFO: noise in a run's log.
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    # The module that says it sets its own logger to INFO when imported, so quiet it by name too.
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     ctx = gx.get_context(mode="ephemeral")
     # A batch job's log is no place for tqdm bars.
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
