@@ -27,7 +27,7 @@ def run_engine(df: pl.DataFrame) -> dict[str, object]:
     return {
         "engine": "taizhang",
         "seconds": round(seconds, 2),
-        "candidate_pairs": result.pairs.height,
+        "candidate_pairs": result.n_candidate_pairs,
         **pairwise_scores(scored, "child_id", "truth").as_dict(),
     }
 

@@ -14,10 +14,10 @@ step's own:
 3. link 2026H2 with the 2026H1 registry: share of children seen in both
    half-years that keep their id;
 4. the same 2026H1 records with Splink 5 (plain configuration);
-5. scale: the 20,000-child records tiled to ``--scale-children`` children
-   (each tile's identifiers, guardians and counties shifted, and a tile
-   character appended to every name, so tiles are distinct people with the
-   same data quality), linked once;
+5. scale: extracts of ``--scale-children`` children generated and standardized
+   like the small ones, linked once (with ``--also tiled``, also the 20,000-child
+   records tiled to that size: each tile's identifiers, guardians and counties
+   shifted and a tile character appended to every name);
 6. FEBRL 4 (``bench_febrl.py``).
 
 Results go to ``benchmarks/results/link.json``.
@@ -181,7 +181,7 @@ def step_link(std: str, registry_in: str, registry_out: str, assigned_out: str) 
         "records": records.height,
         "seconds": round(seconds, 2),
         "peak_rss_mb": _peak_mb(),
-        "candidate_pairs": result.pairs.height,
+        "candidate_pairs": result.n_candidate_pairs,
         "stage_seconds": result.timings,
         "clusters_with_two_valid_ids": clusters_with_two_valid_ids(assigned),
         "cluster_report": result.cluster_report.__dict__,
@@ -302,12 +302,14 @@ def main() -> None:
     parser.add_argument("--scale-children", type=int, default=300000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/linkbench"))
     parser.add_argument("--skip", default="", help="comma list of: heavy,splink,scale,febrl")
+    parser.add_argument("--also", default="", help="comma list of: tiled (the 20,000 tiled to scale size)")
     parser.add_argument("--step", default=None, help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
     if args.step:
         print(json.dumps(STEPS[args.step](*rest), default=str))
         return
     skip = set(filter(None, args.skip.split(",")))
+    wanted = set(filter(None, args.also.split(",")))
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
     results: dict[str, object] = {"children": args.children}
@@ -340,9 +342,17 @@ def main() -> None:
     if "splink" not in skip:
         results["splink_default_2026H1"] = _measure("splink", str(h1))
     if "scale" not in skip:
+        big = _generate(work, args.scale_children, "default", 3, "2026H1")
+        hb = _std(big, "2026H1", big)
+        results["scale"] = {"children": args.scale_children} | _measure(
+            "link", str(hb), "-", "-", str(big / "assigned_2026H1.parquet")
+        )
+    if "tiled" in wanted:
         factor = max(1, round(args.scale_children / args.children))
         tiled = _tile(h1, factor, default)
-        results["scale"] = {"children": factor * args.children} | _measure("link", str(tiled), "-", "-", "-")
+        results["scale_tiled"] = {"children": factor * args.children} | _measure(
+            "link", str(tiled), "-", "-", "-"
+        )
     if "febrl" not in skip:
         results["febrl4"] = _measure("febrl")
 

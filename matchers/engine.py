@@ -69,6 +69,8 @@ class LinkageConfig:
     tf_bounds: tuple[float, float] = (-4.0, 4.0)
     strong_claim: float = 20.0
     review_size: int = 50
+    # Scored pairs returned to the caller: those at least this likely (the rest are plain non-matches).
+    keep_pairs_above: float = 0.001
     review_mask_column: str | None = "name"
     review_columns: tuple[str, ...] = ("source", "file", "row_number")
     threads: int = 2
@@ -80,7 +82,9 @@ class LinkResult:
     """What ``link`` returns: ids, scored pairs, review sample, registry and reports."""
 
     record_child: pl.DataFrame  # record_id, child_id
-    pairs: pl.DataFrame  # l, r, rules, gamma columns, match_weight, match_probability, explanation, ...
+    # Scored pairs with match probability >= keep_pairs_above: l, r, rules, gamma columns,
+    # match_weight, match_probability, explanation, cannot_link.
+    pairs: pl.DataFrame
     review_sample: pl.DataFrame
     registry: pl.DataFrame
     id_events: pl.DataFrame
@@ -89,6 +93,7 @@ class LinkResult:
     parameters: pl.DataFrame
     cluster_report: ClusterReport
     timings: dict[str, float] = field(default_factory=dict)
+    n_candidate_pairs: int = 0  # all pairs the blocking rules produced and the model scored
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, records: pl.DataFrame, config: LinkageConfig) -> None:
@@ -275,7 +280,18 @@ def link(
         con.execute("DROP TABLE lk_gamma")
         lap("model")
 
-        pairs = con.sql("SELECT * FROM lk_scored ORDER BY l, r").pl()
+        # Millions of candidate pairs are plain non-matches: clustering needs only the accepted
+        # edges and the cannot-link pairs, and a reader only the pairs with a real chance.
+        n_candidates = con.sql("SELECT count(*) FROM lk_scored").fetchall()[0][0]
+        edges = con.sql(
+            "SELECT l, r, match_probability, match_weight, cannot_link FROM lk_scored"
+            " WHERE match_probability >= $t OR cannot_link ORDER BY l, r",
+            params={"t": config.threshold},
+        ).pl()
+        pairs = con.sql(
+            "SELECT * FROM lk_scored WHERE match_probability >= $floor ORDER BY l, r",
+            params={"floor": config.keep_pairs_above},
+        ).pl()
         ids = con.sql(f"SELECT record_id FROM {RECORDS}").pl()["record_id"].to_numpy()
         guard_anchor = config.anchor_guard or "NULL"
         anchors = con.sql(
@@ -285,7 +301,7 @@ def link(
         clusters, cluster_report = cluster_pairs(
             ids,
             anchors,
-            pairs.select("l", "r", "match_probability", "match_weight", "cannot_link"),
+            edges,
             config.threshold,
             config.stricter_thresholds,
             config.max_cluster_size,
@@ -349,6 +365,7 @@ def link(
             parameters=model.frame(),
             cluster_report=cluster_report,
             timings=timings,
+            n_candidate_pairs=int(n_candidates),
         )
     finally:
         for t in ("lk_scored", "lk_candidates", RECORDS):
