@@ -11,9 +11,9 @@ A new run maps each cluster to a previous id:
 * A cluster *claims* every previous id it shares anchors with; the claim's
   weight is the sum of the shared anchors' weights. Claims at or above
   ``strong_claim`` are strong.
-* The cluster takes the smallest-by-sort of its strong claims (one cluster
-  claiming two ids is a merge: the other ids are logged as ``merged``), or its
-  heaviest weak claim when it has no strong one.
+* The cluster takes its heaviest strong claim (ties: the smallest id; one
+  cluster claiming two ids is a merge: the other ids are logged as
+  ``merged``), or its heaviest weak claim when it has no strong one.
 * Two clusters taking one id: the heavier claim keeps it (ties: the smaller
   cluster seed). The other, when its claim is strong and its identity numbers
   do not contradict the winner's, is a fragment of the same child (the
@@ -147,10 +147,10 @@ def assign_child_ids(
     choice = (
         claims.join(has_strong, on="cluster_id")
         .filter(pl.col("strong") | ~pl.col("any_strong"))
-        # Strong claims: smallest id wins; weak only: heaviest, then smallest id.
-        .with_columns(
-            pl.when(pl.col("any_strong")).then(0.0).otherwise(-pl.col("claim_weight")).alias("order")
-        )
+        # The heaviest claim wins (then the smallest id): when a child split last half-year is
+        # whole again, it keeps the id of the part that shares the most evidence with it, which is
+        # the part the counties saw (the birth certificate alone is not the ledger's child).
+        .with_columns((-pl.col("claim_weight")).alias("order"))
         .sort("cluster_id", "order", "child_id")
         .group_by("cluster_id", maintain_order=True)
         .first()
