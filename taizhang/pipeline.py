@@ -508,7 +508,22 @@ def decide(std_dir: Path, link_dir: Path, period: str, into: Path) -> dict[str, 
     counts = {}
     for name, frame in _frames(result).items():
         counts[name] = _write(frame, into / f"{name}.parquet", ("child_id", "flag", "role"))
+    counts["merged_ids"] = _write(merged_ids(link_dir), into / "merged_ids.parquet", ("previous_child_id",))
     return counts
+
+
+def merged_ids(link_dir: Path) -> pl.DataFrame:
+    """Last half-year's child ids that linkage merged into another id (for the change list)."""
+    schema = {"previous_child_id": pl.Utf8, "child_id": pl.Utf8}
+    path = link_dir / "link_id_events.parquet"
+    if not path.exists():
+        return pl.DataFrame(schema=schema)
+    events = pl.read_parquet(path)
+    return (
+        events.filter(pl.col("event") == "merged")
+        .select(pl.col("related_child_id").alias("previous_child_id"), "child_id")
+        .cast(schema)
+    )
 
 
 def _frames(result: Any) -> dict[str, pl.DataFrame]:

@@ -33,6 +33,7 @@ class DecisionsLike(Protocol):
     ledger: pl.DataFrame
     flags: pl.DataFrame
     review: pl.DataFrame | None
+    # Optional: ``previous_child_id, child_id`` of last half-year's ids linkage merged into others.
 
 
 def read_previous_ledger(previous_dir: Path | None) -> pl.DataFrame | None:
@@ -119,7 +120,7 @@ def emit_period(
         ledger_in, flags_in, review_in = _merge_counties(ledger_in, flags_in, review_in, out_dir, counties)
 
     previous = read_previous_ledger(previous_dir)
-    changes = change_list(ledger_in, previous, period.as_of)
+    changes = change_list(ledger_in, previous, period.as_of, getattr(decisions, "merged_ids", None))
     ledger = ledger_table(ledger_in, changes)
     flags = flags_table(flags_in)
     review = review_table(review_in)

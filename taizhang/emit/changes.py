@@ -13,6 +13,10 @@ Kinds, with their Chinese labels:
   date (the monitoring population is 不满十六周岁, so they leave by age).
 
 A previous child without a birth date cannot be aged and counts as ``left``.
+A previous child id that linkage merged into another (one child split in two
+last half-year, whole again now: the ``merged`` id events) is read as that
+other id, so the child is not listed as both leaving and continuing;
+``change_detail`` names the merged id (``上期编号…已合并``).
 A child in both ledgers whose residence county changed keeps its kind and is
 marked ``moved_county``, so both counties can list the move.
 """
@@ -91,8 +95,44 @@ def _yes_no(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr).then(pl.lit("是")).otherwise(pl.lit("否"))
 
 
+def _merge_previous_ids(previous: pl.DataFrame, merged_ids: pl.DataFrame | None) -> pl.DataFrame:
+    """The previous ledger with merged-away ids replaced by the id they were merged into.
+
+    ``merged_ids``: ``previous_child_id, child_id``. A child's own previous row comes first, so
+    its flags are the ones compared; the merged ids are listed in ``merged_from``.
+    """
+    previous = previous.with_columns(pl.lit(None, dtype=pl.Utf8).alias("merged_from"))
+    if merged_ids is None or merged_ids.height == 0 or previous.height == 0:
+        return previous
+    mapping = merged_ids.select(
+        pl.col("previous_child_id").cast(pl.Utf8), pl.col("child_id").cast(pl.Utf8).alias("into")
+    ).unique("previous_child_id", keep="first")
+    renamed = (
+        previous.join(mapping, left_on="child_id", right_on="previous_child_id", how="left")
+        .with_columns(
+            pl.when(pl.col("into").is_not_null()).then(pl.col("child_id")).alias("merged_id"),
+            pl.coalesce("into", "child_id").alias("child_id"),
+        )
+        .drop("into")
+    )
+    merged_from = (
+        renamed.filter(pl.col("merged_id").is_not_null())
+        .group_by("child_id")
+        .agg(pl.col("merged_id").sort().str.join("、").alias("merged_list"))
+    )
+    return (
+        renamed.sort(pl.col("merged_id").is_not_null(), "merged_id", nulls_last=False)
+        .join(merged_from, on="child_id", how="left")
+        .with_columns(pl.col("merged_list").alias("merged_from"))
+        .drop("merged_id", "merged_list")
+    )
+
+
 def change_list(
-    current_ledger: pl.DataFrame, previous_ledger: pl.DataFrame | None, as_of: date
+    current_ledger: pl.DataFrame,
+    previous_ledger: pl.DataFrame | None,
+    as_of: date,
+    merged_ids: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per child of either ledger, with its change kind, sorted by child_id.
 
@@ -105,7 +145,11 @@ def change_list(
     cur = _side(current_ledger, "cur_")
     if previous_ledger is None:
         previous_ledger = current_ledger.clear()
-    prev = _side(previous_ledger, "prev_")
+    previous_ledger = _merge_previous_ids(previous_ledger, merged_ids)
+    merged_from = previous_ledger.select("child_id", "merged_from").unique(
+        "child_id", keep="first", maintain_order=True
+    )
+    prev = _side(previous_ledger, "prev_").join(merged_from, on="child_id", how="left")
     both = cur.join(prev, on="child_id", how="full", coalesce=True)
 
     in_cur = pl.col("cur_present")
@@ -160,7 +204,18 @@ def change_list(
         .then(changed_flags)
         .otherwise(pl.lit([], dtype=pl.List(pl.Utf8)))
         .alias("changed_flags"),
-        pl.when(pl.col("change") == "status_changed").then(detail).alias("change_detail"),
+        pl.concat_str(
+            [
+                pl.when(pl.col("change") == "status_changed").then(detail),
+                pl.when(pl.col("merged_from").is_not_null()).then(
+                    pl.concat_str([pl.lit("上期编号"), pl.col("merged_from"), pl.lit("已合并")])
+                ),
+            ],
+            separator="；",
+            ignore_nulls=True,
+        )
+        .replace("", None)
+        .alias("change_detail"),
         *(pl.when(in_cur).then(pl.col(f"cur_{c}")).otherwise(pl.col(f"prev_{c}")).alias(c) for c in _CARRIED),
         pl.col("prev_residence_county").alias("previous_residence_county"),
         (in_cur & in_prev & (pl.col("cur_residence_county") != pl.col("prev_residence_county")))
