@@ -122,3 +122,29 @@ def test_previous_folder_without_ledger_is_an_error_not_an_all_new_run(tmp_path,
         emit_period(
             fx.decisions_for(fx.current_ledger_rows()), tmp_path / "out", fx.CURRENT, tmp_path / "nope"
         )
+
+
+def test_a_child_split_last_half_year_and_merged_now_is_continuing_not_left(fx):
+    # Last half-year the child had two ids (linkage split it); now one, and "S" was merged into "K".
+    prev_k = fx.ledger_frame(fx.previous_ledger_rows()[:1]).with_columns(
+        pl.Series("child_id", ["K"]), pl.Series("birth_date", [date(2015, 3, 1)])
+    )
+    prev_s = prev_k.with_columns(pl.Series("child_id", ["S"]))
+    current = prev_k.clone()
+    merged = pl.DataFrame({"previous_child_id": ["S"], "child_id": ["K"]})
+
+    without = change_list(current, pl.concat([prev_k, prev_s]), date(2026, 6, 30))
+    assert dict(zip(without["child_id"], without["change"], strict=True)) == {"K": "continuing", "S": "left"}
+
+    changes = change_list(current, pl.concat([prev_k, prev_s]), date(2026, 6, 30), merged)
+    assert changes.select("child_id", "change").rows() == [("K", "continuing")]
+    assert changes["change_detail"].to_list() == ["上期编号S已合并"]
+
+
+def test_a_merged_id_whose_child_is_gone_now_is_one_departure(fx):
+    prev_s = fx.ledger_frame(fx.previous_ledger_rows()[:1]).with_columns(
+        pl.Series("child_id", ["S"]), pl.Series("birth_date", [date(2015, 3, 1)])
+    )
+    merged = pl.DataFrame({"previous_child_id": ["S"], "child_id": ["K"]})
+    changes = change_list(fx.ledger_frame([]), prev_s, date(2026, 6, 30), merged)
+    assert changes.select("child_id", "change").rows() == [("K", "left")]
