@@ -69,6 +69,8 @@ class LinkageConfig:
     tf_bounds: tuple[float, float] = (-4.0, 4.0)
     strong_claim: float = 20.0
     review_size: int = 50
+    # Pairs scored below this many bits cannot link, like a guard (None: only the guards).
+    cannot_link_below: float | None = None
     # Scored pairs returned to the caller: those at least this likely (the rest are plain non-matches).
     keep_pairs_above: float = 0.001
     review_mask_column: str | None = "name"
@@ -283,14 +285,16 @@ def link(
         # Millions of candidate pairs are plain non-matches: clustering needs only the accepted
         # edges and the cannot-link pairs, and a reader only the pairs with a real chance.
         n_candidates = con.sql("SELECT count(*) FROM lk_scored").fetchall()[0][0]
+        # A pair the model finds far more likely two people than one (below cannot_link_below bits)
+        # keeps its two records apart like a guard does, so that a chain of weaker links through a
+        # third record (a namesake's birth certificate) cannot join them.
+        floor = config.cannot_link_below if config.cannot_link_below is not None else float("-inf")
         edges = con.sql(
-            "SELECT l, r, match_probability, match_weight, cannot_link FROM lk_scored"
-            " WHERE match_probability >= $t OR cannot_link ORDER BY l, r",
-            params={"t": config.threshold},
+            render_sql("link_edges", scored="lk_scored"),
+            params={"threshold": config.threshold, "floor": floor},
         ).pl()
         pairs = con.sql(
-            "SELECT * FROM lk_scored WHERE match_probability >= $floor ORDER BY l, r",
-            params={"floor": config.keep_pairs_above},
+            render_sql("link_kept_pairs", scored="lk_scored"), params={"floor": config.keep_pairs_above}
         ).pl()
         ids = con.sql(f"SELECT record_id FROM {RECORDS}").pl()["record_id"].to_numpy()
         guard_anchor = config.anchor_guard or "NULL"
