@@ -847,12 +847,16 @@ def check_county(county: str) -> str:
     return code
 
 
-def corrected_field_visits(state: Path, county: str, sheet: Path, period: Period, into: Path) -> None:
+def corrected_field_visits(
+    state: Path, county: str, sheet: Path, period: Period, into: Path
+) -> dict[str, int]:
     """Replace one county's field-visit records in the linked state by a corrected sheet.
 
     The corrected rows are standardized and linked against this period's
     registry only, so the rest of the province is not relinked; their new
-    ``record_id`` values follow the largest existing one.
+    ``record_id`` values follow the largest existing one. Rows of another
+    county (a prefecture's whole sheet, say) are left out: they are not this
+    county's to correct, and keeping them would duplicate that county's records.
     """
     (read_extracts,) = require("ingest_and_validate")
     standardize_records, _, _ = require("standardize")
@@ -876,6 +880,18 @@ def corrected_field_visits(state: Path, county: str, sheet: Path, period: Period
     records = pl.read_parquet(state / "std_records.parquet")
     record_child = pl.read_parquet(state / "record_child.parquet")
     fresh = standardize_records({"field_visits": staged}, today=period.as_of)
+    elsewhere = pl.col("residence_county").is_not_null() & (pl.col("residence_county") != county)
+    counts = {
+        "field_visit_rows": fresh.height,
+        "field_visit_rows_of_other_counties": fresh.filter(elsewhere).height,
+    }
+    fresh = fresh.filter(~elsewhere)
+    if fresh.height == 0:
+        raise PipelineError(
+            "field_visits_other_county",
+            f"走访表 {sheet.name} 中没有 {county} 的行（居住地区划代码）。",
+            f"the field-visit sheet {sheet.name} has no row of county {county} (residence county column).",
+        )
     fresh = fresh.with_columns(pl.col("record_id") + (records["record_id"].max() or 0) + 1)
     fresh_links = link_fn(fresh, children_config(), pl.read_parquet(state / "registry.parquet")).record_child
     stale = records.filter(
@@ -889,6 +905,7 @@ def corrected_field_visits(state: Path, county: str, sheet: Path, period: Period
     _write(record_child, into / "record_child.parquet", ("record_id",))
     for name in ("std_guardians.parquet", "std_status.parquet", "registry.parquet"):
         shutil.copy2(state / name, into / name)
+    return counts
 
 
 def rerun_county(
@@ -920,10 +937,11 @@ def rerun_county(
     clean_stale(out, f"{period}-{county}")
     with work_dir_for(out, f"{period}-{county}") as work:
         linked_state = state
+        sheet_counts: dict[str, int] = {}
         if field_visits is not None:
             linked_state = work / "linked"
             linked_state.mkdir()
-            corrected_field_visits(state, county, Path(field_visits), the_period, linked_state)
+            sheet_counts = corrected_field_visits(state, county, Path(field_visits), the_period, linked_state)
         decided = work / "decided"
         decided.mkdir()
         counts = decide(std_dir=linked_state, link_dir=linked_state, period=period, into=decided)
@@ -939,6 +957,7 @@ def rerun_county(
             "period": period,
             "county": county,
             "field_visits_digest": file_digest(Path(field_visits)) if field_visits else None,
+            "field_visits": sheet_counts,
             "stages": {"decide": {"counts": counts}, "emit": {"counts": emit_counts}},
             "total_seconds": round(time.perf_counter() - started, 3),
             "versions": versions(),

@@ -55,14 +55,16 @@ def personal_values(state: Path) -> set[str]:
     return values
 
 
-def corrected_field_visit_sheet(state: Path, county: str, target: Path) -> Path:
-    """A county's field-visit rows as a child director would resend them, guardianship now 监护缺失."""
+def corrected_field_visit_sheet(state: Path, county: str | None, target: Path) -> Path:
+    """A county's field-visit rows as a child director would resend them, guardianship now 监护缺失.
+
+    ``county=None`` gives every county's rows, like a prefecture's whole sheet.
+    """
     contract = load_contracts()["field_visits"]
-    keys = (
-        pl.read_parquet(state / "std_records.parquet")
-        .filter((pl.col("source") == "field_visits") & (pl.col("residence_county") == county))
-        .select("file", "row_number")
-    )
+    visits = pl.col("source") == "field_visits"
+    if county is not None:
+        visits &= pl.col("residence_county") == county
+    keys = pl.read_parquet(state / "std_records.parquet").filter(visits).select("file", "row_number")
     rows = pl.read_parquet(state / "staged_field_visits.parquet").join(keys, on=["file", "row_number"])
     sheet = rows.select([pl.col(c.name).alias(c.header) for c in contract.columns]).with_columns(
         pl.lit("监护缺失").alias(contract.column("guardianship").header)

@@ -198,13 +198,52 @@ def test_county_rerun_with_a_corrected_sheet_changes_only_that_county(crashed_th
     elsewhere = ~pl.col("child_id").is_in(sorted(children))
     for name in PROVINCE_TABLES:
         old, new = pl.read_parquet(saved / PERIOD / name), pl.read_parquet(period_dir / name)
-        assert new.filter(elsewhere).equals(old.filter(elsewhere)), name
+        same = new.filter(elsewhere).equals(old.filter(elsewhere))  # no frame in a failure message
+        assert same, f"{name}: rows of other counties' children changed"
     other_counties = pl.col("county_code") != county
     old_summary = pl.read_parquet(saved / PERIOD / "province_summary.parquet")
     new_summary = pl.read_parquet(period_dir / "province_summary.parquet")
-    assert new_summary.filter(other_counties).equals(old_summary.filter(other_counties))
+    same = new_summary.filter(other_counties).equals(old_summary.filter(other_counties))
+    assert same, "province summary rows of other counties changed"
     for name in (k for k in changed if k.startswith("push/")):
-        assert _push_rows(period_dir / name, children) == _push_rows(saved / PERIOD / name, children), name
+        same = _push_rows(period_dir / name, children) == _push_rows(saved / PERIOD / name, children)
+        assert same, f"{name}: rows of other counties' children changed"
+
+
+def test_county_rerun_takes_only_its_own_rows_from_a_sheet_of_several_counties(
+    crashed_then_resumed, tmp_path_factory
+):
+    out = _copy_of_the_period(crashed_then_resumed, tmp_path_factory, "county-rerun-prefecture")
+    state = out / PERIOD / "state"
+    county = field_visit_county(state)
+    sheet = corrected_field_visit_sheet(state, None, out / "prefecture.xlsx")
+    visits = pl.col("source") == "field_visits"
+    before = pl.read_parquet(state / "std_records.parquet").filter(visits)
+
+    report = county_rerun(county=county, period=PERIOD, out=str(out), field_visits=str(sheet))
+
+    after = pl.read_parquet(state / "std_records.parquet").filter(visits)
+    ours = pl.col("residence_county") == county
+    others = pl.col("residence_county").is_not_null() & ~ours
+    assert before.filter(others).height > 0
+    same = after.filter(others).equals(before.filter(others))  # no record in a failure message
+    assert same, "another county's field-visit records changed"
+    assert after.filter(ours).height == before.filter(ours).height
+    assert after.filter(ours)["guardianship"].unique().to_list() == ["监护缺失"]
+    assert report["field_visits"]["field_visit_rows_of_other_counties"] == before.filter(others).height
+
+
+def test_county_rerun_with_another_countys_sheet_is_refused(crashed_then_resumed, tmp_path_factory):
+    out = _copy_of_the_period(crashed_then_resumed, tmp_path_factory, "county-rerun-wrong-sheet")
+    state = out / PERIOD / "state"
+    county = field_visit_county(state)
+    sheet = corrected_field_visit_sheet(state, county, out / "corrected.xlsx")
+    other = next(c for c in ("220102", "220103", "220104", "220105") if c != county)
+    before = _all_files(out / PERIOD)
+    with pytest.raises(pipeline.PipelineError) as err:
+        county_rerun(county=other, period=PERIOD, out=str(out), field_visits=str(sheet))
+    assert err.value.code == "field_visits_other_county"
+    assert _all_files(out / PERIOD) == before
 
 
 def test_cli_rerun_county_without_a_sheet_leaves_every_file_byte_identical(
