@@ -1,0 +1,472 @@
+"""The child configuration's newer rules, end to end on hand-made families.
+
+One linkage run over a filler of ordinary families plus small scenarios, each
+with its own surname, birth date, parents and phones so that they cannot touch
+one another: siblings, a brother and a sister, birth-certificate numbers, twins
+in one department, a renamed child, a birth certificate known by its place of
+birth, an Excel-truncated identity number. Each test asserts what a reader of
+the output notices (one child id or two) and, where a guard decides, that the
+pair was refused by a guard rather than merely scored low.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import polars as pl
+import pytest
+
+from matchers.configs import children
+from matchers.configs.children import GUARDS
+from matchers.engine import LinkageConfig, LinkResult, _prepare, link
+from matchers.evaluation import clusters_with_two_valid_ids
+from tests.matchers.fixtures import child, families, frame, with_check
+
+FILLER = 100
+COMMON_NAME = "张浩宇"
+
+
+def _parents(tag: int, county: str = "220104") -> dict[str, object]:
+    """Mother, father, a guardian phone and counties of one scenario's family."""
+    mother = with_check(f"{county}1990{tag:02d}01{tag:03d}")
+    father = with_check(f"{county}1987{tag:02d}02{tag:03d}")
+    return {
+        "mother_id": mother,
+        "father_id": father,
+        "mother_name": f"钱{'红梅秀英桂兰丽华玉珍海燕'[tag % 10]}{tag}",
+        "father_name": f"赵建{tag}",
+        "guardian_ids": [mother, father],
+        "guardian_phones": [f"1370000{tag:04d}"],
+        "residence_county": county,
+        "hukou_county": county,
+    }
+
+
+@dataclass
+class Scenario:
+    rows: list[dict[str, object]]
+    tags: dict[str, int]
+
+    def add(self, tag: str, row: dict[str, object]) -> None:
+        self.tags[tag] = len(self.rows)
+        self.rows.append(row)
+
+
+def _scenarios() -> Scenario:
+    s = Scenario(families(FILLER), {})
+
+    # 2. Siblings: same parents, guardians, phone and counties, born four years apart.
+    fam = _parents(1)
+    s.add(
+        "sib_a",
+        child("韩浩然", "han_hao_ran", 1, date(2014, 3, 9), "男", None, [], source="child_health") | fam,
+    )
+    s.add(
+        "sib_b",
+        child("韩浩宇", "han_hao_yu", 1, date(2018, 7, 22), "男", None, [], source="vaccination") | fam,
+    )
+    # The same valid identity number with a birth date years off (a slip in one department).
+    idn = with_check("22010520150315123")
+    s.add(
+        "same_id_a",
+        child("邓明轩", "deng_ming_xuan", 1, date(2015, 3, 15), "男", idn, [], source="residence_permits"),
+    )
+    s.add(
+        "same_id_b",
+        child("邓明轩", "deng_ming_xuan", 1, date(2011, 8, 20), "男", idn, [], source="insurance")
+        | {"id_birth_date": date(2015, 3, 15)},
+    )
+    # A brother and a sister born the same day, in two departments.
+    fam = _parents(2)
+    dob = date(2017, 4, 11)
+    s.add("boy", child("冯子轩", "feng_zi_xuan", 1, dob, "男", None, [], source="residence_permits") | fam)
+    s.add("girl", child("冯欣怡", "feng_xin_yi", 1, dob, "女", None, [], source="child_health") | fam)
+    # Birth certificates: numbers far apart are two children, one typo apart may be one.
+    fam = _parents(3)
+    dob = date(2023, 1, 17)
+    s.add(
+        "cert_a",
+        child(
+            "曹一诺", "cao_yi_nuo", 1, dob, "女", None, [], source="child_health", birth_cert_no="P010200123"
+        )
+        | fam,
+    )
+    s.add(
+        "cert_b",
+        child(
+            "曹一诺",
+            "cao_yi_nuo",
+            1,
+            dob,
+            "女",
+            None,
+            [],
+            source="birth_certificates",
+            birth_cert_no="P010200987",
+        )
+        | fam,
+    )
+    fam = _parents(4)
+    dob = date(2022, 9, 5)
+    s.add(
+        "typo_a",
+        child(
+            "彭天佑",
+            "peng_tian_you",
+            1,
+            dob,
+            "男",
+            None,
+            [],
+            source="child_health",
+            birth_cert_no="P030400555",
+        )
+        | fam,
+    )
+    s.add(
+        "typo_b",
+        child(
+            "彭天佑",
+            "peng_tian_you",
+            1,
+            dob,
+            "男",
+            None,
+            [],
+            source="birth_certificates",
+            birth_cert_no="P030400565",
+        )
+        | fam,
+    )
+
+    # 3. Twins in one department, unrelated given names.
+    fam = _parents(5)
+    dob = date(2019, 6, 2)
+    s.add("twin_a", child("蒋若曦", "jiang_ruo_xi", 1, dob, "女", None, [], source="child_health") | fam)
+    s.add("twin_b", child("蒋佳琪", "jiang_jia_qi", 1, dob, "女", None, [], source="child_health") | fam)
+    # ... one known only by a placeholder (mother's name + 之女), the other by a real name.
+    fam = _parents(6) | {"mother_name": "李娜"}
+    dob = date(2024, 2, 14)
+    s.add("ph_real", child("沈欣怡", "shen_xin_yi", 1, dob, "女", None, [], source="child_health") | fam)
+    s.add(
+        "ph_placeholder",
+        child(
+            "李娜之女", "li_na_zhi_nv", 2, dob, "女", None, [], source="child_health", name_placeholder=True
+        )
+        | fam,
+    )
+    # ... a 小宝 placeholder beside a real name.
+    fam = _parents(7)
+    dob = date(2024, 5, 30)
+    s.add("xb_real", child("王梓萱", "wang_zi_xuan", 1, dob, "女", None, [], source="vaccination") | fam)
+    s.add(
+        "xb_placeholder",
+        child("王小宝", "wang_xiao_bao", 1, dob, "女", None, [], source="vaccination", name_placeholder=True)
+        | fam,
+    )
+    # ... and twins whose only shared parent evidence is a guardian phone.
+    dob = date(2020, 10, 8)
+    phone_only = {"guardian_phones": ["13700009999"], "residence_county": "220106", "hukou_county": "220106"}
+    s.add(
+        "phone_a",
+        child("袁明轩", "yuan_ming_xuan", 1, dob, "男", None, [], source="vaccination") | phone_only,
+    )
+    s.add(
+        "phone_b", child("袁博文", "yuan_bo_wen", 1, dob, "男", None, [], source="vaccination") | phone_only
+    )
+    # A child renamed between its birth certificate and school, same parents and birth date.
+    fam = _parents(8, "220105")
+    dob = date(2016, 11, 23)
+    s.add(
+        "renamed_cert",
+        child(
+            "潘小雨",
+            "pan_xiao_yu",
+            1,
+            dob,
+            "女",
+            None,
+            [],
+            source="birth_certificates",
+            birth_cert_no="P050100777",
+        )
+        | fam
+        | {
+            "birth_place_county": "220105",
+            "residence_county": None,
+            "hukou_county": None,
+            "guardian_phones": [],
+        },
+    )
+    s.add(
+        "renamed_school",
+        child(
+            "潘思远",
+            "pan_si_yuan",
+            1,
+            dob,
+            "女",
+            with_check("22010520161123042"),
+            [],
+            source="school_enrollment",
+        )
+        | fam,
+    )
+
+    # 4. A birth certificate and a later record whose only ties are birth date, sex and origin
+    # county (and the surname): no shared parents, guardians or phones; the given name changed.
+    dob = date(2018, 2, 26)
+    s.add(
+        "origin_cert",
+        child(
+            "魏小雨",
+            "wei_xiao_yu",
+            1,
+            dob,
+            "男",
+            None,
+            [],
+            source="birth_certificates",
+            birth_cert_no="P070300321",
+        )
+        | {"birth_place_county": "220107", "residence_county": None, "hukou_county": None},
+    )
+    s.add(
+        "origin_later",
+        child(
+            "魏浩宇", "wei_hao_yu", 1, dob, "男", with_check("22010720180226051"), [], source="child_health"
+        )
+        | {"residence_county": "220102", "hukou_county": "220107"},
+    )
+
+    # 6. An Excel-cut copy of a valid number: the first 15 digits kept, 000 at the end, and the
+    # check digit happens to hold.
+    prefix = next(p for p in (f"220108201207{k:03d}" for k in range(1000)) if with_check(p + "00")[-1] == "0")
+    s.add(
+        "excel_full",
+        child(
+            "谢雨泽",
+            "xie_yu_ze",
+            1,
+            date(2012, 7, 1),
+            "男",
+            with_check(prefix + "12"),
+            [],
+            source="residence_permits",
+        )
+        | {"residence_county": "220108", "hukou_county": "220108"},
+    )
+    s.add(
+        "excel_cut",
+        child("谢雨泽", "xie_yu_ze", 1, date(2012, 7, 1), "男", prefix + "000", [], source="insurance")
+        | {"residence_county": "220108", "hukou_county": "220108"},
+    )
+    return s
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return _scenarios()
+
+
+@pytest.fixture(scope="module")
+def records(scenario: Scenario) -> pl.DataFrame:
+    return frame(scenario.rows)
+
+
+def _config(**overrides: object) -> LinkageConfig:
+    # Every scored pair is kept, so that a test can see the cannot-link flag of a weak pair too.
+    return children(keep_pairs_above=0.0, **overrides)
+
+
+@pytest.fixture(scope="module")
+def result(records: pl.DataFrame) -> LinkResult:
+    return link(records, _config())
+
+
+def _ids(result: LinkResult, scenario: Scenario, *tags: str) -> list[str]:
+    by_record = dict(result.record_child.iter_rows())
+    return [by_record[scenario.tags[t]] for t in tags]
+
+
+def _pair(result: LinkResult, scenario: Scenario, a: str, b: str) -> dict[str, object]:
+    lo, hi = sorted((scenario.tags[a], scenario.tags[b]))
+    rows = result.pairs.filter(pl.col("l") == lo, pl.col("r") == hi).to_dicts()
+    assert len(rows) == 1, f"{a}/{b} were never compared"
+    return rows[0]
+
+
+def _guards_hit(records: pl.DataFrame, scenario: Scenario, a: str, b: str) -> set[str]:
+    """Names of the child guards whose condition holds for the two records (both orders)."""
+    con = duckdb.connect()
+    try:
+        _prepare(con, records, children())
+        cols = ", ".join(f"coalesce(({g.condition}), FALSE)" for g in GUARDS)
+        q = f"SELECT {cols} FROM lk_records l, lk_records r WHERE l.record_id = $l AND r.record_id = $r"
+        hit: set[str] = set()
+        for l_id, r_id in ((scenario.tags[a], scenario.tags[b]), (scenario.tags[b], scenario.tags[a])):
+            (flags,) = con.sql(q, params={"l": l_id, "r": r_id}).fetchall()
+            hit |= {g.name for g, flag in zip(GUARDS, flags, strict=True) if flag}
+        return hit
+    finally:
+        con.close()
+
+
+def _one_child(result: LinkResult, scenario: Scenario, a: str, b: str) -> bool:
+    x, y = _ids(result, scenario, a, b)
+    return x == y
+
+
+# 1. Term-frequency adjustment ------------------------------------------------------------------
+
+
+def test_term_frequency_adjustment_is_zero_unless_the_names_are_equal(result: LinkResult) -> None:
+    top = 6  # the name comparison's exact level
+    pairs = result.pairs
+    unequal = pairs.filter(pl.col("g_name") != top)
+    assert unequal.height > 50
+    assert (unequal["tf_adjustment"] == 0.0).all()
+    exact = pairs.filter(pl.col("g_name") == top)
+    assert (exact["tf_adjustment"] != 0.0).any()
+
+
+def test_an_exact_match_on_a_rare_name_weighs_more_than_on_a_common_one() -> None:
+    common, rare = [], []
+    for k in range(8):  # eight different children named 张浩宇 (each on two departments)
+        dob = date(2013, 1 + k, 3 + k)
+        idn = with_check(f"220109{dob:%Y%m%d}{k:03d}")
+        for source in ("residence_permits", "insurance"):
+            common.append(child(COMMON_NAME, "zhang_hao_yu", 1, dob, "男", idn, [], source=source))
+    dob = date(2013, 10, 9)
+    idn = with_check(f"220109{dob:%Y%m%d}777")
+    for source in ("residence_permits", "insurance"):
+        rare.append(child("欧阳翊骞", "ouyang_yi_qian", 2, dob, "男", idn, [], source=source))
+    records = frame(families(FILLER) + common + rare)
+    res = link(records, _config())
+    names = dict(records.select("record_id", "name").iter_rows())
+    same = res.pairs.filter(pl.col("g_name") == 6).with_columns(
+        pl.col("l").replace_strict(names, return_dtype=pl.Utf8).alias("name")
+    )
+    # Same id, same name, same birth date: the pairs differ only in how common the name is.
+    true_pairs = same.filter(pl.col("g_id") == 5, pl.col("g_dob") == 5)
+    common_tf = true_pairs.filter(pl.col("name") == COMMON_NAME)["tf_adjustment"]
+    rare_tf = true_pairs.filter(pl.col("name") == "欧阳翊骞")["tf_adjustment"]
+    assert common_tf.len() == 8 and rare_tf.len() == 1
+    assert rare_tf[0] > common_tf.max()
+    assert common_tf.max() < 0 < rare_tf[0]
+    weights = true_pairs.group_by(pl.col("name") == COMMON_NAME).agg(pl.col("match_weight").max())
+    w = dict(weights.iter_rows())
+    assert w[False] > w[True]
+
+
+# 2. Guards --------------------------------------------------------------------------------------
+
+
+def test_siblings_born_years_apart_are_two_children(
+    records: pl.DataFrame, result: LinkResult, scenario: Scenario
+) -> None:
+    assert not _one_child(result, scenario, "sib_a", "sib_b")
+    assert _pair(result, scenario, "sib_a", "sib_b")["cannot_link"]
+    assert "different_birth_dates" in _guards_hit(records, scenario, "sib_a", "sib_b")
+
+
+def test_the_same_identity_number_overrides_the_birth_date_guard(
+    records: pl.DataFrame, result: LinkResult, scenario: Scenario
+) -> None:
+    assert "different_birth_dates" not in _guards_hit(records, scenario, "same_id_a", "same_id_b")
+    assert not _pair(result, scenario, "same_id_a", "same_id_b")["cannot_link"]
+    assert _one_child(result, scenario, "same_id_a", "same_id_b")
+
+
+def test_a_boy_and_a_girl_born_the_same_day_are_two_children(
+    records: pl.DataFrame, result: LinkResult, scenario: Scenario
+) -> None:
+    assert not _one_child(result, scenario, "boy", "girl")
+    assert _pair(result, scenario, "boy", "girl")["cannot_link"]
+    # Two departments: it is not the twin guard (one department) that keeps them apart.
+    assert "different_sex_and_name" in _guards_hit(records, scenario, "boy", "girl")
+
+
+def test_two_birth_certificates_more_than_one_typo_apart_are_two_children(
+    records: pl.DataFrame, result: LinkResult, scenario: Scenario
+) -> None:
+    assert not _one_child(result, scenario, "cert_a", "cert_b")
+    assert _pair(result, scenario, "cert_a", "cert_b")["cannot_link"]
+    assert _guards_hit(records, scenario, "cert_a", "cert_b") == {"different_birth_certs"}
+
+
+def test_birth_certificates_one_typo_apart_may_be_one_child(
+    records: pl.DataFrame, result: LinkResult, scenario: Scenario
+) -> None:
+    assert _guards_hit(records, scenario, "typo_a", "typo_b") == set()
+    assert _one_child(result, scenario, "typo_a", "typo_b")
+
+
+# 3. Twins ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("twin_a", "twin_b"),
+        ("ph_real", "ph_placeholder"),
+        ("xb_real", "xb_placeholder"),
+        ("phone_a", "phone_b"),
+    ],
+    ids=["unrelated_names", "mother_name_placeholder", "xiaobao_placeholder", "guardian_phone_only"],
+)
+def test_twins_in_one_department_are_two_children(
+    records: pl.DataFrame, result: LinkResult, scenario: Scenario, a: str, b: str
+) -> None:
+    assert not _one_child(result, scenario, a, b)
+    assert "twins" in _guards_hit(records, scenario, a, b)
+
+
+def test_a_child_renamed_between_birth_certificate_and_school_is_one_child(
+    records: pl.DataFrame, result: LinkResult, scenario: Scenario
+) -> None:
+    assert _guards_hit(records, scenario, "renamed_cert", "renamed_school") == set()
+    assert _one_child(result, scenario, "renamed_cert", "renamed_school")
+
+
+# 4. Birth certificates by place of birth ------------------------------------------------------------
+
+
+def test_a_birth_certificate_links_through_birth_date_sex_and_origin_county(
+    result: LinkResult, scenario: Scenario
+) -> None:
+    pair = _pair(result, scenario, "origin_cert", "origin_later")
+    bits = dict(result.blocking_report.select("rule", "bit").iter_rows())
+    assert pair["rules"] == bits["dob_sex_origin"]  # no other rule brings the two together
+    assert pair["g_birthplace"] == 2  # place of birth = county of the child's identity number
+    assert _one_child(result, scenario, "origin_cert", "origin_later")
+
+
+def test_a_birth_certificate_born_elsewhere_is_not_that_child(
+    records: pl.DataFrame, scenario: Scenario
+) -> None:
+    # The same two records, but the certificate says the child was born in another county.
+    moved = records.with_columns(
+        pl.when(pl.col("record_id") == scenario.tags["origin_cert"])
+        .then(pl.lit("220581"))
+        .otherwise(pl.col("birth_place_county"))
+        .alias("birth_place_county")
+    )
+    res = link(moved, _config())
+    assert not _one_child(res, scenario, "origin_cert", "origin_later")
+
+
+# 6. Excel-truncated numbers -----------------------------------------------------------------------
+
+
+def test_an_excel_truncated_number_joins_the_child_it_was_cut_from(
+    records: pl.DataFrame, result: LinkResult, scenario: Scenario
+) -> None:
+    cut = records.filter(pl.col("record_id") == scenario.tags["excel_cut"]).row(0, named=True)
+    assert cut["id_status"] == "valid" and cut["id_number"].endswith("000")
+    assert _guards_hit(records, scenario, "excel_full", "excel_cut") == set()
+    assert _one_child(result, scenario, "excel_full", "excel_cut")
+    assigned = records.join(result.record_child, on="record_id")
+    assert clusters_with_two_valid_ids(assigned) == 0
