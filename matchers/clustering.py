@@ -241,17 +241,27 @@ def _detach_ambiguous(
         pl.col("match_weight").filter(pl.col("own") == pl.col("other")).max().alias("inside"),
         pl.col("match_weight").filter(pl.col("own") != pl.col("other")).max().alias("outside"),
     )
-    ambiguous = best.filter(
-        pl.col("outside").is_not_null()
-        & (pl.col("outside") >= pl.col("inside").fill_null(float("-inf")) - margin)
-    )["record_id"]
+    sizes = cid.group_by("cluster_id").len()
+    ambiguous = (
+        best.join(cid, on="record_id")
+        .join(sizes, on="cluster_id")
+        .filter(
+            (pl.col("len") > 1)
+            & pl.col("outside").is_not_null()
+            & (pl.col("outside") >= pl.col("inside").fill_null(float("-inf")) - margin)
+        )["record_id"]
+    )
     if ambiguous.len() == 0:
         return frame, 0
-    frame = frame.with_columns(
-        pl.when(pl.col("record_id").is_in(ambiguous.implode()))
-        .then(pl.col("record_id"))
-        .otherwise(pl.col("cluster_id"))
-        .alias("cluster_id")
+    # Cluster ids are the smallest record id of the cluster: recompute them once the ambiguous
+    # records are out (one of them may have been its cluster's smallest).
+    detached = pl.col("record_id").is_in(ambiguous.implode())
+    frame = (
+        frame.with_columns(
+            pl.when(detached).then(-pl.col("record_id") - 1).otherwise("cluster_id").alias("key")
+        )
+        .with_columns(pl.col("record_id").min().over("key").alias("cluster_id"))
+        .drop("key")
     )
     return frame, ambiguous.len()
 

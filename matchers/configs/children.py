@@ -269,7 +269,7 @@ GUARDS: tuple[Guard, ...] = (
         # renamed (the birth certificate's name is not the school's); there the pair is weighed, and
         # twins are still kept apart because each twin's own records are cannot-linked in the
         # departments that list both.
-        "l.source = r.source AND l.dob = r.dob"
+        "l.source = r.source"
         " AND (list_has_any(l.guardian_ids, r.guardian_ids)"
         "      OR list_has_any(l.guardian_phones, r.guardian_phones) OR l.mother_id = r.mother_id"
         "      OR l.mother_name = r.mother_name OR l.father_id = r.father_id)"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-import pytest
 
 from matchers.clustering import cluster_pairs
 
@@ -111,11 +110,6 @@ def test_a_record_clearly_closer_to_one_cluster_stays_there() -> None:
     assert c[1] == c[0] != c[2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="matchers/clustering.py _detach_ambiguous sets cluster_id := record_id; when the ambiguous"
-    " record has the smallest id of its cluster, that already is the cluster id, so it stays merged",
-)
 def test_an_ambiguous_record_with_the_smallest_id_is_left_on_its_own_too() -> None:
     # The same situation with the id-less record numbered first: 0 fits 1 (10 bits) and 2 (9 bits).
     anchors = pl.DataFrame({"record_id": [1, 2], "anchor": ["ID-A", "ID-B"]})
@@ -125,11 +119,6 @@ def test_an_ambiguous_record_with_the_smallest_id_is_left_on_its_own_too() -> No
     assert c[0] != c[1] and c[0] != c[2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="matchers/clustering.py _detach_ambiguous also counts records already alone in their cluster"
-    " (an anchor whose only link is the refused one: no inside edge, so inside = -inf)",
-)
 def test_the_report_counts_only_records_actually_detached() -> None:
     pairs = _weighted([(0, 1, 10.0), (1, 2, 9.0)])
     _, report = cluster_pairs(np.arange(3), _TWO_ANCHORS, pairs, 0.9, (0.99,), 10, ambiguity_margin=4.0)
