@@ -263,9 +263,9 @@ GUARDS: tuple[Guard, ...] = (
     ),
     Guard(
         "twins",
-        # Same birth date and the same parents, but given names that are no typo of each other, in
-        # one department's records: a department lists each child once, so two unrelated given
-        # names there are two children. Across departments the same evidence is as often one child
+        # The same parents, but given names that are no typo of each other, in one department's
+        # records: a department lists each child once, so two unrelated given names there are two
+        # children (twins, or siblings whose birth dates a typo brought close). Across departments the same evidence is as often one child
         # renamed (the birth certificate's name is not the school's); there the pair is weighed, and
         # twins are still kept apart because each twin's own records are cannot-linked in the
         # departments that list both.
