@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from rapidfuzz.distance import Levenshtein
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -63,16 +64,31 @@ def _min_id_labels(ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return min_by_label[labels]
 
 
+def _related(a: set[tuple[str, str]], b: set[tuple[str, str]]) -> bool:
+    """Two groups' names could be one child's: a side unnamed, a pair equal in sound or one edit apart."""
+    if not a or not b:
+        return True
+    return any(sa == sb or Levenshtein.distance(na, nb) <= 1 for na, sa in a for nb, sb in b)
+
+
 def _constrained(
     members: np.ndarray,
     anchors: dict[int, str],
     edges: list[tuple[float, int, int]],
     cannot: set[tuple[int, int]],
+    labels: dict[int, tuple[str, str]] | None = None,
 ) -> tuple[dict[int, int], int]:
-    """Greedy constrained union-find over one conflict component's edges (strongest first)."""
+    """Greedy constrained union-find over one conflict component's edges (strongest first).
+
+    With ``labels`` (record -> (given name, its sound)), two groups whose names are all unrelated
+    are not joined either: inside a component that already holds two people (twins, namesakes),
+    family evidence alone must not carry one twin's record into the other twin's group.
+    """
+    labels = labels or {}
     parent = {int(x): int(x) for x in members}
     anchor_of = {int(x): anchors.get(int(x)) for x in members}
     group = {int(x): {int(x)} for x in members}
+    names = {int(x): ({labels[int(x)]} if int(x) in labels else set()) for x in members}
     partners: dict[int, set[int]] = {}
     for a, b in cannot:
         partners.setdefault(a, set()).add(b)
@@ -97,10 +113,15 @@ def _constrained(
         if any(p in big for x in small for p in partners.get(x, ())):
             rejected += 1
             continue
+        if not _related(names[ra], names[rb]):
+            rejected += 1
+            continue
         root, child = (ra, rb) if ra < rb else (rb, ra)
         parent[child] = root
         group[root] = group[ra] | group[rb]
+        names[root] = names[ra] | names[rb]
         del group[child]
+        del names[child]
         anchor_of[root] = aa if aa is not None else ab
     return {x: find(x) for x in parent}, rejected
 
@@ -113,6 +134,7 @@ def cluster_pairs(
     stricter_thresholds: tuple[float, ...],
     max_cluster_size: int,
     ambiguity_margin: float = 0.0,
+    names: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, ClusterReport]:
     """Cluster records from scored pairs.
 
@@ -147,7 +169,7 @@ def cluster_pairs(
     oversized = sizes.filter(
         (pl.col("len") > max_cluster_size) & ~pl.col("component").is_in(conflict.implode())
     )
-    frame, n_rejected = _resolve_conflicts(frame, anchors, accepted, cannot, conflict)
+    frame, n_rejected = _resolve_conflicts(frame, anchors, accepted, cannot, conflict, names)
     frame, n_ambiguous = _detach_ambiguous(frame, accepted, conflict, ambiguity_margin)
     frame, remaining = _split_oversized(
         frame, accepted, oversized["component"], stricter_thresholds, max_cluster_size
@@ -171,6 +193,7 @@ def _resolve_conflicts(
     accepted: pl.DataFrame,
     cannot: pl.DataFrame,
     conflict: pl.Series,
+    labels: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, int]:
     frame = frame.with_columns(pl.col("component").alias("cluster_id"))
     if conflict.len() == 0:
@@ -190,8 +213,23 @@ def _resolve_conflicts(
     cannot_set = {
         (int(a), int(b)) for a, b in cannot.filter(pl.col("l").is_in(member_ids.implode())).iter_rows()
     }
+    label_map = (
+        {
+            int(r): (str(n), str(snd))
+            for r, n, snd in labels.filter(pl.col("record_id").is_in(member_ids.implode()))
+            .drop_nulls()
+            .select("record_id", "label", "sound")
+            .iter_rows()
+        }
+        if labels is not None
+        else None
+    )
     roots, rejected = _constrained(
-        member_ids.to_numpy(), anchor_map, [(w, int(a), int(b)) for w, a, b in edges.iter_rows()], cannot_set
+        member_ids.to_numpy(),
+        anchor_map,
+        [(w, int(a), int(b)) for w, a, b in edges.iter_rows()],
+        cannot_set,
+        label_map,
     )
     fixed = pl.DataFrame(
         {"record_id": list(roots.keys()), "new": list(roots.values())},

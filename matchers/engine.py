@@ -69,6 +69,9 @@ class LinkageConfig:
     tf_bounds: tuple[float, float] = (-4.0, 4.0)
     strong_claim: float = 20.0
     review_size: int = 50
+    # SQL over r: a name and its sound. Inside a conflict component (two people linked), groups
+    # whose names are all unrelated (not equal in sound, not one edit apart) are not joined.
+    conflict_labels: tuple[str, str] | None = None
     # Pairs scored below this many bits cannot link, like a guard (None: only the guards).
     cannot_link_below: float | None = None
     # Scored pairs returned to the caller: those at least this likely (the rest are plain non-matches).
@@ -302,6 +305,13 @@ def link(
             f"SELECT record_id, CAST({guard_anchor} AS VARCHAR) AS anchor FROM {RECORDS} AS r "
             f"WHERE ({guard_anchor}) IS NOT NULL"
         ).pl()
+        names = None
+        if config.conflict_labels:
+            label, sound = config.conflict_labels
+            names = con.sql(
+                f"SELECT record_id, {label} AS label, {sound} AS sound FROM {RECORDS} AS r"
+                f" WHERE ({label}) IS NOT NULL"
+            ).pl()
         clusters, cluster_report = cluster_pairs(
             ids,
             anchors,
@@ -310,6 +320,7 @@ def link(
             config.stricter_thresholds,
             config.max_cluster_size,
             config.ambiguity_margin,
+            names,
         )
         lap("clustering")
 

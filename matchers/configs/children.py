@@ -265,10 +265,10 @@ GUARDS: tuple[Guard, ...] = (
         "twins",
         # The same parents, but given names that are no typo of each other, in one department's
         # records: a department lists each child once, so two unrelated given names there are two
-        # children (twins, or siblings whose birth dates a typo brought close). Across departments the same evidence is as often one child
-        # renamed (the birth certificate's name is not the school's); there the pair is weighed, and
-        # twins are still kept apart because each twin's own records are cannot-linked in the
-        # departments that list both.
+        # children (twins, or siblings whose birth dates a typo brought close). Across departments
+        # the same evidence is as often one child renamed (the birth certificate's name is not the
+        # school's); there the pair is weighed, and twins are still kept apart because each twin's
+        # own records are cannot-linked in the departments that list both.
         "l.source = r.source"
         " AND (list_has_any(l.guardian_ids, r.guardian_ids)"
         "      OR list_has_any(l.guardian_phones, r.guardian_phones) OR l.mother_id = r.mother_id"
@@ -277,6 +277,15 @@ GUARDS: tuple[Guard, ...] = (
         " AND (coalesce(l.name_placeholder, FALSE) <> coalesce(r.name_placeholder, FALSE)"
         f"      OR (NOT coalesce(l.name_placeholder, FALSE) AND {_UNRELATED_GIVEN_NAMES}))"
         f" AND {_NOT_SAME_NUMBERS}",
+    ),
+    Guard(
+        # One department, the same birth date and surname, given names no typo of each other: twins,
+        # even when each record names another parent (the father on one permit, the mother on the
+        # other) or none.
+        "twins_in_one_department",
+        "l.source = r.source AND l.dob = r.dob AND l.surname = r.surname"
+        " AND NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"
+        f" AND {_UNRELATED_GIVEN_NAMES} AND {_NOT_SAME_NUMBERS}",
     ),
     Guard(
         "twins_by_id",
@@ -324,6 +333,11 @@ def children_config(**overrides: object) -> LinkageConfig:
         "ambiguity_margin": 4.0,
         # Measured on generated extracts: no true pair scores below -10 bits (default and heavy noise).
         "cannot_link_below": -10.0,
+        # Twins' records: inside a component holding both, a given name must fit the group it joins.
+        "conflict_labels": (
+            "CASE WHEN coalesce(r.name_placeholder, FALSE) THEN NULL ELSE r.given_name END",
+            "CASE WHEN coalesce(r.name_placeholder, FALSE) THEN NULL ELSE r.name_pinyin END",
+        ),
         "max_block_size": 200,
         "review_columns": ("source", "file", "row_number"),
         "review_mask_column": "name",

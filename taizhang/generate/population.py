@@ -339,6 +339,19 @@ def build_population(n_children: int, seed: int, periods: list[Period]) -> Popul
         .then(pl.concat_str(["given", pl.lit("然")]))
         .otherwise("given")
     )
+    # A renamed child takes a name no sibling of its family has (parents do not rename a twin to the
+    # other twin's name): a clash takes a second draw, and a second clash the first draw + 然.
+    alt2 = pl.Series(nm.draw_given(rng, male, nm.BOY_NAMES, nm.GIRL_NAMES), dtype=pl.Utf8)
+    kids = kids.with_columns(
+        _alt2=alt2, _siblings=pl.col("given").implode().over("family", mapping_strategy="join")
+    )
+    kids = kids.with_columns(
+        alt_given=pl.when(~pl.col("_siblings").list.contains(pl.col("alt_given")))
+        .then("alt_given")
+        .when(~pl.col("_siblings").list.contains(pl.col("_alt2")))
+        .then("_alt2")
+        .otherwise(pl.concat_str(["alt_given", pl.lit("然")]))
+    ).drop("_alt2", "_siblings")
     kids = kids.with_columns(
         surname=pl.when("from_mother").then("mother_surname").otherwise("father_surname"),
     )
