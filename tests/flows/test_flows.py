@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -41,6 +42,10 @@ def crashed_then_resumed(prefect_harness, stage_cache, extracts_root, tmp_path_f
     """
     out = tmp_path_factory.mktemp("flow-out")
     extracts = str(extracts_root / PERIOD)
+    # An earlier test may have finished decide for these inputs in the shared cache; the crash
+    # must happen in decide, so that entry goes (ingest, standardize and link stay cached).
+    keys = pipeline.stage_keys(pipeline.extracts_digest(Path(extracts)), pipeline.parse_period(PERIOD), None)
+    shutil.rmtree(pipeline.stage_dir(stage_cache, "decide", keys["decide"]), ignore_errors=True)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(pipeline.FAIL_STAGE_ENV, "decide")
         crashed = semiannual_ledger(period=PERIOD, extracts=extracts, out=str(out), return_state=True)
