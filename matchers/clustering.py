@@ -54,6 +54,15 @@ def _components(ids: np.ndarray, l_idx: np.ndarray, r_idx: np.ndarray) -> np.nda
     return labels
 
 
+def component_frame(record_ids: np.ndarray, accepted: pl.DataFrame) -> pl.DataFrame:
+    """``record_id, component`` (smallest record id of its connected component) over accepted pairs."""
+    ids = np.sort(np.asarray(record_ids, dtype=np.int64))
+    labels = _components(
+        ids, np.searchsorted(ids, accepted["l"].to_numpy()), np.searchsorted(ids, accepted["r"].to_numpy())
+    )
+    return pl.DataFrame({"record_id": ids, "component": _min_id_labels(ids, labels)})
+
+
 def _min_id_labels(ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Replace component labels by the smallest record id in the component."""
     order = np.lexsort((ids, labels))

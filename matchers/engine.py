@@ -19,10 +19,10 @@ import numpy as np
 import polars as pl
 
 from matchers.blocking import BlockingRule, generate_candidates
-from matchers.clustering import ClusterReport, cluster_pairs
+from matchers.clustering import ClusterReport, cluster_pairs, component_frame
 from matchers.comparisons import Comparison, Guard
 from matchers.model import ModelParameters, estimate, pattern_weights, random_pair_patterns
-from matchers.stable_ids import Anchor, assign_child_ids, record_anchors
+from matchers.stable_ids import Anchor, assign_child_ids, cluster_anchors
 from sql import render_sql
 
 RECORDS = "lk_records"
@@ -292,14 +292,26 @@ def link(
         # keeps its two records apart like a guard does, so that a chain of weaker links through a
         # third record (a namesake's birth certificate) cannot join them.
         floor = config.cannot_link_below if config.cannot_link_below is not None else float("-inf")
-        edges = con.sql(
+        accepted = con.sql(
             render_sql("link_edges", scored="lk_scored"),
             params={"threshold": config.threshold, "floor": floor},
         ).pl()
+        ids = con.sql(f"SELECT record_id FROM {RECORDS}").pl()["record_id"].to_numpy()
+        con.register("lk_components", component_frame(ids, accepted))
+        cannot = con.sql(
+            render_sql("link_cannot_in_component", scored="lk_scored", components="lk_components"),
+            params={"floor": floor},
+        ).pl()
+        con.unregister("lk_components")
+        edges = pl.concat([accepted, cannot])
         pairs = con.sql(
             render_sql("link_kept_pairs", scored="lk_scored"), params={"floor": config.keep_pairs_above}
         ).pl()
-        ids = con.sql(f"SELECT record_id FROM {RECORDS}").pl()["record_id"].to_numpy()
+        review = _review_sample(con, config, "lk_scored")
+        # Everything the scored pairs are needed for is read: give their memory to the id stage.
+        con.execute("DROP TABLE lk_scored")
+        con.execute("DROP TABLE IF EXISTS lk_candidates")
+        lap("pairs_and_review")
         guard_anchor = config.anchor_guard or "NULL"
         anchors = con.sql(
             f"SELECT record_id, CAST({guard_anchor} AS VARCHAR) AS anchor FROM {RECORDS} AS r "
@@ -324,35 +336,8 @@ def link(
         )
         lap("clustering")
 
-        rec_anchors = record_anchors(con, RECORDS, config.anchors, config.id_namespace)
-        fallback = con.sql(
-            f"SELECT record_id, 0.0::DOUBLE AS weight,"
-            f" left(sha256($ns || '|fallback|' || CAST({config.id_fallback} AS VARCHAR)), 32) AS anchor_key"
-            f" FROM {RECORDS} AS r WHERE ({config.id_fallback}) IS NOT NULL",
-            params={"ns": config.id_namespace},
-        ).pl()
-        cluster_anchors = (
-            pl.concat(
-                [
-                    rec_anchors,
-                    fallback.select(
-                        "record_id", pl.lit("fallback").alias("anchor_type"), "anchor_key", "weight"
-                    ),
-                ]
-            )
-            .join(clusters, on="record_id")
-            .group_by("cluster_id", "anchor_type", "anchor_key")
-            .agg(pl.col("weight").max())
-        )
-        # Fallback keys only seed ids of anchor-less clusters; they never claim a previous id.
-        has_real = cluster_anchors.filter(pl.col("anchor_type") != "fallback").select("cluster_id").unique()
-        seed_anchors = pl.concat(
-            [
-                cluster_anchors.filter(pl.col("anchor_type") != "fallback"),
-                cluster_anchors.filter(pl.col("anchor_type") == "fallback").join(
-                    has_real, on="cluster_id", how="anti"
-                ),
-            ]
+        seed_anchors = cluster_anchors(
+            con, RECORDS, config.anchors, config.id_namespace, config.id_fallback, clusters
         )
         cluster_child, registry, events = assign_child_ids(
             con,
@@ -367,8 +352,6 @@ def link(
             clusters.join(cluster_child, on="cluster_id").select("record_id", "child_id").sort("record_id")
         )
         lap("stable_ids")
-        review = _review_sample(con, config, "lk_scored")
-        lap("review")
         return LinkResult(
             record_child=record_child,
             pairs=pairs,

@@ -54,22 +54,40 @@ class Anchor:
     weight: float
 
 
-def record_anchors(
-    con: duckdb.DuckDBPyConnection, records: str, anchors: tuple[Anchor, ...], namespace: str
+RECORD_ANCHORS = "lk_record_anchors"
+
+
+def cluster_anchors(
+    con: duckdb.DuckDBPyConnection,
+    records: str,
+    anchors: tuple[Anchor, ...],
+    namespace: str,
+    fallback: str,
+    clusters: pl.DataFrame,
 ) -> pl.DataFrame:
-    """``record_id, anchor_type, anchor_key, weight`` for every record and anchor it has."""
-    out = "lk_record_anchors"
+    """``cluster_id, anchor_type, anchor_key, weight`` for every cluster and anchor one of its records has.
+
+    The per-record anchors (millions of hashes at province scale) stay in DuckDB; only their
+    grouping by cluster comes back. ``fallback`` (SQL over ``r``) keys the clusters that have no
+    real anchor; ``clusters`` maps ``record_id`` to ``cluster_id``.
+    """
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out}"
+        f"CREATE OR REPLACE TEMP TABLE {RECORD_ANCHORS}"
         " (record_id BIGINT, anchor_type VARCHAR, anchor_key VARCHAR, weight DOUBLE)"
     )
     for a in anchors:
         con.execute(
-            render_sql("link_anchor_keys", out=out, records=records, expr=a.expr),
+            render_sql("link_anchor_keys", out=RECORD_ANCHORS, records=records, expr=a.expr),
             {"anchor_type": a.name, "namespace": namespace, "weight": a.weight},
         )
-    frame = con.sql(f"SELECT * FROM {out}").pl()
-    con.execute(f"DROP TABLE {out}")
+    con.execute(
+        render_sql("link_fallback_anchors", out=RECORD_ANCHORS, records=records, expr=fallback),
+        {"namespace": namespace},
+    )
+    con.register("lk_clusters", clusters.select("record_id", "cluster_id"))
+    frame = con.sql(render_sql("link_cluster_anchors", anchors=RECORD_ANCHORS, clusters="lk_clusters")).pl()
+    con.unregister("lk_clusters")
+    con.execute(f"DROP TABLE {RECORD_ANCHORS}")
     return frame
 
 
