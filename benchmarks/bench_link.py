@@ -267,7 +267,12 @@ STEPS = {"link": step_link, "splink": step_splink, "febrl": step_febrl}
 
 
 def _retention(h1: Path, h2: Path) -> dict[str, float | int]:
-    """Children seen in both half-years: share whose (majority) child id did not change."""
+    """Children seen in both half-years: share whose 2026H2 id is one they had in 2026H1.
+
+    A child linkage split in two last half-year had two ids; keeping either is keeping its id
+    (``share_kept``). ``share_kept_majority`` is stricter: the id of the child's most records in
+    both half-years (a 1-1 split is a coin toss there).
+    """
 
     def majority(p: Path) -> pl.DataFrame:
         df = pl.read_parquet(p).filter(pl.col("child_key").is_not_null())
@@ -280,12 +285,20 @@ def _retention(h1: Path, h2: Path) -> dict[str, float | int]:
             .select("child_key", "child_id")
         )
 
-    both = majority(h1).join(majority(h2), on="child_key", suffix="_h2")
-    kept = both.filter(pl.col("child_id") == pl.col("child_id_h2")).height
+    earlier = (
+        pl.read_parquet(h1)
+        .filter(pl.col("child_key").is_not_null())
+        .group_by("child_key")
+        .agg(pl.col("child_id").unique().alias("ids_h1"))
+    )
+    both = majority(h1).join(majority(h2), on="child_key", suffix="_h2").join(earlier, on="child_key")
+    kept = both.filter(pl.col("ids_h1").list.contains(pl.col("child_id_h2"))).height
+    kept_majority = both.filter(pl.col("child_id") == pl.col("child_id_h2")).height
     return {
         "children_in_both": both.height,
         "kept_id": kept,
         "share_kept": round(kept / max(both.height, 1), 6),
+        "share_kept_majority": round(kept_majority / max(both.height, 1), 6),
     }
 
 
