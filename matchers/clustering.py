@@ -268,21 +268,15 @@ def _detach_ambiguous(
         cid.rename({"record_id": "l", "cluster_id": "cl"}), on="l"
     )
     edges = edges.join(cid.rename({"record_id": "r", "cluster_id": "cr"}), on="r")
+    # Each edge seen from both of its records.
     both = pl.concat(
-        [
-            edges.select(
-                pl.col("l").alias("record_id"),
-                pl.col("cl").alias("own"),
-                pl.col("cr").alias("other"),
-                "match_weight",
-            ),
-            edges.select(
-                pl.col("r").alias("record_id"),
-                pl.col("cr").alias("own"),
-                pl.col("cl").alias("other"),
-                "match_weight",
-            ),
-        ]
+        edges.select(
+            pl.col(me).alias("record_id"),
+            pl.col(mine).alias("own"),
+            pl.col(theirs).alias("other"),
+            "match_weight",
+        )
+        for me, mine, theirs in (("l", "cl", "cr"), ("r", "cr", "cl"))
     )
     best = both.group_by("record_id").agg(
         pl.col("match_weight").filter(pl.col("own") == pl.col("other")).max().alias("inside"),
