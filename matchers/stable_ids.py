@@ -13,7 +13,9 @@ A new run maps each cluster to a previous id:
   ``strong_claim`` are strong.
 * The cluster takes its heaviest strong claim (ties: the smallest id; one
   cluster claiming two ids is a merge: the other ids are logged as
-  ``merged``), or its heaviest weak claim when it has no strong one.
+  ``merged``), or its heaviest weak claim when it has no strong one. A weak
+  claim (name and birth date alone) is void when both sides hold a number of
+  one kind with different values: a namesake born the same day.
 * Two clusters taking one id: the heavier claim keeps it (ties: the smaller
   cluster seed). The other, when its claim is strong and its identity numbers
   do not contradict the winner's, is a fragment of the same child (the
@@ -161,6 +163,21 @@ def assign_child_ids(
         .agg(pl.col("weight").sum().alias("claim_weight"))
         .with_columns((pl.col("claim_weight") >= strong_claim).alias("strong"))
     )
+    # A weak claim (a name and birth date, no number in common) is a namesake, not the same child,
+    # when both sides hold a number of one kind that differs: a strong anchor type they share
+    # without sharing its value (another insurance or identity number).
+    typed = ~pl.col("anchor_type").is_in(["fallback"]) & (pl.col("weight") >= strong_claim)
+    contradicted = (
+        claims.filter(~pl.col("strong"))
+        .join(cluster_anchors.filter(typed).select("cluster_id", "anchor_type").unique(), on="cluster_id")
+        .join(
+            previous.filter(typed).select("child_id", "anchor_type").unique(),
+            on=["child_id", "anchor_type"],
+        )
+        .select("cluster_id", "child_id")
+        .unique()
+    )
+    claims = claims.join(contradicted, on=["cluster_id", "child_id"], how="anti")
     has_strong = claims.group_by("cluster_id").agg(pl.col("strong").any().alias("any_strong"))
     choice = (
         claims.join(has_strong, on="cluster_id")

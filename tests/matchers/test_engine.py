@@ -114,7 +114,7 @@ def test_review_sample_is_masked(records: pl.DataFrame, result: LinkResult) -> N
     assert review["explanation"].str.contains("name:").all()
 
 
-def test_a_cluster_claiming_two_previous_ids_keeps_the_smaller_and_logs_the_merge() -> None:
+def test_a_cluster_claiming_two_previous_ids_keeps_the_heavier_claim_and_logs_the_merge() -> None:
     idn = with_check("22010220150315123")
     a = child(
         "孙明轩",
@@ -138,11 +138,49 @@ def test_a_cluster_claiming_two_previous_ids_keeps_the_smaller_and_logs_the_merg
     merged = link(frame([a, b, *filler]), children(), previous_registry=registry)
     ids = merged.record_child.filter(pl.col("record_id").is_in([0, 1]))["child_id"].unique()
     assert ids.len() == 1
-    old = sorted({first_a.record_child["child_id"][0], first_b.record_child["child_id"][0]})
-    assert len(old) == 2  # the two runs, seeing different anchors, gave different ids
-    assert ids[0] == old[0]
+    id_a, id_b = first_a.record_child["child_id"][0], first_b.record_child["child_id"][0]
+    assert id_a != id_b  # the two runs, seeing different anchors, gave different ids
+    # The permit run's id shares the identity number and permit with the whole child: it weighs more.
+    assert ids[0] == id_a
     events = merged.id_events.filter(pl.col("event") == "merged")
-    assert events.filter(pl.col("related_child_id") == old[1]).height == 1
+    assert events.filter(pl.col("related_child_id") == id_b).height == 1
+
+
+def _registry(child_id: str, anchors: dict[str, tuple[str, float]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {"child_id": child_id, "anchor_type": t, "anchor_key": key, "weight": w}
+            for t, (key, w) in anchors.items()
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("current", "keeps"),
+    [
+        # Only the name and birth date on record now: the child it was.
+        ({"name_dob": ("K", 10.0)}, True),
+        # The same name and birth date but another insurance number: a namesake born that day.
+        ({"name_dob": ("K", 10.0), "insurance_no": ("I2", 40.0)}, False),
+        # A number of a kind the previous child never had does not contradict it.
+        ({"name_dob": ("K", 10.0), "permit_no": ("P9", 40.0)}, True),
+    ],
+)
+def test_a_name_and_birth_date_claim_yields_to_a_contradicting_number(current, keeps) -> None:
+    import duckdb
+
+    from matchers.stable_ids import assign_child_ids
+
+    previous = _registry("COLDCHILD0001", {"name_dob": ("K", 10.0), "insurance_no": ("I1", 40.0)})
+    cluster = (
+        _registry("x", current).drop("child_id").with_columns(pl.lit(7, dtype=pl.Int64).alias("cluster_id"))
+    )
+    with duckdb.connect() as con:
+        cluster_child, _, events = assign_child_ids(
+            con, cluster, pl.Series([7], dtype=pl.Int64), previous, "test", strong_claim=20.0
+        )
+    assert (cluster_child["child_id"][0] == "COLDCHILD0001") is keeps
+    assert (events.filter(pl.col("event") == "new").height == 1) is not keeps
 
 
 def test_parents_configuration_links_a_mother_named_on_several_children() -> None:
