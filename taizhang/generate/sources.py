@@ -470,13 +470,14 @@ def child_records(
         ),
     }
     out = {s: BUILDERS[s](c.filter(expr), period, rng) for s, expr in sel.items()}
-    # every migrant needs one record with its exact residence start
-    exact = pl.concat(
-        [
-            out[s].filter("_exact").select("_child_key")
-            for s in ("residence_permits", "child_health", "vaccination")
-        ]
-    )
+    # every migrant needs one record with its exact residence start; a health record marked 迁出
+    # (transferred out) is no evidence of living here, so it does not count
+    evidence = {
+        "residence_permits": pl.col("_exact"),
+        "child_health": pl.col("_exact") & (pl.col("management_status") != "迁出"),
+        "vaccination": pl.col("_exact"),
+    }
+    exact = pl.concat([out[s].filter(e).select("_child_key") for s, e in evidence.items()])
     lacking = c.filter(pl.col("is_migrant") & ~pl.col("child_key").is_in(exact["_child_key"].implode()))
     if lacking.height:
         out["residence_permits"] = pl.concat(
