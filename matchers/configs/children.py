@@ -288,6 +288,14 @@ GUARDS: tuple[Guard, ...] = (
         f" AND {_UNRELATED_GIVEN_NAMES} AND {_NOT_SAME_NUMBERS}",
     ),
     Guard(
+        # Two placeholders of another form for one birth date in one department (李小宝 and 李娜之女):
+        # a department registers a newborn once, so these are two newborns.
+        "placeholder_twins_in_one_department",
+        "l.source = r.source AND l.dob = r.dob"
+        " AND coalesce(l.name_placeholder, FALSE) AND coalesce(r.name_placeholder, FALSE)"
+        f" AND {_UNRELATED_GIVEN_NAMES} AND {_NOT_SAME_NUMBERS}",
+    ),
+    Guard(
         "twins_by_id",
         # Same birth date and surname, identity numbers of the same county and birth date that are not
         # equal, and given names that are no typo of each other: twins, whatever the sources say of parents.

@@ -206,3 +206,12 @@ def surname_length(name: pl.Expr) -> pl.Expr:
     for s in COMPOUND_SURNAMES:
         cond = cond | name.str.starts_with(s)
     return pl.when(cond).then(2).otherwise(1)
+
+
+def sound(names: pl.Series) -> pl.Series:
+    """Toneless pinyin of each name (梓涵 and 子涵 both ``zihan``): parents do not give twins one sound."""
+    from pypinyin import lazy_pinyin
+
+    distinct = names.drop_nulls().unique().to_list()
+    mapping = {n: "".join(lazy_pinyin(n)) for n in distinct}
+    return names.replace_strict(mapping, default=None, return_dtype=pl.Utf8)

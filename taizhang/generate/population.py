@@ -329,29 +329,35 @@ def build_population(n_children: int, seed: int, periods: list[Period]) -> Popul
         dot_given=pl.Series(nm.draw_given(rng, male, nm.DOTTED_MALE, nm.DOTTED_FEMALE), dtype=pl.Utf8),
         from_mother=pl.lit(pl.Series(rng.random(n))) < 0.08,
     )
-    # twins get different given names
-    twin_clash = (pl.col("given") == pl.col("given").shift(1).over("family")) & (
-        pl.col("birth_n") == pl.col("birth_n").shift(1).over("family")
-    )
-    kids = kids.with_columns(given=pl.when(twin_clash).then("alt_given").otherwise("given"))
+    # twins get given names that differ in sound, not only in characters (梓涵 / 子涵 would be one name)
+    kids = kids.with_columns(_sound=nm.sound(kids["given"]), _alt_sound=nm.sound(kids["alt_given"]))
+    same_birth = pl.col("birth_n") == pl.col("birth_n").shift(1).over("family")
+    twin_clash = (pl.col("_sound") == pl.col("_sound").shift(1).over("family")) & same_birth
     kids = kids.with_columns(
-        given=pl.when(twin_clash & (pl.col("given") == pl.col("given").shift(1).over("family")))
+        given=pl.when(twin_clash).then("alt_given").otherwise("given"),
+        _sound=pl.when(twin_clash).then("_alt_sound").otherwise("_sound"),
+    )
+    kids = kids.with_columns(
+        given=pl.when(twin_clash & (pl.col("_sound") == pl.col("_sound").shift(1).over("family")))
         .then(pl.concat_str(["given", pl.lit("然")]))
         .otherwise("given")
-    )
-    # A renamed child takes a name no sibling of its family has (parents do not rename a twin to the
-    # other twin's name): a clash takes a second draw, and a second clash the first draw + 然.
+    ).drop("_sound", "_alt_sound")
+    # A renamed child takes a name no sibling of its family has, in sound (parents do not rename a
+    # twin to the other twin's name): a clash takes a second draw, and a second clash the first + 然.
     alt2 = pl.Series(nm.draw_given(rng, male, nm.BOY_NAMES, nm.GIRL_NAMES), dtype=pl.Utf8)
     kids = kids.with_columns(
-        _alt2=alt2, _siblings=pl.col("given").implode().over("family", mapping_strategy="join")
-    )
+        _alt_sound=nm.sound(kids["alt_given"]),
+        _alt2=alt2,
+        _alt2_sound=nm.sound(alt2),
+        _given_sound=nm.sound(kids["given"]),
+    ).with_columns(_siblings=pl.col("_given_sound").implode().over("family", mapping_strategy="join"))
     kids = kids.with_columns(
-        alt_given=pl.when(~pl.col("_siblings").list.contains(pl.col("alt_given")))
+        alt_given=pl.when(~pl.col("_siblings").list.contains(pl.col("_alt_sound")))
         .then("alt_given")
-        .when(~pl.col("_siblings").list.contains(pl.col("_alt2")))
+        .when(~pl.col("_siblings").list.contains(pl.col("_alt2_sound")))
         .then("_alt2")
         .otherwise(pl.concat_str(["alt_given", pl.lit("然")]))
-    ).drop("_alt2", "_siblings")
+    ).drop("_alt_sound", "_alt2", "_alt2_sound", "_given_sound", "_siblings")
     kids = kids.with_columns(
         surname=pl.when("from_mother").then("mother_surname").otherwise("father_surname"),
     )
