@@ -176,6 +176,21 @@ def _scenarios() -> Scenario:
     s.add(
         "phone_b", child("袁博文", "yuan_bo_wen", 1, dob, "男", None, [], source="vaccination") | phone_only
     )
+    # ... and infant twins both known by placeholders of another form in one department.
+    dob = date(2025, 9, 3)
+    infants = {"guardian_phones": ["13700008888"], "residence_county": "220106"}
+    s.add(
+        "ph2_a",
+        child("罗小宝", "luo_xiao_bao", 1, dob, "女", None, [], source="vaccination", name_placeholder=True)
+        | infants,
+    )
+    s.add(
+        "ph2_b",
+        child(
+            "吴芳之女", "wu_fang_zhi_nv", 2, dob, "女", None, [], source="vaccination", name_placeholder=True
+        )
+        | infants,
+    )
     # A child renamed between its birth certificate and school, same parents and birth date.
     fam = _parents(8, "220105")
     dob = date(2016, 11, 23)
@@ -422,6 +437,13 @@ def test_twins_in_one_department_are_two_children(
 ) -> None:
     assert not _one_child(result, scenario, a, b)
     assert "twins" in _guards_hit(records, scenario, a, b)
+
+
+def test_two_placeholders_of_another_form_in_one_department_are_two_newborns(
+    records: pl.DataFrame, result: LinkResult, scenario: Scenario
+) -> None:
+    assert not _one_child(result, scenario, "ph2_a", "ph2_b")
+    assert "placeholder_twins_in_one_department" in _guards_hit(records, scenario, "ph2_a", "ph2_b")
 
 
 def test_a_child_renamed_between_birth_certificate_and_school_is_one_child(
