@@ -101,6 +101,11 @@ class LinkResult:
     n_candidate_pairs: int = 0  # all pairs the blocking rules produced and the model scored
 
 
+def guard_sql(config: LinkageConfig) -> str:
+    """SQL over ``l``, ``r``: true when any guard forbids the two records to be one person."""
+    return " OR ".join(f"coalesce(({g.condition}), FALSE)" for g in config.guards) or "FALSE"
+
+
 def _prepare(con: duckdb.DuckDBPyConnection, records: pl.DataFrame, config: LinkageConfig) -> None:
     missing = [pl.lit(None, dtype=t).alias(c) for c, t in config.columns.items() if c not in records.columns]
     keep = [c for c in config.columns if c in records.columns and c != config.unique_id]
@@ -220,7 +225,7 @@ def link(
         comps = config.comparisons
         gammas = ",\n       ".join(c.gamma_sql() for c in comps)
         gamma_cols = ", ".join(c.column for c in comps)
-        cannot = " OR ".join(f"coalesce(({g.condition}), FALSE)" for g in config.guards) or "FALSE"
+        cannot = guard_sql(config)
         tf = _tf_parts(con, config)
         con.execute(
             render_sql(
@@ -339,6 +344,23 @@ def link(
         seed_anchors = cluster_anchors(
             con, RECORDS, config.anchors, config.id_namespace, config.id_fallback, clusters
         )
+
+        def forbidden(candidates: pl.DataFrame) -> pl.DataFrame:
+            con.register("lk_rejoin_candidates", candidates)
+            con.register("lk_members", clusters.select("record_id", "cluster_id"))
+            apart = con.sql(
+                render_sql(
+                    "link_forbidden_rejoins",
+                    candidates="lk_rejoin_candidates",
+                    members="lk_members",
+                    records=RECORDS,
+                    forbidden=guard_sql(config),
+                )
+            ).pl()
+            con.unregister("lk_rejoin_candidates")
+            con.unregister("lk_members")
+            return apart.cast(candidates.schema)
+
         cluster_child, registry, events = assign_child_ids(
             con,
             seed_anchors,
@@ -347,6 +369,7 @@ def link(
             config.id_namespace,
             config.strong_claim,
             config.id_prefix,
+            forbidden=forbidden,
         )
         record_child = (
             clusters.join(cluster_child, on="cluster_id").select("record_id", "child_id").sort("record_id")

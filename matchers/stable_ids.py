@@ -20,7 +20,9 @@ A new run maps each cluster to a previous id:
   cluster seed). The other, when its claim is strong and its identity numbers
   do not contradict the winner's, is a fragment of the same child (the
   registry ties their anchors to one child) and shares the id (``rejoined``);
-  otherwise it is logged ``conflict_lost`` and gets a new id.
+  otherwise it is logged ``conflict_lost`` and gets a new id. A fragment that
+  this run's guards keep apart from the winner (a record of each may not link)
+  does not rejoin either.
 * A cluster with no claim gets a new id: ``C`` + 12 Crockford base-32
   characters from sha256 of the namespace and the cluster's sorted anchor
   hashes. The same inputs always give the same ids.
@@ -31,6 +33,7 @@ when they reappear.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -134,6 +137,7 @@ def assign_child_ids(
     strong_claim: float,
     prefix: str = "C",
     id_anchor: str = "id_number",
+    forbidden: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Map clusters to child ids.
 
@@ -230,6 +234,11 @@ def assign_child_ids(
             pl.col("ids").is_null() | pl.col("winner_ids").is_null() | (pl.col("ids") == pl.col("winner_ids"))
         )
     )
+    if forbidden is not None and rejoined.height:
+        # Clusters this run's guards keep apart (twins one of whom the registry mixed up last
+        # half-year) must not be made one child again through that old id.
+        apart = forbidden(rejoined.select("cluster_id", "winner"))
+        rejoined = rejoined.join(apart, on=["cluster_id", "winner"], how="anti")
     losers = losers.join(rejoined.select("cluster_id"), on="cluster_id", how="anti")
     need_new = seeds.join(winners.select("cluster_id"), on="cluster_id", how="anti").join(
         rejoined.select("cluster_id"), on="cluster_id", how="anti"

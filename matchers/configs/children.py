@@ -262,6 +262,14 @@ GUARDS: tuple[Guard, ...] = (
         f" AND {_NOT_SAME_NUMBERS}",
     ),
     Guard(
+        # Another given name and no birth date to compare: a sibling as likely as the child renamed,
+        # and family evidence alone cannot tell them apart.
+        "another_name_without_birth_date",
+        "(l.dob IS NULL OR r.dob IS NULL)"
+        " AND NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"
+        f" AND {_UNRELATED_GIVEN_NAMES} AND {_NOT_SAME_NUMBERS}",
+    ),
+    Guard(
         "twins",
         # The same parents, but given names that are no typo of each other, in one department's
         # records: a department lists each child once, so two unrelated given names there are two

@@ -235,3 +235,30 @@ def test_parents_configuration_links_a_mother_named_on_several_children() -> Non
     mothers = res.record_child.filter(pl.col("record_id") >= 1000)["child_id"].unique()
     assert mothers.len() == 1
     assert mothers[0].startswith("P")
+
+
+def test_a_fragment_the_guards_keep_apart_does_not_rejoin_the_previous_child() -> None:
+    import duckdb
+
+    from matchers.stable_ids import assign_child_ids
+
+    # Last half-year one child held both insurance numbers (two twins the registry mixed up).
+    previous = _registry("COLDCHILD0002", {"insurance_no": ("I1", 40.0), "permit_no": ("P1", 40.0)})
+    clusters = pl.DataFrame(
+        {
+            "cluster_id": [1, 2],
+            "anchor_type": ["insurance_no", "permit_no"],
+            "anchor_key": ["I1", "P1"],
+            "weight": [40.0, 40.0],
+        }
+    )
+    ids = pl.Series([1, 2], dtype=pl.Int64)
+    with duckdb.connect() as con:
+        together, _, events = assign_child_ids(con, clusters, ids, previous, "test", strong_claim=20.0)
+        apart, _, _ = assign_child_ids(
+            con, clusters, ids, previous, "test", strong_claim=20.0, forbidden=lambda pairs: pairs
+        )
+    assert together["child_id"].n_unique() == 1
+    assert events.filter(pl.col("event") == "rejoined").height == 1
+    assert apart["child_id"].n_unique() == 2
+    assert "COLDCHILD0002" in apart["child_id"].to_list()
