@@ -341,9 +341,15 @@ def children_config(**overrides: object) -> LinkageConfig:
         "id_namespace": "taizhang-child-v1",
         "id_prefix": "C",
         "threshold": 0.9,
-        # Same identity number: m of everything but the id; same name and birth date: m of the rest.
+        # Same identity number: m of everything but the id and what the id itself gives (birth date,
+        # sex); same name and birth date: m of the rest; same name and residence: m of the birth
+        # date and sex where they are typed apart from any number, typos and all.
         # (Not guardians: siblings share them, and EM would take siblings for matches.)
-        "training": (("same_id", ("id",)), ("dob_pinyin", ("name", "dob"))),
+        "training": (
+            ("same_id", ("id", "dob", "sex")),
+            ("dob_pinyin", ("name", "dob")),
+            ("name_residence", ("name", "residence")),
+        ),
         "max_cluster_size": 25,
         # Infant records known by a placeholder name fit either twin equally well: leave them apart.
         "ambiguity_margin": 4.0,
