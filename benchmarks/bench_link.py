@@ -13,7 +13,8 @@ step's own:
    pairs merged, clusters holding two different valid identity numbers;
 3. link 2026H2 with the 2026H1 registry: share of children seen in both
    half-years that keep their id;
-4. the same 2026H1 records with Splink 5 (plain configuration);
+4. the same 2026H1 records with birth-date slips the generator does not make
+   (a noise mix of another source), and with Splink 5 (plain configuration);
 5. scale: extracts of ``--scale-children`` children generated and standardized
    like the small ones, linked once (with ``--also tiled``, also the 20,000-child
    records tiled to that size: each tile's identifiers, guardians and counties
@@ -34,6 +35,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,6 +136,33 @@ def _tile(std: Path, factor: int, out: Path) -> Path:
         .with_columns(pl.col("record_id").cast(pl.Int64))
     )
     tiled.write_parquet(target)
+    return target
+
+
+def _with_date_slips(std: Path, out: Path, seed: int = 5) -> Path:
+    """The same records with birth-date slips our generator does not make (about 6% of records).
+
+    One day off (3%), day and month swapped where both can be a month (2%), the year one off
+    (2%): a noise mix of another source of extracts, to see that the model learns it rather than
+    relying on the generator's.
+    """
+    target = out / "std_2026H1_date_slips.parquet"
+    if target.exists():
+        return target
+    df = pl.read_parquet(std)
+    u = pl.Series(np.random.default_rng(seed).random(df.height))
+    d = pl.col("birth_date")
+    leap_day = (d.dt.month() == 2) & (d.dt.day() == 29)
+    df.with_columns(
+        pl.when(u < 0.03)
+        .then(d + pl.duration(days=1))
+        .when((u < 0.05) & (d.dt.day() <= 12))
+        .then(pl.date(d.dt.year(), d.dt.day(), d.dt.month()))
+        .when((u >= 0.05) & (u < 0.07) & (d.dt.year() % 10 < 9) & ~leap_day)
+        .then(d.dt.offset_by("1y"))
+        .otherwise(d)
+        .alias("birth_date")
+    ).write_parquet(target)
     return target
 
 
@@ -345,6 +374,8 @@ def main() -> None:
     results["id_stability"] = _retention(a1, a2)
     del again
 
+    slips = _with_date_slips(h1, default)
+    results["default_2026H1_with_date_slips"] = _measure("link", str(slips), "-", "-", "-")
     if "heavy" not in skip:
         heavy = _generate(work, args.children, "heavy", 2, "2026H1")
         hh = _std(heavy, "2026H1", heavy)
