@@ -72,6 +72,10 @@ class LinkageConfig:
     # SQL over r: a name and its sound. Inside a conflict component (two people linked), groups
     # whose names are all unrelated (not equal in sound, not one edit apart) are not joined.
     conflict_labels: tuple[str, str] | None = None
+    # Guards that keep a fragment from rejoining a previous child's id (None: all; () : none).
+    # Guards that only weigh against one noisy pair (a birth date far off) are better left out:
+    # the registry's shared number outweighs them.
+    rejoin_guards: tuple[str, ...] | None = None
     # Pairs scored below this many bits cannot link, like a guard (None: only the guards).
     cannot_link_below: float | None = None
     # Scored pairs returned to the caller: those at least this likely (the rest are plain non-matches).
@@ -101,9 +105,14 @@ class LinkResult:
     n_candidate_pairs: int = 0  # all pairs the blocking rules produced and the model scored
 
 
-def guard_sql(config: LinkageConfig) -> str:
-    """SQL over ``l``, ``r``: true when any guard forbids the two records to be one person."""
-    return " OR ".join(f"coalesce(({g.condition}), FALSE)" for g in config.guards) or "FALSE"
+def guard_sql(config: LinkageConfig, names: tuple[str, ...] | None = None) -> str:
+    """SQL over ``l``, ``r``: true when any guard (of ``names``, default all) forbids the two records
+    to be one person."""
+    unknown = set(names or ()) - {g.name for g in config.guards}
+    if unknown:
+        raise ValueError(f"configuration {config.name}: no guard named {sorted(unknown)}")
+    guards = [g for g in config.guards if names is None or g.name in names]
+    return " OR ".join(f"coalesce(({g.condition}), FALSE)" for g in guards) or "FALSE"
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, records: pl.DataFrame, config: LinkageConfig) -> None:
@@ -354,7 +363,7 @@ def link(
                     candidates="lk_rejoin_candidates",
                     members="lk_members",
                     records=RECORDS,
-                    forbidden=guard_sql(config),
+                    forbidden=guard_sql(config, config.rejoin_guards),
                 )
             ).pl()
             con.unregister("lk_rejoin_candidates")

@@ -355,6 +355,15 @@ def children_config(**overrides: object) -> LinkageConfig:
         "ambiguity_margin": 4.0,
         # Measured on generated extracts: no true pair scores below -10 bits (default and heavy noise).
         "cannot_link_below": -10.0,
+        # Two people for sure by their own numbers (two valid identity numbers, two birth
+        # certificates) or two placeholders in one department block a rejoin through last
+        # half-year's id. The other guards weigh names and dates a typo can bend, and the shared
+        # number the registry holds outweighs them (measured: blocking on them lost H2 recall).
+        "rejoin_guards": (
+            "different_valid_ids",
+            "different_birth_certs",
+            "placeholder_twins_in_one_department",
+        ),
         # Twins' records: inside a component holding both, a given name must fit the group it joins.
         "conflict_labels": (
             "CASE WHEN coalesce(r.name_placeholder, FALSE) THEN NULL ELSE r.given_name END",
