@@ -94,7 +94,9 @@ def link_task(key: str, cache_root: str, std_dir: str, previous_registry: str | 
 
 
 @task(name="decide", cache_policy=CONTENT_CACHE, persist_result=True)
-def decide_task(key: str, cache_root: str, std_dir: str, link_dir: str, period: str) -> pipeline.StageResult:
+def decide_task(
+    key: str, cache_root: str, std_dir: str, link_dir: str, period: str, previous_ledger: str | None = None
+) -> pipeline.StageResult:
     return _log(
         pipeline.run_stage(
             Path(cache_root),
@@ -104,6 +106,7 @@ def decide_task(key: str, cache_root: str, std_dir: str, link_dir: str, period: 
             std_dir=Path(std_dir),
             link_dir=Path(link_dir),
             period=period,
+            previous_ledger=Path(previous_ledger) if previous_ledger else None,
         )
     )
 

@@ -339,14 +339,17 @@ def ingest_key(extracts_key: str) -> str:
     return _sha("ingest_and_validate", code_fingerprint(), extracts_key)
 
 
-def stage_keys(extracts_key: str, period: Period, previous_registry: Path | None) -> dict[str, str]:
+def stage_keys(
+    extracts_key: str, period: Period, previous_registry: Path | None, previous_ledger: Path | None = None
+) -> dict[str, str]:
     """The cache key of every cached stage, chained so a change upstream invalidates downstream."""
     code = code_fingerprint()
     ingest = ingest_key(extracts_key)
     standardize = _sha("standardize", code, ingest, str(period))
     previous = file_digest(previous_registry) if previous_registry else "none"
     link = _sha("link", code, standardize, previous)
-    decide = _sha("decide", code, link, str(period))
+    ledger = file_digest(previous_ledger) if previous_ledger and previous_ledger.exists() else "none"
+    decide = _sha("decide", code, link, str(period), ledger)
     return {"ingest_and_validate": ingest, "standardize": standardize, "link": link, "decide": decide}
 
 
@@ -495,15 +498,27 @@ def links_table(std_dir: Path, link_dir: Path) -> pl.DataFrame:
     )
 
 
-def decide(std_dir: Path, link_dir: Path, period: str, into: Path) -> dict[str, int]:
-    """Stage 4: child profiles, parents, policy decisions and flags as of the period's end."""
+def decide(
+    std_dir: Path, link_dir: Path, period: str, into: Path, previous_ledger: Path | None = None
+) -> dict[str, int]:
+    """Stage 4: child profiles, parents, policy decisions and flags as of the period's end.
+
+    ``previous_ledger`` (last half-year's ``ledger.parquet``) supplies what this half-year's
+    records of a child seen again no longer say (its birth date).
+    """
     (decide_fn,) = require("decide")
+    previous = (
+        pl.read_parquet(previous_ledger, columns=["child_id", "birth_date"])
+        if previous_ledger is not None and previous_ledger.exists()
+        else None
+    )
     result = decide_fn(
         records=pl.read_parquet(std_dir / "std_records.parquet"),
         guardians=pl.read_parquet(std_dir / "std_guardians.parquet"),
         status=pl.read_parquet(std_dir / "std_status.parquet"),
         record_child=pl.read_parquet(link_dir / "record_child.parquet"),
         period=Period.parse(period),
+        previous_ledger=previous,
     )
     counts = {}
     for name, frame in _frames(result).items():
@@ -752,7 +767,8 @@ def run_period(
     extracts_key = extracts_digest(extracts)
     previous_dir = resolve_previous(out, the_period, Path(previous) if previous else None)
     previous_registry = previous_dir / "state" / "registry.parquet" if previous_dir else None
-    keys = stage_keys(extracts_key, the_period, previous_registry)
+    previous_ledger = previous_dir / "ledger.parquet" if previous_dir else None
+    keys = stage_keys(extracts_key, the_period, previous_registry, previous_ledger)
     cache_root = cache_root_for(out)
     stages: dict[str, StageResult] = {}
 
@@ -764,7 +780,13 @@ def run_period(
     linked = call("link", keys["link"], cache_root, std_dir=std.path, previous_registry=previous_registry)
     stages["link"] = linked
     decided = call(
-        "decide", keys["decide"], cache_root, std_dir=std.path, link_dir=linked.path, period=period
+        "decide",
+        keys["decide"],
+        cache_root,
+        std_dir=std.path,
+        link_dir=linked.path,
+        period=period,
+        previous_ledger=previous_ledger,
     )
     stages["decide"] = decided
 
@@ -944,7 +966,13 @@ def rerun_county(
             sheet_counts = corrected_field_visits(state, county, Path(field_visits), the_period, linked_state)
         decided = work / "decided"
         decided.mkdir()
-        counts = decide(std_dir=linked_state, link_dir=linked_state, period=period, into=decided)
+        counts = decide(
+            std_dir=linked_state,
+            link_dir=linked_state,
+            period=period,
+            into=decided,
+            previous_ledger=previous_dir / "ledger.parquet" if previous_dir else None,
+        )
         emitter = emit_call or emit
         emit_counts = emitter(
             decide_dir=decided,

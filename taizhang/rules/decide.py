@@ -174,11 +174,14 @@ def decide(
     period: Period | None = None,
     resolver: Resolver | None = None,
     divisions: pl.DataFrame | None = None,
+    previous_ledger: pl.DataFrame | None = None,
 ) -> Decisions:
     """All policy decisions as of ``as_of`` (or ``period.as_of``) over the linked Stage 2 tables.
 
     ``resolver`` swaps the parent-resolution seam (see :mod:`taizhang.rules.parents`);
-    ``divisions`` replaces the province's division list (central urban districts).
+    ``divisions`` replaces the province's division list (central urban districts);
+    ``previous_ledger`` (``child_id``, ``birth_date``) is last half-year's ledger, whose birth
+    dates stand in for children seen again whose records no longer carry one.
     """
     if as_of is None:
         if period is None:
@@ -187,7 +190,7 @@ def decide(
     record_child = conform(record_child, RECORD_CHILD_COLUMNS)
     linked = link_records(records, record_child)
     dated = with_evidence_dates(linked, as_of)
-    profiles = build_profiles(records, record_child, as_of)
+    profiles = build_profiles(records, record_child, as_of, previous=previous_ledger)
 
     child_parents, people = link_parents(guardians, record_child, resolver)
     child_parents = profiles.select("child_id").join(child_parents, on="child_id", how="left")

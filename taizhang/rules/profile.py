@@ -14,7 +14,8 @@ that can be read back, and keeps the row it came from in ``<field>_source``
   normalised name (placeholders such as 之子/小宝 only when nothing else), ties
   to the most recent row, then source priority.
 - ``birth_date`` and ``sex``: from the chosen valid identity number, else the
-  most frequent value on the records.
+  most frequent value on the records; a birth date, else last half-year's
+  ledger for the same child id (a birth date does not change).
 - ``residence_county``: the most recent evidence of where the child lives
   (field visit date; permit issue or residence start; school enrolment; health
   follow-up or record opening; last vaccination or card opening), ties by
@@ -134,12 +135,16 @@ def with_evidence_dates(linked: pl.DataFrame, as_of: date) -> pl.DataFrame:
     )
 
 
-def build_profiles(records: pl.DataFrame, record_child: pl.DataFrame, as_of: date) -> pl.DataFrame:
+def build_profiles(
+    records: pl.DataFrame, record_child: pl.DataFrame, as_of: date, previous: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """One row per linked child: the fields of :data:`PROFILE_FIELDS`, each with ``<field>_source``.
 
     Also ``id_status`` (of the chosen number), ``n_valid_ids``, ``hukou_basis``
     (``records``, ``id_address_code`` or null), ``age`` (周岁 at ``as_of``)
-    and ``n_records``.
+    and ``n_records``. ``previous`` (``child_id``, ``birth_date``: last half-year's ledger) gives
+    the birth date of a child seen again when none of its records now has one (a birth date does
+    not change); its source is then ``previous_ledger``.
     """
     rows = with_evidence_dates(link_records(records, record_child), as_of)
     children = rows.group_by("child_id").agg(n_records=pl.len()).sort("child_id")
@@ -205,6 +210,22 @@ def build_profiles(records: pl.DataFrame, record_child: pl.DataFrame, as_of: dat
         .join(residence, on="child_id", how="left")
         .join(since, on="child_id", how="left")
     )
+    if previous is not None:
+        known = previous.select("child_id", pl.col("birth_date").cast(pl.Date).alias("_known_birth")).unique(
+            "child_id", keep="first"
+        )
+        p = p.join(known, on="child_id", how="left").with_columns(
+            _birth_src=pl.when(pl.col("_birth").is_null() & pl.col("_known_birth").is_not_null())
+            .then(
+                pl.struct(
+                    pl.lit("previous_ledger").alias("source"),
+                    pl.lit("ledger.parquet").alias("file"),
+                    pl.lit(None, dtype=pl.Int64).alias("row_number"),
+                )
+            )
+            .otherwise(pl.col("_birth_src")),
+            _birth=pl.coalesce("_birth", "_known_birth"),
+        )
     from_id = (pl.col("id_status") == "valid") & pl.col("id_birth_date").is_not_null()
     sex_from_id = (pl.col("id_status") == "valid") & pl.col("id_sex").is_not_null()
     hukou_from_id = pl.col("_hukou").is_null() & pl.col("id_county").is_not_null()

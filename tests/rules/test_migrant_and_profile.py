@@ -209,3 +209,34 @@ def test_insurance_year_is_not_a_start_of_residence(world):
     r = decide_migrant(world, date(2026, 12, 31))
     assert r["residence_since"] == date(2026, 8, 1)
     assert not r["is_migrant"] and r["migrant_check"] == "resident_under_6_months"
+
+
+def test_a_child_seen_again_without_a_birth_date_keeps_last_half_years(world):
+    # This half-year's permit names no birth date and no identity number.
+    world.record(
+        "C1",
+        "residence_permits",
+        name="朱子豪",
+        hukou_county="230102",
+        residence_county="220182",
+        residence_start=date(2019, 9, 3),
+    )
+    records, _, _, rc = world.frames()
+    alone = build_profiles(records, rc, AS_OF)
+    assert alone["birth_date"][0] is None
+    assert migrant_decisions(alone, AS_OF)["migrant_check"][0] == "birth_date_unknown"
+
+    previous = pl.DataFrame({"child_id": ["C1", "C9"], "birth_date": [date(2019, 9, 3), date(2015, 1, 1)]})
+    prof = build_profiles(records, rc, AS_OF, previous=previous)
+    assert prof["birth_date"][0] == date(2019, 9, 3)
+    assert prof["birth_date_source"][0]["source"] == "previous_ledger"
+    assert migrant_decisions(prof, AS_OF)["is_migrant"][0]
+
+
+def test_a_birth_date_on_the_records_wins_over_last_half_years(world):
+    world.migrant("C1", birth=date(2016, 3, 1))
+    records, _, _, rc = world.frames()
+    previous = pl.DataFrame({"child_id": ["C1"], "birth_date": [date(2016, 3, 2)]})
+    prof = build_profiles(records, rc, AS_OF, previous=previous)
+    assert prof["birth_date"][0] == date(2016, 3, 1)
+    assert prof["birth_date_source"][0]["source"] != "previous_ledger"
