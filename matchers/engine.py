@@ -328,15 +328,23 @@ def link(
         lap("pairs_and_review")
         guard_anchor = config.anchor_guard or "NULL"
         anchors = con.sql(
-            f"SELECT record_id, CAST({guard_anchor} AS VARCHAR) AS anchor FROM {RECORDS} AS r "
-            f"WHERE ({guard_anchor}) IS NOT NULL"
+            render_sql(
+                "link_record_values",
+                columns=f"CAST({guard_anchor} AS VARCHAR) AS anchor",
+                records=RECORDS,
+                required=guard_anchor,
+            )
         ).pl()
         names = None
         if config.conflict_labels:
             label, sound = config.conflict_labels
             names = con.sql(
-                f"SELECT record_id, {label} AS label, {sound} AS sound FROM {RECORDS} AS r"
-                f" WHERE ({label}) IS NOT NULL"
+                render_sql(
+                    "link_record_values",
+                    columns=f"{label} AS label, {sound} AS sound",
+                    records=RECORDS,
+                    required=label,
+                )
             ).pl()
         clusters, cluster_report = cluster_pairs(
             ids,
