@@ -478,6 +478,7 @@ def link(std_dir: Path, previous_registry: Path | None, into: Path) -> dict[str,
         "review_sample": _write(result.review_sample, into / "review_sample.parquet", None),
     }
     counts["children"] = result.record_child["child_id"].n_unique()
+    counts["candidate_pairs"] = int(getattr(result, "n_candidate_pairs", 0))
     for name in ("id_events", "blocking_report", "parameters"):
         frame = getattr(result, name, None)
         if isinstance(frame, pl.DataFrame):
