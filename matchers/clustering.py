@@ -152,12 +152,8 @@ def cluster_pairs(
     have one. ``pairs``: ``l``, ``r``, ``match_probability``, ``match_weight``,
     ``cannot_link``. Returns ``record_id``, ``cluster_id`` and a report.
     """
-    ids = np.sort(np.asarray(record_ids, dtype=np.int64))
     accepted = pairs.filter((pl.col("match_probability") >= threshold) & ~pl.col("cannot_link"))
-    l_idx = np.searchsorted(ids, accepted["l"].to_numpy())
-    r_idx = np.searchsorted(ids, accepted["r"].to_numpy())
-    labels = _components(ids, l_idx, r_idx)
-    frame = pl.DataFrame({"record_id": ids, "component": _min_id_labels(ids, labels)})
+    frame = component_frame(record_ids, accepted)
 
     # Components in conflict: two different anchors, or both ends of a cannot-link pair.
     anchored = frame.join(anchors, on="record_id", how="inner")
