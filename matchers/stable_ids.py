@@ -170,7 +170,8 @@ def assign_child_ids(
     # A weak claim (a name and birth date, no number in common) is a namesake, not the same child,
     # when both sides hold a number of one kind that differs: a strong anchor type they share
     # without sharing its value (another insurance or identity number).
-    typed = ~pl.col("anchor_type").is_in(["fallback"]) & (pl.col("weight") >= strong_claim)
+    # (Fallback keys weigh 0, so they are never such a number.)
+    typed = pl.col("weight") >= strong_claim
     contradicted = (
         claims.filter(~pl.col("strong"))
         .join(cluster_anchors.filter(typed).select("cluster_id", "anchor_type").unique(), on="cluster_id")
@@ -189,8 +190,7 @@ def assign_child_ids(
         # The heaviest claim wins (then the smallest id): when a child split last half-year is
         # whole again, it keeps the id of the part that shares the most evidence with it, which is
         # the part the counties saw (the birth certificate alone is not the ledger's child).
-        .with_columns((-pl.col("claim_weight")).alias("order"))
-        .sort("cluster_id", "order", "child_id")
+        .sort(["cluster_id", "claim_weight", "child_id"], descending=[False, True, False])
         .group_by("cluster_id", maintain_order=True)
         .first()
         .join(seeds, on="cluster_id")
