@@ -95,15 +95,18 @@ def _yes_no(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr).then(pl.lit("是")).otherwise(pl.lit("否"))
 
 
-def _merge_previous_ids(previous: pl.DataFrame, merged_ids: pl.DataFrame | None) -> pl.DataFrame:
-    """The previous ledger with merged-away ids replaced by the id they were merged into.
+def _merge_previous_ids(
+    previous: pl.DataFrame, merged_ids: pl.DataFrame | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The previous ledger with merged-away ids read as the id they were merged into, and
+    ``child_id, merged_from`` (the merged ids, joined by 、) for the children that absorbed one.
 
     ``merged_ids``: ``previous_child_id, child_id``. A child's own previous row comes first, so
-    its flags are the ones compared; the merged ids are listed in ``merged_from``.
+    its flags are the ones compared.
     """
-    previous = previous.with_columns(pl.lit(None, dtype=pl.Utf8).alias("merged_from"))
+    none = pl.DataFrame(schema={"child_id": pl.Utf8, "merged_from": pl.Utf8})
     if merged_ids is None or merged_ids.height == 0 or previous.height == 0:
-        return previous
+        return previous, none
     mapping = merged_ids.select(
         pl.col("previous_child_id").cast(pl.Utf8), pl.col("child_id").cast(pl.Utf8).alias("into")
     ).unique("previous_child_id", keep="first")
@@ -118,14 +121,10 @@ def _merge_previous_ids(previous: pl.DataFrame, merged_ids: pl.DataFrame | None)
     merged_from = (
         renamed.filter(pl.col("merged_id").is_not_null())
         .group_by("child_id")
-        .agg(pl.col("merged_id").sort().str.join("、").alias("merged_list"))
+        .agg(pl.col("merged_id").sort().str.join("、").alias("merged_from"))
     )
-    return (
-        renamed.sort(pl.col("merged_id").is_not_null(), "merged_id", nulls_last=False)
-        .join(merged_from, on="child_id", how="left")
-        .with_columns(pl.col("merged_list").alias("merged_from"))
-        .drop("merged_id", "merged_list")
-    )
+    ordered = renamed.sort(pl.col("merged_id").is_not_null(), "merged_id", nulls_last=False)
+    return ordered.drop("merged_id"), merged_from
 
 
 def change_list(
@@ -145,10 +144,7 @@ def change_list(
     cur = _side(current_ledger, "cur_")
     if previous_ledger is None:
         previous_ledger = current_ledger.clear()
-    previous_ledger = _merge_previous_ids(previous_ledger, merged_ids)
-    merged_from = previous_ledger.select("child_id", "merged_from").unique(
-        "child_id", keep="first", maintain_order=True
-    )
+    previous_ledger, merged_from = _merge_previous_ids(previous_ledger, merged_ids)
     prev = _side(previous_ledger, "prev_").join(merged_from, on="child_id", how="left")
     both = cur.join(prev, on="child_id", how="full", coalesce=True)
 
