@@ -86,14 +86,19 @@ def _constrained(
     edges: list[tuple[float, int, int]],
     cannot: set[tuple[int, int]],
     labels: dict[int, tuple[str, str]] | None = None,
+    floaters: dict[int, str | None] | None = None,
+    names_of: dict[int, str] | None = None,
 ) -> tuple[dict[int, int], int]:
     """Greedy constrained union-find over one conflict component's edges (strongest first).
 
     With ``labels`` (record -> (given name, its sound)), two groups whose names are all unrelated
     are not joined either: inside a component that already holds two people (twins, namesakes),
     family evidence alone must not carry one twin's record into the other twin's group.
+    ``floaters`` (record -> name) are placed after the greedy pass: ``names_of``
+    holds the other members' names, so a floater can find the group holding its exact name.
     """
     labels = labels or {}
+    floating = set(floaters or ())
     parent = {int(x): int(x) for x in members}
     anchor_of = {int(x): anchors.get(int(x)) for x in members}
     group = {int(x): {int(x)} for x in members}
@@ -109,8 +114,23 @@ def _constrained(
             x = parent[x]
         return x
 
+    def blocked(ra: int, rb: int) -> bool:
+        small, big = (group[ra], group[rb]) if len(group[ra]) <= len(group[rb]) else (group[rb], group[ra])
+        return any(p in big for x in small for p in partners.get(x, ()))
+
+    def union(ra: int, rb: int) -> None:
+        root, child = (ra, rb) if ra < rb else (rb, ra)
+        parent[child] = root
+        group[root] = group[ra] | group[rb]
+        names[root] = names[ra] | names[rb]
+        del group[child]
+        del names[child]
+        anchor_of[root] = anchor_of[ra] if anchor_of[ra] is not None else anchor_of[rb]
+
     rejected = 0
     for _, a, b in edges:
+        if a in floating or b in floating:
+            continue
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
@@ -118,20 +138,39 @@ def _constrained(
         if aa is not None and ab is not None and aa != ab:
             rejected += 1
             continue
-        small, big = (group[ra], group[rb]) if len(group[ra]) <= len(group[rb]) else (group[rb], group[ra])
-        if any(p in big for x in small for p in partners.get(x, ())):
+        if blocked(ra, rb):
             rejected += 1
             continue
         if not _related(names[ra], names[rb]):
             rejected += 1
             continue
-        root, child = (ra, rb) if ra < rb else (rb, ra)
-        parent[child] = root
-        group[root] = group[ra] | group[rb]
-        names[root] = names[ra] | names[rb]
-        del group[child]
-        del names[child]
-        anchor_of[root] = aa if aa is not None else ab
+        union(ra, rb)
+
+    # Floaters, in record order, until none moves (one may join through another placed before it).
+    full_names = {**(names_of or {}), **{f: n for f, n in (floaters or {}).items() if n is not None}}
+    neighbours: dict[int, set[int]] = {f: set() for f in floating}
+    for _, a, b in edges:
+        if a in floating:
+            neighbours[a].add(b)
+        if b in floating:
+            neighbours[b].add(a)
+    placed: set[int] = set()
+    moved = True
+    while moved:
+        moved = False
+        for f in sorted(floating - placed):
+            rf = find(f)
+            options = sorted({find(o) for o in neighbours[f] if o not in floating or o in placed} - {rf})
+            options = [c for c in options if not blocked(rf, c) and anchor_of[c] in (None, anchor_of[rf])]
+            if len(options) > 1:
+                own = full_names.get(f)
+                options = [
+                    c for c in options if own is not None and any(full_names.get(x) == own for x in group[c])
+                ]
+            if len(options) == 1:
+                union(rf, options[0])
+                placed.add(f)
+                moved = True
     return {x: find(x) for x in parent}, rejected
 
 
@@ -144,13 +183,16 @@ def cluster_pairs(
     max_cluster_size: int,
     ambiguity_margin: float = 0.0,
     names: pl.DataFrame | None = None,
+    floaters: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, ClusterReport]:
     """Cluster records from scored pairs.
 
     ``record_ids``: every record (singletons included). ``anchors``:
     ``record_id``, ``anchor`` (e.g. the valid identity number) for records that
     have one. ``pairs``: ``l``, ``r``, ``match_probability``, ``match_weight``,
-    ``cannot_link``. Returns ``record_id``, ``cluster_id`` and a report.
+    ``cannot_link``. ``names``: ``record_id``, ``label``, ``sound`` (see ``_constrained``).
+    ``floaters``: ``record_id``, ``floater`` (bool), ``name`` for records with a name or
+    floating. Returns ``record_id``, ``cluster_id`` and a report.
     """
     accepted = pairs.filter((pl.col("match_probability") >= threshold) & ~pl.col("cannot_link"))
     frame = component_frame(record_ids, accepted)
@@ -174,8 +216,13 @@ def cluster_pairs(
     oversized = sizes.filter(
         (pl.col("len") > max_cluster_size) & ~pl.col("component").is_in(conflict.implode())
     )
-    frame, n_rejected = _resolve_conflicts(frame, anchors, accepted, cannot, conflict, names)
-    frame, n_ambiguous = _detach_ambiguous(frame, accepted, conflict, ambiguity_margin)
+    frame, n_rejected = _resolve_conflicts(frame, anchors, accepted, cannot, conflict, names, floaters)
+    floating = (
+        floaters.filter(pl.col("floater"))["record_id"]
+        if floaters is not None
+        else pl.Series([], dtype=pl.Int64)
+    )
+    frame, n_ambiguous = _detach_ambiguous(frame, accepted, conflict, ambiguity_margin, floating)
     frame, remaining = _split_oversized(
         frame, accepted, oversized["component"], stricter_thresholds, max_cluster_size
     )
@@ -199,6 +246,7 @@ def _resolve_conflicts(
     cannot: pl.DataFrame,
     conflict: pl.Series,
     labels: pl.DataFrame | None = None,
+    floaters: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, int]:
     frame = frame.with_columns(pl.col("component").alias("cluster_id"))
     if conflict.len() == 0:
@@ -229,12 +277,24 @@ def _resolve_conflicts(
         if labels is not None
         else None
     )
+    floater_map: dict[int, str | None] = {}
+    name_map: dict[int, str] = {}
+    if floaters is not None:
+        mine = floaters.filter(pl.col("record_id").is_in(member_ids.implode()))
+        floater_map = {
+            int(r): n for r, n in mine.filter(pl.col("floater")).select("record_id", "name").iter_rows()
+        }
+        name_map = {
+            int(r): str(n) for r, n in mine.drop_nulls("name").select("record_id", "name").iter_rows()
+        }
     roots, rejected = _constrained(
         member_ids.to_numpy(),
         anchor_map,
         [(w, int(a), int(b)) for w, a, b in edges.iter_rows()],
         cannot_set,
         label_map,
+        floater_map,
+        name_map,
     )
     fixed = pl.DataFrame(
         {"record_id": list(roots.keys()), "new": list(roots.values())},
@@ -249,17 +309,28 @@ def _resolve_conflicts(
 
 
 def _detach_ambiguous(
-    frame: pl.DataFrame, accepted: pl.DataFrame, conflict: pl.Series, margin: float
+    frame: pl.DataFrame,
+    accepted: pl.DataFrame,
+    conflict: pl.Series,
+    margin: float,
+    floating: pl.Series | None = None,
 ) -> tuple[pl.DataFrame, int]:
     """Records of conflict components linked almost as strongly elsewhere become singletons.
 
     Inside a conflict component, an accepted edge between two final clusters is a merge the
     guards refused, so a record with such an edge could belong to either cluster; when its best
     edge out is within ``margin`` bits of its best edge in, the evidence does not decide.
+    Floaters were placed by name, not by weight: they stay where they are, and their edges do not
+    count against the records they link to.
     """
     if margin <= 0 or conflict.len() == 0:
         return frame, 0
     cid = frame.filter(pl.col("component").is_in(conflict.implode())).select("record_id", "cluster_id")
+    if floating is not None and floating.len():
+        # A floater's links are family links to both twins: no evidence against anyone's place.
+        accepted = accepted.filter(
+            ~pl.col("l").is_in(floating.implode()) & ~pl.col("r").is_in(floating.implode())
+        )
     edges = accepted.select("l", "r", "match_weight").join(
         cid.rename({"record_id": "l", "cluster_id": "cl"}), on="l"
     )
