@@ -48,6 +48,7 @@ COLUMNS: dict[str, pl.DataType] = {
     "name_placeholder": pl.Boolean,
     "id_number": pl.Utf8,
     "id_status": pl.Utf8,
+    "id_prefix": pl.Utf8,
     "id_birth_date": pl.Date,
     "id_sex": pl.Utf8,
     "birth_date": pl.Date,
@@ -71,6 +72,13 @@ COLUMNS: dict[str, pl.DataType] = {
     "insurance_no": pl.Utf8,
 }
 
+# The birth date an Excel-mangled number still shows in digits 7-14, for a record whose own date is
+# empty (rounding reaches those digits only through a run of nines).
+_HEAD_DATE = (
+    "CASE WHEN r.id_status = 'lossy' AND length(r.id_prefix) >= 14"
+    " THEN TRY_STRPTIME(substr(r.id_prefix, 7, 8), '%Y%m%d')::DATE END"
+)
+
 DERIVED: tuple[tuple[str, str], ...] = (
     # The best identity number a record offers: its own, else the one inside a G pupil number.
     (
@@ -86,17 +94,25 @@ DERIVED: tuple[tuple[str, str], ...] = (
         "CASE WHEN r.id_status = 'valid' AND right(r.id_number, 3) <> '000' THEN r.id_number"
         " WHEN right(r.pupil_id_number, 3) <> '000' THEN r.pupil_id_number END",
     ),
-    ("dob", "coalesce(r.birth_date, r.id_birth_date)"),
+    # What survives of an Excel-mangled number (2.20402201706115E+17): its leading digits, rounded
+    # in the last place. Enough to tell the county and birth date of the number it was.
+    (
+        "id_head",
+        "CASE WHEN r.id_status = 'lossy' AND r.pupil_id_number IS NULL"
+        " AND length(r.id_prefix) BETWEEN 14 AND 17 THEN r.id_prefix END",
+    ),
+    ("dob", f"coalesce(r.birth_date, r.id_birth_date, {_HEAD_DATE})"),
     ("sex_any", "coalesce(r.sex, r.id_sex)"),
-    ("dob_text", "strftime(coalesce(r.birth_date, r.id_birth_date), '%Y%m%d')"),
+    ("dob_text", f"strftime(coalesce(r.birth_date, r.id_birth_date, {_HEAD_DATE}), '%Y%m%d')"),
     ("alt_text", "strftime(r.birth_date_alt, '%Y%m%d')"),
-    ("dob_month", "strftime(coalesce(r.birth_date, r.id_birth_date), '%Y%m')"),
+    ("dob_month", f"strftime(coalesce(r.birth_date, r.id_birth_date, {_HEAD_DATE}), '%Y%m')"),
     # Where a child comes from: the birth certificate's place of birth, else the county of its
     # identity number (registered at birth), else its hukou county. A birth certificate carries no
     # identity number and no residence, so this is what ties it to the child's later records.
     (
         "origin_county",
-        "coalesce(r.birth_place_county, left(coalesce(r.id_number, r.pupil_id_number), 6), r.hukou_county)",
+        "coalesce(r.birth_place_county, left(coalesce(r.id_number, r.pupil_id_number, r.id_prefix), 6),"
+        " r.hukou_county)",
     ),
     # A name that says nothing (之子, 小宝) must not be a block key.
     ("name_key", "CASE WHEN coalesce(r.name_placeholder, FALSE) THEN NULL ELSE r.name END"),
@@ -150,6 +166,15 @@ def _parent_name(name: str, column: str) -> Comparison:
     )
 
 
+def _lossy_head_agrees(full: str, head: str) -> str:
+    # The head is the number's leading digits rounded in the last place: equal within one.
+    return (
+        f"{head}.id_head IS NOT NULL AND {full}.id_any IS NOT NULL"
+        f" AND abs(TRY_CAST(left({full}.id_any, length({head}.id_head)) AS HUGEINT)"
+        f" - TRY_CAST({head}.id_head AS HUGEINT)) <= 1"
+    )
+
+
 def _child_id_number() -> Comparison:
     base = identity_number(column="id_any")
     truncated = Level(
@@ -158,10 +183,18 @@ def _child_id_number() -> Comparison:
         " AND left(l.id_any, 15) = left(r.id_any, 15)",
         0.02,
     )
+    lossy = Level(
+        "lossy_head",
+        f"({_lossy_head_agrees('r', 'l')}) OR ({_lossy_head_agrees('l', 'r')})",
+        0.02,
+    )
     return Comparison(
         name=base.name,
-        null_condition=base.null_condition,
-        levels=(base.levels[0], truncated, *base.levels[1:]),
+        # Comparable: two numbers, or a number and what Excel left of another.
+        null_condition="NOT ((l.id_any IS NOT NULL AND r.id_any IS NOT NULL)"
+        " OR (l.id_any IS NOT NULL AND r.id_head IS NOT NULL)"
+        " OR (l.id_head IS NOT NULL AND r.id_any IS NOT NULL))",
+        levels=(base.levels[0], truncated, lossy, *base.levels[1:]),
         else_m=base.else_m,
     )
 
@@ -234,6 +267,15 @@ _NOT_SAME_NUMBERS = (
 
 GUARDS: tuple[Guard, ...] = (
     Guard("different_valid_ids", "l.valid_id <> r.valid_id"),
+    Guard(
+        # A valid number against what Excel left of another: county and birth date (the first 14
+        # digits) two or more digits apart are two children; one digit could be a typo or rounding.
+        "valid_id_against_lossy_head",
+        "(l.valid_id IS NOT NULL AND r.id_head IS NOT NULL"
+        "  AND hamming(left(l.valid_id, 14), left(r.id_head, 14)) >= 2)"
+        " OR (r.valid_id IS NOT NULL AND l.id_head IS NOT NULL"
+        "  AND hamming(left(r.valid_id, 14), left(l.id_head, 14)) >= 2)",
+    ),
     Guard(
         # One child has one birth medical certificate: two numbers further apart than one typo are
         # two children (infant twins whose other records carry only placeholder names).
