@@ -278,6 +278,28 @@ def _scenarios() -> Scenario:
         child("谢雨泽", "xie_yu_ze", 1, date(2012, 7, 1), "男", prefix + "000", [], source="insurance")
         | {"residence_county": "220108", "hukou_county": "220108"},
     )
+
+    # 7. Excel scientific notation (2.20402201706115E+17): only the first 15 digits, rounded, are
+    # left. Namesakes born the same day: one from Jinan with a valid number, one whose insurance
+    # record shows only that head of a 220402 number, and her own valid number on a permit.
+    dob = date(2017, 6, 11)
+    jinan = with_check("37010220170611296")
+    own = with_check("22040220170611528")
+    for tag, source, number, county in (
+        ("lossy_namesake", "residence_permits", jinan, "220104"),
+        ("lossy_own_full", "residence_permits", own, "220402"),
+    ):
+        s.add(
+            tag,
+            child("郑欣怡", "zheng_xin_yi", 1, dob, "女", number, [], source=source)
+            | {"residence_county": county},
+        )
+    s.add(
+        "lossy_head",
+        child("郑欣怡", "zheng_xin_yi", 1, dob, "女", None, [], source="insurance")
+        # Excel rounds: ...115|288 shows as ...115; the record's own birth date is empty.
+        | {"id_status": "lossy", "id_prefix": own[:15], "birth_date": None, "residence_county": "220402"},
+    )
     return s
 
 
@@ -294,6 +316,11 @@ def records(scenario: Scenario) -> pl.DataFrame:
 def _config(**overrides: object) -> LinkageConfig:
     # Every scored pair is kept, so that a test can see the cannot-link flag of a weak pair too.
     return children(keep_pairs_above=0.0, **overrides)
+
+
+def _exact_level(comparison: str) -> int:
+    """The gamma value of a comparison's first (exact) level: levels count down from the top."""
+    return len(next(c for c in _config().comparisons if c.name == comparison).levels)
 
 
 @pytest.fixture(scope="module")
@@ -338,7 +365,7 @@ def _one_child(result: LinkResult, scenario: Scenario, a: str, b: str) -> bool:
 
 
 def test_term_frequency_adjustment_is_zero_unless_the_names_are_equal(result: LinkResult) -> None:
-    top = 6  # the name comparison's exact level
+    top = _exact_level("name")
     pairs = result.pairs
     unequal = pairs.filter(pl.col("g_name") != top)
     assert unequal.height > 50
@@ -361,11 +388,11 @@ def test_an_exact_match_on_a_rare_name_weighs_more_than_on_a_common_one() -> Non
     records = frame(families(FILLER) + common + rare)
     res = link(records, _config())
     names = dict(records.select("record_id", "name").iter_rows())
-    same = res.pairs.filter(pl.col("g_name") == 6).with_columns(
+    same = res.pairs.filter(pl.col("g_name") == _exact_level("name")).with_columns(
         pl.col("l").replace_strict(names, return_dtype=pl.Utf8).alias("name")
     )
     # Same id, same name, same birth date: the pairs differ only in how common the name is.
-    true_pairs = same.filter(pl.col("g_id") == 5, pl.col("g_dob") == 5)
+    true_pairs = same.filter(pl.col("g_id") == _exact_level("id"), pl.col("g_dob") == _exact_level("dob"))
     common_tf = true_pairs.filter(pl.col("name") == COMMON_NAME)["tf_adjustment"]
     rare_tf = true_pairs.filter(pl.col("name") == "欧阳翊骞")["tf_adjustment"]
     assert common_tf.len() == 8 and rare_tf.len() == 1
@@ -492,3 +519,22 @@ def test_an_excel_truncated_number_joins_the_child_it_was_cut_from(
     assert _one_child(result, scenario, "excel_full", "excel_cut")
     assigned = records.join(result.record_child, on="record_id")
     assert clusters_with_two_valid_ids(assigned) == 0
+
+
+# 7. Excel-mangled numbers -------------------------------------------------------------------------
+
+
+def test_what_excel_left_of_a_number_agrees_with_the_full_number_and_links(
+    result: LinkResult, scenario: Scenario
+) -> None:
+    pair = _pair(result, scenario, "lossy_head", "lossy_own_full")
+    assert "id:lossy_head" in str(pair["explanation"])
+    assert _one_child(result, scenario, "lossy_head", "lossy_own_full")
+
+
+def test_what_excel_left_of_a_number_keeps_a_namesake_with_another_county_apart(
+    records: pl.DataFrame, result: LinkResult, scenario: Scenario
+) -> None:
+    assert "valid_id_against_lossy_head" in _guards_hit(records, scenario, "lossy_head", "lossy_namesake")
+    assert not _one_child(result, scenario, "lossy_head", "lossy_namesake")
+    assert not _one_child(result, scenario, "lossy_own_full", "lossy_namesake")
