@@ -114,6 +114,7 @@ DERIVED: tuple[tuple[str, str], ...] = (
         "coalesce(r.birth_place_county, left(coalesce(r.id_number, r.pupil_id_number, r.id_prefix), 6),"
         " r.hukou_county)",
     ),
+    ("id_county", "left(coalesce(r.id_number, r.pupil_id_number, r.id_prefix), 6)"),
     # A name that says nothing (之子, 小宝) must not be a block key.
     ("name_key", "CASE WHEN coalesce(r.name_placeholder, FALSE) THEN NULL ELSE r.name END"),
     ("pinyin_key", "CASE WHEN coalesce(r.name_placeholder, FALSE) THEN NULL ELSE r.name_pinyin END"),
@@ -219,6 +220,24 @@ def _birthplace() -> Comparison:
     )
 
 
+def _id_county_and_hukou() -> Comparison:
+    # One record knows the child's number (whose county is where it was registered at birth) but
+    # not its hukou, the other the hukou but no number: the hukou and id comparisons both say
+    # nothing, yet a migrant's hukou is, as a rule, the county that issued the number. Birth
+    # certificates are weighed by the birthplace comparison instead.
+    one_way = (
+        "{a}.id_county IS NOT NULL AND {a}.hukou_county IS NULL"
+        " AND {b}.id_county IS NULL AND {b}.hukou_county IS NOT NULL"
+    )
+    return Comparison(
+        name="id_county_hukou",
+        null_condition=f"NOT (({one_way.format(a='l', b='r')}) OR ({one_way.format(a='r', b='l')}))"
+        " OR l.birth_place_county IS NOT NULL OR r.birth_place_county IS NOT NULL",
+        levels=(Level("same_county", "l.id_county = r.hukou_county OR r.id_county = l.hukou_county", 0.8),),
+        else_m=0.2,
+    )
+
+
 def _family() -> Comparison:
     # Guardians' ids and phones describe the same family: one comparison, so that siblings are not
     # counted twice as evidence (the two agree together far more often than independence implies).
@@ -250,6 +269,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     exact("hukou", "hukou_county", m=0.8),
     code_with_typos("birth_cert", "birth_cert_no", m_exact=0.9, max_edits=1),
     _birthplace(),
+    _id_county_and_hukou(),
 )
 
 # Given names that are no typo of each other, or children of different sexes: twins 雨萱 and 宇轩 share
