@@ -300,6 +300,21 @@ def _scenarios() -> Scenario:
         # Excel rounds: ...115|288 shows as ...115; the record's own birth date is empty.
         | {"id_status": "lossy", "id_prefix": own[:15], "birth_date": None, "residence_county": "220402"},
     )
+
+    # 8. A permit with the hukou (Shijiazhuang) but neither number nor birth date, an insurance
+    # record with the number but no hukou; and a namesake's insurance record numbered elsewhere.
+    dob = date(2012, 6, 15)
+    s.add(
+        "hukou_only",
+        child("郭宇航", "guo_yu_hang", 1, dob, "男", None, [], source="residence_permits")
+        | {"birth_date": None, "hukou_county": "130102", "residence_county": "220105"},
+    )
+    for tag, number in (("number_only", "13010220120615217"), ("number_elsewhere", "41010220120615217")):
+        s.add(
+            tag,
+            child("郭宇航", "guo_yu_hang", 1, dob, "男", with_check(number), [], source="insurance")
+            | {"hukou_county": None, "residence_county": "220105"},
+        )
     return s
 
 
@@ -538,3 +553,16 @@ def test_what_excel_left_of_a_number_keeps_a_namesake_with_another_county_apart(
     assert "valid_id_against_lossy_head" in _guards_hit(records, scenario, "lossy_head", "lossy_namesake")
     assert not _one_child(result, scenario, "lossy_head", "lossy_namesake")
     assert not _one_child(result, scenario, "lossy_own_full", "lossy_namesake")
+
+
+# 8. The number's county against the hukou ----------------------------------------------------------
+
+
+def test_a_numbers_county_is_compared_with_the_hukou_of_a_record_without_number(
+    result: LinkResult, scenario: Scenario
+) -> None:
+    same = _pair(result, scenario, "hukou_only", "number_only")
+    other = _pair(result, scenario, "hukou_only", "number_elsewhere")
+    assert "id_county_hukou:same_county" in str(same["explanation"])
+    assert "id_county_hukou:different" in str(other["explanation"])
+    assert same["match_weight"] > other["match_weight"]
