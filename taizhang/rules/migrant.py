@@ -23,8 +23,11 @@ Implemented as, at the as-of date:
 - the residence county is a county of the province's division list (a child
   living outside Jilin is not on a Jilin ledger).
 
-A child whose hukou, residence, birth date or residence start is unknown cannot
-be decided; it is not dropped but listed for review with a reason code
+A child with no known birth date who is in the 0-6 child health management
+extract (0～6岁儿童健康管理, which holds only children under 7) is under 16: it is
+decided, and also listed for review (``birth_date_missing_under_7``) so that the
+county fills in the date. Any other child whose hukou, residence, birth date or
+residence start is unknown cannot be decided; it is not dropped but listed for review with a reason code
 (``hukou_unknown``, ``residence_unknown``, ``birth_date_unknown``,
 ``residence_since_unknown``). A hukou taken only from the identity number's
 address code is used but also listed (``hukou_from_id_number``).
@@ -46,6 +49,9 @@ REVIEW_REASONS = {
     "hukou_unknown": "户籍地不明，无法判断是否跨县域流动",
     "residence_unknown": "现居住地不明，无法判断是否跨县域流动",
     "birth_date_unknown": "出生日期不明，无法判断是否不满十六周岁",
+    "birth_date_missing_under_7": (
+        "出生日期不明；该儿童在0～6岁儿童健康管理中，按不满十六周岁计入，请补录出生日期"
+    ),
     "residence_since_unknown": "缺少来本地居住的起始日期，无法判断是否居住满6个月",
     "hukou_from_id_number": "各来源均未登记户籍地，暂以身份证号地址码（首次登记地）作为户籍地，请核实",
 }
@@ -73,6 +79,11 @@ def migrant_decisions(
             "child_id",
             "age",
             "residence_since",
+            (
+                pl.col("in_child_health").fill_null(False)
+                if "in_child_health" in profiles.columns
+                else pl.lit(False)
+            ).alias("under_7_by_source"),
             current_county_expr("hukou_county"),
             current_county_expr("residence_county"),
         )
@@ -100,7 +111,7 @@ def migrant_decisions(
         .then(pl.lit("residence_outside_jilin"))
         .when(central)
         .then(pl.lit("central_districts_same_city"))
-        .when(pl.col("age").is_null())
+        .when(pl.col("age").is_null() & ~pl.col("under_7_by_source"))
         .then(pl.lit("birth_date_unknown"))
         .when(pl.col("residence_since").is_null())
         .then(pl.lit("residence_since_unknown"))
@@ -118,7 +129,8 @@ def migrant_decisions(
 
 
 def migrant_review(profiles: pl.DataFrame, decisions: pl.DataFrame) -> pl.DataFrame:
-    """Review items: undecidable children, and migrants whose hukou came from the id's address code."""
+    """Review items: undecidable children; migrants whose hukou came from the id's address code, or
+    whose birth date is unknown (counted as under 16 by the child health record)."""
     undecided = decisions.filter(pl.col("migrant_check").is_in(list(REVIEW_REASONS))).select(
         "child_id", reason_code="migrant_check"
     )
@@ -127,7 +139,12 @@ def migrant_review(profiles: pl.DataFrame, decisions: pl.DataFrame) -> pl.DataFr
         .join(decisions.filter(pl.col("is_migrant")).select("child_id"), on="child_id")
         .select("child_id", reason_code=pl.lit("hukou_from_id_number"))
     )
-    out = pl.concat([undecided, from_id])
+    no_birth_date = (
+        profiles.filter(pl.col("age").is_null())
+        .join(decisions.filter(pl.col("is_migrant")).select("child_id"), on="child_id")
+        .select("child_id", reason_code=pl.lit("birth_date_missing_under_7"))
+    )
+    out = pl.concat([undecided, from_id, no_birth_date])
     return out.with_columns(
         reason=pl.col("reason_code").replace_strict(REVIEW_REASONS, return_dtype=pl.Utf8)
     ).sort("child_id", "reason_code")

@@ -35,6 +35,10 @@ that can be read back, and keeps the row it came from in ``<field>_source``
   NOT a start of residence: residents' insurance covers the whole calendar
   year whatever the date a newcomer enrolled, so 1 January of the year would
   make a child who arrived in July look resident for six months.
+- ``in_child_health``: the child has a record in the 0-6 child health
+  management extract (0～6岁儿童健康管理, 卫健): it is under 7 whatever its
+  records say of the birth date, which the migrant rule uses when no birth
+  date is known.
 """
 
 from __future__ import annotations
@@ -141,13 +145,17 @@ def build_profiles(
     """One row per linked child: the fields of :data:`PROFILE_FIELDS`, each with ``<field>_source``.
 
     Also ``id_status`` (of the chosen number), ``n_valid_ids``, ``hukou_basis``
-    (``records``, ``id_address_code`` or null), ``age`` (周岁 at ``as_of``)
-    and ``n_records``. ``previous`` (``child_id``, ``birth_date``: last half-year's ledger) gives
-    the birth date of a child seen again when none of its records now has one (a birth date does
-    not change); its source is then ``previous_ledger``.
+    (``records``, ``id_address_code`` or null), ``age`` (周岁 at ``as_of``),
+    ``n_records`` and ``in_child_health``. ``previous`` (``child_id``, ``birth_date``: last
+    half-year's ledger) gives the birth date of a child seen again when none of its records now
+    has one (a birth date does not change); its source is then ``previous_ledger``.
     """
     rows = with_evidence_dates(link_records(records, record_child), as_of)
-    children = rows.group_by("child_id").agg(n_records=pl.len()).sort("child_id")
+    children = (
+        rows.group_by("child_id")
+        .agg(n_records=pl.len(), in_child_health=(pl.col("source") == "child_health").any())
+        .sort("child_id")
+    )
 
     usable = pl.col("id_status").is_in(["valid", "bad_check"]) & pl.col("id_number").is_not_null()
     ids = rows.with_columns(
@@ -248,4 +256,6 @@ def build_profiles(
     cols = ["child_id"]
     for f in PROFILE_FIELDS:
         cols += [f, f"{f}_source"]
-    return p.select(*cols, "id_status", "n_valid_ids", "hukou_basis", "age", "n_records").sort("child_id")
+    return p.select(
+        *cols, "id_status", "n_valid_ids", "hukou_basis", "age", "n_records", "in_child_health"
+    ).sort("child_id")

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from rules_world import AS_OF, World, make_id
 
-from taizhang.rules.migrant import migrant_decisions
+from taizhang.rules.migrant import migrant_decisions, migrant_review
 from taizhang.rules.profile import build_profiles
 
 
@@ -240,3 +240,27 @@ def test_a_birth_date_on_the_records_wins_over_last_half_years(world):
     prof = build_profiles(records, rc, AS_OF, previous=previous)
     assert prof["birth_date"][0] == date(2016, 3, 1)
     assert prof["birth_date_source"][0]["source"] != "previous_ledger"
+
+
+def test_a_child_in_the_0_to_6_health_program_without_a_birth_date_is_under_16(world):
+    # A child health record (0-6 health management) with hukou and residence, but no birth date.
+    world.record(
+        "C1",
+        "child_health",
+        name="赵宇轩",
+        hukou_county="130102",
+        residence_county="220881",
+        record_opened=date(2024, 3, 1),
+    )
+    # The same gaps on an insurance record say nothing of the child's age.
+    world.record("C2", "insurance", name="赵宇航", hukou_county="130102", residence_county="220881")
+    records, _, _, rc = world.frames()
+    prof = build_profiles(records, rc, AS_OF)
+    decided = prof.join(migrant_decisions(prof, AS_OF), on="child_id")
+    by_child = {r["child_id"]: r for r in decided.iter_rows(named=True)}
+    assert by_child["C1"]["birth_date"] is None and by_child["C1"]["is_migrant"]
+    assert by_child["C2"]["migrant_check"] == "birth_date_unknown" and not by_child["C2"]["is_migrant"]
+    review = migrant_review(prof, migrant_decisions(prof, AS_OF))
+    reasons = {(r["child_id"], r["reason_code"]) for r in review.iter_rows(named=True)}
+    assert ("C1", "birth_date_missing_under_7") in reasons
+    assert ("C2", "birth_date_unknown") in reasons
