@@ -415,3 +415,42 @@ def with_division_columns(df: pl.DataFrame, raw_columns: list[str], prefix: str)
         .alias(f"{prefix}_resolution"),
     )
     return out.drop([c for c in out.columns if c.startswith("__div_")])
+
+
+def prefer_code_of_same_name(df: pl.DataFrame, prefix: str, code_column: str) -> pl.DataFrame:
+    """Where ``{prefix}_raw`` names a county without saying which (a bare 和平区, or an address
+    starting with it) and ``code_column`` holds another county of that very name, take that one.
+
+    A name shared by several counties otherwise resolves by default (Jilin first, then the current
+    unit, then the lower code); an identity number's address code is the county where the child
+    was first registered, so for a hukou it is the better guess between two 和平区 (天津 or 沈阳).
+    A prefecture or province named before the county is an explicit choice and is kept.
+    """
+    names = county_table().unique("code", keep="first").select("code", "name", "prefecture")
+    own = names.select(pl.col("code").alias(f"{prefix}_county"), pl.col("name").alias("__same_name_own"))
+    other = names.select(
+        pl.col("code").alias(code_column),
+        pl.col("name").alias("__same_name_other"),
+        pl.col("prefecture").alias("__same_name_pref"),
+    )
+    out = df.join(own, on=f"{prefix}_county", how="left").join(other, on=code_column, how="left")
+    switch = (
+        pl.col(f"{prefix}_resolution").is_in(["name", "address"])
+        & (pl.col(code_column) != pl.col(f"{prefix}_county"))
+        & (pl.col("__same_name_own") == pl.col("__same_name_other"))
+        & _clean(pl.col(f"{prefix}_raw")).str.starts_with(pl.col("__same_name_own"))
+    ).fill_null(False)
+    return out.with_columns(
+        pl.when(switch)
+        .then(pl.col(code_column))
+        .otherwise(pl.col(f"{prefix}_county"))
+        .alias(f"{prefix}_county"),
+        pl.when(switch)
+        .then(pl.col("__same_name_pref"))
+        .otherwise(pl.col(f"{prefix}_prefecture"))
+        .alias(f"{prefix}_prefecture"),
+        pl.when(switch)
+        .then(pl.col(code_column).str.slice(0, 2))
+        .otherwise(pl.col(f"{prefix}_province"))
+        .alias(f"{prefix}_province"),
+    ).drop("__same_name_own", "__same_name_other", "__same_name_pref")

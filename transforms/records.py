@@ -20,7 +20,7 @@ import polars as pl
 from data_contracts import SOURCE_ORDER, load_contracts
 from taizhang.emit.mask import MASKED_TERM
 from transforms.dates import with_date_columns, with_month_column
-from transforms.divisions import with_division_columns
+from transforms.divisions import prefer_code_of_same_name, with_division_columns
 from transforms.id_numbers import id_table
 from transforms.names import standardize_names
 from transforms.phones import parse_phone
@@ -306,6 +306,7 @@ def standardize_records(staged: dict[str, pl.DataFrame], today: date | None = No
         df = with_date_columns(df, f"__d_{column}", column, bound, fields=("date",))
     df = with_month_column(df.with_columns(c("enrol_month").alias("__d_enrol")), "__d_enrol", "enrol_month")
     df = with_division_columns(df, [f"__r_{x}" for x in HUKOU_COLUMNS if f"__r_{x}" in rows.columns], "hukou")
+    df = prefer_code_of_same_name(df, "hukou", "id_county")
     residence = [f"__r_{x}" for x in RESIDENCE_COLUMNS if f"__r_{x}" in rows.columns]
     df = with_division_columns(df, residence, "residence")
     birth_place = [x for x in ["__r_birth_place_code"] if x in rows.columns]

@@ -153,3 +153,22 @@ def test_status_parses_disability_and_masks_the_sensitive_status():
     assert not any("艾滋病" in (v or "") for row in text for v in row)
     assert s["status"][1] == "特殊疾病（已脱敏）"
     assert s["start_date"][2] == date(2024, 1, 5)
+
+
+def test_a_bare_county_name_shared_by_two_cities_follows_the_identity_numbers_county():
+    # 和平区 is both 天津 (120101) and 沈阳 (210102); the child's number was issued in 沈阳.
+    shenyang = "210102201503151236"
+    rows = [
+        {"name": "周一", "id_number": shenyang, "hukou_address": "和平区"},
+        {"name": "周二", "id_number": shenyang, "hukou_address": "和平区南京北街12号"},
+        # A city named before the county is the department's own choice: kept.
+        {"name": "周三", "id_number": shenyang, "hukou_address": "天津市和平区"},
+        # No number: the default stands.
+        {"name": "周四", "hukou_address": "和平区"},
+    ]
+    out = standardize_records({"residence_permits": staged_frame("residence_permits", rows)}, today=TODAY)
+    got = dict(out.select("name", "hukou_county").iter_rows())
+    assert got["周一"] == got["周二"] == "210102"
+    assert got["周三"] == got["周四"] == "120101"
+    by_name = {r["name"]: r for r in out.iter_rows(named=True)}
+    assert by_name["周一"]["hukou_prefecture"] == "210100" and by_name["周一"]["hukou_province"] == "21"
