@@ -4,7 +4,7 @@ It reads only the public outputs of a run (``links.parquet``,
 ``quarantine.parquet``, ``ledger.parquet``, ``flags.parquet``) and the
 generator's truth, as an outside evaluator would, and reports:
 
-- linkage: pairwise precision, recall and F1 over child-level records;
+- linkage: pairwise precision, recall and F1 over child-level records, and twin pairs merged;
 - quarantine: precision and recall against the truly unreadable rows;
 - migrant children, suspected orphans, suspected de facto unsupported:
   precision and recall of the ledger against the truth;
@@ -27,6 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
+from matchers.evaluation import twin_merges, twin_pairs
 from taizhang.generate import generate
 from taizhang.pipeline import run_period
 
@@ -93,6 +94,8 @@ def score_period(out_dir: Path, truth_dir: Path) -> dict:
         "child_key"
     )
     result: dict = {"linkage": pairwise_scores(assigned)}
+    result["linkage"]["twin_pairs"] = twin_pairs(truth_dir).height
+    result["linkage"]["twin_pairs_merged"] = twin_merges(assigned, twin_pairs(truth_dir))
 
     unreadable = records.filter(pl.col("unreadable"))
     truth_q = {tuple(r) for r in unreadable.select(KEY).iter_rows()}

@@ -87,15 +87,15 @@ def _constrained(
     cannot: set[tuple[int, int]],
     labels: dict[int, tuple[str, str]] | None = None,
     floaters: dict[int, str | None] | None = None,
-    names_of: dict[int, str] | None = None,
+    keys_of: dict[int, str] | None = None,
 ) -> tuple[dict[int, int], int]:
     """Greedy constrained union-find over one conflict component's edges (strongest first).
 
     With ``labels`` (record -> (given name, its sound)), two groups whose names are all unrelated
     are not joined either: inside a component that already holds two people (twins, namesakes),
     family evidence alone must not carry one twin's record into the other twin's group.
-    ``floaters`` (record -> name) are placed after the greedy pass: ``names_of``
-    holds the other members' names, so a floater can find the group holding its exact name.
+    ``floaters`` (record -> key, its birth date) are placed after the greedy pass, by the keys
+    of the other members (``keys_of``): see ``_place_floater``.
     """
     labels = labels or {}
     floating = set(floaters or ())
@@ -147,7 +147,7 @@ def _constrained(
         union(ra, rb)
 
     # Floaters, in record order, until none moves (one may join through another placed before it).
-    full_names = {**(names_of or {}), **{f: n for f, n in (floaters or {}).items() if n is not None}}
+    keys = {**(keys_of or {}), **{f: k for f, k in (floaters or {}).items() if k is not None}}
     neighbours: dict[int, set[int]] = {f: set() for f in floating}
     for _, a, b in edges:
         if a in floating:
@@ -160,18 +160,33 @@ def _constrained(
         moved = False
         for f in sorted(floating - placed):
             rf = find(f)
-            options = sorted({find(o) for o in neighbours[f] if o not in floating or o in placed} - {rf})
-            options = [c for c in options if not blocked(rf, c) and anchor_of[c] in (None, anchor_of[rf])]
-            if len(options) > 1:
-                own = full_names.get(f)
-                options = [
-                    c for c in options if own is not None and any(full_names.get(x) == own for x in group[c])
-                ]
-            if len(options) == 1:
-                union(rf, options[0])
+            settled = {x for x in parent if x not in floating or x in placed}
+            linked = {find(o) for o in neighbours[f] if o in settled} - {rf}
+            linked = {c for c in linked if not blocked(rf, c) and anchor_of[c] in (None, anchor_of[rf])}
+            own = keys.get(f)
+            same_key = {find(x) for x in settled if own is not None and keys.get(x) == own} - {rf}
+            target = _place_floater(linked, same_key)
+            if target is not None:
+                union(rf, target)
                 placed.add(f)
                 moved = True
     return {x: find(x) for x in parent}, rejected
+
+
+def _place_floater(linked: set[int], same_key: set[int]) -> int | None:
+    """The cluster a floating record joins, or None (it stands alone).
+
+    ``linked``: clusters it has an accepted link to (that no guard forbids); ``same_key``: clusters
+    of its conflict component holding a record of its birth date. Two clusters born that day are
+    twins, and family evidence fits both: it stands alone. One is the child it can be, if linked.
+    Born another day than every cluster (or undated): the one cluster it is linked to, if only one.
+    """
+    if len(same_key) > 1:
+        return None
+    if len(same_key) == 1:
+        (only,) = same_key
+        return only if only in linked else None
+    return next(iter(linked)) if len(linked) == 1 else None
 
 
 def cluster_pairs(
@@ -191,8 +206,8 @@ def cluster_pairs(
     ``record_id``, ``anchor`` (e.g. the valid identity number) for records that
     have one. ``pairs``: ``l``, ``r``, ``match_probability``, ``match_weight``,
     ``cannot_link``. ``names``: ``record_id``, ``label``, ``sound`` (see ``_constrained``).
-    ``floaters``: ``record_id``, ``floater`` (bool), ``name`` for records with a name or
-    floating. Returns ``record_id``, ``cluster_id`` and a report.
+    ``floaters``: ``record_id``, ``floater`` (bool), ``key`` (its birth date) for records with a
+    key or floating. Returns ``record_id``, ``cluster_id`` and a report.
     """
     accepted = pairs.filter((pl.col("match_probability") >= threshold) & ~pl.col("cannot_link"))
     frame = component_frame(record_ids, accepted)
@@ -278,15 +293,13 @@ def _resolve_conflicts(
         else None
     )
     floater_map: dict[int, str | None] = {}
-    name_map: dict[int, str] = {}
+    key_map: dict[int, str] = {}
     if floaters is not None:
         mine = floaters.filter(pl.col("record_id").is_in(member_ids.implode()))
         floater_map = {
-            int(r): n for r, n in mine.filter(pl.col("floater")).select("record_id", "name").iter_rows()
+            int(r): k for r, k in mine.filter(pl.col("floater")).select("record_id", "key").iter_rows()
         }
-        name_map = {
-            int(r): str(n) for r, n in mine.drop_nulls("name").select("record_id", "name").iter_rows()
-        }
+        key_map = {int(r): str(k) for r, k in mine.drop_nulls("key").select("record_id", "key").iter_rows()}
     roots, rejected = _constrained(
         member_ids.to_numpy(),
         anchor_map,
@@ -294,7 +307,7 @@ def _resolve_conflicts(
         cannot_set,
         label_map,
         floater_map,
-        name_map,
+        key_map,
     )
     fixed = pl.DataFrame(
         {"record_id": list(roots.keys()), "new": list(roots.values())},

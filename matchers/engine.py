@@ -72,9 +72,10 @@ class LinkageConfig:
     # SQL over r: a name and its sound. Inside a conflict component (two people linked), groups
     # whose names are all unrelated (not equal in sound, not one edit apart) are not joined.
     conflict_labels: tuple[str, str] | None = None
-    # SQL over r: (when a record floats, its name). Inside a conflict component a floating record
-    # (known by a placeholder name alone) joins the one cluster it is linked to, or the one holding
-    # its exact name, or none; never the cluster its strongest family link happens to point at.
+    # SQL over r: (when a record floats, its birth date). Inside a conflict component a floating
+    # record (known by a placeholder name alone) joins the one cluster of its birth date it is
+    # linked to, and none when two clusters share that date (twins); never the cluster its
+    # strongest family link happens to point at.
     conflict_floaters: tuple[str, str] | None = None
     # Guards that keep a fragment from rejoining a previous child's id (None: all; () : none).
     # Guards that only weigh against one noisy pair (a birth date far off) are better left out:
@@ -352,13 +353,13 @@ def link(
             ).pl()
         floaters = None
         if config.conflict_floaters:
-            floats, name = config.conflict_floaters
+            floats, key = config.conflict_floaters
             floaters = con.sql(
                 render_sql(
                     "link_record_values",
-                    columns=f"coalesce(({floats}), FALSE) AS floater, {name} AS name",
+                    columns=f"coalesce(({floats}), FALSE) AS floater, {key} AS key",
                     records=RECORDS,
-                    required=f"CASE WHEN coalesce(({floats}), FALSE) OR ({name}) IS NOT NULL THEN 1 END",
+                    required=f"CASE WHEN coalesce(({floats}), FALSE) OR ({key}) IS NOT NULL THEN 1 END",
                 )
             ).pl()
         clusters, cluster_report = cluster_pairs(

@@ -449,10 +449,10 @@ def children_config(**overrides: object) -> LinkageConfig:
             "CASE WHEN coalesce(r.name_placeholder, FALSE) THEN NULL ELSE r.name_pinyin END",
         ),
         # A newborn known only by a placeholder (李小宝, 李娜之女) and no number of its own fits
-        # either twin: it goes by its exact name, not by which twin's records carry the phone.
+        # either twin: it joins a cluster only when no other cluster was born that day.
         "conflict_floaters": (
             "coalesce(r.name_placeholder, FALSE) AND r.id_any IS NULL AND r.birth_cert_no IS NULL",
-            "r.name",
+            "r.dob_text",
         ),
         "max_block_size": 200,
         "review_columns": ("source", "file", "row_number"),

@@ -130,13 +130,13 @@ def test_the_report_counts_only_records_actually_detached() -> None:
 
 def _floaters(rows: list[tuple[int, bool, str]]) -> pl.DataFrame:
     return pl.DataFrame(
-        {"record_id": [r[0] for r in rows], "floater": [r[1] for r in rows], "name": [r[2] for r in rows]}
+        {"record_id": [r[0] for r in rows], "floater": [r[1] for r in rows], "key": [r[2] for r in rows]}
     )
 
 
-# Twins: A = {0 杨小宝 health, 1 birth certificate}, B = {2 杨梓轩 permit with the phone, 3 杨梓轩 health};
-# 0 and 3 cannot link (one department, both children). Record 4 is a vaccination record known only
-# as 杨小宝: its strongest link is B's phone, its exact name is in A.
+# Two children: A = {0 杨小宝 health, 1 birth certificate}, B = {2 杨梓轩 permit with the phone,
+# 3 杨梓轩 health}; 0 and 3 cannot link (one department, both children). Record 4 is a vaccination
+# record known only as 杨小宝, linked to both: most strongly to B's phone.
 _TWIN_PAIRS = [
     (0, 1, 0.9999, False),
     (2, 3, 0.9999, False),
@@ -148,34 +148,34 @@ _TWIN_PAIRS = [
 _NO_ANCHORS = pl.DataFrame(schema={"record_id": pl.Int64, "anchor": pl.Utf8})
 
 
-def test_placeholder_record_joins_the_twin_holding_its_exact_name_not_its_strongest_link() -> None:
-    names = _floaters([(0, False, "杨小宝"), (2, False, "杨梓轩"), (3, False, "杨梓轩"), (4, True, "杨小宝")])
-    result, _ = cluster_pairs(
-        np.arange(5), _NO_ANCHORS, _pairs(_TWIN_PAIRS), 0.9, (0.99,), 10, 4.0, floaters=names
+def test_placeholder_record_of_twins_stands_alone_whatever_its_strongest_link() -> None:
+    # Both children were born the same day: twins, and the placeholder fits either.
+    keys = _floaters(
+        [(0, False, "20250301"), (2, False, "20250301"), (3, False, "20250301"), (4, True, "20250301")]
     )
+    result, _ = cluster_pairs(np.arange(5), _NO_ANCHORS, _pairs(_TWIN_PAIRS), 0.9, (0.99,), 10, floaters=keys)
     c = _clusters(result)
-    assert c[4] == c[0] == c[1]
-    assert c[2] == c[3] != c[0]
-    # Without floaters the strongest link (the phone) decides, and the record goes to the other twin.
-    plain, _ = cluster_pairs(np.arange(5), _NO_ANCHORS, _pairs(_TWIN_PAIRS), 0.9, (0.99,), 10, 4.0)
+    assert c[4] == 4 and c[4] not in (c[0], c[2])
+    assert c[0] == c[1] and c[2] == c[3] and c[0] != c[2]
+    # Without floaters the strongest link (the phone) decides.
+    plain, _ = cluster_pairs(np.arange(5), _NO_ANCHORS, _pairs(_TWIN_PAIRS), 0.9, (0.99,), 10)
     assert _clusters(plain)[4] == _clusters(plain)[2]
 
 
-def test_placeholder_record_fitting_both_twins_by_name_stands_alone() -> None:
-    # 李娜之女 is linked to both twins and neither has a record of that name.
-    names = _floaters(
-        [(0, False, "杨小宝"), (2, False, "杨梓轩"), (3, False, "杨梓轩"), (4, True, "李娜之女")]
+def test_placeholder_record_joins_the_one_child_born_on_its_birth_date() -> None:
+    # Siblings born on different days: the placeholder joins A, born that day, not B's phone.
+    keys = _floaters(
+        [(0, False, "20250301"), (2, False, "20230715"), (3, False, "20230715"), (4, True, "20250301")]
     )
-    result, _ = cluster_pairs(
-        np.arange(5), _NO_ANCHORS, _pairs(_TWIN_PAIRS), 0.9, (0.99,), 10, 4.0, floaters=names
-    )
+    result, _ = cluster_pairs(np.arange(5), _NO_ANCHORS, _pairs(_TWIN_PAIRS), 0.9, (0.99,), 10, floaters=keys)
     c = _clusters(result)
-    assert c[4] == 4 and c[4] not in (c[0], c[2])
+    assert c[4] == c[0] == c[1] != c[2]
 
 
-def test_placeholder_record_linked_to_one_cluster_only_joins_it() -> None:
+def test_placeholder_record_joins_the_only_cluster_it_links_to() -> None:
+    # Nobody in the component has its birth date; it is linked to B alone.
     pairs = [*_TWIN_PAIRS[:4], (4, 2, 0.99999, False)]
-    names = _floaters([(4, True, "李娜之女")])
-    result, _ = cluster_pairs(np.arange(5), _NO_ANCHORS, _pairs(pairs), 0.9, (0.99,), 10, 4.0, floaters=names)
+    keys = _floaters([(4, True, "20250302")])
+    result, _ = cluster_pairs(np.arange(5), _NO_ANCHORS, _pairs(pairs), 0.9, (0.99,), 10, floaters=keys)
     c = _clusters(result)
     assert c[4] == c[2] == c[3]
