@@ -448,10 +448,11 @@ def children_config(**overrides: object) -> LinkageConfig:
             "CASE WHEN coalesce(r.name_placeholder, FALSE) THEN NULL ELSE r.given_name END",
             "CASE WHEN coalesce(r.name_placeholder, FALSE) THEN NULL ELSE r.name_pinyin END",
         ),
-        # A newborn known only by a placeholder (李小宝, 李娜之女) and no number of its own fits
-        # either twin: it joins a cluster only when no other cluster was born that day.
+        # A newborn known only by a placeholder (李小宝, 李娜之女) and no number that another record
+        # shares fits either twin: it joins a cluster only when no other cluster was born that day.
         "conflict_floaters": (
-            "coalesce(r.name_placeholder, FALSE) AND r.id_any IS NULL AND r.birth_cert_no IS NULL",
+            "coalesce(r.name_placeholder, FALSE) AND r.id_any IS NULL"
+            " AND (r.birth_cert_no IS NULL OR count(*) OVER (PARTITION BY r.birth_cert_no) = 1)",
             "r.dob_text",
         ),
         "max_block_size": 200,
