@@ -332,21 +332,6 @@ GUARDS: tuple[Guard, ...] = (
         f" AND {_UNRELATED_GIVEN_NAMES} AND {_NOT_SAME_NUMBERS}",
     ),
     Guard(
-        # The same family and another given name, and no identity number on either record: a
-        # twin known to one department (王伟 in child health beside his brother's birth
-        # certificate 王浩宇) looks exactly like one child renamed, and nothing but a number can
-        # tell them apart. A merged twin drops a child from the ledger; a renamed child split in
-        # two is seen at the first home visit. So without a number they stay apart (measured: 0.1
-        # points of recall at default noise).
-        "another_name_without_numbers",
-        "l.id_any IS NULL AND r.id_any IS NULL"
-        " AND (list_has_any(l.guardian_ids, r.guardian_ids) OR l.mother_id = r.mother_id"
-        "      OR l.father_id = r.father_id OR l.mother_name = r.mother_name"
-        "      OR list_has_any(l.guardian_phones, r.guardian_phones))"
-        " AND NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"
-        f" AND {_UNRELATED_GIVEN_NAMES} AND {_NOT_SAME_NUMBERS}",
-    ),
-    Guard(
         "twins",
         # The same parents, but given names that are no typo of each other, in one department's
         # records: a department lists each child once, so two unrelated given names there are two

@@ -316,27 +316,6 @@ def _scenarios() -> Scenario:
             | {"hukou_county": None, "residence_county": "220105"},
         )
 
-    # 9. Twins in two departments, no numbers: one brother known only to child health (王伟), the
-    # other by his birth certificate and insurance (王浩宇); the same parents and birth date.
-    fam = _parents(9)
-    dob = date(2025, 1, 20)
-    s.add("twin_health", child("王伟", "wang_wei", 1, dob, "男", None, [], source="child_health") | fam)
-    s.add(
-        "twin_cert",
-        child(
-            "王浩宇",
-            "wang_hao_yu",
-            1,
-            dob,
-            "男",
-            None,
-            [],
-            source="birth_certificates",
-            birth_cert_no="P090100123",
-        )
-        | fam,
-    )
-    s.add("twin_insured", child("王浩宇", "wang_hao_yu", 1, dob, "男", None, [], source="insurance") | fam)
     return s
 
 
@@ -508,15 +487,6 @@ def test_two_placeholders_of_another_form_in_one_department_are_two_newborns(
 ) -> None:
     assert not _one_child(result, scenario, "ph2_a", "ph2_b")
     assert "placeholder_twins_in_one_department" in _guards_hit(records, scenario, "ph2_a", "ph2_b")
-
-
-def test_a_twin_known_to_one_department_without_numbers_is_not_merged_into_the_other(
-    records: pl.DataFrame, result: LinkResult, scenario: Scenario
-) -> None:
-    assert "another_name_without_numbers" in _guards_hit(records, scenario, "twin_health", "twin_cert")
-    assert not _one_child(result, scenario, "twin_health", "twin_cert")
-    assert not _one_child(result, scenario, "twin_health", "twin_insured")
-    assert _one_child(result, scenario, "twin_cert", "twin_insured")
 
 
 def test_a_child_renamed_between_birth_certificate_and_school_is_one_child(
