@@ -331,37 +331,24 @@ def link(
         con.execute("DROP TABLE lk_scored")
         con.execute("DROP TABLE IF EXISTS lk_candidates")
         lap("pairs_and_review")
+
+        def record_values(columns: str, required: str) -> pl.DataFrame:
+            sql = render_sql("link_record_values", columns=columns, records=RECORDS, required=required)
+            return con.sql(sql).pl()
+
         guard_anchor = config.anchor_guard or "NULL"
-        anchors = con.sql(
-            render_sql(
-                "link_record_values",
-                columns=f"CAST({guard_anchor} AS VARCHAR) AS anchor",
-                records=RECORDS,
-                required=guard_anchor,
-            )
-        ).pl()
+        anchors = record_values(f"CAST({guard_anchor} AS VARCHAR) AS anchor", guard_anchor)
         names = None
         if config.conflict_labels:
             label, sound = config.conflict_labels
-            names = con.sql(
-                render_sql(
-                    "link_record_values",
-                    columns=f"{label} AS label, {sound} AS sound",
-                    records=RECORDS,
-                    required=label,
-                )
-            ).pl()
+            names = record_values(f"{label} AS label, {sound} AS sound", label)
         floaters = None
         if config.conflict_floaters:
             floats, key = config.conflict_floaters
-            floaters = con.sql(
-                render_sql(
-                    "link_record_values",
-                    columns=f"coalesce(({floats}), FALSE) AS floater, {key} AS key",
-                    records=RECORDS,
-                    required=f"CASE WHEN coalesce(({floats}), FALSE) OR ({key}) IS NOT NULL THEN 1 END",
-                )
-            ).pl()
+            floats = f"coalesce(({floats}), FALSE)"
+            floaters = record_values(
+                f"{floats} AS floater, {key} AS key", f"CASE WHEN {floats} OR ({key}) IS NOT NULL THEN 1 END"
+            )
         clusters, cluster_report = cluster_pairs(
             ids,
             anchors,
