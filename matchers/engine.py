@@ -81,6 +81,10 @@ class LinkageConfig:
     # Guards that only weigh against one noisy pair (a birth date far off) are better left out:
     # the registry's shared number outweighs them.
     rejoin_guards: tuple[str, ...] | None = None
+    # Guards also checked on the pairs of a component that no blocking rule compared (None: all;
+    # (): none). Guards that weigh a typo-prone field are better left out: unscored pairs are the
+    # ones whose fields disagree most, typos included.
+    component_guards: tuple[str, ...] | None = None
     # Pairs scored below this many bits cannot link, like a guard (None: only the guards).
     cannot_link_below: float | None = None
     # Scored pairs returned to the caller: those at least this likely (the rest are plain non-matches).
@@ -321,8 +325,18 @@ def link(
             render_sql("link_cannot_in_component", scored="lk_scored", components="lk_components"),
             params={"floor": floor},
         ).pl()
+        unscored = con.sql(
+            render_sql(
+                "link_cannot_unscored",
+                scored="lk_scored",
+                components="lk_components",
+                records=RECORDS,
+                guards=guard_sql(config, config.component_guards),
+            ),
+            params={"max_size": config.max_block_size},
+        ).pl()
         con.unregister("lk_components")
-        edges = pl.concat([accepted, cannot])
+        edges = pl.concat([accepted, cannot, unscored.cast(cannot.schema)])
         pairs = con.sql(
             render_sql("link_kept_pairs", scored="lk_scored"), params={"floor": config.keep_pairs_above}
         ).pl()

@@ -316,6 +316,35 @@ def _scenarios() -> Scenario:
             | {"hukou_county": None, "residence_county": "220105"},
         )
 
+    # 9. Twins' permits that no blocking rule compares (other names, other guardians, one permit's
+    # sex and number lost), each tied by family to the one birth certificate in the data.
+    fam = _parents(9)
+    mother, father = fam["mother_id"], fam["father_id"]
+    dob = date(2009, 10, 5)
+    s.add(
+        "permit_twin_a",
+        child(
+            "周子豪",
+            "zhou_zi_hao",
+            1,
+            dob,
+            "男",
+            with_check("22060520091005227"),
+            [mother],
+            source="residence_permits",
+        )
+        | {"guardian_phones": ["15256517949"]},
+    )
+    s.add(
+        "permit_twin_b",
+        child("周浩然", "zhou_hao_ran", 1, dob, None, None, [father], source="residence_permits")
+        | {"id_status": "lossy", "id_prefix": "220605200910052", "guardian_phones": ["18861508614"]},
+    )
+    s.add(
+        "cert_twin_b",
+        child("周浩然", "zhou_hao_ran", 1, dob, "男", None, [mother, father], source="birth_certificates")
+        | {"mother_id": mother, "father_id": father, "birth_cert_no": "Q221509803"},
+    )
     return s
 
 
@@ -567,3 +596,16 @@ def test_a_numbers_county_is_compared_with_the_hukou_of_a_record_without_number(
     assert "id_county_hukou:same_county" in str(same["explanation"])
     assert "id_county_hukou:different" in str(other["explanation"])
     assert same["match_weight"] > other["match_weight"]
+
+
+# 9. Guards inside a component ---------------------------------------------------------------------
+
+
+def test_two_permits_never_compared_are_still_two_children_of_one_department(
+    result: LinkResult, scenario: Scenario
+) -> None:
+    lo, hi = sorted((scenario.tags["permit_twin_a"], scenario.tags["permit_twin_b"]))
+    assert result.pairs.filter(pl.col("l") == lo, pl.col("r") == hi).height == 0  # never compared
+    assert _pair(result, scenario, "permit_twin_a", "cert_twin_b")["match_probability"] >= 0.9
+    assert _one_child(result, scenario, "permit_twin_b", "cert_twin_b")
+    assert not _one_child(result, scenario, "permit_twin_a", "permit_twin_b")
