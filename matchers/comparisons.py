@@ -179,11 +179,28 @@ def identity_number(name: str = "id", column: str = "id_number") -> Comparison:
     )
 
 
+def day_month_swapped(a: str, b: str) -> str:
+    """SQL: two dates of one year whose day and month are each other's (2015-03-05 / 2015-05-03)."""
+    return (
+        f"(year({a}) = year({b}) AND month({a}) = day({b}) AND day({a}) = month({b})"
+        f" AND month({a}) <> day({a}))"
+    )
+
+
+def one_year_apart(a: str, b: str) -> str:
+    """SQL: the same day and month, the year one off (a slip in the year's last digits)."""
+    return f"(month({a}) = month({b}) AND day({a}) = day({b}) AND abs(year({a}) - year({b})) = 1)"
+
+
 def birth_date(name: str = "dob", column: str = "dob", alt: str | None = "birth_date_alt") -> Comparison:
-    """A birth date: exact, day/month swapped, one day off, one digit typed wrong, same year-month."""
+    """A birth date: exact, day/month swapped, one day off, one digit typed wrong, the year one off,
+    same year-month. The swap is seen in the dates themselves, and also through ``alt`` (the other
+    reading of an ambiguous raw date)."""
     levels = [Level("exact", f"l.{column} = r.{column}", 0.85)]
+    swapped = day_month_swapped(f"l.{column}", f"r.{column}")
     if alt:
-        levels.append(Level("day_month_swap", f"l.{column} = r.{alt} OR l.{alt} = r.{column}", 0.04))
+        swapped = f"l.{column} = r.{alt} OR l.{alt} = r.{column} OR {swapped}"
+    levels.append(Level("day_month_swap", swapped, 0.04))
     levels += [
         Level("one_day", f"abs(date_diff('day', l.{column}, r.{column})) <= 1", 0.03),
         Level(
@@ -191,6 +208,7 @@ def birth_date(name: str = "dob", column: str = "dob", alt: str | None = "birth_
             f"hamming(strftime(l.{column}, '%Y%m%d'), strftime(r.{column}, '%Y%m%d')) = 1",
             0.03,
         ),
+        Level("one_year", one_year_apart(f"l.{column}", f"r.{column}"), 0.02),
         Level("same_month", f"date_trunc('month', l.{column}) = date_trunc('month', r.{column})", 0.02),
     ]
     return Comparison(name=name, null_condition=either_null(column), levels=tuple(levels), else_m=0.03)

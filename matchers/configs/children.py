@@ -27,9 +27,11 @@ from matchers.comparisons import (
     birth_date,
     chinese_name,
     code_with_typos,
+    day_month_swapped,
     either_null,
     exact,
     identity_number,
+    one_year_apart,
     transposition,
 )
 from matchers.engine import LinkageConfig
@@ -79,6 +81,13 @@ _HEAD_DATE = (
     " THEN TRY_STRPTIME(substr(r.id_prefix, 7, 8), '%Y%m%d')::DATE END"
 )
 
+# A valid number's birth digits passed the check digit; a typed birth date did not: where the two
+# disagree on one record (a slipped day, a swapped day and month), the number is right.
+_DOB = (
+    "CASE WHEN r.id_status = 'valid' AND r.id_birth_date IS NOT NULL THEN r.id_birth_date"
+    f" ELSE coalesce(r.birth_date, r.id_birth_date, {_HEAD_DATE}) END"
+)
+
 DERIVED: tuple[tuple[str, str], ...] = (
     # The best identity number a record offers: its own, else the one inside a G pupil number.
     (
@@ -101,11 +110,11 @@ DERIVED: tuple[tuple[str, str], ...] = (
         "CASE WHEN r.id_status = 'lossy' AND r.pupil_id_number IS NULL"
         " AND length(r.id_prefix) BETWEEN 14 AND 17 THEN r.id_prefix END",
     ),
-    ("dob", f"coalesce(r.birth_date, r.id_birth_date, {_HEAD_DATE})"),
+    ("dob", _DOB),
     ("sex_any", "coalesce(r.sex, r.id_sex)"),
-    ("dob_text", f"strftime(coalesce(r.birth_date, r.id_birth_date, {_HEAD_DATE}), '%Y%m%d')"),
+    ("dob_text", f"strftime({_DOB}, '%Y%m%d')"),
     ("alt_text", "strftime(r.birth_date_alt, '%Y%m%d')"),
-    ("dob_month", f"strftime(coalesce(r.birth_date, r.id_birth_date, {_HEAD_DATE}), '%Y%m')"),
+    ("dob_month", f"strftime({_DOB}, '%Y%m')"),
     # Where a child comes from: the birth certificate's place of birth, else the county of its
     # identity number (registered at birth), else its hukou county. A birth certificate carries no
     # identity number and no residence, so this is what ties it to the child's later records.
@@ -126,6 +135,13 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("id_one_typo", "r.id_any", kind="deletion"),
     BlockingRule("dob_pinyin", "r.pinyin_key || '|' || r.dob_text"),
     BlockingRule("alt_dob_pinyin", "r.pinyin_key || '|' || r.alt_text"),
+    # Name and birthday in any year, day and month in either order: a typed date whose day and
+    # month were swapped, or whose year slipped by one.
+    BlockingRule(
+        "pinyin_birthday",
+        "r.pinyin_key || '|' || least(month(r.dob), day(r.dob)) || '-' || greatest(month(r.dob), day(r.dob))",
+        sub_key="r.dob_month",
+    ),
     BlockingRule(
         "dob_sex_residence",
         "[r.dob_text || '|' || r.sex_any || '|' || r.residence_county,"
@@ -304,15 +320,18 @@ GUARDS: tuple[Guard, ...] = (
         f" AND NOT {transposition('birth_cert_no')}",
     ),
     Guard(
-        # Birth dates further apart than any typing slip (one day, one digit, day and month swapped,
-        # same month) are two children, siblings as a rule, however much family they share: the
-        # parents, guardians, phones and counties of siblings all agree, and summed as if
-        # independent they outweigh the birth date. The same identity number overrides.
+        # Birth dates further apart than any typing slip (one day, one digit, day and month
+        # swapped, the year one off, same month) are two children, siblings as a rule, however
+        # much family they share: the parents, guardians, phones and counties of siblings all
+        # agree, and summed as if independent they outweigh the birth date. The same identity
+        # number overrides.
         "different_birth_dates",
         "abs(date_diff('day', l.dob, r.dob)) > 1"
         " AND date_trunc('month', l.dob) <> date_trunc('month', r.dob)"
         " AND hamming(strftime(l.dob, '%Y%m%d'), strftime(r.dob, '%Y%m%d')) > 1"
         " AND NOT coalesce(l.dob = r.birth_date_alt OR l.birth_date_alt = r.dob, FALSE)"
+        f" AND NOT coalesce({day_month_swapped('l.dob', 'r.dob')}, FALSE)"
+        f" AND NOT coalesce({one_year_apart('l.dob', 'r.dob')}, FALSE)"
         " AND NOT coalesce(l.id_any = r.id_any, FALSE)",
     ),
     Guard(

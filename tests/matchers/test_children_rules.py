@@ -345,6 +345,42 @@ def _scenarios() -> Scenario:
         child("周浩然", "zhou_hao_ran", 1, dob, "男", None, [mother, father], source="birth_certificates")
         | {"mother_id": mother, "father_id": father, "birth_cert_no": "Q221509803"},
     )
+
+    # 10. Typed birth-date slips our generator does not make: day and month swapped (no ambiguous
+    # raw text behind it), the year one off across a decade (2019 / 2020); and a permit whose
+    # typed date disagrees with its own valid number.
+    fam = _parents(10)
+    s.add(
+        "swap_a",
+        child("孔令宇", "kong_ling_yu", 1, date(2016, 3, 5), "男", None, [], source="child_health") | fam,
+    )
+    s.add(
+        "swap_b",
+        child("孔令宇", "kong_ling_yu", 1, date(2016, 5, 3), "男", None, [], source="vaccination") | fam,
+    )
+    fam = _parents(11)
+    s.add(
+        "year_a",
+        child("孔令晨", "kong_ling_chen", 1, date(2019, 8, 17), "男", None, [], source="child_health") | fam,
+    )
+    s.add(
+        "year_b",
+        child("孔令晨", "kong_ling_chen", 1, date(2020, 8, 17), "男", None, [], source="insurance") | fam,
+    )
+    s.add(
+        "typed_vs_id",
+        child(
+            "孔令博",
+            "kong_ling_bo",
+            1,
+            date(2016, 3, 6),
+            "男",
+            with_check("22010220160305123"),
+            [],
+            source="insurance",
+        )
+        | {"id_birth_date": date(2016, 3, 5)},
+    )
     return s
 
 
@@ -609,3 +645,31 @@ def test_two_permits_never_compared_are_still_two_children_of_one_department(
     assert _pair(result, scenario, "permit_twin_a", "cert_twin_b")["match_probability"] >= 0.9
     assert _one_child(result, scenario, "permit_twin_b", "cert_twin_b")
     assert not _one_child(result, scenario, "permit_twin_a", "permit_twin_b")
+
+
+# 10. Birth-date slips ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "level"), [("swap_a", "swap_b", "day_month_swap"), ("year_a", "year_b", "one_year")]
+)
+def test_a_typed_birth_date_slip_is_weighed_not_taken_for_a_sibling(
+    records: pl.DataFrame, result: LinkResult, scenario: Scenario, a: str, b: str, level: str
+) -> None:
+    assert "different_birth_dates" not in _guards_hit(records, scenario, a, b)
+    assert f"dob:{level}" in str(_pair(result, scenario, a, b)["explanation"])
+    assert _one_child(result, scenario, a, b)
+
+
+def test_a_valid_numbers_birth_date_wins_over_the_date_typed_beside_it(
+    records: pl.DataFrame, scenario: Scenario
+) -> None:
+    con = duckdb.connect()
+    try:
+        _prepare(con, records, children())
+        (dob,) = con.sql(
+            "SELECT dob FROM lk_records WHERE record_id = $r", params={"r": scenario.tags["typed_vs_id"]}
+        ).fetchall()[0]
+    finally:
+        con.close()
+    assert dob == date(2016, 3, 5)
