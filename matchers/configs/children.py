@@ -135,12 +135,12 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("id_one_typo", "r.id_any", kind="deletion"),
     BlockingRule("dob_pinyin", "r.pinyin_key || '|' || r.dob_text"),
     BlockingRule("alt_dob_pinyin", "r.pinyin_key || '|' || r.alt_text"),
-    # Name and birthday in any year, day and month in either order: a typed date whose day and
-    # month were swapped, or whose year slipped by one.
+    # Name and birth date with day and month in either order: a typed date whose day and month
+    # were swapped (no ambiguous raw text behind it, so no alt date either).
     BlockingRule(
-        "pinyin_birthday",
-        "r.pinyin_key || '|' || least(month(r.dob), day(r.dob)) || '-' || greatest(month(r.dob), day(r.dob))",
-        sub_key="r.dob_month",
+        "pinyin_unordered_dob",
+        "r.pinyin_key || '|' || year(r.dob) || '|' || least(month(r.dob), day(r.dob))"
+        " || '-' || greatest(month(r.dob), day(r.dob))",
     ),
     BlockingRule(
         "dob_sex_residence",
