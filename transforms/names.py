@@ -136,6 +136,10 @@ VARIANT_FOLDS: dict[str, str] = {
     "堃": "坤",
     "昇": "升",
     "邱": "丘",
+    # Hand-written or scanned look-alikes where the mistaken form is a rare surname of its own.
+    "越": "赵",
+    "載": "戴",
+    "载": "戴",
 }
 
 _PLACEHOLDER = (

@@ -115,7 +115,15 @@ def test_placeholders_are_marked(raw, placeholder):
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("候宝林", "侯宝林"), ("粱启超", "梁启超"), ("萧峰", "肖峰"), ("阎明", "闫明"), ("傅明", "付明")],
+    [
+        ("候宝林", "侯宝林"),
+        ("粱启超", "梁启超"),
+        ("萧峰", "肖峰"),
+        ("阎明", "闫明"),
+        ("傅明", "付明"),
+        ("越语嫣", "赵语嫣"),
+        ("載明", "戴明"),
+    ],
 )
 def test_register_variants_share_a_variant_key_but_keep_their_name(a, b):
     ra, rb = std(a), std(b)
