@@ -79,11 +79,7 @@ def migrant_decisions(
             "child_id",
             "age",
             "residence_since",
-            (
-                pl.col("in_child_health").fill_null(False)
-                if "in_child_health" in profiles.columns
-                else pl.lit(False)
-            ).alias("under_7_by_source"),
+            pl.col("in_child_health").fill_null(False).alias("under_7_by_source"),
             current_county_expr("hukou_county"),
             current_county_expr("residence_county"),
         )

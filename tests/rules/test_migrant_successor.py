@@ -13,6 +13,7 @@ def _profile(hukou: str, residence: str) -> pl.DataFrame:
             "hukou_county": [hukou],
             "residence_county": [residence],
             "residence_since": [date(2020, 1, 1)],
+            "in_child_health": [False],
         }
     )
 
