@@ -86,19 +86,20 @@ def _constrained(
     edges: list[tuple[float, int, int]],
     cannot: set[tuple[int, int]],
     labels: dict[int, tuple[str, str]] | None = None,
-    floaters: dict[int, str | None] | None = None,
-    keys_of: dict[int, str] | None = None,
+    floating: set[int] | None = None,
+    keys: dict[int, str] | None = None,
 ) -> tuple[dict[int, int], int]:
     """Greedy constrained union-find over one conflict component's edges (strongest first).
 
     With ``labels`` (record -> (given name, its sound)), two groups whose names are all unrelated
     are not joined either: inside a component that already holds two people (twins, namesakes),
     family evidence alone must not carry one twin's record into the other twin's group.
-    ``floaters`` (record -> key, its birth date) are placed after the greedy pass, by the keys
-    of the other members (``keys_of``): see ``_place_floater``.
+    The ``floating`` records are placed after the greedy pass, by the ``keys`` (record -> its
+    birth date) of the members: see ``_place_floater``.
     """
     labels = labels or {}
-    floating = set(floaters or ())
+    floating = floating or set()
+    keys = keys or {}
     parent = {int(x): int(x) for x in members}
     anchor_of = {int(x): anchors.get(int(x)) for x in members}
     group = {int(x): {int(x)} for x in members}
@@ -147,28 +148,31 @@ def _constrained(
         union(ra, rb)
 
     # Floaters, in record order, until none moves (one may join through another placed before it).
-    keys = {**(keys_of or {}), **{f: k for f, k in (floaters or {}).items() if k is not None}}
     neighbours: dict[int, set[int]] = {f: set() for f in floating}
     for _, a, b in edges:
         if a in floating:
             neighbours[a].add(b)
         if b in floating:
             neighbours[b].add(a)
-    placed: set[int] = set()
+    settled = {x for x in parent if x not in floating}
+    settled_by_key: dict[str, set[int]] = {}
+    for x in settled:
+        if x in keys:
+            settled_by_key.setdefault(keys[x], set()).add(x)
     moved = True
     while moved:
         moved = False
-        for f in sorted(floating - placed):
+        for f in sorted(floating - settled):
             rf = find(f)
-            settled = {x for x in parent if x not in floating or x in placed}
             linked = {find(o) for o in neighbours[f] if o in settled} - {rf}
             linked = {c for c in linked if not blocked(rf, c) and anchor_of[c] in (None, anchor_of[rf])}
-            own = keys.get(f)
-            same_key = {find(x) for x in settled if own is not None and keys.get(x) == own} - {rf}
+            same_key = {find(x) for x in settled_by_key.get(keys.get(f), ())} - {rf}
             target = _place_floater(linked, same_key)
             if target is not None:
                 union(rf, target)
-                placed.add(f)
+                settled.add(f)
+                if f in keys:
+                    settled_by_key.setdefault(keys[f], set()).add(f)
                 moved = True
     return {x: find(x) for x in parent}, rejected
 
@@ -199,6 +203,7 @@ def cluster_pairs(
     ambiguity_margin: float = 0.0,
     names: pl.DataFrame | None = None,
     floaters: pl.DataFrame | None = None,
+    components: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, ClusterReport]:
     """Cluster records from scored pairs.
 
@@ -207,10 +212,11 @@ def cluster_pairs(
     have one. ``pairs``: ``l``, ``r``, ``match_probability``, ``match_weight``,
     ``cannot_link``. ``names``: ``record_id``, ``label``, ``sound`` (see ``_constrained``).
     ``floaters``: ``record_id``, ``floater`` (bool), ``key`` (its birth date) for records with a
-    key or floating. Returns ``record_id``, ``cluster_id`` and a report.
+    key or floating. ``components``: ``component_frame`` of the accepted pairs, when the caller
+    already has it. Returns ``record_id``, ``cluster_id`` and a report.
     """
     accepted = pairs.filter((pl.col("match_probability") >= threshold) & ~pl.col("cannot_link"))
-    frame = component_frame(record_ids, accepted)
+    frame = components if components is not None else component_frame(record_ids, accepted)
 
     # Components in conflict: two different anchors, or both ends of a cannot-link pair.
     anchored = frame.join(anchors, on="record_id", how="inner")
@@ -292,13 +298,11 @@ def _resolve_conflicts(
         if labels is not None
         else None
     )
-    floater_map: dict[int, str | None] = {}
+    floating: set[int] = set()
     key_map: dict[int, str] = {}
     if floaters is not None:
         mine = floaters.filter(pl.col("record_id").is_in(member_ids.implode()))
-        floater_map = {
-            int(r): k for r, k in mine.filter(pl.col("floater")).select("record_id", "key").iter_rows()
-        }
+        floating = {int(r) for r in mine.filter(pl.col("floater"))["record_id"]}
         key_map = {int(r): str(k) for r, k in mine.drop_nulls("key").select("record_id", "key").iter_rows()}
     roots, rejected = _constrained(
         member_ids.to_numpy(),
@@ -306,7 +310,7 @@ def _resolve_conflicts(
         [(w, int(a), int(b)) for w, a, b in edges.iter_rows()],
         cannot_set,
         label_map,
-        floater_map,
+        floating,
         key_map,
     )
     fixed = pl.DataFrame(
@@ -333,8 +337,8 @@ def _detach_ambiguous(
     Inside a conflict component, an accepted edge between two final clusters is a merge the
     guards refused, so a record with such an edge could belong to either cluster; when its best
     edge out is within ``margin`` bits of its best edge in, the evidence does not decide.
-    Floaters were placed by name, not by weight: they stay where they are, and their edges do not
-    count against the records they link to.
+    Floaters were placed by birth date, not by weight: they stay where they are, and their edges
+    do not count against the records they link to.
     """
     if margin <= 0 or conflict.len() == 0:
         return frame, 0

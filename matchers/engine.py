@@ -320,7 +320,8 @@ def link(
             params={"threshold": config.threshold, "floor": floor},
         ).pl()
         ids = con.sql(f"SELECT record_id FROM {RECORDS}").pl()["record_id"].to_numpy()
-        con.register("lk_components", component_frame(ids, accepted))
+        components = component_frame(ids, accepted)
+        con.register("lk_components", components)
         cannot = con.sql(
             render_sql("link_cannot_in_component", scored="lk_scored", components="lk_components"),
             params={"floor": floor},
@@ -373,6 +374,7 @@ def link(
             config.ambiguity_margin,
             names,
             floaters,
+            components,
         )
         lap("clustering")
 
