@@ -296,6 +296,9 @@ _UNRELATED_GIVEN_NAMES = (
     " OR l.sex_any <> r.sex_any)"
 )
 
+# A placeholder (之子, 小宝) says nothing of a given name: name-based guards skip it.
+_NEITHER_PLACEHOLDER = "NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"
+
 # The same identity or birth-certificate number means one child renamed, not twins.
 _NOT_SAME_NUMBERS = (
     "NOT coalesce(l.id_any = r.id_any, FALSE) AND NOT coalesce(l.birth_cert_no = r.birth_cert_no, FALSE)"
@@ -339,7 +342,7 @@ GUARDS: tuple[Guard, ...] = (
         "different_sex_and_name",
         "l.sex_any <> r.sex_any AND l.given_name <> r.given_name AND l.name_pinyin <> r.name_pinyin"
         " AND l.name_variant_key <> r.name_variant_key"
-        " AND NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"
+        f" AND {_NEITHER_PLACEHOLDER}"
         f" AND {_NOT_SAME_NUMBERS}",
     ),
     Guard(
@@ -347,7 +350,7 @@ GUARDS: tuple[Guard, ...] = (
         # and family evidence alone cannot tell them apart.
         "another_name_without_birth_date",
         "(l.dob IS NULL OR r.dob IS NULL)"
-        " AND NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"
+        f" AND {_NEITHER_PLACEHOLDER}"
         f" AND {_UNRELATED_GIVEN_NAMES} AND {_NOT_SAME_NUMBERS}",
     ),
     Guard(
@@ -373,7 +376,7 @@ GUARDS: tuple[Guard, ...] = (
         # other) or none.
         "twins_in_one_department",
         "l.source = r.source AND l.dob = r.dob AND l.surname = r.surname"
-        " AND NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"
+        f" AND {_NEITHER_PLACEHOLDER}"
         f" AND {_UNRELATED_GIVEN_NAMES} AND {_NOT_SAME_NUMBERS}",
     ),
     Guard(
@@ -390,7 +393,7 @@ GUARDS: tuple[Guard, ...] = (
         # equal, and given names that are no typo of each other: twins, whatever the sources say of parents.
         "l.dob = r.dob AND l.surname = r.surname AND left(l.id_any, 14) = left(r.id_any, 14)"
         " AND l.id_any <> r.id_any"
-        " AND NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"
+        f" AND {_NEITHER_PLACEHOLDER}"
         f" AND {_UNRELATED_GIVEN_NAMES} AND {_NOT_SAME_NUMBERS}",
     ),
 )
