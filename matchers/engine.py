@@ -20,7 +20,7 @@ import polars as pl
 
 from matchers.blocking import BlockingRule, generate_candidates
 from matchers.clustering import ClusterReport, cluster_pairs, component_frame
-from matchers.comparisons import Comparison, Guard
+from matchers.comparisons import Comparison, Guard, Veto
 from matchers.model import ModelParameters, estimate, pattern_weights, random_pair_patterns
 from matchers.stable_ids import Anchor, assign_child_ids, cluster_anchors
 from sql import render_sql
@@ -44,6 +44,7 @@ class LinkageConfig:
     comparisons: tuple[Comparison, ...]
     derived: tuple[tuple[str, str], ...] = ()
     guards: tuple[Guard, ...] = ()
+    vetoes: tuple[Veto, ...] = ()
     anchor_guard: str | None = None  # SQL over r: a value two records in one cluster may not differ on
     anchors: tuple[Anchor, ...] = ()
     id_fallback: str = "NULL"  # SQL over r seeding the id of a cluster with no anchor
@@ -101,7 +102,7 @@ class LinkResult:
 
     record_child: pl.DataFrame  # record_id, child_id
     # Scored pairs with match probability >= keep_pairs_above: l, r, rules, gamma columns,
-    # match_weight, match_probability, explanation, cannot_link.
+    # match_weight, match_probability, explanation, cannot_link, vetoed.
     pairs: pl.DataFrame
     review_sample: pl.DataFrame
     registry: pl.DataFrame
@@ -112,6 +113,11 @@ class LinkResult:
     cluster_report: ClusterReport
     timings: dict[str, float] = field(default_factory=dict)
     n_candidate_pairs: int = 0  # all pairs the blocking rules produced and the model scored
+
+
+def veto_sql(config: LinkageConfig) -> str:
+    """SQL over ``l``, ``r``: true when a veto keeps the pair from being a link of its own."""
+    return " OR ".join(f"coalesce(({v.condition}), FALSE)" for v in config.vetoes) or "FALSE"
 
 
 def guard_sql(config: LinkageConfig, names: tuple[str, ...] | None = None) -> str:
@@ -204,7 +210,7 @@ def _review_sample(con: duckdb.DuckDBPyConnection, config: LinkageConfig, scored
         FROM {scored} AS p
         JOIN {RECORDS} AS l ON l.record_id = p.l
         JOIN {RECORDS} AS r ON r.record_id = p.r
-        WHERE NOT p.cannot_link
+        WHERE NOT p.cannot_link AND NOT p.vetoed
         ORDER BY abs(p.match_weight - $t), p.l, p.r
         LIMIT $n
     """
@@ -253,6 +259,7 @@ def link(
                 records=RECORDS,
                 gammas=gammas,
                 cannot_link=cannot,
+                vetoed=veto_sql(config),
                 tf_select=tf["tf_select"],
                 tf_joins=tf["tf_joins"],
             )

@@ -26,6 +26,16 @@ from tests.matchers.fixtures import child, families, frame, with_check
 
 FILLER = 100
 COMMON_NAME = "张浩宇"
+# A birth certificate whose newborn had no name yet.
+_NAMELESS = {
+    "name": None,
+    "name_pinyin": None,
+    "name_initials": None,
+    "surname": None,
+    "given_name": None,
+    "name_variant_key": None,
+    "name_placeholder": True,
+}
 
 
 def _parents(tag: int, county: str = "220104") -> dict[str, object]:
@@ -230,14 +240,14 @@ def _scenarios() -> Scenario:
         | fam,
     )
 
-    # 4. A birth certificate and a later record whose only ties are birth date, sex and origin
-    # county (and the surname): no shared parents, guardians or phones; the given name changed.
+    # 4. A nameless birth certificate and a later record whose only ties are birth date, sex and
+    # origin county: no shared parents, guardians or phones.
     dob = date(2018, 2, 26)
     s.add(
         "origin_cert",
         child(
-            "魏小雨",
-            "wei_xiao_yu",
+            "魏浩宇",
+            "wei_hao_yu",
             1,
             dob,
             "男",
@@ -246,6 +256,7 @@ def _scenarios() -> Scenario:
             source="birth_certificates",
             birth_cert_no="P070300321",
         )
+        | _NAMELESS
         | {"birth_place_county": "220107", "residence_county": None, "hukou_county": None},
     )
     s.add(
@@ -254,6 +265,76 @@ def _scenarios() -> Scenario:
             "魏浩宇", "wei_hao_yu", 1, dob, "男", with_check("22010720180226051"), [], source="child_health"
         )
         | {"residence_county": "220102", "hukou_county": "220107"},
+    )
+
+    # 7. Twins each known only where the other is not: one twin by a 0-6 health record, the other
+    # by a birth certificate and an insurance record, no number anywhere; same parents and birth date.
+    fam = _parents(12, "220106")
+    dob = date(2021, 3, 27)
+    s.add(
+        "lone_twin_health",
+        child("宋伟", "song_wei", 1, dob, "男", None, [], source="child_health") | fam,
+    )
+    s.add(
+        "other_twin_cert",
+        child(
+            "宋浩宇",
+            "song_hao_yu",
+            1,
+            dob,
+            "男",
+            None,
+            [],
+            source="birth_certificates",
+            birth_cert_no="P060100888",
+        )
+        | fam
+        | {
+            "birth_place_county": "220106",
+            "residence_county": None,
+            "hukou_county": None,
+            "guardian_phones": [],
+        },
+    )
+    s.add(
+        "other_twin_insurance",
+        child("宋浩宇", "song_hao_yu", 1, dob, "男", None, [], source="insurance")
+        | {"residence_county": "220106", "hukou_county": None},
+    )
+    # 8. A child renamed on its insurance record, which carries the child's identity number and no
+    # family; the permit carries the number and the old name, the birth certificate the old name.
+    fam = _parents(13, "220112")
+    dob = date(2015, 12, 4)
+    idn = with_check("22011220151204071")
+    s.add(
+        "renamed_permit",
+        child("俞子涵", "yu_zi_han", 1, dob, "女", idn, [], source="residence_permits") | fam,
+    )
+    s.add(
+        "renamed_birth_cert",
+        child(
+            "俞子涵",
+            "yu_zi_han",
+            1,
+            dob,
+            "女",
+            None,
+            [],
+            source="birth_certificates",
+            birth_cert_no="P120100555",
+        )
+        | fam
+        | {
+            "birth_place_county": "220112",
+            "residence_county": None,
+            "hukou_county": None,
+            "guardian_phones": [],
+        },
+    )
+    s.add(
+        "renamed_insurance",
+        child("俞梦瑶", "yu_meng_yao", 1, dob, "女", idn, [], source="insurance")
+        | {"residence_county": "220112", "hukou_county": None},
     )
 
     # 6. An Excel-cut copy of a valid number: the first 15 digits kept, 000 at the end, and the
@@ -557,8 +638,34 @@ def test_two_placeholders_of_another_form_in_one_department_are_two_newborns(
 def test_a_child_renamed_between_birth_certificate_and_school_is_one_child(
     records: pl.DataFrame, result: LinkResult, scenario: Scenario
 ) -> None:
+    # The name given at birth and the name registered: same parents, and the school record carries
+    # the child's identity number.
     assert _guards_hit(records, scenario, "renamed_cert", "renamed_school") == set()
+    assert not _pair(result, scenario, "renamed_cert", "renamed_school")["vetoed"]
     assert _one_child(result, scenario, "renamed_cert", "renamed_school")
+
+
+def test_twins_each_known_where_the_other_is_not_are_two_children(
+    result: LinkResult, scenario: Scenario
+) -> None:
+    # Same parents and birth date, another given name, no number: a twin as much as a renamed child.
+    pair = _pair(result, scenario, "lone_twin_health", "other_twin_cert")
+    assert pair["vetoed"] and not pair["cannot_link"]
+    assert pair["match_probability"] >= 0.9  # the score alone would have merged them
+    assert not _one_child(result, scenario, "lone_twin_health", "other_twin_cert")
+    assert not _one_child(result, scenario, "lone_twin_health", "other_twin_insurance")
+    assert _one_child(result, scenario, "other_twin_cert", "other_twin_insurance")
+
+
+def test_a_renamed_record_joins_its_child_through_the_number_it_shares(
+    result: LinkResult, scenario: Scenario
+) -> None:
+    # Insurance and birth certificate share no number: no link of their own, yet one child through
+    # the permit, whose identity number the insurance record carries.
+    assert _pair(result, scenario, "renamed_insurance", "renamed_birth_cert")["vetoed"]
+    assert not _pair(result, scenario, "renamed_insurance", "renamed_permit")["vetoed"]
+    ids = _ids(result, scenario, "renamed_permit", "renamed_birth_cert", "renamed_insurance")
+    assert len(set(ids)) == 1
 
 
 # 4. Birth certificates by place of birth ------------------------------------------------------------
@@ -572,6 +679,32 @@ def test_a_birth_certificate_links_through_birth_date_sex_and_origin_county(
     assert pair["rules"] == bits["dob_sex_origin"]  # no other rule brings the two together
     assert pair["g_birthplace"] == 2  # place of birth = county of the child's identity number
     assert _one_child(result, scenario, "origin_cert", "origin_later")
+
+
+def test_a_birth_certificate_with_another_given_name_and_nothing_but_birth_facts_is_no_link(
+    records: pl.DataFrame, scenario: Scenario
+) -> None:
+    # The same two records, but the certificate names the boy 魏小雨: renamed, or the twin of the
+    # later record's child; nothing the two share tells which.
+    named = records.with_columns(
+        *(
+            pl.when(pl.col("record_id") == scenario.tags["origin_cert"])
+            .then(pl.lit(value))
+            .otherwise(pl.col(column))
+            .alias(column)
+            for column, value in (
+                ("name", "魏小雨"),
+                ("name_pinyin", "weixiaoyu"),
+                ("surname", "魏"),
+                ("given_name", "小雨"),
+                ("name_variant_key", "魏小雨"),
+                ("name_placeholder", False),
+            )
+        )
+    )
+    res = link(named, _config())
+    assert _pair(res, scenario, "origin_cert", "origin_later")["vetoed"]
+    assert not _one_child(res, scenario, "origin_cert", "origin_later")
 
 
 def test_a_birth_certificate_born_elsewhere_is_not_that_child(
