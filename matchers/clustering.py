@@ -80,6 +80,11 @@ def _related(a: set[tuple[str, str]], b: set[tuple[str, str]]) -> bool:
     return any(sa == sb or Levenshtein.distance(na, nb) <= 1 for na, sa in a for nb, sb in b)
 
 
+def _same_sound(a: tuple[str, str] | None, b: tuple[str, str] | None) -> bool:
+    """Two records' names agree in sound, or one of them is unnamed."""
+    return a is None or b is None or a[1] == b[1]
+
+
 def _constrained(
     members: np.ndarray,
     anchors: dict[int, str],
@@ -128,6 +133,10 @@ def _constrained(
         del names[child]
         anchor_of[root] = anchor_of[ra] if anchor_of[ra] is not None else anchor_of[rb]
 
+    # Links whose two records' names agree in sound go first, each phase strongest first: a twin's
+    # certificate joins the twin of its own name (浩宇) before the family's phone can carry it to the
+    # other twin, whose name (浩然) is only one edit away. A typo (one edit) still joins in phase two.
+    edges = sorted(edges, key=lambda e: not _same_sound(labels.get(e[1]), labels.get(e[2])))
     rejected = 0
     for _, a, b in edges:
         if a in floating or b in floating:

@@ -399,26 +399,24 @@ GUARDS: tuple[Guard, ...] = (
     ),
 )
 
-# What only one child's records share: the same identity number (or what Excel left of it) or the
-# same birth certificate.
-_SHARED_NUMBER = " OR ".join(
-    [f"coalesce(({level.condition}), FALSE)" for level in _child_id_number().levels[:3]]
-    + ["coalesce(l.birth_cert_no = r.birth_cert_no, FALSE)"]
-)
+# What only one child's records share: the same identity number or birth certificate. Not what Excel
+# left of a number: twins' numbers differ only in the last digits, the ones Excel rounds away.
+_SHARED_NUMBER = "coalesce(l.id_any = r.id_any, FALSE) OR coalesce(l.birth_cert_no = r.birth_cert_no, FALSE)"
 
-# Another given name, same surname, no typo, homophone or look-alike of the other.
+# Another given name: no typo, homophone or look-alike of the other, whatever the surnames (a twin
+# may carry the mother's surname).
 _ANOTHER_GIVEN_NAME = (
-    "l.surname = r.surname AND length(l.given_name) > 0 AND length(r.given_name) > 0"
+    "length(l.given_name) > 0 AND length(r.given_name) > 0 AND l.given_name <> r.given_name"
     " AND l.name <> r.name AND l.name_pinyin <> r.name_pinyin"
     " AND l.name_variant_key <> r.name_variant_key AND levenshtein(l.name, r.name) > 1"
 )
 
-# Records made before a child has a registered name: the birth certificate, and the 0-6 health record
-# opened in the first weeks. Parents often register another name than the one given at birth.
-_BIRTH_RECORDS = "('birth_certificates', 'child_health')"
-_BIRTH_NAME_AND_REGISTERED_CHILD = (
-    f"((l.source IN {_BIRTH_RECORDS} AND r.valid_id IS NOT NULL)"
-    f" OR (r.source IN {_BIRTH_RECORDS} AND l.valid_id IS NOT NULL))"
+# A birth certificate is made out before the child is registered, and parents often register another
+# name than the one the certificate carries: a certificate and a record with the child's identity
+# number, of the same parents, are one child.
+_BIRTH_NAME_AND_REGISTERED_NAME = (
+    "((l.source = 'birth_certificates' AND r.valid_id IS NOT NULL)"
+    " OR (r.source = 'birth_certificates' AND l.valid_id IS NOT NULL))"
     " AND (list_has_any(l.guardian_ids, r.guardian_ids)"
     "      OR list_has_any(l.guardian_phones, r.guardian_phones))"
 )
@@ -429,12 +427,12 @@ VETOES: tuple[Veto, ...] = (
         # birth date, counties and phones, and a score that sums those as independent evidence
         # cannot tell the two apart. A number only one child carries can: without one the pair is
         # no link, and the renamed record still joins its child through any record it shares a
-        # number with. One exception: a birth record and a record with the identity number, of the
-        # same parents, are the name given at birth and the name registered (a twin links so only
-        # when its every record sits in departments that list none of the other twin's).
+        # number with. One exception: a birth certificate and a record with the identity number, of
+        # the same parents, are the name given at birth and the name registered (a twin links so
+        # only when its certificate is all there is of it).
         "another_given_name_without_a_shared_number",
         f"{_ANOTHER_GIVEN_NAME} AND {_NEITHER_PLACEHOLDER}"
-        f" AND NOT ({_SHARED_NUMBER}) AND NOT ({_BIRTH_NAME_AND_REGISTERED_CHILD})",
+        f" AND NOT ({_SHARED_NUMBER}) AND NOT ({_BIRTH_NAME_AND_REGISTERED_NAME})",
     ),
 )
 

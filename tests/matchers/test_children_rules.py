@@ -337,6 +337,21 @@ def _scenarios() -> Scenario:
         | {"residence_county": "220112", "hukou_county": None},
     )
 
+    # 9. Twins of whom one carries the mother's surname: same mother, birth date and counties.
+    fam = _parents(14, "220113")
+    dob = date(2024, 11, 29)
+    s.add(
+        "father_surname_twin",
+        child("郭梓涵", "guo_zi_han", 1, dob, "女", None, [], source="residence_permits") | fam,
+    )
+    s.add(
+        "mother_surname_twin",
+        child(
+            "钱雨桐", "qian_yu_tong", 1, dob, "女", with_check("22011320241129062"), [], source="child_health"
+        )
+        | fam,
+    )
+
     # 6. An Excel-cut copy of a valid number: the first 15 digits kept, 000 at the end, and the
     # check digit happens to hold.
     prefix = next(p for p in (f"220108201207{k:03d}" for k in range(1000)) if with_check(p + "00")[-1] == "0")
@@ -655,6 +670,12 @@ def test_twins_each_known_where_the_other_is_not_are_two_children(
     assert not _one_child(result, scenario, "lone_twin_health", "other_twin_cert")
     assert not _one_child(result, scenario, "lone_twin_health", "other_twin_insurance")
     assert _one_child(result, scenario, "other_twin_cert", "other_twin_insurance")
+
+
+def test_twins_of_different_surnames_are_two_children(result: LinkResult, scenario: Scenario) -> None:
+    pair = _pair(result, scenario, "father_surname_twin", "mother_surname_twin")
+    assert pair["vetoed"]
+    assert not _one_child(result, scenario, "father_surname_twin", "mother_surname_twin")
 
 
 def test_a_renamed_record_joins_its_child_through_the_number_it_shares(

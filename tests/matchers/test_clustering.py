@@ -179,3 +179,33 @@ def test_placeholder_record_joins_the_only_cluster_it_links_to() -> None:
     result, _ = cluster_pairs(np.arange(5), _NO_ANCHORS, _pairs(pairs), 0.9, (0.99,), 10, floaters=keys)
     c = _clusters(result)
     assert c[4] == c[2] == c[3]
+
+
+def _names(rows: dict[int, tuple[str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "record_id": list(rows),
+            "label": [v[0] for v in rows.values()],
+            "sound": [v[1] for v in rows.values()],
+        }
+    )
+
+
+def test_a_record_joins_the_twin_of_its_own_name_before_a_twin_one_character_away() -> None:
+    # Twins 浩然 (0) and 浩宇 (2) hold their own ids; 浩宇's birth certificate (1) is tied more
+    # strongly to 浩然 by the family than to 浩宇 by the name.
+    pairs = _weighted([(0, 1, 15.0), (1, 2, 10.0)])
+    names = _names({0: ("浩然", "haoran"), 1: ("浩宇", "haoyu"), 2: ("浩宇", "haoyu")})
+    result, _ = cluster_pairs(np.arange(3), _TWO_ANCHORS, pairs, 0.9, (0.99,), 10, names=names)
+    c = _clusters(result)
+    assert c[1] == c[2] != c[0]
+
+
+def test_a_name_with_a_typo_still_joins_its_child_inside_a_conflict() -> None:
+    # 浩杰 (1) is one character from 浩然 (0) and unrelated to 子涵 (2): it joins 浩然 although its
+    # family link to 子涵 is stronger.
+    pairs = _weighted([(0, 1, 8.0), (1, 2, 12.0)])
+    names = _names({0: ("浩然", "haoran"), 1: ("浩杰", "haojie"), 2: ("子涵", "zihan")})
+    result, _ = cluster_pairs(np.arange(3), _TWO_ANCHORS, pairs, 0.9, (0.99,), 10, names=names)
+    c = _clusters(result)
+    assert c[1] == c[0] != c[2]
