@@ -113,6 +113,9 @@ class LinkResult:
     cluster_report: ClusterReport
     timings: dict[str, float] = field(default_factory=dict)
     n_candidate_pairs: int = 0  # all pairs the blocking rules produced and the model scored
+    # Pairs the score alone would have linked, kept from linking by a veto, whose records ended with
+    # two persons: l, r, match_weight, child_id_l, child_id_r (for a person to check).
+    vetoed_apart: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def veto_sql(config: LinkageConfig) -> str:
@@ -215,6 +218,19 @@ def _review_sample(con: duckdb.DuckDBPyConnection, config: LinkageConfig, scored
         LIMIT $n
     """
     return con.sql(q, params={"t": t, "n": config.review_size}).pl()
+
+
+def _vetoed_apart(pairs: pl.DataFrame, record_child: pl.DataFrame, threshold: float) -> pl.DataFrame:
+    """Vetoed pairs at or above the threshold, not guarded, whose two records are two persons."""
+    child = record_child.select("record_id", "child_id")
+    return (
+        pairs.filter(pl.col("vetoed") & ~pl.col("cannot_link") & (pl.col("match_probability") >= threshold))
+        .select("l", "r", "match_weight")
+        .join(child.rename({"record_id": "l", "child_id": "child_id_l"}), on="l")
+        .join(child.rename({"record_id": "r", "child_id": "child_id_r"}), on="r")
+        .filter(pl.col("child_id_l") != pl.col("child_id_r"))
+        .sort("l", "r")
+    )
 
 
 def link(
@@ -431,6 +447,7 @@ def link(
             cluster_report=cluster_report,
             timings=timings,
             n_candidate_pairs=int(n_candidates),
+            vetoed_apart=_vetoed_apart(pairs, record_child, config.threshold),
         )
     finally:
         for t in ("lk_scored", "lk_candidates", RECORDS):

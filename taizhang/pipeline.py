@@ -479,7 +479,7 @@ def link(std_dir: Path, previous_registry: Path | None, into: Path) -> dict[str,
     }
     counts["children"] = result.record_child["child_id"].n_unique()
     counts["candidate_pairs"] = int(getattr(result, "n_candidate_pairs", 0))
-    for name in ("id_events", "blocking_report", "parameters"):
+    for name in ("id_events", "blocking_report", "parameters", "vetoed_apart"):
         frame = getattr(result, name, None)
         if isinstance(frame, pl.DataFrame):
             _write(frame, into / f"link_{name}.parquet", None)
@@ -520,12 +520,17 @@ def decide(
         record_child=pl.read_parquet(link_dir / "record_child.parquet"),
         period=Period.parse(period),
         previous_ledger=previous,
+        vetoed_apart=_read_if_exists(link_dir / "link_vetoed_apart.parquet"),
     )
     counts = {}
     for name, frame in _frames(result).items():
         counts[name] = _write(frame, into / f"{name}.parquet", ("child_id", "flag", "role"))
     counts["merged_ids"] = _write(merged_ids(link_dir), into / "merged_ids.parquet", ("previous_child_id",))
     return counts
+
+
+def _read_if_exists(path: Path) -> pl.DataFrame | None:
+    return pl.read_parquet(path) if path.exists() else None
 
 
 def merged_ids(link_dir: Path) -> pl.DataFrame:

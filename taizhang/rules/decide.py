@@ -40,6 +40,7 @@ from taizhang.rules.parent_status import (
 )
 from taizhang.rules.parents import Resolver, link_parents
 from taizhang.rules.profile import build_profiles, link_records, with_evidence_dates
+from taizhang.rules.renamed_or_twin import renamed_or_twin_review
 from taizhang.rules.service_gaps import gaps_per_child, service_gap_items
 from taizhang.rules.unsupported import suspected_unsupported
 from taizhang.rules.urgent import urgent_cases
@@ -175,13 +176,16 @@ def decide(
     resolver: Resolver | None = None,
     divisions: pl.DataFrame | None = None,
     previous_ledger: pl.DataFrame | None = None,
+    vetoed_apart: pl.DataFrame | None = None,
 ) -> Decisions:
     """All policy decisions as of ``as_of`` (or ``period.as_of``) over the linked Stage 2 tables.
 
     ``resolver`` swaps the parent-resolution seam (see :mod:`taizhang.rules.parents`);
     ``divisions`` replaces the province's division list (central urban districts);
     ``previous_ledger`` (``child_id``, ``birth_date``) is last half-year's ledger, whose birth
-    dates stand in for children seen again whose records no longer carry one.
+    dates stand in for children seen again whose records no longer carry one. ``vetoed_apart``
+    (``l, r, child_id_l, child_id_r``: pairs of records the linker's rename veto kept apart) lists
+    both children for review.
     """
     if as_of is None:
         if period is None:
@@ -315,6 +319,8 @@ def decide(
             evidence=pl.lit(None, dtype=pl.Utf8),
         ),
     ]
+    if vetoed_apart is not None:
+        review_parts.append(renamed_or_twin_review(vetoed_apart, records))
     review = (
         pl.concat([r.select(list(REVIEW_SCHEMA)).cast(REVIEW_SCHEMA) for r in review_parts])
         .unique(subset=["child_id", "reason_code"], keep="first", maintain_order=True)

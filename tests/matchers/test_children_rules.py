@@ -670,6 +670,13 @@ def test_twins_each_known_where_the_other_is_not_are_two_children(
     assert not _one_child(result, scenario, "lone_twin_health", "other_twin_cert")
     assert not _one_child(result, scenario, "lone_twin_health", "other_twin_insurance")
     assert _one_child(result, scenario, "other_twin_cert", "other_twin_insurance")
+    # Listed for a person to check: the two records and the two children they ended in.
+    lo, hi = sorted((scenario.tags["lone_twin_health"], scenario.tags["other_twin_cert"]))
+    apart = result.vetoed_apart.filter(pl.col("l") == lo, pl.col("r") == hi)
+    assert apart.height == 1
+    assert {apart["child_id_l"][0], apart["child_id_r"][0]} == set(
+        _ids(result, scenario, "lone_twin_health", "other_twin_cert")
+    )
 
 
 def test_twins_of_different_surnames_are_two_children(result: LinkResult, scenario: Scenario) -> None:

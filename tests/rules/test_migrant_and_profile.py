@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import polars as pl
 import pytest
 from rules_world import AS_OF, World, make_id
 
+from taizhang.rules.decide import decide
 from taizhang.rules.migrant import migrant_decisions, migrant_review
 from taizhang.rules.profile import build_profiles
 
@@ -264,3 +266,21 @@ def test_a_child_in_the_0_to_6_health_program_without_a_birth_date_is_under_16(w
     reasons = {(r["child_id"], r["reason_code"]) for r in review.iter_rows(named=True)}
     assert ("C1", "birth_date_missing_under_7") in reasons
     assert ("C2", "birth_date_unknown") in reasons
+
+
+def test_children_a_rename_veto_kept_apart_are_both_listed_for_review(world):
+    # A permit and a 0-6 health record of one family, born the same day, named 王浩宇 and 王伟, no
+    # number in common: the linker kept them apart; a person decides renamed child or twins.
+    permit = world.record("C1", "residence_permits", name="王浩宇", birth_date=date(2021, 5, 2))
+    health = world.record("C2", "child_health", name="王伟", birth_date=date(2021, 5, 2))
+    world.record("C3", "insurance", name="李娜", birth_date=date(2019, 1, 1))
+    records, guardians, status, links = world.frames()
+    apart = pl.DataFrame({"l": [permit], "r": [health], "child_id_l": ["C1"], "child_id_r": ["C2"]})
+    review = decide(records, guardians, status, links, date(2026, 6, 30), vetoed_apart=apart).review
+    items = review.filter(pl.col("reason_code") == "renamed_or_twin").sort("child_id")
+    assert items["child_id"].to_list() == ["C1", "C2"]
+    assert "C2" in items["reason"][0] and "C1" in items["reason"][1]
+    for evidence in items["evidence"]:
+        rows = {(r["source"], r["row_number"]) for r in json.loads(evidence)["records"]}
+        assert rows == {("residence_permits", permit), ("child_health", health)}
+    assert "王" not in "".join(items["reason"].to_list() + items["evidence"].to_list())
