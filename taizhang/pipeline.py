@@ -933,6 +933,10 @@ def corrected_field_visits(
     _write(record_child, into / "record_child.parquet", ("record_id",))
     for name in ("std_guardians.parquet", "std_status.parquet", "registry.parquet"):
         shutil.copy2(state / name, into / name)
+    # The pairs a rename veto kept apart are the linker's, and the linker did not run again: a pair
+    # whose record the sheet replaced finds no record and drops out of review by itself.
+    if (state / "link_vetoed_apart.parquet").exists():
+        shutil.copy2(state / "link_vetoed_apart.parquet", into / "link_vetoed_apart.parquet")
     return counts
 
 
