@@ -45,6 +45,7 @@ class ClusterReport:
     ambiguous_records_detached: int
     oversized_components: int
     oversized_remaining: int
+    floaters_detached: int = 0
 
 
 def _components(ids: np.ndarray, l_idx: np.ndarray, r_idx: np.ndarray) -> np.ndarray:
@@ -74,10 +75,15 @@ def _min_id_labels(ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def _related(a: set[tuple[str, str]], b: set[tuple[str, str]]) -> bool:
-    """Two groups' names could be one child's: a side unnamed, a pair equal in sound or one edit apart."""
+    """Two groups' names could be one child's: a side unnamed, a pair equal in sound or a typo apart."""
     if not a or not b:
         return True
-    return any(sa == sb or Levenshtein.distance(na, nb) <= 1 for na, sa in a for nb, sb in b)
+    return any(sa == sb or _one_edit(na, nb) for na, sa in a for nb, sb in b)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One edit apart, as a typo is: not one one-character name replaced by another (宇, 伟)."""
+    return Levenshtein.distance(a, b) <= 1 and not (len(a) == 1 and len(b) == 1 and a != b)
 
 
 def _same_sound(a: tuple[str, str] | None, b: tuple[str, str] | None) -> bool:
@@ -213,6 +219,7 @@ def cluster_pairs(
     names: pl.DataFrame | None = None,
     floaters: pl.DataFrame | None = None,
     components: pl.DataFrame | None = None,
+    sibling_pairs: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, ClusterReport]:
     """Cluster records from scored pairs.
 
@@ -222,7 +229,9 @@ def cluster_pairs(
     ``cannot_link``. ``names``: ``record_id``, ``label``, ``sound`` (see ``_constrained``).
     ``floaters``: ``record_id``, ``floater`` (bool), ``key`` (its birth date) for records with a
     key or floating. ``components``: ``component_frame`` of the accepted pairs, when the caller
-    already has it. Returns ``record_id``, ``cluster_id`` and a report.
+    already has it. ``sibling_pairs``: ``l``, ``r``, records of one floater key (birth date) that
+    a guard or a veto keeps apart (see ``_detach_floaters_of_siblings``). Returns ``record_id``,
+    ``cluster_id`` and a report.
     """
     accepted = pairs.filter((pl.col("match_probability") >= threshold) & ~pl.col("cannot_link"))
     frame = components if components is not None else component_frame(record_ids, accepted)
@@ -256,6 +265,7 @@ def cluster_pairs(
     frame, remaining = _split_oversized(
         frame, accepted, oversized["component"], stricter_thresholds, max_cluster_size
     )
+    frame, n_detached = _detach_floaters_of_siblings(frame, floaters, sibling_pairs)
 
     report = ClusterReport(
         edges=accepted.height,
@@ -265,8 +275,53 @@ def cluster_pairs(
         ambiguous_records_detached=n_ambiguous,
         oversized_components=oversized.height,
         oversized_remaining=remaining,
+        floaters_detached=n_detached,
     )
     return frame.select("record_id", "cluster_id").sort("record_id"), report
+
+
+def _detach_floaters_of_siblings(
+    frame: pl.DataFrame, floaters: pl.DataFrame | None, sibling_pairs: pl.DataFrame | None
+) -> tuple[pl.DataFrame, int]:
+    """Floating records leave a cluster that has a sibling of their birth date in another cluster.
+
+    A floater (a placeholder name, no number another record shares) is placed by birth date,
+    family and county, which fit twins alike. Inside a conflict component it already stands alone
+    when two clusters share its date; this is the same rule across components: when a record of
+    its cluster and a record of another cluster, born the same day, are kept apart by a guard or a
+    veto (twins, or a twin and a renamed record), the floater cannot tell which twin it is and
+    stands alone. Cluster numbers stay the smallest record id of the cluster.
+    """
+    if floaters is None or sibling_pairs is None or sibling_pairs.height == 0:
+        return frame, 0
+    cluster_of = frame.select("record_id", "cluster_id")
+    split = (
+        sibling_pairs.select("l", "r")
+        .join(cluster_of.rename({"record_id": "l", "cluster_id": "cl"}), on="l")
+        .join(cluster_of.rename({"record_id": "r", "cluster_id": "cr"}), on="r")
+        .join(floaters.select(pl.col("record_id").alias("l"), "key"), on="l")
+        .filter(pl.col("cl") != pl.col("cr"))
+    )
+    sided = pl.concat([split.select(cluster_id="cl", key="key"), split.select(cluster_id="cr", key="key")])
+    loose = (
+        floaters.filter(pl.col("floater"))
+        .select("record_id", "key")
+        .join(cluster_of, on="record_id")
+        .join(sided.unique(), on=["cluster_id", "key"], how="semi")
+    )
+    # Only a floater beside records of its own: a cluster of floaters alone has no twin to mistake.
+    settled = frame.join(floaters.filter(pl.col("floater")).select("record_id"), on="record_id", how="anti")
+    loose = loose.join(settled.select("cluster_id").unique(), on="cluster_id", how="semi")
+    if loose.height == 0:
+        return frame, 0
+    # A group of its own (negative, so that it cannot meet a cluster number), then renumbered.
+    group = (
+        pl.when(pl.col("record_id").is_in(loose["record_id"].implode()))
+        .then(-pl.col("record_id") - 1)
+        .otherwise(pl.col("cluster_id"))
+    )
+    moved = frame.with_columns(pl.col("record_id").min().over(group).alias("cluster_id"))
+    return moved, loose.height
 
 
 def _resolve_conflicts(

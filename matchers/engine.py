@@ -365,14 +365,29 @@ def link(
             render_sql("link_kept_pairs", scored="lk_scored"), params={"floor": config.keep_pairs_above}
         ).pl()
         review = _review_sample(con, config, "lk_scored")
-        # Everything the scored pairs are needed for is read: give their memory to the id stage.
-        con.execute("DROP TABLE lk_scored")
-        con.execute("DROP TABLE IF EXISTS lk_candidates")
-        lap("pairs_and_review")
 
         def record_values(columns: str, required: str) -> pl.DataFrame:
             sql = render_sql("link_record_values", columns=columns, records=RECORDS, required=required)
             return con.sql(sql).pl()
+
+        floaters = None
+        siblings = None
+        if config.conflict_floaters:
+            floats, key = config.conflict_floaters
+            floats = f"coalesce(({floats}), FALSE)"
+            floaters = record_values(
+                f"{floats} AS floater, {key} AS key", f"CASE WHEN {floats} OR ({key}) IS NOT NULL THEN 1 END"
+            )
+            con.register("lk_floater_keys", floaters)
+            siblings = con.sql(
+                render_sql("link_sibling_pairs", scored="lk_scored", keys="lk_floater_keys"),
+                params={"threshold": config.threshold},
+            ).pl()
+            con.unregister("lk_floater_keys")
+        # Everything the scored pairs are needed for is read: give their memory to the id stage.
+        con.execute("DROP TABLE lk_scored")
+        con.execute("DROP TABLE IF EXISTS lk_candidates")
+        lap("pairs_and_review")
 
         guard_anchor = config.anchor_guard or "NULL"
         anchors = record_values(f"CAST({guard_anchor} AS VARCHAR) AS anchor", guard_anchor)
@@ -380,13 +395,6 @@ def link(
         if config.conflict_labels:
             label, sound = config.conflict_labels
             names = record_values(f"{label} AS label, {sound} AS sound", label)
-        floaters = None
-        if config.conflict_floaters:
-            floats, key = config.conflict_floaters
-            floats = f"coalesce(({floats}), FALSE)"
-            floaters = record_values(
-                f"{floats} AS floater, {key} AS key", f"CASE WHEN {floats} OR ({key}) IS NOT NULL THEN 1 END"
-            )
         clusters, cluster_report = cluster_pairs(
             ids,
             anchors,
@@ -398,6 +406,7 @@ def link(
             names,
             floaters,
             components,
+            siblings,
         )
         lap("clustering")
 

@@ -116,6 +116,13 @@ DERIVED: tuple[tuple[str, str], ...] = (
     ("dob_text", f"strftime({_DOB}, '%Y%m%d')"),
     ("alt_text", "strftime(r.birth_date_alt, '%Y%m%d')"),
     ("dob_month", f"strftime({_DOB}, '%Y%m')"),
+    # Whether a record other than a birth certificate carries this name and birth date: a name on
+    # the certificate alone may be the one given at birth and replaced at registration.
+    (
+        "name_in_later_records",
+        "sum(CASE WHEN r.source <> 'birth_certificates' THEN 1 ELSE 0 END)"
+        f" OVER (PARTITION BY r.name_variant_key, {_DOB}) > 0",
+    ),
     # Where a child comes from: the birth certificate's place of birth, else the county of its
     # identity number (registered at birth), else its hukou county. A birth certificate carries no
     # identity number and no residence, so this is what ties it to the child's later records.
@@ -404,19 +411,22 @@ GUARDS: tuple[Guard, ...] = (
 _SHARED_NUMBER = "coalesce(l.id_any = r.id_any, FALSE) OR coalesce(l.birth_cert_no = r.birth_cert_no, FALSE)"
 
 # Another given name: no typo, homophone or look-alike of the other, whatever the surnames (a twin
-# may carry the mother's surname).
+# may carry the mother's surname). One character of a one-character given name replaced by another
+# that neither sounds nor looks like it is another name (宇, 伟), not a typo.
 _ANOTHER_GIVEN_NAME = (
     "length(l.given_name) > 0 AND length(r.given_name) > 0 AND l.given_name <> r.given_name"
     " AND l.name <> r.name AND l.name_pinyin <> r.name_pinyin"
-    " AND l.name_variant_key <> r.name_variant_key AND levenshtein(l.name, r.name) > 1"
+    " AND l.name_variant_key <> r.name_variant_key"
+    " AND (levenshtein(l.name, r.name) > 1 OR (length(l.given_name) = 1 AND length(r.given_name) = 1))"
 )
 
 # A birth certificate is made out before the child is registered, and parents often register another
-# name than the one the certificate carries: a certificate and a record with the child's identity
-# number, of the same parents, are one child.
+# name than the one the certificate carries: a certificate whose name no later record carries and a
+# record with the child's identity number, of the same parents, are one child. (When a later record
+# carries the certificate's name too, that name is the registered one, and the other is a twin's.)
 _BIRTH_NAME_AND_REGISTERED_NAME = (
-    "((l.source = 'birth_certificates' AND r.valid_id IS NOT NULL)"
-    " OR (r.source = 'birth_certificates' AND l.valid_id IS NOT NULL))"
+    "((l.source = 'birth_certificates' AND NOT l.name_in_later_records AND r.valid_id IS NOT NULL)"
+    " OR (r.source = 'birth_certificates' AND NOT r.name_in_later_records AND l.valid_id IS NOT NULL))"
     " AND (list_has_any(l.guardian_ids, r.guardian_ids)"
     "      OR list_has_any(l.guardian_phones, r.guardian_phones))"
 )

@@ -352,6 +352,45 @@ def _scenarios() -> Scenario:
         | fam,
     )
 
+    # 10. Twins 钱宇 (a permit with his number) and 钱伟 (his birth certificate and an insurance
+    # record without a number): the certificate's name is in use, so it is no birth name replaced
+    # at registration.
+    fam = _parents(15, "220114")
+    dob = date(2008, 7, 17)
+    s.add(
+        "registered_twin_permit",
+        child(
+            "钱宇", "qian_yu", 1, dob, "男", with_check("22011420080717181"), [], source="residence_permits"
+        )
+        | fam,
+    )
+    s.add(
+        "named_twin_cert",
+        child(
+            "钱伟",
+            "qian_wei",
+            1,
+            dob,
+            "男",
+            None,
+            [],
+            source="birth_certificates",
+            birth_cert_no="P140100444",
+        )
+        | fam
+        | {
+            "birth_place_county": "220114",
+            "residence_county": None,
+            "hukou_county": None,
+            "guardian_phones": [],
+        },
+    )
+    s.add(
+        "named_twin_insurance",
+        child("钱伟", "qian_wei", 1, dob, "男", None, [], source="insurance")
+        | {"residence_county": "220114", "hukou_county": None},
+    )
+
     # 6. An Excel-cut copy of a valid number: the first 15 digits kept, 000 at the end, and the
     # check digit happens to hold.
     prefix = next(p for p in (f"220108201207{k:03d}" for k in range(1000)) if with_check(p + "00")[-1] == "0")
@@ -683,6 +722,14 @@ def test_twins_of_different_surnames_are_two_children(result: LinkResult, scenar
     pair = _pair(result, scenario, "father_surname_twin", "mother_surname_twin")
     assert pair["vetoed"]
     assert not _one_child(result, scenario, "father_surname_twin", "mother_surname_twin")
+
+
+def test_a_birth_certificate_whose_name_a_later_record_carries_is_no_birth_name(
+    result: LinkResult, scenario: Scenario
+) -> None:
+    assert _pair(result, scenario, "registered_twin_permit", "named_twin_cert")["vetoed"]
+    assert not _one_child(result, scenario, "registered_twin_permit", "named_twin_cert")
+    assert _one_child(result, scenario, "named_twin_cert", "named_twin_insurance")
 
 
 def test_a_renamed_record_joins_its_child_through_the_number_it_shares(

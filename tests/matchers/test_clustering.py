@@ -209,3 +209,48 @@ def test_a_name_with_a_typo_still_joins_its_child_inside_a_conflict() -> None:
     result, _ = cluster_pairs(np.arange(3), _TWO_ANCHORS, pairs, 0.9, (0.99,), 10, names=names)
     c = _clusters(result)
     assert c[1] == c[0] != c[2]
+
+
+def test_one_one_character_given_name_for_another_is_no_typo_inside_a_conflict() -> None:
+    # 伟 (1) is tied to 宇 (0) by the family; 宇 and 伟 are two names, not one typed twice.
+    pairs = _weighted([(0, 1, 15.0), (1, 2, 5.0)])
+    names = _names({0: ("宇", "yu"), 1: ("伟", "wei"), 2: ("子涵", "zihan")})
+    result, _ = cluster_pairs(np.arange(3), _TWO_ANCHORS, pairs, 0.9, (0.99,), 10, names=names)
+    c = _clusters(result)
+    assert len({c[0], c[1], c[2]}) == 3
+
+
+def _born(day: str, floating: int, *others: int) -> pl.DataFrame:
+    """Floater keys: every record born ``day``, ``floating`` the one that floats."""
+    return _floaters([(i, i == floating, day) for i in sorted({floating, *others})])
+
+
+def test_a_placeholder_record_leaves_a_twin_whose_sibling_sits_in_another_cluster() -> None:
+    # 0 and 1 are one twin's records, 3 the other twin's; the two twins' records (0, 3) score as one
+    # child but a guard keeps them apart. 2 (李娜之女, no number) is linked to twin 0 only by birth
+    # date and county: it could be either twin's and stands alone.
+    pairs = _weighted([(0, 1, 20.0), (0, 2, 8.0)])
+    siblings = pl.DataFrame({"l": [0], "r": [3]})
+    floaters = _born("20260310", 2, 0, 1, 3)
+    result, report = cluster_pairs(
+        np.arange(4), _NO_ANCHORS, pairs, 0.9, (0.99,), 10, floaters=floaters, sibling_pairs=siblings
+    )
+    c = _clusters(result)
+    assert c[0] == c[1] and len({c[0], c[2], c[3]}) == 3
+    assert c[2] == 2  # a cluster is still numbered by its smallest record
+    assert report.floaters_detached == 1
+    # Without a sibling born that day it stays with the only child it can be.
+    alone, _ = cluster_pairs(np.arange(4), _NO_ANCHORS, pairs, 0.9, (0.99,), 10, floaters=floaters)
+    assert _clusters(alone)[2] == _clusters(alone)[0]
+
+
+def test_a_floater_that_numbers_its_cluster_leaves_it_and_the_rest_are_renumbered() -> None:
+    # The floater is record 0, the smallest of its cluster {0, 1, 2}.
+    pairs = _weighted([(0, 1, 8.0), (1, 2, 20.0)])
+    siblings = pl.DataFrame({"l": [1], "r": [3]})
+    floaters = _born("20260310", 0, 1, 2, 3)
+    result, _ = cluster_pairs(
+        np.arange(4), _NO_ANCHORS, pairs, 0.9, (0.99,), 10, floaters=floaters, sibling_pairs=siblings
+    )
+    c = _clusters(result)
+    assert c == {0: 0, 1: 1, 2: 1, 3: 3}
