@@ -154,8 +154,10 @@ def _tf_parts(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> dict[str
             continue
         table = f"lk_tf_{comp.name}"
         con.execute(render_sql("link_tf", out=table, records=RECORDS, column=comp.tf_column))
-        # The chance two random records share a value: the average value's frequency.
-        u_exact = con.sql(f"SELECT sum(tf * tf) FROM {table}").fetchall()[0][0] or 1.0
+        # The chance two random records share a value: the average value's frequency. Summed in
+        # value order: a float sum in whatever order the threads deliver differs in the last bits,
+        # and the outputs must be the same on a rerun.
+        u_exact = con.sql(f"SELECT sum(tf * tf ORDER BY value) FROM {table}").fetchall()[0][0] or 1.0
         top = len(comp.levels)
         tf_select.append(
             f",\n       CASE WHEN {comp.column} = {top}"
