@@ -229,8 +229,8 @@ def cluster_pairs(
     ``cannot_link``. ``names``: ``record_id``, ``label``, ``sound`` (see ``_constrained``).
     ``floaters``: ``record_id``, ``floater`` (bool), ``key`` (its birth date) for records with a
     key or floating. ``components``: ``component_frame`` of the accepted pairs, when the caller
-    already has it. ``sibling_pairs``: ``l``, ``r``, records of one floater key (birth date) that
-    a guard or a veto keeps apart (see ``_detach_floaters_of_siblings``). Returns ``record_id``,
+    already has it. ``sibling_pairs``: ``l``, ``r``, ``key``: records of one floater key (birth
+    date) that a guard or a veto keeps apart (see ``_detach_floaters_of_siblings``). Returns ``record_id``,
     ``cluster_id`` and a report.
     """
     accepted = pairs.filter((pl.col("match_probability") >= threshold) & ~pl.col("cannot_link"))
@@ -296,21 +296,18 @@ def _detach_floaters_of_siblings(
         return frame, 0
     cluster_of = frame.select("record_id", "cluster_id")
     split = (
-        sibling_pairs.select("l", "r")
+        sibling_pairs.select("l", "r", "key")
         .join(cluster_of.rename({"record_id": "l", "cluster_id": "cl"}), on="l")
         .join(cluster_of.rename({"record_id": "r", "cluster_id": "cr"}), on="r")
-        .join(floaters.select(pl.col("record_id").alias("l"), "key"), on="l")
         .filter(pl.col("cl") != pl.col("cr"))
     )
     sided = pl.concat([split.select(cluster_id="cl", key="key"), split.select(cluster_id="cr", key="key")])
-    loose = (
-        floaters.filter(pl.col("floater"))
-        .select("record_id", "key")
-        .join(cluster_of, on="record_id")
-        .join(sided.unique(), on=["cluster_id", "key"], how="semi")
+    floating = floaters.filter(pl.col("floater")).select("record_id", "key")
+    loose = floating.join(cluster_of, on="record_id").join(
+        sided.unique(), on=["cluster_id", "key"], how="semi"
     )
     # Only a floater beside records of its own: a cluster of floaters alone has no twin to mistake.
-    settled = frame.join(floaters.filter(pl.col("floater")).select("record_id"), on="record_id", how="anti")
+    settled = frame.join(floating, on="record_id", how="anti")
     loose = loose.join(settled.select("cluster_id").unique(), on="cluster_id", how="semi")
     if loose.height == 0:
         return frame, 0

@@ -118,9 +118,14 @@ class LinkResult:
     vetoed_apart: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
+def _any_of(conditions: list[str]) -> str:
+    """SQL true when any condition holds (a null counts as false); FALSE for none."""
+    return " OR ".join(f"coalesce(({c}), FALSE)" for c in conditions) or "FALSE"
+
+
 def veto_sql(config: LinkageConfig) -> str:
     """SQL over ``l``, ``r``: true when a veto keeps the pair from being a link of its own."""
-    return " OR ".join(f"coalesce(({v.condition}), FALSE)" for v in config.vetoes) or "FALSE"
+    return _any_of([v.condition for v in config.vetoes])
 
 
 def guard_sql(config: LinkageConfig, names: tuple[str, ...] | None = None) -> str:
@@ -129,8 +134,7 @@ def guard_sql(config: LinkageConfig, names: tuple[str, ...] | None = None) -> st
     unknown = set(names or ()) - {g.name for g in config.guards}
     if unknown:
         raise ValueError(f"configuration {config.name}: no guard named {sorted(unknown)}")
-    guards = [g for g in config.guards if names is None or g.name in names]
-    return " OR ".join(f"coalesce(({g.condition}), FALSE)" for g in guards) or "FALSE"
+    return _any_of([g.condition for g in config.guards if names is None or g.name in names])
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, records: pl.DataFrame, config: LinkageConfig) -> None:

@@ -2,7 +2,7 @@
 -- that a guard forbids or a veto keeps from linking: two children born the same day, twins as a
 -- rule, or a twin and a renamed record. A floating record of either one's cluster cannot tell
 -- which twin it is.
-SELECT s.l, s.r
+SELECT s.l, s.r, a.key
 FROM {scored} AS s
 JOIN {keys} AS a ON a.record_id = s.l
 JOIN {keys} AS b ON b.record_id = s.r

@@ -307,7 +307,8 @@ _UNRELATED_GIVEN_NAMES = (
 # A placeholder (之子, 小宝) says nothing of a given name: name-based guards skip it.
 _NEITHER_PLACEHOLDER = "NOT coalesce(l.name_placeholder, FALSE) AND NOT coalesce(r.name_placeholder, FALSE)"
 
-# The same identity or birth-certificate number means one child renamed, not twins.
+# The same identity or birth-certificate number means one child renamed, not twins. Not what Excel
+# left of a number: twins' numbers differ only in the last digits, the ones Excel rounds away.
 _NOT_SAME_NUMBERS = (
     "NOT coalesce(l.id_any = r.id_any, FALSE) AND NOT coalesce(l.birth_cert_no = r.birth_cert_no, FALSE)"
 )
@@ -406,10 +407,6 @@ GUARDS: tuple[Guard, ...] = (
     ),
 )
 
-# What only one child's records share: the same identity number or birth certificate. Not what Excel
-# left of a number: twins' numbers differ only in the last digits, the ones Excel rounds away.
-_SHARED_NUMBER = "coalesce(l.id_any = r.id_any, FALSE) OR coalesce(l.birth_cert_no = r.birth_cert_no, FALSE)"
-
 # Another given name: no typo, homophone or look-alike of the other, whatever the surnames (a twin
 # may carry the mother's surname). One character of a one-character given name replaced by another
 # that neither sounds nor looks like it is another name (宇, 伟), not a typo.
@@ -437,12 +434,12 @@ VETOES: tuple[Veto, ...] = (
         # birth date, counties and phones, and a score that sums those as independent evidence
         # cannot tell the two apart. A number only one child carries can: without one the pair is
         # no link, and the renamed record still joins its child through any record it shares a
-        # number with. One exception: a birth certificate and a record with the identity number, of
-        # the same parents, are the name given at birth and the name registered (a twin links so
-        # only when its certificate is all there is of it).
+        # number with. One exception: a birth certificate whose name no later record carries and a
+        # record with the identity number, of the same parents, are the name given at birth and the
+        # name registered (a twin links so only when its certificate is all there is of it).
         "another_given_name_without_a_shared_number",
         f"{_ANOTHER_GIVEN_NAME} AND {_NEITHER_PLACEHOLDER}"
-        f" AND NOT ({_SHARED_NUMBER}) AND NOT ({_BIRTH_NAME_AND_REGISTERED_NAME})",
+        f" AND {_NOT_SAME_NUMBERS} AND NOT ({_BIRTH_NAME_AND_REGISTERED_NAME})",
     ),
 )
 

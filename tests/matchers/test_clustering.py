@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from matchers.clustering import cluster_pairs
+from matchers.clustering import ClusterReport, cluster_pairs
 
 
 def _pairs(rows: list[tuple[int, int, float, bool]]) -> pl.DataFrame:
@@ -225,21 +225,32 @@ def _born(day: str, floating: int, *others: int) -> pl.DataFrame:
     return _floaters([(i, i == floating, day) for i in sorted({floating, *others})])
 
 
+_TWINS_DAY = "20260310"
+
+
+def _with_sibling_elsewhere(
+    pairs: pl.DataFrame, floating: int, sibling: tuple[int, int]
+) -> tuple[dict[int, int], ClusterReport]:
+    """Records 0-3 born on one day, ``floating`` a floater, ``sibling`` a pair kept apart."""
+    floaters = _born(_TWINS_DAY, floating, 0, 1, 2, 3)
+    siblings = pl.DataFrame({"l": [sibling[0]], "r": [sibling[1]], "key": [_TWINS_DAY]})
+    result, report = cluster_pairs(
+        np.arange(4), _NO_ANCHORS, pairs, 0.9, (0.99,), 10, floaters=floaters, sibling_pairs=siblings
+    )
+    return _clusters(result), report
+
+
 def test_a_placeholder_record_leaves_a_twin_whose_sibling_sits_in_another_cluster() -> None:
     # 0 and 1 are one twin's records, 3 the other twin's; the two twins' records (0, 3) score as one
     # child but a guard keeps them apart. 2 (李娜之女, no number) is linked to twin 0 only by birth
     # date and county: it could be either twin's and stands alone.
     pairs = _weighted([(0, 1, 20.0), (0, 2, 8.0)])
-    siblings = pl.DataFrame({"l": [0], "r": [3]})
-    floaters = _born("20260310", 2, 0, 1, 3)
-    result, report = cluster_pairs(
-        np.arange(4), _NO_ANCHORS, pairs, 0.9, (0.99,), 10, floaters=floaters, sibling_pairs=siblings
-    )
-    c = _clusters(result)
+    c, report = _with_sibling_elsewhere(pairs, 2, (0, 3))
     assert c[0] == c[1] and len({c[0], c[2], c[3]}) == 3
     assert c[2] == 2  # a cluster is still numbered by its smallest record
     assert report.floaters_detached == 1
     # Without a sibling born that day it stays with the only child it can be.
+    floaters = _born(_TWINS_DAY, 2, 0, 1, 3)
     alone, _ = cluster_pairs(np.arange(4), _NO_ANCHORS, pairs, 0.9, (0.99,), 10, floaters=floaters)
     assert _clusters(alone)[2] == _clusters(alone)[0]
 
@@ -247,10 +258,5 @@ def test_a_placeholder_record_leaves_a_twin_whose_sibling_sits_in_another_cluste
 def test_a_floater_that_numbers_its_cluster_leaves_it_and_the_rest_are_renumbered() -> None:
     # The floater is record 0, the smallest of its cluster {0, 1, 2}.
     pairs = _weighted([(0, 1, 8.0), (1, 2, 20.0)])
-    siblings = pl.DataFrame({"l": [1], "r": [3]})
-    floaters = _born("20260310", 0, 1, 2, 3)
-    result, _ = cluster_pairs(
-        np.arange(4), _NO_ANCHORS, pairs, 0.9, (0.99,), 10, floaters=floaters, sibling_pairs=siblings
-    )
-    c = _clusters(result)
+    c, _ = _with_sibling_elsewhere(pairs, 0, (1, 3))
     assert c == {0: 0, 1: 1, 2: 1, 3: 3}
