@@ -54,6 +54,32 @@ def _parents(tag: int, county: str = "220104") -> dict[str, object]:
     }
 
 
+def _birth_certificate(
+    name: str, pinyin: str, dob: date, sex: str, number: str, fam: dict[str, object], county: str
+) -> dict[str, object]:
+    """A family's birth certificate: the parents and place of birth; no residence, hukou or phone."""
+    return (
+        child(name, pinyin, 1, dob, sex, None, [], source="birth_certificates", birth_cert_no=number)
+        | fam
+        | {
+            "birth_place_county": county,
+            "residence_county": None,
+            "hukou_county": None,
+            "guardian_phones": [],
+        }
+    )
+
+
+def _insurance_without_family(
+    name: str, pinyin: str, dob: date, sex: str, county: str, id_number: str | None = None
+) -> dict[str, object]:
+    """An insurance record: the county insured in, no family and no hukou."""
+    return child(name, pinyin, 1, dob, sex, id_number, [], source="insurance") | {
+        "residence_county": county,
+        "hukou_county": None,
+    }
+
+
 @dataclass
 class Scenario:
     rows: list[dict[str, object]]
@@ -206,24 +232,7 @@ def _scenarios() -> Scenario:
     dob = date(2016, 11, 23)
     s.add(
         "renamed_cert",
-        child(
-            "潘小雨",
-            "pan_xiao_yu",
-            1,
-            dob,
-            "女",
-            None,
-            [],
-            source="birth_certificates",
-            birth_cert_no="P050100777",
-        )
-        | fam
-        | {
-            "birth_place_county": "220105",
-            "residence_county": None,
-            "hukou_county": None,
-            "guardian_phones": [],
-        },
+        _birth_certificate("潘小雨", "pan_xiao_yu", dob, "女", "P050100777", fam, "220105"),
     )
     s.add(
         "renamed_school",
@@ -265,130 +274,6 @@ def _scenarios() -> Scenario:
             "魏浩宇", "wei_hao_yu", 1, dob, "男", with_check("22010720180226051"), [], source="child_health"
         )
         | {"residence_county": "220102", "hukou_county": "220107"},
-    )
-
-    # 7. Twins each known only where the other is not: one twin by a 0-6 health record, the other
-    # by a birth certificate and an insurance record, no number anywhere; same parents and birth date.
-    fam = _parents(12, "220106")
-    dob = date(2021, 3, 27)
-    s.add(
-        "lone_twin_health",
-        child("宋伟", "song_wei", 1, dob, "男", None, [], source="child_health") | fam,
-    )
-    s.add(
-        "other_twin_cert",
-        child(
-            "宋浩宇",
-            "song_hao_yu",
-            1,
-            dob,
-            "男",
-            None,
-            [],
-            source="birth_certificates",
-            birth_cert_no="P060100888",
-        )
-        | fam
-        | {
-            "birth_place_county": "220106",
-            "residence_county": None,
-            "hukou_county": None,
-            "guardian_phones": [],
-        },
-    )
-    s.add(
-        "other_twin_insurance",
-        child("宋浩宇", "song_hao_yu", 1, dob, "男", None, [], source="insurance")
-        | {"residence_county": "220106", "hukou_county": None},
-    )
-    # 8. A child renamed on its insurance record, which carries the child's identity number and no
-    # family; the permit carries the number and the old name, the birth certificate the old name.
-    fam = _parents(13, "220112")
-    dob = date(2015, 12, 4)
-    idn = with_check("22011220151204071")
-    s.add(
-        "renamed_permit",
-        child("俞子涵", "yu_zi_han", 1, dob, "女", idn, [], source="residence_permits") | fam,
-    )
-    s.add(
-        "renamed_birth_cert",
-        child(
-            "俞子涵",
-            "yu_zi_han",
-            1,
-            dob,
-            "女",
-            None,
-            [],
-            source="birth_certificates",
-            birth_cert_no="P120100555",
-        )
-        | fam
-        | {
-            "birth_place_county": "220112",
-            "residence_county": None,
-            "hukou_county": None,
-            "guardian_phones": [],
-        },
-    )
-    s.add(
-        "renamed_insurance",
-        child("俞梦瑶", "yu_meng_yao", 1, dob, "女", idn, [], source="insurance")
-        | {"residence_county": "220112", "hukou_county": None},
-    )
-
-    # 9. Twins of whom one carries the mother's surname: same mother, birth date and counties.
-    fam = _parents(14, "220113")
-    dob = date(2024, 11, 29)
-    s.add(
-        "father_surname_twin",
-        child("郭梓涵", "guo_zi_han", 1, dob, "女", None, [], source="residence_permits") | fam,
-    )
-    s.add(
-        "mother_surname_twin",
-        child(
-            "钱雨桐", "qian_yu_tong", 1, dob, "女", with_check("22011320241129062"), [], source="child_health"
-        )
-        | fam,
-    )
-
-    # 10. Twins 钱宇 (a permit with his number) and 钱伟 (his birth certificate and an insurance
-    # record without a number): the certificate's name is in use, so it is no birth name replaced
-    # at registration.
-    fam = _parents(15, "220114")
-    dob = date(2008, 7, 17)
-    s.add(
-        "registered_twin_permit",
-        child(
-            "钱宇", "qian_yu", 1, dob, "男", with_check("22011420080717181"), [], source="residence_permits"
-        )
-        | fam,
-    )
-    s.add(
-        "named_twin_cert",
-        child(
-            "钱伟",
-            "qian_wei",
-            1,
-            dob,
-            "男",
-            None,
-            [],
-            source="birth_certificates",
-            birth_cert_no="P140100444",
-        )
-        | fam
-        | {
-            "birth_place_county": "220114",
-            "residence_county": None,
-            "hukou_county": None,
-            "guardian_phones": [],
-        },
-    )
-    s.add(
-        "named_twin_insurance",
-        child("钱伟", "qian_wei", 1, dob, "男", None, [], source="insurance")
-        | {"residence_county": "220114", "hukou_county": None},
     )
 
     # 6. An Excel-cut copy of a valid number: the first 15 digits kept, 000 at the end, and the
@@ -515,6 +400,76 @@ def _scenarios() -> Scenario:
             source="insurance",
         )
         | {"id_birth_date": date(2016, 3, 5)},
+    )
+
+    # 11. Twins each known only where the other is not: one twin by a 0-6 health record, the other
+    # by a birth certificate and an insurance record, no number anywhere; same parents and birth date.
+    fam = _parents(12, "220106")
+    dob = date(2021, 3, 27)
+    s.add(
+        "lone_twin_health",
+        child("宋伟", "song_wei", 1, dob, "男", None, [], source="child_health") | fam,
+    )
+    s.add(
+        "other_twin_cert",
+        _birth_certificate("宋浩宇", "song_hao_yu", dob, "男", "P060100888", fam, "220106"),
+    )
+    s.add(
+        "other_twin_insurance",
+        _insurance_without_family("宋浩宇", "song_hao_yu", dob, "男", "220106"),
+    )
+    # 12. A child renamed on its insurance record, which carries the child's identity number and no
+    # family; the permit carries the number and the old name, the birth certificate the old name.
+    fam = _parents(13, "220112")
+    dob = date(2015, 12, 4)
+    idn = with_check("22011220151204071")
+    s.add(
+        "renamed_permit",
+        child("俞子涵", "yu_zi_han", 1, dob, "女", idn, [], source="residence_permits") | fam,
+    )
+    s.add(
+        "renamed_birth_cert",
+        _birth_certificate("俞子涵", "yu_zi_han", dob, "女", "P120100555", fam, "220112"),
+    )
+    s.add(
+        "renamed_insurance",
+        _insurance_without_family("俞梦瑶", "yu_meng_yao", dob, "女", "220112", idn),
+    )
+
+    # 13. Twins of whom one carries the mother's surname: same mother, birth date and counties.
+    fam = _parents(14, "220113")
+    dob = date(2024, 11, 29)
+    s.add(
+        "father_surname_twin",
+        child("郭梓涵", "guo_zi_han", 1, dob, "女", None, [], source="residence_permits") | fam,
+    )
+    s.add(
+        "mother_surname_twin",
+        child(
+            "钱雨桐", "qian_yu_tong", 1, dob, "女", with_check("22011320241129062"), [], source="child_health"
+        )
+        | fam,
+    )
+
+    # 14. Twins 钱宇 (a permit with his number) and 钱伟 (his birth certificate and an insurance
+    # record without a number): the certificate's name is in use, so it is no birth name replaced
+    # at registration.
+    fam = _parents(15, "220114")
+    dob = date(2008, 7, 17)
+    s.add(
+        "registered_twin_permit",
+        child(
+            "钱宇", "qian_yu", 1, dob, "男", with_check("22011420080717181"), [], source="residence_permits"
+        )
+        | fam,
+    )
+    s.add(
+        "named_twin_cert",
+        _birth_certificate("钱伟", "qian_wei", dob, "男", "P140100444", fam, "220114"),
+    )
+    s.add(
+        "named_twin_insurance",
+        _insurance_without_family("钱伟", "qian_wei", dob, "男", "220114"),
     )
     return s
 
