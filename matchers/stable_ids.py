@@ -96,36 +96,121 @@ def cluster_anchors(
     return frame
 
 
+class IdSchemeError(RuntimeError):
+    """An invariant of the child-id scheme does not hold (the message carries no value from the data)."""
+
+
+# Far more probing rounds than a 60-bit hash can ever need; past them the scheme itself is broken.
+MAX_PROBES = 64
+
+
 def _new_ids(
     con: duckdb.DuckDBPyConnection, seeds: pl.DataFrame, namespace: str, taken: pl.Series, prefix: str
 ) -> pl.DataFrame:
-    """``cluster_id, child_id`` for clusters needing a new id; collisions are re-seeded deterministically."""
+    """``cluster_id, child_id`` for clusters needing a new id.
+
+    Seeds are distinct (see :func:`_seeds`), so two fresh ids are equal only by a collision of
+    60 hash bits, and a fresh id can otherwise only meet an id already taken (a previous child's,
+    or one kept this run). Such a cluster probes ``seed#1``, ``seed#2``, ... until its id is free.
+    Every round settles the first holder of each free id, and the same inputs probe in the same
+    order, so the ids are the same on a rerun.
+    """
     result = pl.DataFrame(schema={"cluster_id": pl.Int64, "child_id": pl.Utf8})
-    pending = seeds
+    pending = seeds.select("cluster_id", "seed", pl.lit(0, dtype=pl.Int64).alias("probe"))
     used = taken
-    for attempt in range(5):
+    for _ in range(MAX_PROBES):
         if pending.height == 0:
-            break
-        con.register("lk_seeds", pending)
+            return result
+        probed = pending.select(
+            "cluster_id",
+            pl.when(pl.col("probe") == 0)
+            .then(pl.col("seed"))
+            .otherwise(pl.format("{}#{}", "seed", "probe"))
+            .alias("seed"),
+        )
+        con.register("lk_seeds", probed)
         ids = con.sql(
             render_sql("link_new_child_ids", seeds="lk_seeds"),
             params={"namespace": namespace, "prefix": prefix},
         ).pl()
         con.unregister("lk_seeds")
-        ids = ids.sort("seed", "cluster_id").with_columns(
-            (pl.col("child_id").is_in(used.implode()) | pl.col("child_id").is_duplicated()).alias("clash"),
-            pl.int_range(pl.len()).over("child_id").alias("rank"),
+        ids = (
+            ids.select("cluster_id", "child_id")
+            .join(pending, on="cluster_id")
+            .sort("seed", "cluster_id")
+            .with_columns(pl.int_range(pl.len()).over("child_id").alias("rank"))
         )
-        # The first holder of a fresh id keeps it; later holders are re-seeded.
+        # The first holder of a free id keeps it; the others probe on.
         ok = ids.filter(~pl.col("child_id").is_in(used.implode()) & (pl.col("rank") == 0))
         result = pl.concat([result, ok.select("cluster_id", "child_id")])
         used = pl.concat([used, ok["child_id"]])
         pending = ids.join(ok.select("cluster_id"), on="cluster_id", how="anti").select(
-            "cluster_id", (pl.col("seed") + f"#{attempt + 1}").alias("seed")
+            "cluster_id", "seed", pl.col("probe") + 1
         )
-    if pending.height:
-        raise RuntimeError(f"{pending.height} child ids could not be made unique")
-    return result
+    if pending.height == 0:
+        return result
+    raise IdSchemeError(f"{pending.height} child ids could not be made unique after {MAX_PROBES} probes")
+
+
+def _seeds(cluster_anchors: pl.DataFrame, all_clusters: pl.DataFrame) -> pl.DataFrame:
+    """``cluster_id, seed``: the string a cluster's new id is hashed from, distinct for every cluster.
+
+    The seed is the cluster's sorted real anchor keys. Two clusters can hold the same anchors
+    (namesakes born the same day, neither with a number): their seeds then also carry the
+    smallest row key of each (the hashed ``source|file|row`` of a record, and a record is in one
+    cluster only), so equal evidence still gives distinct, deterministic seeds. A cluster with no
+    real anchor is seeded by all its row keys.
+    """
+    fallback = pl.col("anchor_type") == "fallback"
+    per_cluster = cluster_anchors.group_by("cluster_id").agg(
+        pl.col("anchor_key").filter(~fallback).unique().sort().str.join(",").alias("real"),
+        pl.col("anchor_key").filter(fallback).unique().sort().str.join(",").alias("rows"),
+        pl.col("anchor_key").filter(fallback).min().alias("first_row"),
+    )
+    return (
+        all_clusters.join(per_cluster, on="cluster_id", how="left")
+        .with_columns(
+            pl.when(pl.col("real") != "").then(pl.col("real")).alias("real"),
+            pl.when(pl.col("rows") != "").then(pl.col("rows")).alias("rows"),
+        )
+        .with_columns(
+            pl.when(pl.col("real").is_null())
+            .then(pl.coalesce("rows", pl.format("cluster-{}", "cluster_id")))
+            .when(pl.col("real").is_duplicated() & pl.col("first_row").is_not_null())
+            .then(pl.format("{}|{}", "real", "first_row"))
+            .otherwise(pl.col("real"))
+            .alias("seed")
+        )
+        .select("cluster_id", "seed")
+    )
+
+
+def _settle(claims: pl.DataFrame, seeds: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``(choice, winners)``: the claim each cluster makes, and the cluster each claimed id goes to.
+
+    A cluster takes its heaviest strong claim, or its heaviest weak one when it has no strong one
+    (then the smallest id); an id claimed by several clusters goes to the heaviest claim (then the
+    smallest seed, which is distinct for every cluster).
+    """
+    has_strong = claims.group_by("cluster_id").agg(pl.col("strong").any().alias("any_strong"))
+    choice = (
+        claims.join(has_strong, on="cluster_id")
+        .filter(pl.col("strong") | ~pl.col("any_strong"))
+        # The heaviest claim wins (then the smallest id): when a child split last half-year is
+        # whole again, it keeps the id of the part that shares the most evidence with it, which is
+        # the part the counties saw (the birth certificate alone is not the ledger's child).
+        .sort(["cluster_id", "claim_weight", "child_id"], descending=[False, True, False])
+        .group_by("cluster_id", maintain_order=True)
+        .first()
+        .join(seeds, on="cluster_id")
+    )
+    winners = (
+        choice.sort(["child_id", "claim_weight", "seed"], descending=[False, True, False])
+        .group_by("child_id", maintain_order=True)
+        .first()
+        .select("cluster_id", "child_id", "claim_weight")
+    )
+    return choice, winners
 
 
 def assign_child_ids(
@@ -150,13 +235,9 @@ def assign_child_ids(
         else pl.DataFrame(schema=REGISTRY_SCHEMA)
     )
     all_clusters = pl.DataFrame({"cluster_id": clusters.unique().sort()}).cast({"cluster_id": pl.Int64})
-    seeds = all_clusters.join(
-        cluster_anchors.group_by("cluster_id").agg(
-            pl.col("anchor_key").unique().sort().str.join(",").alias("seed")
-        ),
-        on="cluster_id",
-        how="left",
-    ).with_columns(pl.coalesce("seed", pl.format("cluster-{}", "cluster_id")).alias("seed"))
+    seeds = _seeds(cluster_anchors, all_clusters)
+    if seeds["seed"].is_duplicated().any():
+        raise IdSchemeError("two clusters have the same id seed")
 
     claims = (
         cluster_anchors.join(
@@ -183,34 +264,8 @@ def assign_child_ids(
         .unique()
     )
     claims = claims.join(contradicted, on=["cluster_id", "child_id"], how="anti")
-    has_strong = claims.group_by("cluster_id").agg(pl.col("strong").any().alias("any_strong"))
-    choice = (
-        claims.join(has_strong, on="cluster_id")
-        .filter(pl.col("strong") | ~pl.col("any_strong"))
-        # The heaviest claim wins (then the smallest id): when a child split last half-year is
-        # whole again, it keeps the id of the part that shares the most evidence with it, which is
-        # the part the counties saw (the birth certificate alone is not the ledger's child).
-        .sort(["cluster_id", "claim_weight", "child_id"], descending=[False, True, False])
-        .group_by("cluster_id", maintain_order=True)
-        .first()
-        .join(seeds, on="cluster_id")
-    )
-    winners = (
-        choice.sort(["child_id", "claim_weight", "seed"], descending=[False, True, False])
-        .group_by("child_id", maintain_order=True)
-        .first()
-        .select("cluster_id", "child_id", "claim_weight")
-    )
+    choice, winners = _settle(claims, seeds)
     losers = choice.join(winners.select("cluster_id"), on="cluster_id", how="anti")
-    kept_ids = winners["child_id"]
-    merged = (
-        claims.filter(pl.col("strong"))
-        .join(winners.select("cluster_id", pl.col("child_id").alias("into")), on="cluster_id")
-        .filter((pl.col("child_id") != pl.col("into")) & ~pl.col("child_id").is_in(kept_ids.implode()))
-        .sort("child_id", "claim_weight", "into", descending=[False, True, False])
-        .group_by("child_id", maintain_order=True)
-        .first()
-    )
 
     # A losing cluster with a strong claim is a fragment of the winner's child (they share a source
     # number or identity number the registry tied to one child): it rejoins that child, unless the two
@@ -240,6 +295,27 @@ def assign_child_ids(
         apart = forbidden(rejoined.select("cluster_id", "winner"))
         rejoined = rejoined.join(apart, on=["cluster_id", "winner"], how="anti")
     losers = losers.join(rejoined.select("cluster_id"), on="cluster_id", how="anti")
+    # A cluster that lost its first choice takes the next previous id it claims that no other
+    # cluster took: namesakes born the same day with no number (equal claims on each other's ids)
+    # keep one id each from one half-year to the next instead of one of them getting a new id.
+    while losers.height:
+        free = claims.join(losers.select("cluster_id"), on="cluster_id").filter(
+            ~pl.col("child_id").is_in(winners["child_id"].implode())
+        )
+        if free.height == 0:
+            break
+        _, more = _settle(free, seeds)
+        winners = pl.concat([winners, more])
+        losers = losers.join(more.select("cluster_id"), on="cluster_id", how="anti")
+    kept_ids = winners["child_id"]
+    merged = (
+        claims.filter(pl.col("strong"))
+        .join(winners.select("cluster_id", pl.col("child_id").alias("into")), on="cluster_id")
+        .filter((pl.col("child_id") != pl.col("into")) & ~pl.col("child_id").is_in(kept_ids.implode()))
+        .sort("child_id", "claim_weight", "into", descending=[False, True, False])
+        .group_by("child_id", maintain_order=True)
+        .first()
+    )
     need_new = seeds.join(winners.select("cluster_id"), on="cluster_id", how="anti").join(
         rejoined.select("cluster_id"), on="cluster_id", how="anti"
     )

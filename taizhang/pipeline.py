@@ -470,7 +470,19 @@ def link(std_dir: Path, previous_registry: Path | None, into: Path) -> dict[str,
     link_fn, children_config = require("link")
     records = pl.read_parquet(std_dir / "std_records.parquet")
     previous = pl.read_parquet(previous_registry) if previous_registry else None
-    result = link_fn(records, children_config(), previous)
+    from matchers.stable_ids import IdSchemeError
+
+    try:
+        result = link_fn(records, children_config(), previous)
+    except IdSchemeError as exc:
+        # Not the operator's data at fault: say so plainly, with no value from a record.
+        raise PipelineError(
+            "id_scheme_broken",
+            f"儿童编号规则的一致性检查未通过（{exc}），本期未发布任何输出；"
+            "请将本消息报告给维护人员。",
+            f"an invariant of the child-id scheme does not hold ({exc}); nothing was published for this "
+            "half-year; report this message to the maintainers.",
+        ) from None
     counts = {
         "records_linked": _write(result.record_child, into / "record_child.parquet", ("record_id",)),
         "registry": _write(result.registry, into / "registry.parquet", ("child_id",)),
