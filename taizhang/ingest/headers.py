@@ -64,8 +64,8 @@ def map_headers(headers: list[str | None], contract: Contract) -> HeaderMap:
     """Match header cells to contract columns; the first cell for a column wins.
 
     A second cell naming an already-mapped column, and any unknown cell, go to
-    ``extra`` under the header as written (made unique with ``#2``, ``#3`` so
-    no value is lost); an empty header cell is keyed ``列<position>``.
+    ``extra`` under the header's name (made unique with ``#2``, ``#3`` so no
+    value is lost); an empty header cell is keyed ``列<position>``.
     """
     lookup: dict[str, str] = {}
     for col in contract.columns:
@@ -82,7 +82,8 @@ def map_headers(headers: list[str | None], contract: Contract) -> HeaderMap:
             columns[pos] = name
             mapping[str(cell)] = name
             continue
-        shown = (cell or "").strip() or f"列{pos + 1}"
+        # Keyed by the name (annotations and spaces dropped): the same column on every sheet.
+        shown = normalize_header(cell) or f"列{pos + 1}"
         key, n = shown, 1
         while key in used_keys:
             n += 1
