@@ -441,7 +441,7 @@ def raise_on_fatal_ingest_errors(ingest_dir: Path) -> None:
     zh, en = [], []
     if missing:
         zh.append(f"缺少必需的数据来源：{', '.join(missing)}（提取文件夹中没有它们的文件）。")
-        en.append(f"required source(s) missing: {', '.join(missing)} (no file of theirs in the extracts folder).")
+        en.append(f"required source(s) missing: {', '.join(missing)} (none of their files is in the folder).")
     for source in unreadable:
         files = [e for e in errors if e.get("source") == source and e.get("file")]
         zh.append(

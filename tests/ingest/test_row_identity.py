@@ -28,7 +28,7 @@ def _report(result, file: str):
     return next(r for r in result.file_reports if r.file == file)
 
 
-def test_csv_title_row_and_annotated_header_with_serial_column_and_a_column_named_twice(extracts: Path) -> None:
+def test_csv_title_row_annotated_header_serial_column_and_a_column_named_twice(extracts: Path) -> None:
     write_csv(
         extracts / "insurance.csv",
         [

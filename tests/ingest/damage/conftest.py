@@ -70,16 +70,34 @@ def _table(path: Path, unreadable: set[int]) -> Table:
 
 
 @pytest.fixture(scope="session")
-def clean_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Table]:
-    """source -> clean table (one file per source; for field_visits the largest)."""
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small generated half-year: ``<root>/2026H1`` and the generator's truth beside it."""
     root = tmp_path_factory.mktemp("damage_clean")
     generate(root, children=120, seed=7, periods=[PERIOD])
-    truth = pl.read_parquet(root / "truth" / PERIOD / "records.parquet")
+    return root
+
+
+@pytest.fixture(scope="session")
+def clean_tables(generated: Path) -> dict[str, Table]:
+    """source -> clean table (one file per source; for field_visits the largest)."""
+    truth = pl.read_parquet(generated / "truth" / PERIOD / "records.parquet")
     tables: dict[str, Table] = {}
-    for path in sorted((root / PERIOD).iterdir(), key=lambda p: -p.stat().st_size):
+    for path in sorted((generated / PERIOD).iterdir(), key=lambda p: -p.stat().st_size):
         source = next(iter(truth.filter(pl.col("file") == path.name)["source"]), None)
         if source is None or source in tables:
             continue
         bad = set(truth.filter((pl.col("file") == path.name) & pl.col("unreadable"))["row_number"].to_list())
         tables[source] = _table(path, bad)
     return tables
+
+
+def cell_values(table: Table) -> set[str]:
+    """The values that must never be shown: every cell of two characters or more, but short numbers
+    (a year, a count) and the header's own words, which a message may name."""
+    headers = set(table.header)
+    return {
+        v
+        for row in table.rows
+        for v in row
+        if v and len(v.strip()) >= 2 and v not in headers and not (v.isdigit() and len(v) < 6)
+    }

@@ -20,6 +20,7 @@ from data_contracts import load_contracts
 from taizhang.ingest import read_extracts
 
 from . import mutations as m
+from .conftest import cell_values
 
 SOURCES = sorted(load_contracts())
 _CLEAN_FATES: dict[tuple[str, str], list[tuple]] = {}
@@ -57,11 +58,6 @@ def _clean_fates(tables: dict[str, m.Table], source: str, fmt: str, folder: Path
     return _CLEAN_FATES[key]
 
 
-def _values(table: m.Table) -> set[str]:
-    headers = set(table.header)
-    return {v for row in table.rows for v in row if v and len(v.strip()) >= 2 and v not in headers}
-
-
 def check(doc: m.Doc, tables, source: str, fmt: str, folder: Path, caplog) -> dict[str, int]:
     """Read the damaged file and assert the bench's three promises; return rows read/quarantined/lost."""
     clean = _clean_fates(tables, source, fmt, folder / "clean")
@@ -83,7 +79,7 @@ def check(doc: m.Doc, tables, source: str, fmt: str, folder: Path, caplog) -> di
     texts = [caplog.text, *result.quarantine["reason"].to_list()]
     texts += [t for e in result.errors for t in (e.message_zh, e.message_en)]
     texts += [str(r) for r in result.file_reports]
-    for value in _values(tables[source]) | {"锟斤拷锟斤拷", "共312人", "多余的值"}:
+    for value in cell_values(tables[source]) | {"锟斤拷锟斤拷", "共312人", "多余的值"}:
         assert not any(value in t for t in texts if "header_mapping" not in t), f"{where}: a value leaked"
     quarantined = sum(1 for f in fates.values() if f[0] == "quarantined")
     return {"read": len(fates), "quarantined": quarantined, "lost": len(expected) - len(fates)}
