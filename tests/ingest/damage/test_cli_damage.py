@@ -47,6 +47,8 @@ def test_a_run_with_damaged_but_readable_files_goes_on(
     extracts = tmp_path / "extracts"
     shutil.copytree(generated / PERIOD, extracts)
     _damage_residence_permits(extracts)
+    # A second vaccination file whose header is no vaccination header: named, and the run goes on.
+    (extracts / "vaccination_补充.csv").write_bytes("编号,接种记录\n1,乙肝\n".encode())
     out = tmp_path / "out"
     code, text = _run(
         ["run", "--extracts", str(extracts), "--period", PERIOD, "--out", str(out), "--no-prefect"],
@@ -56,6 +58,7 @@ def test_a_run_with_damaged_but_readable_files_goes_on(
     )
     assert code == 0, text
     assert (out / PERIOD / "ledger.parquet").is_file()
+    assert "vaccination_补充.csv (unmatched_headers)" in text and "接种记录" in text
     q = pl.read_parquet(out / PERIOD / "quarantine.parquet").filter(pl.col("file") == "residence_permits.csv")
     assert {"bad_quote", "control_characters", "empty_row", "ragged_row", "truncated_row"} <= set(
         q["reason_code"].to_list()
