@@ -1,4 +1,8 @@
-"""``python -m taizhang.generate --out DIR --children N --seed S --periods 2026H1,2026H2 [--noise heavy] [--no-marks]``."""
+"""Command line of the generator.
+
+``python -m taizhang.generate --out DIR --children N --seed S --periods 2026H1,2026H2
+[--noise heavy] [--no-marks]``.
+"""
 
 from __future__ import annotations
 

@@ -226,7 +226,9 @@ def junk_rows(
         tail.append(row("total_row", **{data_cols[0]: "小计", data_cols[min(1, width - 1)]: f"共{n}人"}))
     if file_rows is not None and rng.random() < rate(marks, 0.3):
         word = TOTAL_WORDS[int(rng.integers(0, 2))]
-        tail.append(row("total_row", **{data_cols[0]: word, data_cols[min(1, width - 1)]: f"共{file_rows}人"}))
+        tail.append(
+            row("total_row", **{data_cols[0]: word, data_cols[min(1, width - 1)]: f"共{file_rows}人"})
+        )
     if tail:
         body = pl.concat([body, _frame(tail, body)], how="diagonal_relaxed")
     return body

@@ -63,7 +63,12 @@ class FileSpec:
 
 
 def format_columns(
-    df: pl.DataFrame, contract: Contract, rng: np.random.Generator, noise: nz.Noise, *, keep_dates: bool = False
+    df: pl.DataFrame,
+    contract: Contract,
+    rng: np.random.Generator,
+    noise: nz.Noise,
+    *,
+    keep_dates: bool = False,
 ) -> pl.DataFrame:
     """Turn clean typed values into the text a department sends, by contract column type.
 
@@ -262,7 +267,9 @@ def _write_xlsx(
             c: (mk.date_cell_forms(g.height, rng, marks) if rng is not None else np.zeros(g.height, np.int8))
             for c in date_at.values()
         }
-        clean = {c: g[f"_date_{c}"].to_list() if f"_date_{c}" in g.columns else [None] * g.height for c in forms}
+        clean = {
+            c: g[f"_date_{c}"].to_list() if f"_date_{c}" in g.columns else [None] * g.height for c in forms
+        }
         kinds = g["_kind"].to_list() if "_kind" in g.columns else [None] * g.height
         for i, row in enumerate(g.select(names).iter_rows()):
             r += 1
@@ -311,7 +318,11 @@ def _layout(
         (
             sheet,
             g.with_columns(
-                *[pl.col(n.removesuffix(mk.TWICE_SUFFIX)).alias(n) for n in names if n.endswith(mk.TWICE_SUFFIX)],
+                *[
+                    pl.col(n.removesuffix(mk.TWICE_SUFFIX)).alias(n)
+                    for n in names
+                    if n.endswith(mk.TWICE_SUFFIX)
+                ],
                 *([pl.lit(None, dtype=pl.Utf8).alias(mk.SERIAL_HEADER)] if mk.SERIAL_HEADER in names else []),
             ),
         )
