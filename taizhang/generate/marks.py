@@ -131,8 +131,9 @@ def sheet_variant(
             if rng.random() < 0.5 or i == aliased[0]:
                 out[i] = others[int(rng.integers(0, len(others)))]
         return out
-    i = next((i for i, n in enumerate(names) if n in contract.column_names), 0)
-    out[i] = out[i].strip().removesuffix("*") if out[i].strip().endswith("*") else out[i].strip() + "*"
+    i = next(i for i, n in enumerate(names) if n in contract.column_names)
+    bare = contract.column(names[i]).header
+    out[i] = bare if out[i].strip() != bare else bare + "*"
     return out
 
 
@@ -267,20 +268,23 @@ def _insert(table: pl.DataFrame, junk: list[dict], rng: np.random.Generator) -> 
 
 
 def number_rows(table: pl.DataFrame, first_col: str, first_serial: int) -> pl.DataFrame:
-    """Fill ``序号`` (when ``first_col`` is it) with each record's running number, and put each
-    serial row's lone number in the first column."""
-    if "_junk" not in table.columns:
-        table = table.with_columns(_junk=pl.lit(None, dtype=pl.Boolean))
+    """Fill ``序号`` (when ``first_col`` is it) with the running number of each row that is not
+    junk, and put each serial row's lone number in the first column."""
     if "_serial" not in table.columns:
         table = table.with_columns(_serial=pl.lit(None, dtype=pl.Int64))
-    is_data = ~pl.col("_junk").fill_null(False)
+    numbered = ~pl.col("_kind").is_in(list(JUNK_KINDS)).fill_null(False)
     lone = pl.when(pl.col("_kind") == "serial_row").then(pl.col("_serial").cast(pl.Utf8))
     if first_col == SERIAL_HEADER:
-        running = (is_data.cast(pl.Int64).cum_sum() + first_serial - 1).cast(pl.Utf8)
-        cell = pl.when(is_data).then(running).otherwise(lone.otherwise(pl.col(first_col)))
+        running = (numbered.cast(pl.Int64).cum_sum() + first_serial - 1).cast(pl.Utf8)
+        cell = pl.when(numbered).then(running).otherwise(lone.otherwise(pl.col(first_col)))
     else:
         cell = lone.otherwise(pl.col(first_col))
     return table.with_columns(cell.alias(first_col))
+
+
+def numbered_rows(table: pl.DataFrame) -> int:
+    """How many rows of a table ``number_rows`` numbered."""
+    return int((~table["_kind"].is_in(list(JUNK_KINDS)).fill_null(False)).sum())
 
 
 def date_cell_forms(n: int, rng: np.random.Generator, marks: float) -> np.ndarray:

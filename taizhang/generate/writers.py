@@ -203,8 +203,9 @@ def _csv_bytes(
     body = df.select(names).write_csv(include_header=False, line_terminator=eol)
     lines = body.split(eol)[:-1] if body else []
     # ragged rows (a handful per file): the clerk's tool dropped or added trailing fields
-    for i in np.flatnonzero((df["_kind"] == "ragged_row").fill_null(False).to_numpy()):
-        lines[i] = lines[i].rsplit(",", 2)[0] if i % 2 == 0 else lines[i] + ",多余,字段"
+    # (every other one short, counted among the ragged rows so that rows around them do not matter)
+    for j, i in enumerate(np.flatnonzero((df["_kind"] == "ragged_row").fill_null(False).to_numpy())):
+        lines[i] = lines[i].rsplit(",", 2)[0] if j % 2 == 0 else lines[i] + ",多余,字段"
     # rows written as a literal line: a blank line, a line of delimiters
     if "_line" in df.columns:
         for i, line in enumerate(df["_line"].to_list()):
@@ -341,10 +342,10 @@ def _layout(
             several=len(tables) > 1,
         )
         g = mk.number_rows(g, names[0], serial)
-        serial += int((~g["_junk"].fill_null(False)).sum())
+        serial += mk.numbered_rows(g)
         out.append((sheet, g))
     per_sheet = [list(heads) for _ in out]
-    if len(out) > 1 and rng.random() < mk.rate(marks, 0.5):
+    if len(out) > 1 and rng.random() < mk.rate(marks, 0.8):
         j = int(rng.integers(0, len(out)))
         per_sheet[j] = mk.sheet_variant(names, heads, contract, rng)
     above = [blank + mk.rows_above(spec.title, len(names), rng, marks) for _ in out]
@@ -418,8 +419,6 @@ def write_file(
             )
         )
     df = pl.concat(parts, how="diagonal_relaxed") if parts else df
-    if "_junk" not in df.columns:
-        df = df.with_columns(_junk=pl.lit(False))
     return df.select(
         source=pl.lit(contract.source),
         file=pl.lit(spec.name),
@@ -428,7 +427,8 @@ def write_file(
         person_key=pl.col("_person_key") if "_person_key" in df.columns else pl.lit(None, dtype=pl.Utf8),
         unreadable=pl.col("_kind").is_not_null(),
         unreadable_kind=pl.col("_kind"),
-        junk=pl.col("_junk").fill_null(False),
+        # every row that holds no child, the value noise's blank rows included
+        junk=pl.col("_kind").is_in(list(mk.JUNK_KINDS)).fill_null(False),
         sheet=pl.col("_sheet_name"),
         sheet_row=pl.col("_sheet_row"),
         _event_id=pl.col("_event_id") if "_event_id" in df.columns else pl.lit(None, dtype=pl.Int64),

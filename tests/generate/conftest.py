@@ -26,15 +26,6 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     return out, counts
 
 
-def _decode_line(raw: bytes) -> str:
-    for enc in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("utf-8", errors="replace")
-
-
 @dataclass
 class Table:
     """One table of a file as a person reads it: the header row and every row below it.
@@ -54,8 +45,7 @@ class Table:
 def clean_header(h: str) -> str:
     """A header cell's name: NFKC, no whitespace, no trailing ``*`` or annotation in parentheses."""
     h = re.sub(r"\s", "", unicodedata.normalize("NFKC", h))
-    h = re.sub(r"\([^()]*\)$", "", h)
-    return h.removesuffix("*")
+    return re.sub(r"(\*|\([^()]*\))+$", "", h)
 
 
 def _reads_as_header(cells: list[str], source: str) -> bool:
@@ -68,13 +58,10 @@ def _csv_lines(path: Path) -> list[list[str]]:
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            text = "\n".join(_decode_line(x) for x in data.split(b"\n"))
+    # the file's encoding is the one that leaves fewest bytes undecoded (a few damaged rows aside)
+    text = min(
+        (data.decode(enc, errors="replace") for enc in ("utf-8", "gb18030")), key=lambda t: t.count("\ufffd")
+    )
     # a blank line is a row like any other: csv gives it as []
     return list(csv.reader(io.StringIO(text, newline="")))
 
