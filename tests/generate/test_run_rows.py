@@ -32,7 +32,14 @@ def test_every_row_is_linked_or_quarantined_under_its_own_row_number(run):
         pl.read_parquet(out_dir / "links.parquet"), pl.read_parquet(out_dir / "quarantine.parquet"), truth
     )
     assert counts["junk_rows"] >= 50  # heavy noise: every kind of junk row, in every file
-    lost_or_moved = ("missing", "unknown", "twice", "junk_linked", "readable_quarantined", "unreadable_linked")
+    lost_or_moved = (
+        "missing",
+        "unknown",
+        "twice",
+        "junk_linked",
+        "readable_quarantined",
+        "unreadable_linked",
+    )
     assert {k: counts[k] for k in lost_or_moved} == dict.fromkeys(lost_or_moved, 0)
     assert counts["junk_quarantined"] == counts["junk_rows"]
 
