@@ -29,7 +29,7 @@ import polars as pl
 from data_contracts import Contract
 
 # the reason each junk row is expected to be quarantined with
-JUNK_KINDS = ("empty_row", "error_row", "total_row", "serial_row", "mojibake")
+JUNK_KINDS = ("empty_row", "error_values", "total_row", "serial_only", "garbled_row")
 ERROR_VALUES = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!")
 # the formula a workbook cell holding each error value was computed by
 ERROR_FORMULAS = {"#N/A": "=NA()", "#REF!": "=#REF!", "#VALUE!": '="-"+1', "#DIV/0!": "=1/0"}
@@ -198,15 +198,15 @@ def junk_rows(
         style = int(rng.integers(0, 3))
         if style == 0:  # a formula copied down a whole row
             value = ERROR_VALUES[int(rng.integers(0, len(ERROR_VALUES)))]
-            junk.append(row("error_row", **{c: value for c in data_cols}))
+            junk.append(row("error_values", **{c: value for c in data_cols}))
         elif style == 1:  # one error cell, the rest empty
             c = data_cols[int(rng.integers(0, width))]
-            junk.append(row("error_row", **{c: ERROR_VALUES[int(rng.integers(0, len(ERROR_VALUES)))]}))
+            junk.append(row("error_values", **{c: ERROR_VALUES[int(rng.integers(0, len(ERROR_VALUES)))]}))
         else:  # mixed error values
             cells = {c: ERROR_VALUES[int(rng.integers(0, len(ERROR_VALUES)))] for c in data_cols}
-            junk.append(row("error_row", **cells))
+            junk.append(row("error_values", **cells))
     for _ in range(count(0.25)):
-        junk.append(row("serial_row", _serial=0 if rng.random() < 0.4 else int(rng.integers(1, n + 2))))
+        junk.append(row("serial_only", _serial=0 if rng.random() < 0.4 else int(rng.integers(1, n + 2))))
     n_moji = count(0.25)
     records = table.filter(pl.col("_kind").is_null()) if "_kind" in table.columns else table
     if n_moji and records.height:
@@ -219,7 +219,7 @@ def junk_rows(
             .alias(c)
             for c in data_cols
         )
-        junk.extend(row("mojibake", **r) for r in garbled.iter_rows(named=True))
+        junk.extend(row("garbled_row", **r) for r in garbled.iter_rows(named=True))
     # the rows inside the table: never after its last row, so the table's end is its last row
     body = _insert(table, junk, rng)
     tail = []
@@ -273,7 +273,7 @@ def number_rows(table: pl.DataFrame, first_col: str, first_serial: int) -> pl.Da
     if "_serial" not in table.columns:
         table = table.with_columns(_serial=pl.lit(None, dtype=pl.Int64))
     numbered = ~pl.col("_kind").is_in(list(JUNK_KINDS)).fill_null(False)
-    lone = pl.when(pl.col("_kind") == "serial_row").then(pl.col("_serial").cast(pl.Utf8))
+    lone = pl.when(pl.col("_kind") == "serial_only").then(pl.col("_serial").cast(pl.Utf8))
     if first_col == SERIAL_HEADER:
         running = (numbered.cast(pl.Int64).cum_sum() + first_serial - 1).cast(pl.Utf8)
         cell = pl.when(numbered).then(running).otherwise(lone.otherwise(pl.col(first_col)))

@@ -33,7 +33,7 @@ RECORD_SCHEMA = {
     "unreadable_kind": pl.Utf8,
     "junk": pl.Boolean,
     "sheet": pl.Utf8,
-    "sheet_row": pl.Int64,
+    "excel_row": pl.Int64,
 }
 # columns never blanked by noise: the residence start's proofs, and the dates of a status event
 # (an empty end means "still in force" and an empty start hides a 6-month duration)
@@ -279,9 +279,9 @@ def _write_xlsx(
                 if v is None:
                     continue
                 col = date_at.get(c)
-                if kind == "error_row" and v in mk.ERROR_VALUES:
+                if kind == "error_values" and v in mk.ERROR_VALUES:
                     ws.write_formula(r, c, mk.ERROR_FORMULAS[v], None, v)
-                elif (names[c] == mk.SERIAL_HEADER or kind == "serial_row") and v.isdigit():
+                elif (names[c] == mk.SERIAL_HEADER or kind == "serial_only") and v.isdigit():
                     ws.write_number(r, c, int(v))
                 elif col is not None and kind is None and forms[col][i] and clean[col][i] is not None:
                     d = clean[col][i]
@@ -415,7 +415,7 @@ def write_file(
         parts.append(
             g.with_columns(
                 _sheet_name=pl.lit(sheet if spec.ext == "xlsx" else None, dtype=pl.Utf8),
-                _sheet_row=pl.int_range(first, first + pl.len(), dtype=pl.Int64),
+                _excel_row=pl.int_range(first, first + pl.len(), dtype=pl.Int64),
             )
         )
     df = pl.concat(parts, how="diagonal_relaxed") if parts else df
@@ -430,6 +430,6 @@ def write_file(
         # every row that holds no child, the value noise's blank rows included
         junk=pl.col("_kind").is_in(list(mk.JUNK_KINDS)).fill_null(False),
         sheet=pl.col("_sheet_name"),
-        sheet_row=pl.col("_sheet_row"),
+        excel_row=pl.col("_excel_row"),
         _event_id=pl.col("_event_id") if "_event_id" in df.columns else pl.lit(None, dtype=pl.Int64),
     )

@@ -40,13 +40,13 @@ def junk_kind(cells: list[str]) -> str | None:
     if not filled:
         return "empty_row"
     if all(c in ERROR_VALUES for c in filled):
-        return "error_row"
+        return "error_values"
     if cells[0].strip() in TOTAL_WORDS and len(filled) >= 2 and re.fullmatch(r"共\d+人", filled[1]):
         return "total_row"
     if len(filled) == 1 and re.fullmatch(r"[0-9]+", filled[0]):
-        return "serial_row"
+        return "serial_only"
     if all(re.fullmatch(r"(锟斤拷)+|\?+", c) for c in filled):
-        return "mojibake"
+        return "garbled_row"
     return None
 
 
@@ -77,13 +77,13 @@ def _evidence(folders: list[Path]) -> Counter:
                             seen["csv line of delimiters, not as long as the header"] += 1
                         if not xlsx and not row:
                             seen["csv blank line"] += 1
-                    elif kind == "error_row":
+                    elif kind == "error_values":
                         for v, ty in zip(row, types, strict=False):
                             if v in ERROR_VALUES and (ty == "e" or not xlsx):
                                 seen[f"{fmt} error value {v}"] += 1
                     elif kind == "total_row":
                         seen[f"total row {row[0].strip()}"] += 1
-                    elif kind == "serial_row":
+                    elif kind == "serial_only":
                         lone = next(v for v in row if v.strip())
                         seen["row of a lone 0" if lone.strip() == "0" else "row of a lone serial number"] += 1
                     else:
@@ -213,7 +213,7 @@ def test_without_marks_no_mark_is_written(heavy):
     assert left <= {"csv blank row inside the table", "blank row above the header"}
     rec = pl.read_parquet(plain / "truth" / "2026H1" / "records.parquet")
     kinds = set(rec["unreadable_kind"].drop_nulls())
-    assert kinds & {"error_row", "total_row", "serial_row", "mojibake"} == set()
+    assert kinds & {"error_values", "total_row", "serial_only", "garbled_row"} == set()
 
 
 def _check_rows(root: Path, period: str) -> dict[str, int]:
@@ -232,7 +232,7 @@ def _check_rows(root: Path, period: str) -> dict[str, int]:
         for (t, k), r in zip(rows, truth.iter_rows(named=True), strict=True):
             where = (path.name, r["row_number"])
             assert r["sheet"] == t.sheet, where
-            assert r["sheet_row"] == t.header_row + 1 + k, where
+            assert r["excel_row"] == t.header_row + 1 + k, where
             cells = t.rows[k]
             expected = r["unreadable_kind"] if r["unreadable_kind"] in JUNK_KINDS else None
             assert junk_kind(cells) == expected, where
