@@ -172,8 +172,8 @@ def junk_rows(
     Blank rows, lines of delimiters (CSV), error-value rows, lone serial numbers or
     ``0`` and mojibake copies go anywhere but after the last row; a 小计 row ends a
     sheet of a workbook with several, a 合计 or 总计 row (``file_rows`` records, given
-    for the file's last table) ends the file. ``data_cols``
-    are the file's columns in order (no ``序号``: its cell is set by ``serial_column``).
+    for the file's last table) ends the file. ``data_cols`` are the file's columns in
+    order, ``序号`` included (``number_rows`` fills it afterwards).
     """
     n = table.height
     width = len(data_cols)
