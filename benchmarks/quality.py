@@ -5,15 +5,19 @@ It reads only the public outputs of a run (``links.parquet``,
 generator's truth, as an outside evaluator would, and reports:
 
 - linkage: pairwise precision, recall and F1 over child-level records, and twin pairs merged;
+- rows: every row of the truth (junk rows included) linked or quarantined under its own
+  ``(source, file, row_number)`` (``matchers.evaluation.row_accounting``);
 - quarantine: precision and recall against the truly unreadable rows;
 - migrant children, suspected orphans, suspected de facto unsupported:
   precision and recall of the ledger against the truth;
 - child-id stability between the two half-years, and the change list;
 - seconds and peak memory of each period's run.
 
-    uv run python benchmarks/quality.py --children 20000 --seed 11 [--noise heavy]
+    uv run python benchmarks/quality.py --children 20000 --seed 11 [--noise heavy] [--no-marks]
 
-Results are printed and written to ``benchmarks/results/quality_<children>_<noise>.json``.
+``--no-marks`` generates the same records without the arrival marks (junk rows,
+annotated headers, titles, extra sheets): the two runs' figures should agree.
+Results are printed and written to ``benchmarks/results/quality_<children>_<noise>[_nomarks].json``.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from pathlib import Path
 
 import polars as pl
 
-from matchers.evaluation import twin_merges, twin_pairs
+from matchers.evaluation import row_accounting, twin_merges, twin_pairs
 from taizhang.generate import generate
 from taizhang.pipeline import run_period
 
@@ -103,6 +107,7 @@ def score_period(out_dir: Path, truth_dir: Path) -> dict:
     result["quarantine"] = precision_recall(
         {"|".join(map(str, k)) for k in found_q}, {"|".join(map(str, k)) for k in truth_q}
     )
+    result["rows"] = row_accounting(links, quarantine, records)
     readable = child_records.filter(~pl.col("unreadable"))
     result["records"] = {
         "child_level_rows": child_records.height,
@@ -177,16 +182,31 @@ def main() -> None:
     parser.add_argument("--noise", default="default", choices=["default", "heavy"])
     parser.add_argument("--workdir", type=Path, default=Path("benchmarks/data/quality"))
     parser.add_argument("--keep", action="store_true", help="reuse generated extracts if present")
+    parser.add_argument("--no-marks", action="store_true", help="the same records without arrival marks")
     args = parser.parse_args()
 
-    work = args.workdir / f"{args.children}_{args.noise}_{args.seed}"
+    tag = "_nomarks" if args.no_marks else ""
+    work = args.workdir / f"{args.children}_{args.noise}_{args.seed}{tag}"
     extracts, out = work / "extracts", work / "out"
     if not (args.keep and (extracts / "truth").exists()):
         shutil.rmtree(work, ignore_errors=True)
-        generate(extracts, args.children, args.seed, list(PERIODS), noise=args.noise)
+        generate(
+            extracts,
+            args.children,
+            args.seed,
+            list(PERIODS),
+            noise=args.noise,
+            marks=False if args.no_marks else None,
+        )
     shutil.rmtree(out, ignore_errors=True)
 
-    report: dict = {"children": args.children, "seed": args.seed, "noise": args.noise, "periods": {}}
+    report: dict = {
+        "children": args.children,
+        "seed": args.seed,
+        "noise": args.noise,
+        "marks": not args.no_marks,
+        "periods": {},
+    }
     maps = []
     for period in PERIODS:
         started = time.perf_counter()
@@ -205,7 +225,7 @@ def main() -> None:
     print(text)
     results = Path("benchmarks/results")
     results.mkdir(parents=True, exist_ok=True)
-    (results / f"quality_{args.children}_{args.noise}.json").write_text(text + "\n", encoding="utf-8")
+    (results / f"quality_{args.children}_{args.noise}{tag}.json").write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -117,3 +117,58 @@ def twin_pairs(truth_dir: Path) -> pl.DataFrame:
             .select(pl.col("child_key").alias("child_key_a"), pl.col("child_key_b"))
         )
     return pl.concat(out).unique().sort("child_key_a", "child_key_b")
+
+
+ROW_KEY = ["source", "file", "row_number"]
+
+
+def row_accounting(
+    links: pl.DataFrame, quarantine: pl.DataFrame, truth_records: pl.DataFrame
+) -> dict[str, int]:
+    """Every row of the generator's truth against a run's ``links`` and ``quarantine``, by
+    ``(source, file, row_number)``.
+
+    A child-level row the truth calls readable must be linked, an unreadable one (junk rows
+    included) quarantined; a ``person_status`` row is quarantined exactly when it is unreadable
+    (its readable rows feed the status rules, not ``links``). Any row counted in
+    ``missing``, ``unknown``, ``twice``, ``junk_linked``, ``readable_quarantined`` or
+    ``unreadable_linked`` is a row lost, invented or misplaced: all are 0 when the run counts
+    rows as the truth does.
+    """
+    truth = truth_records.select(
+        *ROW_KEY,
+        pl.col("unreadable"),
+        junk=pl.col("junk") if "junk" in truth_records.columns else pl.lit(False),
+        child_level=pl.col("source") != "person_status",
+    )
+    seen = pl.concat(
+        [
+            links.select(ROW_KEY).with_columns(linked=pl.lit(True)),
+            quarantine.select(ROW_KEY).with_columns(linked=pl.lit(False)),
+        ]
+    )
+    twice = int(seen.select(ROW_KEY).is_duplicated().sum())
+    joined = truth.join(seen.unique(ROW_KEY, keep="first"), on=ROW_KEY, how="full", coalesce=True)
+    in_truth = pl.col("unreadable").is_not_null()
+    linked, quarantined = (
+        pl.col("linked").fill_null(False),
+        pl.col("linked").not_() & pl.col("linked").is_not_null(),
+    )
+    expected_somewhere = pl.col("child_level") | pl.col("unreadable")
+
+    def count(expr: pl.Expr) -> int:
+        return int(joined.select(expr.fill_null(False).sum()).item())
+
+    return {
+        "truth_rows": truth.height,
+        "junk_rows": int(truth["junk"].sum()),
+        "linked": links.height,
+        "quarantined": quarantine.height,
+        "missing": count(in_truth & expected_somewhere & pl.col("linked").is_null()),
+        "unknown": count(~in_truth),
+        "twice": twice,
+        "junk_linked": count(pl.col("junk") & linked),
+        "junk_quarantined": count(pl.col("junk") & quarantined),
+        "readable_quarantined": count(in_truth & ~pl.col("unreadable") & quarantined),
+        "unreadable_linked": count(pl.col("unreadable") & linked),
+    }

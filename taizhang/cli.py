@@ -108,7 +108,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise pipeline.StageUnavailable("generate", "taizhang.generate.generate") from None
     periods = [pipeline.parse_period(p) for p in args.periods.split(",") if p.strip()]
     started = time.perf_counter()
-    generate(Path(args.out), args.children, args.seed, [str(p) for p in periods], args.noise)
+    marks = False if getattr(args, "no_marks", False) else None
+    generate(Path(args.out), args.children, args.seed, [str(p) for p in periods], args.noise, marks=marks)
     _console().print(
         f"已生成样例数据 Generated sample extracts for {', '.join(map(str, periods))} "
         f"in [bold]{args.out}[/bold] ({time.perf_counter() - started:.1f} s)"
@@ -287,6 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--noise", choices=("default", "heavy"), default="default", help="how messy the extracts are"
+    )
+    g.add_argument(
+        "--no-marks",
+        action="store_true",
+        help="no junk rows, annotated headers, titles or extra sheets (the same records otherwise)",
     )
     g.set_defaults(func=cmd_generate)
 

@@ -1,4 +1,8 @@
-"""``python -m taizhang.generate --out DIR --children N --seed S --periods 2026H1,2026H2 [--noise heavy]``."""
+"""Command line of the generator.
+
+``python -m taizhang.generate --out DIR --children N --seed S --periods 2026H1,2026H2
+[--noise heavy] [--no-marks]``.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +22,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--periods", default="2026H1,2026H2")
     ap.add_argument("--noise", default="default", choices=["default", "heavy", "none"])
+    ap.add_argument(
+        "--no-marks",
+        action="store_true",
+        help="leave out junk rows, annotated headers, titles and extra sheets (same records otherwise)",
+    )
     a = ap.parse_args(argv)
-    counts = generate(a.out, a.children, a.seed, [p for p in a.periods.split(",") if p], a.noise)
+    periods = [p for p in a.periods.split(",") if p]
+    counts = generate(a.out, a.children, a.seed, periods, a.noise, marks=False if a.no_marks else None)
     print(json.dumps(counts, ensure_ascii=False, indent=1))
     return 0
 

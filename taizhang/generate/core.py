@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -42,9 +43,16 @@ PREFECTURE_NAMES = {
 
 
 def _file_specs(
-    source: str, index: int, rng: np.random.Generator, xlsx_source: str | None
+    source: str, index: int, rng: np.random.Generator, xlsx_source: str | None, title: str = ""
 ) -> list[tuple[FileSpec, pl.Expr | None]]:
     """The files of one source in one period, each with the row filter that fills it."""
+    specs = _specs(source, index, rng, xlsx_source)
+    return [(dataclasses.replace(spec, title=title), cond) for spec, cond in specs]
+
+
+def _specs(
+    source: str, index: int, rng: np.random.Generator, xlsx_source: str | None
+) -> list[tuple[FileSpec, pl.Expr | None]]:
     ext, enc = DEFAULT_FORMAT[source]
     if ext == "csv" and rng.random() < 0.2:
         enc = str(rng.choice(ENCODINGS))
@@ -165,15 +173,24 @@ def _changes(prev: pl.DataFrame, cur: pl.DataFrame, pop: Population, period: Per
     return pl.concat([both, new, gone]).sort("child_key")
 
 
-def generate(out: Path, children: int, seed: int, periods: list[str], noise: str = "default") -> dict:
+def generate(
+    out: Path,
+    children: int,
+    seed: int,
+    periods: list[str],
+    noise: str = "default",
+    marks: bool | None = None,
+) -> dict:
     """Write ``out/<P>/`` extracts and ``out/truth/<P>/`` truth for each period; return counts.
 
-    The same ``seed`` gives byte-identical files. The returned dict holds counts
-    and timings only, never personal data.
+    The same ``seed`` gives byte-identical files. ``marks`` False leaves out the
+    arrival marks (junk rows, annotated headers, titles, extra sheets) and writes
+    the very same records otherwise. The returned dict holds counts and timings
+    only, never personal data.
     """
     t0 = time.perf_counter()
     out = Path(out)
-    level = nz.Noise.parse(noise)
+    level = nz.Noise.parse(noise, marks)
     pers = [Period.parse(p) for p in periods]
     if not pers:
         raise ValueError("at least one period is needed")
@@ -181,7 +198,13 @@ def generate(out: Path, children: int, seed: int, periods: list[str], noise: str
     pop = build_population(children, seed, pers)
     events = build_events(pop, seed, pers[0].as_of)
     needs = children_of_reported_parents(pop.children, events)
-    counts: dict = {"children_requested": children, "seed": seed, "noise": noise, "periods": {}}
+    counts: dict = {
+        "children_requested": children,
+        "seed": seed,
+        "noise": noise,
+        "marks": level.marks > 0,
+        "periods": {},
+    }
     previous: pl.DataFrame | None = None
     for index, period in enumerate(pers):
         rng = np.random.default_rng([seed, 10 + index])
@@ -213,12 +236,15 @@ def generate(out: Path, children: int, seed: int, periods: list[str], noise: str
                     ).replace_strict({**PREFECTURE_NAMES, **_county_names()}, default="其他")
                 )
             df = df.sample(fraction=1.0, shuffle=True, seed=int(rng.integers(0, 2**31)))
-            for j, (spec, cond) in enumerate(_file_specs(source, index, rng, xlsx_source)):
+            title = f"{period.year}年{'上' if period.half == 1 else '下'}半年{contracts[source].title}"
+            for j, (spec, cond) in enumerate(_file_specs(source, index, rng, xlsx_source, title)):
                 part = df.filter(cond) if cond is not None else df
                 if source == "field_visits" and part.is_empty():
                     continue
+                # the marks draw from their own stream: records stay the same with or without them
+                marks_rng = np.random.default_rng([seed, 10 + index, 7919, len(records)])
                 records.append(
-                    write_file(part, contracts[source], spec, folder, rng, level, variant=index + j)
+                    write_file(part, contracts[source], spec, folder, rng, level, index + j, marks_rng)
                 )
         rec = pl.concat(records, how="vertical_relaxed").sort("source", "file", "row_number")
         ev_rows = rec.filter(pl.col("_event_id").is_not_null()).select(
@@ -277,6 +303,7 @@ def generate(out: Path, children: int, seed: int, periods: list[str], noise: str
             "parents_undecidable": int(kids["parents_undecidable"].sum()),
             "rows": dict(rec.group_by("source").len().sort("source").iter_rows()),
             "unreadable_rows": int(rec["unreadable"].sum()),
+            "junk_rows": int(rec["junk"].sum()),
             "files": rec["file"].n_unique(),
         }
     counts["seconds"] = round(time.perf_counter() - t0, 2)

@@ -26,16 +26,21 @@ EXCEL_EPOCH = date(1899, 12, 30)
 
 @dataclass(frozen=True)
 class Noise:
-    """Rate multiplier: 1 for ``default``, 3 for ``heavy``."""
+    """Rate multipliers: ``scale`` of value noise (1 ``default``, 3 ``heavy``) and ``marks`` of the
+    arrival marks (junk rows, annotated headers, titles, extra sheets; ``marks.py``), 0 for none."""
 
     scale: float
+    marks: float = 0.0
 
     @classmethod
-    def parse(cls, level: str) -> Noise:
+    def parse(cls, level: str, marks: bool | None = None) -> Noise:
+        """``level`` is ``default``, ``heavy`` or ``none``; ``marks`` False turns the arrival marks
+        off (None: on at the level's rate, which is 0 for ``none``)."""
         levels = {"default": 1.0, "heavy": 3.0, "none": 0.0}
         if level not in levels:
             raise ValueError(f"noise must be one of {sorted(levels)}")
-        return cls(levels[level])
+        scale = levels[level]
+        return cls(scale, scale if marks is not False else 0.0)
 
     def p(self, base: float) -> float:
         return min(base * self.scale, 0.6)

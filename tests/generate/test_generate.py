@@ -12,6 +12,7 @@ import polars as pl
 
 from data_contracts import load_contracts
 from taizhang.generate import generate
+from taizhang.generate.marks import JUNK_KINDS
 
 from .conftest import PERIODS, clean_header, read_rows, source_of
 
@@ -139,10 +140,10 @@ def test_every_kind_of_messiness_occurs(generated):
     assert kinds == {
         "ragged_row",
         "undecodable",
-        "empty_row",
         "no_identifier",
         "missing_required_value",
         "bad_status",
+        *JUNK_KINDS,
     }
 
 
