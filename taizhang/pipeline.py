@@ -37,7 +37,7 @@ from typing import Any
 
 import polars as pl
 
-from taizhang import progress
+from taizhang import peak_memory, progress
 from taizhang.period import Period
 
 STAGES = ("ingest_and_validate", "standardize", "link", "decide", "emit")
@@ -251,6 +251,7 @@ class StageResult:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     cached: bool = False
+    peak_rss_mb: float = 0.0  # the process's peak resident memory while the stage ran (0 when cached)
 
     @property
     def path(self) -> Path:
@@ -301,10 +302,12 @@ def run_stage(
     final = stage_dir(cache_root, stage, key)
     final.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{key[:16]}.tmp-", dir=final.parent))
+    peak_memory.reset_peak()
     started = time.perf_counter()
     try:
         counts = fn(into=work, **kwargs)
         seconds = round(time.perf_counter() - started, 3)
+        peak = peak_memory.peak_rss_mb()
         (work / STAGE_MARKER).write_text(
             json.dumps({"stage": stage, "key": key, "counts": counts, "seconds": seconds}, indent=2),
             encoding="utf-8",
@@ -318,7 +321,7 @@ def run_stage(
         raise
     _pause_after(stage)
     reporter.stage_finished(stage, summarize_counts(counts), cached=False)
-    return StageResult(stage, key, str(final), counts, seconds, cached=False)
+    return StageResult(stage, key, str(final), counts, seconds, cached=False, peak_rss_mb=peak)
 
 
 def _pause_after(stage: str) -> None:
@@ -800,11 +803,13 @@ def run_period(
         copy_stage_files(stages.values(), work / "state")
         write_public_tables(ingest, std, linked, work)
         emit_started = time.perf_counter()
+        peak_memory.reset_peak()
         emitter = emit_call or emit
         emit_counts = emitter(
             decide_dir=decided.path, out_period_dir=work, period=period, previous_dir=previous_dir
         )
         emit_seconds = round(time.perf_counter() - emit_started, 3)
+        emit_peak = peak_memory.peak_rss_mb()
         build_state_database(work / "state")
         report = {
             "period": period,
@@ -812,10 +817,22 @@ def run_period(
             "extracts_digest": extracts_key,
             "previous": previous_dir.name if previous_dir else None,
             "stages": {
-                name: {"counts": r.counts, "seconds": r.seconds, "cached": r.cached}
+                name: {
+                    "counts": r.counts,
+                    "seconds": r.seconds,
+                    "cached": r.cached,
+                    "peak_rss_mb": r.peak_rss_mb,
+                }
                 for name, r in stages.items()
             }
-            | {"emit": {"counts": emit_counts, "seconds": emit_seconds, "cached": False}},
+            | {
+                "emit": {
+                    "counts": emit_counts,
+                    "seconds": emit_seconds,
+                    "cached": False,
+                    "peak_rss_mb": emit_peak,
+                }
+            },
             "total_seconds": round(time.perf_counter() - started, 3),
             "versions": versions(),
         }
