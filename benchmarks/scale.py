@@ -53,8 +53,15 @@ def generate(work: Path, children: int, seed: int) -> Path:
         shutil.rmtree(folder, ignore_errors=True)
         subprocess.run(
             _taizhang(
-                "generate", "--out", str(folder), "--children", str(children), "--seed", str(seed),
-                "--periods", PERIOD,
+                "generate",
+                "--out",
+                str(folder),
+                "--children",
+                str(children),
+                "--seed",
+                str(seed),
+                "--periods",
+                PERIOD,
             ),
             check=True,
             stdout=subprocess.DEVNULL,

@@ -81,6 +81,8 @@ FAIL_STAGE_ENV = "TAIZHANG_FAIL_STAGE"
 # (``link:600``), so a test can SIGKILL a real run right after linkage. Unset, it does nothing.
 PAUSE_AFTER_STAGE_ENV = "TAIZHANG_PAUSE_AFTER_STAGE"
 STAGE_MARKER = "_stage.json"
+DUCKDB_MEMORY_LIMIT_ENV = "TAIZHANG_DUCKDB_MEMORY_LIMIT"
+DUCKDB_TEMP_DIR_ENV = "TAIZHANG_DUCKDB_TEMP_DIR"
 
 
 class PipelineError(Exception):
@@ -468,12 +470,40 @@ def standardize(ingest_dir: Path, period: str, into: Path) -> dict[str, int]:
     }
 
 
+@contextlib.contextmanager
+def duckdb_for_stage(into: Path, memory_limit: str, threads: int):
+    """A private DuckDB with a memory limit that spills to a folder inside the stage's work folder.
+
+    ``$TAIZHANG_DUCKDB_MEMORY_LIMIT`` overrides the limit (a bigger machine, or a shared one);
+    ``$TAIZHANG_DUCKDB_TEMP_DIR`` moves the spill folder to another disk. The spill folder is
+    removed when the stage ends, so it never reaches the published outputs.
+    """
+    import duckdb
+
+    spill = Path(os.environ.get(DUCKDB_TEMP_DIR_ENV) or into) / f".duckdb-spill-{uuid.uuid4().hex[:8]}"
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET threads={int(threads)}")
+        con.execute("SET memory_limit=$m", {"m": os.environ.get(DUCKDB_MEMORY_LIMIT_ENV) or memory_limit})
+        con.execute("SET temp_directory=$t", {"t": str(spill)})
+        yield con
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
 def link(std_dir: Path, previous_registry: Path | None, into: Path) -> dict[str, int]:
     """Stage 3: assign every child-level record a stable ``child_id``."""
     link_fn, children_config = require("link")
-    records = pl.read_parquet(std_dir / "std_records.parquet")
+    config = children_config()
+    columns = set(pl.read_parquet_schema(std_dir / "std_records.parquet"))
+    # Only the columns the linkage configuration reads: the rest of std_records is not needed here.
+    wanted = [c for c in ("record_id", *config.columns) if c in columns]
+    records = pl.read_parquet(std_dir / "std_records.parquet", columns=list(dict.fromkeys(wanted)))
     previous = pl.read_parquet(previous_registry) if previous_registry else None
-    result = link_fn(records, children_config(), previous)
+    with duckdb_for_stage(into, config.memory_limit, config.threads) as con:
+        result = link_fn(records, config, previous, con=con)
+    del records
     counts = {
         "records_linked": _write(result.record_child, into / "record_child.parquet", ("record_id",)),
         "registry": _write(result.registry, into / "registry.parquet", ("child_id",)),
