@@ -248,8 +248,10 @@ def link(
     """Link ``records`` (one row per record, ``config.unique_id`` unique) into persons with stable ids."""
     own = con is None
     con = con or duckdb.connect()
-    con.execute(f"SET threads={int(config.threads)}")
-    con.execute("SET memory_limit=$m", {"m": config.memory_limit})
+    if own:
+        # A caller that passes its connection has sized it (memory limit, spill folder) itself.
+        con.execute(f"SET threads={int(config.threads)}")
+        con.execute("SET memory_limit=$m", {"m": config.memory_limit})
     con.execute("SET preserve_insertion_order=false")
     timings: dict[str, float] = {}
     clock = time.perf_counter()

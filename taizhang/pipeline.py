@@ -37,7 +37,7 @@ from typing import Any
 
 import polars as pl
 
-from taizhang import progress
+from taizhang import peak_memory, progress
 from taizhang.period import Period
 
 STAGES = ("ingest_and_validate", "standardize", "link", "decide", "emit")
@@ -81,6 +81,8 @@ FAIL_STAGE_ENV = "TAIZHANG_FAIL_STAGE"
 # (``link:600``), so a test can SIGKILL a real run right after linkage. Unset, it does nothing.
 PAUSE_AFTER_STAGE_ENV = "TAIZHANG_PAUSE_AFTER_STAGE"
 STAGE_MARKER = "_stage.json"
+DUCKDB_MEMORY_LIMIT_ENV = "TAIZHANG_DUCKDB_MEMORY_LIMIT"
+DUCKDB_TEMP_DIR_ENV = "TAIZHANG_DUCKDB_TEMP_DIR"
 
 
 class PipelineError(Exception):
@@ -251,6 +253,7 @@ class StageResult:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     cached: bool = False
+    peak_rss_mb: float = 0.0  # the process's peak resident memory while the stage ran (0 when cached)
 
     @property
     def path(self) -> Path:
@@ -301,10 +304,12 @@ def run_stage(
     final = stage_dir(cache_root, stage, key)
     final.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{key[:16]}.tmp-", dir=final.parent))
+    peak_memory.reset_peak()
     started = time.perf_counter()
     try:
         counts = fn(into=work, **kwargs)
         seconds = round(time.perf_counter() - started, 3)
+        peak = peak_memory.peak_rss_mb()
         (work / STAGE_MARKER).write_text(
             json.dumps({"stage": stage, "key": key, "counts": counts, "seconds": seconds}, indent=2),
             encoding="utf-8",
@@ -318,7 +323,7 @@ def run_stage(
         raise
     _pause_after(stage)
     reporter.stage_finished(stage, summarize_counts(counts), cached=False)
-    return StageResult(stage, key, str(final), counts, seconds, cached=False)
+    return StageResult(stage, key, str(final), counts, seconds, cached=False, peak_rss_mb=peak)
 
 
 def _pause_after(stage: str) -> None:
@@ -491,15 +496,42 @@ def standardize(ingest_dir: Path, period: str, into: Path) -> dict[str, int]:
     }
 
 
+@contextlib.contextmanager
+def duckdb_for_stage(into: Path, memory_limit: str, threads: int):
+    """A private DuckDB with a memory limit that spills to a folder inside the stage's work folder.
+
+    ``$TAIZHANG_DUCKDB_MEMORY_LIMIT`` overrides the limit (a bigger machine, or a shared one);
+    ``$TAIZHANG_DUCKDB_TEMP_DIR`` moves the spill folder to another disk. The spill folder is
+    removed when the stage ends, so it never reaches the published outputs.
+    """
+    import duckdb
+
+    spill = Path(os.environ.get(DUCKDB_TEMP_DIR_ENV) or into) / f".duckdb-spill-{uuid.uuid4().hex[:8]}"
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET threads={int(threads)}")
+        con.execute("SET memory_limit=$m", {"m": os.environ.get(DUCKDB_MEMORY_LIMIT_ENV) or memory_limit})
+        con.execute("SET temp_directory=$t", {"t": str(spill)})
+        yield con
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
 def link(std_dir: Path, previous_registry: Path | None, into: Path) -> dict[str, int]:
     """Stage 3: assign every child-level record a stable ``child_id``."""
     link_fn, children_config = require("link")
-    records = pl.read_parquet(std_dir / "std_records.parquet")
+    config = children_config()
+    columns = set(pl.read_parquet_schema(std_dir / "std_records.parquet"))
+    # Only the columns the linkage configuration reads: the rest of std_records is not needed here.
+    wanted = [c for c in ("record_id", *config.columns) if c in columns]
+    records = pl.read_parquet(std_dir / "std_records.parquet", columns=list(dict.fromkeys(wanted)))
     previous = pl.read_parquet(previous_registry) if previous_registry else None
     from matchers.stable_ids import IdSchemeError
 
     try:
-        result = link_fn(records, children_config(), previous)
+        with duckdb_for_stage(into, config.memory_limit, config.threads) as con:
+            result = link_fn(records, config, previous, con=con)
     except IdSchemeError as exc:
         # Not the operator's data at fault: say so plainly, with no value from a record.
         raise PipelineError(
@@ -509,6 +541,7 @@ def link(std_dir: Path, previous_registry: Path | None, into: Path) -> dict[str,
             f"an invariant of the child-id scheme does not hold ({exc}); nothing was published for this "
             "half-year; report this message to the maintainers.",
         ) from None
+    del records
     counts = {
         "records_linked": _write(result.record_child, into / "record_child.parquet", ("record_id",)),
         "registry": _write(result.registry, into / "registry.parquet", ("child_id",)),
@@ -838,11 +871,13 @@ def run_period(
         copy_stage_files(stages.values(), work / "state")
         write_public_tables(ingest, std, linked, work)
         emit_started = time.perf_counter()
+        peak_memory.reset_peak()
         emitter = emit_call or emit
         emit_counts = emitter(
             decide_dir=decided.path, out_period_dir=work, period=period, previous_dir=previous_dir
         )
         emit_seconds = round(time.perf_counter() - emit_started, 3)
+        emit_peak = peak_memory.peak_rss_mb()
         build_state_database(work / "state")
         report = {
             "period": period,
@@ -850,10 +885,22 @@ def run_period(
             "extracts_digest": extracts_key,
             "previous": previous_dir.name if previous_dir else None,
             "stages": {
-                name: {"counts": r.counts, "seconds": r.seconds, "cached": r.cached}
+                name: {
+                    "counts": r.counts,
+                    "seconds": r.seconds,
+                    "cached": r.cached,
+                    "peak_rss_mb": r.peak_rss_mb,
+                }
                 for name, r in stages.items()
             }
-            | {"emit": {"counts": emit_counts, "seconds": emit_seconds, "cached": False}},
+            | {
+                "emit": {
+                    "counts": emit_counts,
+                    "seconds": emit_seconds,
+                    "cached": False,
+                    "peak_rss_mb": emit_peak,
+                }
+            },
             "total_seconds": round(time.perf_counter() - started, 3),
             "versions": versions(),
         }

@@ -3,9 +3,15 @@
 xlsxwriter is used because it writes exactly what it is told: identity numbers
 and phones as text cells (never numbers that Excel rounds to 2.2e17), dates as
 real dates. Reruns give byte-identical files: the zip members carry a fixed
-1980 timestamp (``in_memory``) and the document's created date is fixed from
-the period. Strings are never turned into formulas or links, so a name that
-starts with ``=`` stays a name.
+1980 timestamp (xlsxwriter sets it on the parts it zips) and the document's
+created date is fixed from the period. Strings are never turned into formulas
+or links, so a name that starts with ``=`` stays a name.
+
+Workbooks are written in xlsxwriter's ``constant_memory`` mode: each row goes
+to disk as soon as the next one starts, with its strings inline, so a county
+of 20,000 children costs one row of memory, not a table of cell objects and a
+shared-string index. Rows must then be written top to bottom, which
+:func:`add_table_sheet` does.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ def new_workbook(path: Path, period: Period, title: str) -> Workbook:
     wb = xlsxwriter.Workbook(
         str(path),
         {
-            "in_memory": True,
+            "constant_memory": True,
             "strings_to_numbers": False,
             "strings_to_formulas": False,
             "strings_to_urls": False,
@@ -89,26 +95,32 @@ def add_table_sheet(
     date_fmt = wb.add_format({"num_format": DATE_FORMAT})
     plain_fmt = wb.add_format({})
     widths = _display_widths(frame)
+    columns = []
     for col, (column, dtype) in enumerate(frame.schema.items()):
-        ws.write_string(0, col, column, header_fmt)
-        values = frame[column].to_list()
-        if dtype == pl.Date or dtype == pl.Datetime:
-            fmt, write = date_fmt, ws.write_datetime
-        elif dtype == pl.Boolean:
-            fmt, write = plain_fmt, ws.write_string
-            values = [None if v is None else ("是" if v else "否") for v in values]
-        elif dtype.is_numeric():
-            fmt, write = plain_fmt, ws.write_number
-        else:
-            fmt = text_fmt if column in text_columns else plain_fmt
-            write = ws.write_string
-            values = [None if v is None else str(v) for v in values]
         ws.set_column(col, col, widths[col], text_fmt if column in text_columns else None)
-        for row, value in enumerate(values, start=1):
+        ws.write_string(0, col, column, header_fmt)
+        if dtype == pl.Date or dtype == pl.Datetime:
+            values, fmt, write = frame[column].to_list(), date_fmt, ws.write_datetime
+        elif dtype == pl.Boolean:
+            values = frame.select(pl.col(column).replace_strict({True: "是", False: "否"}, default=None))
+            values, fmt, write = values.to_series().to_list(), plain_fmt, ws.write_string
+        elif dtype.is_numeric():
+            values, fmt, write = frame[column].to_list(), plain_fmt, ws.write_number
+        else:
+            values = frame[column].to_list()
+            if dtype != pl.Utf8:
+                values = [None if v is None else str(v) for v in values]
+            fmt, write = (text_fmt if column in text_columns else plain_fmt), ws.write_string
+        columns.append((col, values, fmt, write))
+    blank = ws.write_blank
+    # Row by row: constant_memory flushes a row when the next one starts.
+    for row in range(frame.height):
+        for col, values, fmt, write in columns:
+            value = values[row]
             if value is None:
-                ws.write_blank(row, col, None, fmt)
+                blank(row + 1, col, None, fmt)
             else:
-                write(row, col, value, fmt)
+                write(row + 1, col, value, fmt)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, frame.height, frame.width - 1)
     return ws

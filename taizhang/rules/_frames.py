@@ -169,7 +169,11 @@ def choose(
     value itself so that the choice never depends on input order. Returns
     ``child_id``, ``<value>`` and ``<value>_source`` (the chosen row's ref).
     """
-    cand = df.filter(pl.col(value).is_not_null())
+    # Only the columns the choice reads: sorting the whole record frame would move every column.
+    needed = dict.fromkeys(
+        ["child_id", value, *([tier] if tier else []), date_col, "_rank", "file", "row_number", "_ref"]
+    )
+    cand = df.select(list(needed)).filter(pl.col(value).is_not_null())
     keys: list[pl.Expr] = []
     desc: list[bool] = []
     if tier is not None:

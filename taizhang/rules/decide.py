@@ -194,7 +194,7 @@ def decide(
     record_child = conform(record_child, RECORD_CHILD_COLUMNS)
     linked = link_records(records, record_child)
     dated = with_evidence_dates(linked, as_of)
-    profiles = build_profiles(records, record_child, as_of, previous=previous_ledger)
+    profiles = build_profiles(records, record_child, as_of, previous=previous_ledger, dated=dated)
 
     child_parents, people = link_parents(guardians, record_child, resolver)
     child_parents = profiles.select("child_id").join(child_parents, on="child_id", how="left")

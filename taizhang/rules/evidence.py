@@ -23,16 +23,28 @@ def _mask_expr(expr: pl.Expr) -> pl.Expr:
     return expr.str.replace_all(SENSITIVE_TERM, mask_sensitive(SENSITIVE_TERM), literal=True)
 
 
+def sorted_unique(lists: pl.Expr, dtype: pl.Struct) -> pl.Expr:
+    """Each list of ``dtype`` structs sorted field by field, duplicates dropped.
+
+    The same lists as ``.list.unique().list.sort()``, several times faster: polars
+    sorts a list of structs by encoding every element on its own, where sorting by
+    the fields in turn works on plain columns.
+    """
+    e = pl.element()
+    fields = [e.struct.field(f.name) for f in dtype.fields]
+    return lists.list.eval(e.sort_by(*fields).unique(maintain_order=True))
+
+
 def refs_of(*lists: pl.Expr) -> pl.Expr:
     """Concatenate lists of row refs (nulls as empty), unique and sorted for determinism."""
     parts = [e.cast(REFS).fill_null(pl.lit([], dtype=REFS)) for e in lists]
-    return pl.concat_list(parts).list.unique().list.sort()
+    return sorted_unique(pl.concat_list(parts), REF_DTYPE)
 
 
 def events_of(*lists: pl.Expr) -> pl.Expr:
     """Concatenate lists of event structs (nulls as empty), unique and sorted by file and row."""
     parts = [e.cast(EVENTS).fill_null(pl.lit([], dtype=EVENTS)) for e in lists]
-    return pl.concat_list(parts).list.unique().list.sort()
+    return sorted_unique(pl.concat_list(parts), EVENT_DTYPE)
 
 
 def evidence_json(records: pl.Expr, events: pl.Expr | None = None) -> pl.Expr:

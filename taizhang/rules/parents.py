@@ -103,9 +103,14 @@ _ROLE_ROWS = {
 
 
 def _unique_candidate(hits: pl.DataFrame, basis: str) -> pl.DataFrame:
-    """One inferred parent per (child, role) when exactly one person fits, as role rows."""
+    """One inferred parent per (child, role) when exactly one person fits, as role rows.
+
+    A person seen under two spellings (a typo on one record) is named by the first spelling in
+    character order: the joins that found the hits give no order, and a rerun must name the same.
+    """
     return (
-        hits.group_by("child_id", "parent_role")
+        hits.sort("child_id", "parent_role", "key", "cand_name", nulls_last=True)
+        .group_by("child_id", "parent_role", maintain_order=True)
         .agg(
             n=pl.col("key").n_unique(),
             person_key=pl.col("key").first(),
@@ -144,7 +149,10 @@ def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl
     that carried the inference.
     """
     role_rows = role_rows.cast(_ROLE_ROWS)
-    valid = m.filter(pl.col("_mkey").is_not_null() & (pl.col("person_key_status") == "valid"))
+    # In mention order, so that "the first father of a record" is the same on every run.
+    valid = m.filter(pl.col("_mkey").is_not_null() & (pl.col("person_key_status") == "valid")).sort(
+        "mention_id"
+    )
 
     def accept(rows: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
         slots = rows.filter(pl.col("person_key").is_null()).select("child_id", "parent_role", "name")

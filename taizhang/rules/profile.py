@@ -140,7 +140,11 @@ def with_evidence_dates(linked: pl.DataFrame, as_of: date) -> pl.DataFrame:
 
 
 def build_profiles(
-    records: pl.DataFrame, record_child: pl.DataFrame, as_of: date, previous: pl.DataFrame | None = None
+    records: pl.DataFrame,
+    record_child: pl.DataFrame,
+    as_of: date,
+    previous: pl.DataFrame | None = None,
+    dated: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per linked child: the fields of :data:`PROFILE_FIELDS`, each with ``<field>_source``.
 
@@ -148,9 +152,11 @@ def build_profiles(
     (``records``, ``id_address_code`` or null), ``age`` (周岁 at ``as_of``),
     ``n_records`` and ``in_child_health``. ``previous`` (``child_id``, ``birth_date``: last
     half-year's ledger) gives the birth date of a child seen again when none of its records now
-    has one (a birth date does not change); its source is then ``previous_ledger``.
+    has one (a birth date does not change); its source is then ``previous_ledger``. ``dated`` is
+    ``with_evidence_dates(link_records(records, record_child), as_of)`` when the caller has it
+    already (the province's records are not joined twice).
     """
-    rows = with_evidence_dates(link_records(records, record_child), as_of)
+    rows = dated if dated is not None else with_evidence_dates(link_records(records, record_child), as_of)
     children = (
         rows.group_by("child_id")
         .agg(n_records=pl.len(), in_child_health=(pl.col("source") == "child_health").any())

@@ -1,0 +1,175 @@
+"""Province scale: generated extracts of N children, one half-year, run as the operator runs them.
+
+For each size it generates the extracts once (``taizhang generate``, kept under
+``--work``), then runs ``taizhang run`` as a subprocess, exactly as a scheduled
+run would, and records:
+
+- wall seconds and peak resident memory of the whole command (``wait4``: the
+  largest of the process and its children), its CPU seconds, and the start-up
+  (wall time not spent in any stage: interpreter, imports, Prefect's
+  temporary server, publishing);
+- seconds and peak RSS of every stage, from the run report
+  (``run_report.json``, written by ``taizhang.pipeline``);
+- linkage precision / recall / F1 and the ledger's quality against the
+  generator's truth (``benchmarks/quality.py``'s scoring);
+- optionally, Splink 5's time and F1 on the same records as the peer line
+  (``bench_link.py``'s Splink runner; needs ``uv sync --group bench``).
+
+    uv run python benchmarks/scale.py --children 300000 [--children 1000000] [--memory-limit 4GB] [--splink]
+
+Results are merged into ``benchmarks/results/scale.json`` keyed by size, so
+sizes can be measured in separate sessions (the 2,500,000-child run needs a
+machine of its own). Timings on a shared machine are inflated by the other
+load: the load average before and after each run is recorded beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "scale.json"
+PERIOD = "2026H1"
+SIZES = (300_000, 1_000_000, 2_500_000)
+
+
+def _taizhang(*args: str) -> list[str]:
+    return [sys.executable, "-m", "taizhang.cli", *args]
+
+
+def generate(work: Path, children: int, seed: int) -> Path:
+    """Extracts of ``children`` children for one half-year (kept: generating is not what is measured)."""
+    folder = work / f"extracts_{children}_{seed}"
+    if not (folder / "truth" / PERIOD).is_dir():
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run(
+            _taizhang(
+                "generate",
+                "--out",
+                str(folder),
+                "--children",
+                str(children),
+                "--seed",
+                str(seed),
+                "--periods",
+                PERIOD,
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return folder
+
+
+def run_pipeline(extracts: Path, out: Path, env: dict[str, str]) -> dict[str, float]:
+    """``taizhang run`` in a subprocess: wall and CPU seconds, peak RSS of the process tree."""
+    shutil.rmtree(out, ignore_errors=True)
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        _taizhang("run", "--extracts", str(extracts / PERIOD), "--period", PERIOD, "--out", str(out)),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"taizhang run failed ({os.waitstatus_to_exitcode(status)}):\n{stderr[-3000:]}")
+    return {
+        "wall_seconds": round(wall, 1),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+    }
+
+
+def stage_figures(report: dict) -> dict[str, dict[str, float]]:
+    return {
+        name: {"seconds": round(s["seconds"], 1), "peak_rss_mb": s.get("peak_rss_mb")}
+        for name, s in report["stages"].items()
+    }
+
+
+def quality(out_period: Path, truth: Path) -> dict:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from quality import score_period
+
+    scores, _, _ = score_period(out_period, truth)
+    keep = ("linkage", "migrant", "suspected_orphan", "suspected_unsupported", "records", "ledger_rows")
+    return {k: scores[k] for k in keep}
+
+
+def splink_peer(extracts: Path, work: Path) -> dict:
+    """Splink 5 on the same half-year's standardized records (``bench_link.py --step splink``)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_link import _measure, _std
+
+    std = _std(extracts, PERIOD, work)
+    return _measure("splink", str(std))
+
+
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def measure(children: int, seed: int, work: Path, memory_limit: str | None, splink: bool) -> dict:
+    extracts = generate(work, children, seed)
+    out = work / f"out_{children}_{seed}"
+    env = dict(os.environ)
+    if memory_limit:
+        env["TAIZHANG_DUCKDB_MEMORY_LIMIT"] = memory_limit
+    load_before = load_average()
+    whole = run_pipeline(extracts, out, env)
+    report = json.loads((out / PERIOD / "run_report.json").read_text(encoding="utf-8"))
+    stages = stage_figures(report)
+    in_stages = sum(s["seconds"] for s in stages.values())
+    result = {
+        "children": children,
+        "seed": seed,
+        "period": PERIOD,
+        "measured_on": date.today().isoformat(),
+        "cpus": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": load_average(),
+        "duckdb_memory_limit": memory_limit or "default",
+        "rows": report["stages"]["standardize"]["counts"].get("std_records"),
+        **whole,
+        "startup_and_publish_seconds": round(whole["wall_seconds"] - in_stages, 1),
+        "stages": stages,
+        "quality": quality(out / PERIOD, extracts / "truth" / PERIOD),
+    }
+    if splink:
+        result["splink_peer"] = splink_peer(extracts, work)
+    shutil.rmtree(out, ignore_errors=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=int, action="append", help=f"sizes (default {SIZES[0]})")
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "data" / "scale")
+    parser.add_argument("--memory-limit", help="DuckDB memory limit for the run, e.g. 4GB")
+    parser.add_argument("--splink", action="store_true", help="also time Splink 5 (uv group bench)")
+    args = parser.parse_args()
+
+    results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    for children in args.children or [SIZES[0]]:
+        result = measure(children, args.seed, args.work, args.memory_limit, args.splink)
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        results[str(children)] = result
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"peak RSS of this driver: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
