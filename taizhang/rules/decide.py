@@ -14,7 +14,9 @@
 - ``review``: children the data cannot decide (reason code, Chinese reason,
   evidence when there is any);
 - ``parents``: each child's resolved father and mother with their counting
-  statuses (sensitive statuses masked) and evidence.
+  statuses (sensitive statuses masked) and evidence;
+- ``candidates``: children the extracts suggest are migrant children but cannot
+  confirm (初步筛查), with what is missing and where to look; not in ``ledger``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import polars as pl
 
 from taizhang.period import Period
 from taizhang.rules._frames import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, conform
+from taizhang.rules.candidates import migrant_candidates
 from taizhang.rules.care_level import care_levels, child_conditions, latest_school
 from taizhang.rules.evidence import events_of, evidence_json, refs_of
 from taizhang.rules.migrant import migrant_decisions, migrant_review
@@ -66,6 +69,7 @@ LEDGER_COLUMNS = (
     "service_gaps",
     "urgent_reasons",
     "residence_since",
+    "residence_basis",
     "age",
     "ethnicity",
     "school_name",
@@ -87,6 +91,7 @@ class Decisions:
     flags: pl.DataFrame
     review: pl.DataFrame
     parents: pl.DataFrame
+    candidates: pl.DataFrame
 
 
 def main_guardian(guardians: pl.DataFrame, dated: pl.DataFrame) -> pl.DataFrame:
@@ -182,8 +187,10 @@ def decide(
 
     ``resolver`` swaps the parent-resolution seam (see :mod:`taizhang.rules.parents`);
     ``divisions`` replaces the province's division list (central urban districts);
-    ``previous_ledger`` (``child_id``, ``birth_date``) is last half-year's ledger, whose birth
-    dates stand in for children seen again whose records no longer carry one. ``vetoed_apart``
+    ``previous_ledger`` (``child_id``, ``birth_date``, optionally ``residence_county``,
+    ``residence_since``) is last half-year's ledger: its birth dates stand in for children seen
+    again whose records no longer carry one, and it dates the presence of a child still living in
+    the same county. ``vetoed_apart``
     (``l, r, child_id_l, child_id_r``: pairs of records the linker's rename veto kept apart) lists
     both children for review.
     """
@@ -327,5 +334,10 @@ def decide(
         .sort("child_id", "reason_code")
     )
     return Decisions(
-        profiles=full, ledger=ledger, flags=flags, review=review, parents=parents.sort("child_id")
+        profiles=full,
+        ledger=ledger,
+        flags=flags,
+        review=review,
+        parents=parents.sort("child_id"),
+        candidates=migrant_candidates(profiles, migrant),
     )
