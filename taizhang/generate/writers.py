@@ -83,6 +83,10 @@ def format_columns(
         elif col.type == "name":
             alt = df["_alt_name"] if (col.role == "child" and "_alt_name" in df.columns) else None
             cols[col.name] = nz.mangle_names(s, rng, noise, alt)
+            if "_clean_names" in df.columns:  # rows whose name must reach the person as written
+                cols[col.name] = pl.select(
+                    pl.when(df["_clean_names"]).then(s.cast(pl.Utf8)).otherwise(cols[col.name])
+                ).to_series()
         elif col.type == "date":
             cols[col.name] = nz.format_dates(s, rng, noise, date_fmt, missing=0.0 if protected else 0.02)
         elif col.type == "month":

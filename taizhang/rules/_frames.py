@@ -86,6 +86,7 @@ STATUS_COLUMNS: dict[str, pl.DataType] = {
     "source": pl.Utf8(),
     "file": pl.Utf8(),
     "row_number": pl.Int64(),
+    "id_raw": pl.Utf8(),
     "id_number": pl.Utf8(),
     "id_status": pl.Utf8(),
     "name": pl.Utf8(),
