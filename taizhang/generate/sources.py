@@ -524,7 +524,8 @@ def child_records(
         out["insurance"] = pl.concat([out["insurance"], insurance(unseen, period, rng)])
     # the undated children have no record naming their parents either (the truth then clears flags)
     undated_keys = c.filter("_undated")["child_key"]
-    out = add_parent_records(out, c, needs_parents.filter(~needs_parents.is_in(undated_keys.implode())), period, rng)
+    needs = needs_parents.filter(~needs_parents.is_in(undated_keys.implode()))
+    out = add_parent_records(out, c, needs, period, rng)
     for s, df in out.items():
         dup = df.filter(pl.lit(_u(rng, df.height)) < 0.03)
         out[s] = pl.concat([df, dup])

@@ -261,7 +261,16 @@ def decide(
     record_child = conform(record_child, RECORD_CHILD_COLUMNS)
     linked = link_records(records, record_child)
     dated = with_evidence_dates(linked, as_of)
-    profiles = build_profiles(records, record_child, as_of, previous=previous_ledger)
+    partners = None
+    if vetoed_apart is not None:
+        pairs = vetoed_apart.select(pl.col("child_id_l").cast(pl.Utf8), pl.col("child_id_r").cast(pl.Utf8))
+        partners = pl.concat(
+            [
+                pairs.select(child_id="child_id_l", partner_id="child_id_r"),
+                pairs.select(child_id="child_id_r", partner_id="child_id_l"),
+            ]
+        ).unique()
+    profiles = build_profiles(records, record_child, as_of, previous=previous_ledger, partners=partners)
 
     child_parents, people = link_parents(guardians, record_child, resolver)
     child_parents = profiles.select("child_id").join(child_parents, on="child_id", how="left")
