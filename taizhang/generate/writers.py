@@ -89,6 +89,14 @@ def format_columns(
                 ).to_series()
         elif col.type == "date":
             cols[col.name] = nz.format_dates(s, rng, noise, date_fmt, missing=0.0 if protected else 0.02)
+            if col.name == "birth_date" and "_clean_ids" in df.columns:
+                # the record that names a scenario child's parents keeps the child's birth date: without
+                # it (and without a number, as on a birth certificate) nothing links it to the child
+                cols[col.name] = pl.select(
+                    pl.when(df["_clean_ids"] & cols[col.name].is_null())
+                    .then(s.cast(pl.Date).dt.strftime("%Y-%m-%d"))
+                    .otherwise(cols[col.name])
+                ).to_series()
         elif col.type == "month":
             cols[col.name] = nz.format_months(s, rng)
         elif col.type == "sex":

@@ -21,7 +21,12 @@ order, the migrant rule's check code; ``missing`` lists all of them):
   address code is only the county of first registration.
 
 A child whose dated presence is shorter than six months is decided (not a
-migrant child yet) and is not a candidate.
+migrant child yet) and is not a candidate. Nor is a child the linker kept apart
+from another one whose records agree on all but the given name (a twin, or the
+same child under another name: ``renamed_or_twin`` on the review list) when
+that other child's presence in the same county is dated: the county settles
+the pair from the review list, and the undated half is most often a renamed
+record of the child already decided.
 """
 
 from __future__ import annotations
@@ -59,11 +64,14 @@ CANDIDATE_SCHEMA = {
 }
 
 
-def migrant_candidates(profiles: pl.DataFrame, decisions: pl.DataFrame) -> pl.DataFrame:
+def migrant_candidates(
+    profiles: pl.DataFrame, decisions: pl.DataFrame, vetoed_apart: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """One row per candidate child, in :data:`CANDIDATE_SCHEMA`, sorted by ``child_id``.
 
     ``profiles`` is :func:`taizhang.rules.profile.build_profiles` output,
-    ``decisions`` :func:`taizhang.rules.migrant.migrant_decisions` output.
+    ``decisions`` :func:`taizhang.rules.migrant.migrant_decisions` output,
+    ``vetoed_apart`` (``child_id_l, child_id_r``) the pairs the linker's rename veto kept apart.
     ``evidence`` names the rows that gave the residence, the hukou and the birth date.
     """
     p = profiles.join(
@@ -71,6 +79,24 @@ def migrant_candidates(profiles: pl.DataFrame, decisions: pl.DataFrame) -> pl.Da
     ).filter(pl.col("migrant_check").is_in(list(UNCONFIRMED)))
     # dated presence shorter than six months decides the child: not a candidate
     p = p.filter(pl.col("residence_since").is_null() | pl.col("months_resident_ok"))
+    if vetoed_apart is not None and vetoed_apart.height:
+        pairs = vetoed_apart.select(pl.col("child_id_l").cast(pl.Utf8), pl.col("child_id_r").cast(pl.Utf8))
+        dated = profiles.filter(pl.col("residence_since").is_not_null()).select(
+            partner_id="child_id", partner_county="residence_county"
+        )
+        settled = (
+            pl.concat(
+                [
+                    pairs.select(child_id="child_id_l", partner_id="child_id_r"),
+                    pairs.select(child_id="child_id_r", partner_id="child_id_l"),
+                ]
+            )
+            .join(dated, on="partner_id")
+            .join(profiles.select("child_id", "residence_county"), on="child_id")
+            .filter(pl.col("partner_county") == pl.col("residence_county"))
+            .select("child_id")
+        )
+        p = p.join(settled, on="child_id", how="anti")
     items: dict[str, pl.Expr] = {
         "birth_date_unknown": pl.col("age").is_null() & ~pl.col("in_child_health").fill_null(False),
         "residence_from_insurance": pl.col("residence_tier") == 1,

@@ -261,16 +261,7 @@ def decide(
     record_child = conform(record_child, RECORD_CHILD_COLUMNS)
     linked = link_records(records, record_child)
     dated = with_evidence_dates(linked, as_of)
-    partners = None
-    if vetoed_apart is not None:
-        pairs = vetoed_apart.select(pl.col("child_id_l").cast(pl.Utf8), pl.col("child_id_r").cast(pl.Utf8))
-        partners = pl.concat(
-            [
-                pairs.select(child_id="child_id_l", partner_id="child_id_r"),
-                pairs.select(child_id="child_id_r", partner_id="child_id_l"),
-            ]
-        ).unique()
-    profiles = build_profiles(records, record_child, as_of, previous=previous_ledger, partners=partners)
+    profiles = build_profiles(records, record_child, as_of, previous=previous_ledger)
 
     child_parents, people = link_parents(guardians, record_child, resolver)
     child_parents = profiles.select("child_id").join(child_parents, on="child_id", how="left")
@@ -409,5 +400,5 @@ def decide(
         flags=flags,
         review=review,
         parents=parents.sort("child_id"),
-        candidates=migrant_candidates(profiles, migrant),
+        candidates=migrant_candidates(profiles, migrant, vetoed_apart),
     )

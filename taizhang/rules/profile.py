@@ -37,9 +37,7 @@ that can be read back, and keeps the row it came from in ``<field>_source``
   managed here since keeps its first opening date); birth in that county (a
   birth certificate's place of birth); a home visit by the county's child
   director; or last half-year's ledger, which placed the child in the same
-  county (its ``residence_since`` carries over); or, for a child the linker
-  kept apart from a twin or from itself under another name, that partner's
-  dated presence in the same county. The school's 入学年月 is NOT
+  county (its ``residence_since`` carries over). The school's 入学年月 is NOT
   such evidence: it is the month the pupil entered the current school stage,
   and a pupil who transfers keeps it, so it says nothing about when the family
   came to the county. Nor is the insurance year: residents' insurance covers
@@ -77,7 +75,6 @@ RESIDENCE_BASES = (
     "birth",
     "home_visit",
     "previous_run",
-    "twin_or_renamed",
 )
 
 PROFILE_FIELDS = (
@@ -205,17 +202,12 @@ def residence_since(
     residence: pl.DataFrame,
     as_of: date,
     previous: pl.DataFrame | None = None,
-    partners: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """``child_id, residence_since, residence_since_source, residence_basis``: the earliest dated
     presence in the chosen residence county (module docstring), or no row.
 
     ``previous`` (last half-year's ledger) adds its ``residence_since`` when it placed the child
-    in the same county; the source then names ``previous_ledger``. ``partners`` (``child_id,
-    partner_id``) pairs children the linker kept apart although their records agree on all but
-    the given name (a twin, or the same child under another name): a family moves together, so
-    the partner's dated presence in the same county dates the child's too
-    (``twin_or_renamed``).
+    in the same county; the source then names ``previous_ledger``.
     """
     res = residence.select("child_id", res=pl.col("residence_county"))
     own = rows.filter(pl.col("since_date").is_not_null()).select(
@@ -228,14 +220,6 @@ def residence_since(
         file="file",
         row_number="row_number",
     )
-    if partners is not None and partners.height:
-        shared = (
-            partners.select("child_id", "partner_id")
-            .join(own.rename({"child_id": "partner_id"}), on="partner_id")
-            .drop("partner_id")
-            .with_columns(basis=pl.lit("twin_or_renamed"))
-        )
-        own = pl.concat([own, shared.select(own.columns)])
     dated = (
         own.join(res, on="child_id")
         .filter(pl.col("since_county") == pl.col("res"))
@@ -280,7 +264,6 @@ def build_profiles(
     record_child: pl.DataFrame,
     as_of: date,
     previous: pl.DataFrame | None = None,
-    partners: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per linked child: the fields of :data:`PROFILE_FIELDS`, each with ``<field>_source``.
 
@@ -290,8 +273,7 @@ def build_profiles(
     of :data:`RESIDENCE_BASES`) and ``residence_tier`` (1 when only insurance names the
     residence). ``previous`` (``child_id``, ``birth_date``: last
     half-year's ledger) gives the birth date of a child seen again when none of its records now
-    has one (a birth date does not change); its source is then ``previous_ledger``. ``partners``:
-    see :func:`residence_since`.
+    has one (a birth date does not change); its source is then ``previous_ledger``.
     """
     rows = with_evidence_dates(link_records(records, record_child), as_of)
     children = (
@@ -337,7 +319,7 @@ def build_profiles(
     residence = residence.join(
         rows.group_by("child_id").agg(pl.col("residence_tier").min()), on="child_id", how="left"
     )
-    since = residence_since(rows, residence, as_of, previous, partners)
+    since = residence_since(rows, residence, as_of, previous)
     p = (
         children.join(chosen_id, on="child_id", how="left")
         .join(n_valid, on="child_id", how="left")

@@ -142,7 +142,7 @@ def test_birth_in_the_county_and_last_half_years_ledger_date_presence(world):
     assert d.ledger["residence_basis"].to_list() == ["birth", "previous_run"]
 
 
-def test_a_twin_or_renamed_record_kept_apart_shares_the_familys_arrival(world):
+def test_a_record_kept_apart_from_a_dated_twin_or_renamed_child_is_left_to_the_review(world):
     # the permit of 王浩宇 dates the family's arrival last month; a school record of 王伟, same
     # birth date, which the linker kept apart (a twin, or the same child renamed), dates nothing
     permit = world.record(
@@ -168,10 +168,14 @@ def test_a_twin_or_renamed_record_kept_apart_shares_the_familys_arrival(world):
 
     d = decide(*world.frames(), AS_OF, vetoed_apart=apart)
     by = {r["child_id"]: r for r in d.profiles.iter_rows(named=True)}
-    assert by["C2"]["residence_since"] == date(2026, 5, 20)
-    assert by["C2"]["residence_basis"] == "twin_or_renamed"
-    assert by["C2"]["migrant_check"] == "resident_under_6_months"
+    # the partner's date is not the child's: nothing dates C2 itself
+    assert by["C2"]["residence_since"] is None
+    assert by["C2"]["migrant_check"] == "residence_since_unknown"
     assert d.candidates.is_empty() and d.ledger.is_empty()
+    assert set(d.review.filter(pl.col("reason_code") == "renamed_or_twin")["child_id"]) == {"C1", "C2"}
+    # without the dated partner, the same school record is a candidate
+    alone = decide(*world.frames(), AS_OF, vetoed_apart=apart.filter(pl.lit(False)))
+    assert alone.candidates["child_id"].to_list() == ["C2"]
 
 
 def test_child_known_only_from_insurance_is_a_candidate_with_everything_missing(world):
