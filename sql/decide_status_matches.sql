@@ -1,6 +1,7 @@
 -- Which resolved person each status event is about.
 -- 1. exact: the event's normalised number (15-digit already upgraded to 18) is one of the person's numbers;
--- 2. a slip: blocked on the name (the event's name is one of the person's names), the two numbers, of the same
+-- 2. a slip: blocked on the name (the event's name is one of the person's names) and one equal 6-character
+--    block of the numbers, the two numbers, of the same
 --    length, are one slip apart: one character differs ('one_digit'), or two adjacent characters are swapped
 --    ('transposition'); 'impossible_date' when the event's number carries a birth date that cannot exist (its
 --    status is 'malformed', e.g. month 13 typed for 10). At least one of the two numbers must be invalid: two
@@ -21,14 +22,36 @@ exact AS (
 person_names AS (
     SELECT person_id, person_id_status, pid, unnest(names) AS pname FROM person_ids
 ),
+-- A slip touches at most two adjacent characters, so one of the three 6-character blocks of the two
+-- numbers is equal: the name plus one equal block is the blocking key (three equi-joins, no cross product).
+event_blocks AS (
+    SELECT event_id, id_status, id_number AS a, name,
+        substr(id_number, 1, 6) AS k1, substr(id_number, 7, 6) AS k2, substr(id_number, 13) AS k3
+    FROM {events}
+    WHERE id_number IS NOT NULL AND name IS NOT NULL
+),
+person_blocks AS (
+    SELECT person_id, person_id_status, pid AS b, pname,
+        substr(pid, 1, 6) AS k1, substr(pid, 7, 6) AS k2, substr(pid, 13) AS k3
+    FROM person_names
+),
+blocked AS (
+    SELECT e.event_id, e.id_status, e.a, p.person_id, p.person_id_status, p.b
+    FROM event_blocks AS e JOIN person_blocks AS p ON e.name = p.pname AND e.k1 = p.k1
+    UNION
+    SELECT e.event_id, e.id_status, e.a, p.person_id, p.person_id_status, p.b
+    FROM event_blocks AS e JOIN person_blocks AS p ON e.name = p.pname AND e.k2 = p.k2
+    UNION
+    SELECT e.event_id, e.id_status, e.a, p.person_id, p.person_id_status, p.b
+    FROM event_blocks AS e JOIN person_blocks AS p ON e.name = p.pname AND e.k3 = p.k3
+),
 same_name AS (
-    SELECT e.event_id, e.id_status, e.id_number AS a, p.person_id, p.pid AS b
-    FROM {events} AS e JOIN person_names AS p ON e.name = p.pname
-    WHERE e.id_number IS NOT NULL
-      AND length(e.id_number) = length(p.pid)
-      AND e.id_number <> p.pid
-      AND (e.id_status <> 'valid' OR p.person_id_status <> 'valid')
-      AND hamming(e.id_number, p.pid) <= 2
+    SELECT event_id, id_status, a, person_id, b
+    FROM blocked
+    WHERE length(a) = length(b)
+      AND a <> b
+      AND (id_status <> 'valid' OR person_id_status <> 'valid')
+      AND hamming(a, b) <= 2
 ),
 positions AS (
     SELECT i FROM range(1, 18) AS t(i)
