@@ -80,8 +80,9 @@ def _person_status(events: pl.DataFrame, period: Period, rng: np.random.Generato
         # a parent's event must reach its parent: digits kept (no typo) on their rows; so are the
         # numbers of the decoys (a near namesake, a grandparent), whose point is their exact number
         _clean_ids=pl.col("person_key").str.contains("^[pkg]"),
-        # a row typed with a slip in the number is tied to the parent by the name: kept as written
-        _clean_names=pl.col("slip").is_not_null(),
+        # a row typed with a slip in the number is tied to the parent by the name, and a near
+        # namesake is a decoy only under the father's very name: both kept as written
+        _clean_names=pl.col("slip").is_not_null() | pl.col("person_key").str.starts_with("k"),
         id_number="id_number",
         name="name",
         status="status",
