@@ -9,7 +9,11 @@ generator's truth, as an outside evaluator would, and reports:
   ``(source, file, row_number)`` (``matchers.evaluation.row_accounting``);
 - quarantine: precision and recall against the truly unreadable rows;
 - migrant children, suspected orphans, suspected de facto unsupported:
-  precision and recall of the ledger against the truth;
+  precision and recall of the ledger against the truth (orphan and unsupported
+  over the flags the extracts can decide: the truth clears those it cannot);
+- the candidate list (``candidates.parquet``): how many of its children are
+  truly migrant, its share of false candidates, and the recall of the ledger
+  and the candidates together over the truly migrant children;
 - child-id stability between the two half-years, and the change list;
 - seconds and peak memory of each period's run.
 
@@ -134,6 +138,7 @@ def score_period(out_dir: Path, truth_dir: Path) -> dict:
         keys_where("suspected_unsupported"),
         set(migrants.filter(pl.col("is_unsupported"))["child_key"].to_list()),
     )
+    result["candidates"] = score_candidates(out_dir, mapping, ledger_keys, children)
     flagged = flags.filter(pl.col("flag").is_in(["suspected_orphan", "suspected_unsupported"]))
     result["flags_without_evidence"] = flagged.filter(
         pl.col("evidence").is_null() | (pl.col("evidence").str.len_chars() < 3)
@@ -143,6 +148,37 @@ def score_period(out_dir: Path, truth_dir: Path) -> dict:
         int(ledger_keys.group_by("child_key").len()["len"].max() or 0) if ledger.height else 0
     )
     return result, mapping, ledger_keys
+
+
+def score_candidates(
+    out_dir: Path, mapping: pl.DataFrame, ledger_keys: pl.DataFrame, children: pl.DataFrame
+) -> dict:
+    """The candidate list against the truth: false candidates, and ledger + candidates recall."""
+    path = out_dir / "candidates.parquet"
+    if not path.exists():
+        return {"error": "no candidates.parquet"}
+    cand = pl.read_parquet(path).join(mapping, on="child_id", how="left")
+    migrant = set(children.filter(pl.col("is_migrant"))["child_key"].to_list())
+    keys = cand["child_key"].to_list()
+    true_cand = [k for k in keys if k in migrant]
+    in_ledger = set(ledger_keys["child_key"].drop_nulls().to_list())
+    found = in_ledger | {k for k in keys if k is not None}
+    per_code = {
+        code: {"rows": n, "truly_migrant": int(t)}
+        for code, n, t in cand.with_columns(t=pl.col("child_key").is_in(list(migrant)))
+        .group_by("reason_code")
+        .agg(pl.len(), pl.col("t").sum())
+        .sort("reason_code")
+        .iter_rows()
+    }
+    return {
+        "rows": cand.height,
+        "truly_migrant": len(true_cand),
+        "false_share": round(1 - len(true_cand) / cand.height, 5) if cand.height else 0.0,
+        "ledger_plus_candidates_recall": round(len(found & migrant) / len(migrant), 5) if migrant else 1.0,
+        "migrant_missed": len(migrant - found),
+        "per_reason_code": per_code,
+    }
 
 
 def score_changes(out_dir: Path, truth_dir: Path, mapping: pl.DataFrame, previous: pl.DataFrame) -> dict:

@@ -576,11 +576,14 @@ def decide(
     """Stage 4: child profiles, parents, policy decisions and flags as of the period's end.
 
     ``previous_ledger`` (last half-year's ``ledger.parquet``) supplies what this half-year's
-    records of a child seen again no longer say (its birth date).
+    records of a child seen again no longer say (its birth date), and dates its presence in the
+    county it lived in then.
     """
     (decide_fn,) = require("decide")
     previous = (
-        pl.read_parquet(previous_ledger, columns=["child_id", "birth_date"])
+        pl.read_parquet(
+            previous_ledger, columns=["child_id", "birth_date", "residence_county", "residence_since"]
+        )
         if previous_ledger is not None and previous_ledger.exists()
         else None
     )

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
+from taizhang.emit.candidates import candidate_rows, candidates_table, write_candidates
 from taizhang.emit.changes import CHANGE_LABELS, change_list
 from taizhang.emit.county_workbook import write_county_workbooks
 from taizhang.emit.display import people_frame
@@ -82,6 +83,16 @@ def _merge_counties(
     return ledger, merged("flags", fresh_flags), merged("review", fresh_review)
 
 
+def _merge_candidates(fresh: pl.DataFrame, out_dir: Path, counties: Sequence[str]) -> pl.DataFrame:
+    """For a county rerun: fresh candidates of ``counties``, the last emitted ones of every other county."""
+    path = out_dir / "candidates.parquet"
+    if not path.is_file():
+        return fresh
+    wanted = pl.col("residence_county").is_in(list(counties))
+    old = pl.read_parquet(path).filter(~wanted)
+    return candidates_table(pl.concat([old, fresh.filter(wanted)], how="diagonal_relaxed"))
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -95,7 +106,7 @@ def emit_period(
 ) -> dict[str, Any]:
     """Write every output of one half-year into ``out_period_dir``.
 
-    Files: ``ledger.parquet`` (with ``change``), ``flags.parquet``,
+    Files: ``ledger.parquet`` (with ``change``), ``flags.parquet``, ``candidates.parquet``,
     ``changes.parquet``, ``review.parquet``, ``counties/<code>_<name>.xlsx``,
     ``push/<code>_<name>.xlsx``, ``province_summary.{parquet,xlsx}``.
     ``previous_dir`` is the previous half-year's output folder (its
@@ -125,9 +136,16 @@ def emit_period(
     flags = flags_table(flags_in)
     review = review_table(review_in)
 
+    candidates = candidates_table(getattr(decisions, "candidates", None))
+    if counties is not None:
+        candidates = _merge_candidates(candidates, out_dir, counties)
+
     files: dict[str, Path] = dict(write_tables(ledger, flags, changes, review, out_dir))
+    files["candidates"] = write_candidates(candidates, out_dir)
     people = people_frame(ledger, changes)
-    county_files = write_county_workbooks(out_dir, period, people, changes, review, counties)
+    county_files = write_county_workbooks(
+        out_dir, period, people, changes, review, counties, candidates=candidate_rows(candidates)
+    )
     push_files = write_push_lists(out_dir, period, people)
     summary = province_summary(ledger, changes)
     files.update(write_province_summary(out_dir, period, summary))
@@ -140,6 +158,7 @@ def emit_period(
         "ledger_rows": ledger.height,
         "flag_rows": flags.height,
         "review_rows": review.height,
+        "candidate_rows": candidates.height,
         **{f"change_{kind}": change_counts.get(kind, 0) for kind in CHANGE_LABELS},
         "county_workbooks_written": len(county_files),
         "push_lists": len(push_files),

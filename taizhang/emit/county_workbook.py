@@ -11,7 +11,9 @@ each county gets only the children whose ``residence_county`` is its code:
   counties (listed in both counties);
 - ``推送户籍地``: children of this county whose hukou is elsewhere, to be pushed
   to their hukou county (the push lists hold the same rows by destination);
-- ``待核实``: the review list (cases the pipeline could not decide alone).
+- ``待核实``: the review list (cases the pipeline could not decide alone);
+- ``初步筛查``: children the extracts suggest are migrant children but cannot
+  confirm, with what is missing, for a home visit (not on the ledger).
 
 Files are ``counties/<code>_<name>.xlsx`` (the code alone outside Jilin's list).
 """
@@ -25,6 +27,8 @@ from pathlib import Path
 import polars as pl
 
 from taizhang.emit.atomic import write_with_atomic
+from taizhang.emit.candidates import SHEET_COLUMNS as CANDIDATE_COLUMNS
+from taizhang.emit.candidates import SHEET_NAME as CANDIDATE_SHEET
 from taizhang.emit.display import REGISTER_COLUMNS, TEXT_COLUMNS, for_people
 from taizhang.emit.divisions import county_file_stem, with_division_names
 from taizhang.emit.push_lists import push_destination
@@ -199,6 +203,7 @@ def write_county_workbook(
     changes: pl.DataFrame,
     pushes: pl.DataFrame,
     review: pl.DataFrame,
+    candidates: pl.DataFrame | None = None,
 ) -> Path:
     """Write one county's workbook from the province-wide display frames, keeping only ``code``."""
     mine = people.filter(pl.col("_residence_county") == code)
@@ -231,6 +236,13 @@ def write_county_workbook(
             .select(REVIEW_COLUMNS),
         ),
     ]
+    if candidates is not None:
+        sheets.append(
+            (
+                CANDIDATE_SHEET,
+                for_people(candidates.filter(pl.col("_county") == code), CANDIDATE_COLUMNS),
+            )
+        )
 
     def build(tmp: Path) -> None:
         wb = new_workbook(tmp, period, f"{period} 流动儿童台账 {county_file_stem(code)}")
@@ -248,11 +260,13 @@ def write_county_workbooks(
     changes: pl.DataFrame,
     review: pl.DataFrame,
     counties: Iterable[str] | None = None,
+    candidates: pl.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write the workbooks of ``counties`` (all counties with any row when None).
 
     ``people`` is ``display.people_frame``; ``changes`` the change list;
-    ``review`` the review table; ``out_dir`` the period folder. With
+    ``review`` the review table; ``candidates`` the candidate sheet's rows
+    (``candidates.candidate_rows``); ``out_dir`` the period folder. With
     ``counties=None``, workbooks of counties that no longer have any row are
     removed so the folder matches the run. Returns code -> path.
     """
@@ -273,6 +287,7 @@ def write_county_workbooks(
                 people.select(pl.col("_residence_county").alias("c")),
                 change_display.select(pl.col("_county").alias("c")),
                 review_display.select(pl.col("_county").alias("c")),
+                *([candidates.select(pl.col("_county").alias("c"))] if candidates is not None else []),
             ]
         )
         .drop_nulls()
@@ -283,7 +298,14 @@ def write_county_workbooks(
     wanted = present if counties is None else sorted(set(counties))
     written = {
         code: write_county_workbook(
-            county_workbook_path(out_dir, code), code, period, people, change_display, pushes, review_display
+            county_workbook_path(out_dir, code),
+            code,
+            period,
+            people,
+            change_display,
+            pushes,
+            review_display,
+            candidates,
         )
         for code in wanted
     }

@@ -12,7 +12,7 @@ import polars as pl
 from data_contracts import SOURCE_ORDER, load_contracts
 from taizhang.generate import noise as nz
 from taizhang.generate.population import Population, build_population, children_in
-from taizhang.generate.sources import child_records
+from taizhang.generate.sources import child_records, undated
 from taizhang.generate.status import build_events, child_flags, classify
 from taizhang.generate.writers import FileSpec, write_file
 from taizhang.period import Period
@@ -85,8 +85,12 @@ def _person_status(events: pl.DataFrame, period: Period, rng: np.random.Generato
     return ev.select(
         _person_key="person_key",
         _event_id="event_id",
-        # a parent's event must reach its parent: digits kept (no typo) on their rows
-        _clean_ids=pl.col("person_key").str.starts_with("p"),
+        # a parent's event must reach its parent: digits kept (no typo) on their rows; so are the
+        # numbers of the decoys (a near namesake, a grandparent), whose point is their exact number
+        _clean_ids=pl.col("person_key").str.contains("^[pkg]"),
+        # a row typed with a slip in the number is tied to the parent by the name, and a near
+        # namesake is a decoy only under the father's very name: both kept as written
+        _clean_names=pl.col("slip").is_not_null() | pl.col("person_key").str.starts_with("k"),
         id_number="id_number",
         name="name",
         status="status",
@@ -94,6 +98,18 @@ def _person_status(events: pl.DataFrame, period: Period, rng: np.random.Generato
         start_date="start_date",
         end_date="end_shown",
         reporter="reporter",
+    )
+
+
+def with_grandparent_guardians(children: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """Children whose grandparent has a status event (a decoy) live with that grandparent: the
+    permit names the grandparent as guardian (祖父母), so a rule that took a guardian for a parent
+    would read the grandparent's death as the parent's."""
+    grand = events.filter(pl.col("person_key").str.starts_with("g"))["person_key"].str.slice(1).unique()
+    return children.with_columns(
+        guardian=pl.when(pl.col("father_key").str.slice(1).is_in(grand.implode()))
+        .then(pl.lit("grand"))
+        .otherwise("guardian")
     )
 
 
@@ -212,6 +228,7 @@ def generate(
         folder.mkdir(parents=True, exist_ok=True)
         truth.mkdir(parents=True, exist_ok=True)
         c = child_flags(children_in(pop, period), events, period.as_of)
+        c = with_grandparent_guardians(c, events)
         frames = child_records(c, pop, period, rng, needs)
         c = clear_undecidable(c, needs, frames)
         alt = c.select(_child_key="child_key", _alt_name=pl.concat_str(["surname", "alt_given"]))
@@ -261,6 +278,7 @@ def generate(
                 "start_date",
                 "end_date",
                 "counts_as_of",
+                "slip",
                 is_decoy_kind="decoy_kind",
             )
             .sort("source", "file", "row_number")
@@ -286,6 +304,8 @@ def generate(
             family_kind="kind",
             parents_undecidable="parents_undecidable",
             parents_basis="parents_basis",
+            # False for the few whose records date no arrival: only a candidate list can hold them
+            presence_dated=~undated(),
         ).sort("child_key")
         kids.write_parquet(truth / "children.parquet")
         pop.parents.select("person_key", "name", "sex", "birth_date", "id_number", "id_number_15").sort(

@@ -440,6 +440,11 @@ def build_population(n_children: int, seed: int, periods: list[Period]) -> Popul
         for s in ("permit", "school", "health", "vacc", "ins", "cert", "visit")
     }
     kids = kids.with_columns(**cov)
+    # draws of the scenarios added later, from a stream of their own so the draws above stay as
+    # they were: a pupil who transferred keeps the 入学年月 of another county's school; a child of
+    # a long-settled family may have no record that dates its arrival (sources.child_records)
+    later = np.random.default_rng([seed, 3])
+    kids = kids.with_columns(u_transfer=pl.Series(later.random(n)), u_undated=pl.Series(later.random(n)))
     kids = kids.join(gp, on="family", how="left")
     children = kids.select(
         "child_key",
@@ -475,6 +480,8 @@ def build_population(n_children: int, seed: int, periods: list[Period]) -> Popul
         "gp_phone",
         "h",
         *cov,
+        "u_transfer",
+        "u_undated",
     )
     parents = par.select(
         "person_key", "family", "role", "name", "sex", "birth_date", "id_number", "id_number_15", "phone"

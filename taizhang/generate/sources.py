@@ -6,7 +6,13 @@ on a residence permit in one half-year usually still is in the next), and fills
 the contract's canonical columns with true values. ``_child_key`` carries the
 truth. Every migrant child gets at least one record that carries its exact
 residence start (permit start, health-record or vaccination-card opening), so
-residence duration is decidable from the extracts alone.
+residence duration is decidable from the extracts alone; so does every newcomer
+(a child living outside its hukou county for less than six months). The
+exception is a few children of long-settled families (``UNDATED_SHARE``), known
+only from insurance, or from school and insurance: nothing dates their arrival,
+and the pipeline can only list them as candidates. A pupil who arrived after
+starting school may keep the 入学年月 of the school he started in
+(``TRANSFER_KEEPS_MONTH``), which then predates his arrival.
 """
 
 from __future__ import annotations
@@ -20,7 +26,19 @@ from taizhang.generate.geo import address_expr, geo
 from taizhang.generate.population import Population
 from taizhang.period import Period
 
+# Share of pupils who arrived after starting school and keep their first school's 入学年月.
+TRANSFER_KEEPS_MONTH = 0.5
+# Share of children of long-settled migrant families (7 or older) with no record that dates their
+# arrival: half known only from insurance, half from school and insurance (UNDATED_INSURANCE_ONLY).
+UNDATED_SHARE = 0.004
+UNDATED_INSURANCE_ONLY = 0.002
+
 GRADES = ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "七年级", "八年级", "九年级")
+
+
+def undated() -> pl.Expr:
+    """The children (a frame of ``children_in``) whose records date no arrival in the county."""
+    return (pl.col("u_undated") < UNDATED_SHARE) & pl.col("is_migrant") & (pl.col("age") >= 7)
 
 
 def _u(rng: np.random.Generator, n: int) -> pl.Series:
@@ -117,6 +135,10 @@ def school_enrollment(c: pl.DataFrame, period: Period, rng: np.random.Generator)
     enrol = pl.max_horizontal(school_start, pl.col("residence_since")).dt.month_start()
     enrol = pl.when(enrol < pl.col("residence_since")).then(enrol.dt.offset_by("1mo")).otherwise(enrol)
     enrol = pl.min_horizontal(enrol, pl.lit(as_of))
+    # a pupil who came after starting school transferred, and half of them keep the 入学年月 of the
+    # school they started in: it predates their arrival in the county (TRANSFER_KEEPS_MONTH)
+    transfer = (pl.col("residence_since") > school_start) & (pl.col("u_transfer") < TRANSFER_KEEPS_MONTH)
+    enrol = pl.when(transfer).then(school_start).otherwise(enrol)
     numeric_grade = pl.lit(_u(rng, n)) < 0.3
     level = pl.when(pl.col("grade_n") <= 6).then(pl.lit("小学")).otherwise(pl.lit("中学"))
     return c.select(
@@ -455,22 +477,32 @@ def child_records(
     ``needs_parents`` (their parents have status events) get a parent record
     (``add_parent_records``)."""
     c = with_parents(c, pop, rng)
+    c = c.with_columns(
+        _undated=undated(),
+        _insurance_only=(pl.col("u_undated") < UNDATED_INSURANCE_ONLY) | ~pl.col("age").is_between(6, 15),
+    )
+    dated = ~pl.col("_undated")
     ml = pl.col("migrant_like")
+    school = ml & pl.col("age").is_between(6, 15)
     sel = {
-        "residence_permits": ml & (pl.col("u_permit") < 0.6),
-        "school_enrollment": ml & pl.col("age").is_between(6, 15) & (pl.col("u_school") < 0.85),
+        "residence_permits": dated & ml & (pl.col("u_permit") < 0.6),
+        "school_enrollment": school
+        & ((dated & (pl.col("u_school") < 0.85)) | (pl.col("_undated") & ~pl.col("_insurance_only"))),
         "child_health": (pl.col("age") <= 6) & (pl.col("u_health") < 0.85),
         "vaccination": ml & (pl.col("age") <= 6) & (pl.col("u_vacc") < 0.7),
-        "insurance": pl.col("u_ins") < 0.8,
-        "birth_certificates": pl.col("birth_county").is_not_null() & (pl.col("u_cert") < 0.7),
-        "field_visits": pl.col("is_migrant")
+        "insurance": (pl.col("u_ins") < 0.8) | pl.col("_undated"),
+        "birth_certificates": dated & pl.col("birth_county").is_not_null() & (pl.col("u_cert") < 0.7),
+        "field_visits": dated
+        & pl.col("is_migrant")
         & (
             (pl.col("u_visit") < 0.04)
             | ((pl.col("is_orphan") | pl.col("is_unsupported")) & (pl.col("u_visit") < 0.4))
         ),
     }
     out = {s: BUILDERS[s](c.filter(expr), period, rng) for s, expr in sel.items()}
-    # every migrant needs one record with its exact residence start; a health record marked 迁出
+    # every child living outside its hukou county (under 16) has one record with its exact residence
+    # start, but for the undated few: a permit (or the residence registration a newcomer makes on
+    # arrival), a health record or a vaccination card opened here. A health record marked 迁出
     # (transferred out) is no evidence of living here, so it does not count
     evidence = {
         "residence_permits": pl.col("_exact"),
@@ -478,7 +510,9 @@ def child_records(
         "vaccination": pl.col("_exact"),
     }
     exact = pl.concat([out[s].filter(e).select("_child_key") for s, e in evidence.items()])
-    lacking = c.filter(pl.col("is_migrant") & ~pl.col("child_key").is_in(exact["_child_key"].implode()))
+    lacking = c.filter(
+        ml & (pl.col("age") < 16) & dated & ~pl.col("child_key").is_in(exact["_child_key"].implode())
+    )
     if lacking.height:
         out["residence_permits"] = pl.concat(
             [out["residence_permits"], residence_permits(lacking, period, rng)]
@@ -488,7 +522,10 @@ def child_records(
     unseen = c.filter(~pl.col("child_key").is_in(seen.implode()))
     if unseen.height:
         out["insurance"] = pl.concat([out["insurance"], insurance(unseen, period, rng)])
-    out = add_parent_records(out, c, needs_parents, period, rng)
+    # the undated children have no record naming their parents either (the truth then clears flags)
+    undated_keys = c.filter("_undated")["child_key"]
+    needs = needs_parents.filter(~needs_parents.is_in(undated_keys.implode()))
+    out = add_parent_records(out, c, needs, period, rng)
     for s, df in out.items():
         dup = df.filter(pl.lit(_u(rng, df.height)) < 0.03)
         out[s] = pl.concat([df, dup])

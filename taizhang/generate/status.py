@@ -33,7 +33,7 @@ import polars as pl
 
 from taizhang.generate import geo as geo_mod
 from taizhang.generate import names as nm
-from taizhang.generate.ids import assign_sequences, build_id
+from taizhang.generate.ids import assign_sequences, build_id, check_char
 from taizhang.generate.population import Population, day_number
 
 STATUSES = (
@@ -75,7 +75,10 @@ COURT = "长春市南关区人民法院"
 class Ev:
     """One event of a scenario; days are relative to the first period's as-of date."""
 
-    who: str  # father, mother, namesake (the father's namesake, another person)
+    # father, mother; namesake (another person with the father's name and an unrelated number);
+    # namesake_near (another person with the father's name and a VALID number one digit off his);
+    # grandparent (the family's grandparent, named as guardian on permits: not a parent)
+    who: str
     status: str
     start: int
     end: int | None = None
@@ -83,6 +86,9 @@ class Ev:
     reporter: str | None = None
     id15: bool = False  # the event names the person by the legacy 15-digit number
     decoy: str | None = None
+    # the event names the person by a number one slip from theirs (same name): one_digit,
+    # transposition (two adjacent digits swapped) or impossible_date (a birth month that cannot exist)
+    slip: str | None = None
 
 
 # (name, share of families, events). Shares: ~1% orphans, ~2% unsupported, decoys in similar numbers.
@@ -185,6 +191,31 @@ SCENARIOS: tuple[tuple[str, float, tuple[Ev, ...]], ...] = (
         (Ev("father", "失联", -60, decoy="lost_contact_under_6_months"), Ev("mother", "服刑在押", -500)),
     ),
     (
+        "orphan_slip_digit",
+        0.0020,
+        (Ev("father", "死亡", -400), Ev("mother", "死亡", -200, slip="one_digit")),
+    ),
+    (
+        "orphan_slip_date",
+        0.0015,
+        (Ev("father", "宣告死亡", -600), Ev("mother", "死亡", -250, slip="impossible_date")),
+    ),
+    (
+        "unsup_slip_transposed",
+        0.0020,
+        (Ev("father", "服刑在押", -300, slip="transposition"), Ev("mother", "死亡", -500)),
+    ),
+    (
+        "decoy_namesake_one_digit",
+        0.0030,
+        (Ev("namesake_near", "死亡", -300, decoy="namesake_one_digit_off"), Ev("mother", "死亡", -200)),
+    ),
+    (
+        "decoy_grandparent_dead",
+        0.0030,
+        (Ev("grandparent", "死亡", -300, decoy="grandparent_not_parent"), Ev("mother", "死亡", -200)),
+    ),
+    (
         "decoy_one_s8",
         0.0030,
         (Ev("mother", "重残", -700, detail="听力残疾一级", decoy="one_parent_s8_other_fine"),),
@@ -193,6 +224,41 @@ SCENARIOS: tuple[tuple[str, float, tuple[Ev, ...]], ...] = (
 DISABILITIES = ("视力残疾", "听力残疾", "言语残疾", "肢体残疾", "智力残疾", "精神残疾", "多重残疾")
 GRADES = ("一级", "二级", "三级", "四级")
 DISEASES = ("尿毒症", "恶性肿瘤", "白血病", "重症精神病", "再生障碍性贫血")
+
+
+def slipped(number: pl.Expr, kind: str) -> pl.Expr:
+    """``number`` as typed with one slip, keeping its check character (so it no longer checks out).
+
+    ``one_digit``: a digit of the sequence code changed; ``transposition``: the first pair of
+    different adjacent digits of the sequence code (else of the birth date) swapped;
+    ``impossible_date``: the birth month made one that cannot exist (10 typed 13, else 2x).
+    """
+    if kind == "one_digit":
+        d = number.str.slice(14, 1).cast(pl.Int32)
+        return number.str.slice(0, 14) + ((d + 3) % 10).cast(pl.Utf8) + number.str.slice(15)
+    if kind == "transposition":
+        out = number
+        for i in (8, 9, 10, 11, 12, 13, 15, 14):  # the last to apply wins: sequence code first
+            swapped = (
+                number.str.slice(0, i)
+                + number.str.slice(i + 1, 1)
+                + number.str.slice(i, 1)
+                + number.str.slice(i + 2)
+            )
+            out = pl.when(number.str.slice(i, 1) != number.str.slice(i + 1, 1)).then(swapped).otherwise(out)
+        return out
+    if kind == "impossible_date":
+        month = number.str.slice(10, 2)
+        bad = pl.when(month == "10").then(pl.lit("13")).otherwise(pl.lit("2") + month.str.slice(1, 1))
+        return number.str.slice(0, 10) + bad + number.str.slice(12)
+    raise ValueError(f"unknown slip {kind}")
+
+
+def one_digit_namesake_id(number: pl.Expr) -> pl.Expr:
+    """Another person's valid number: one digit of the sequence code changed, check recomputed."""
+    d = number.str.slice(14, 1).cast(pl.Int32)
+    body = number.str.slice(0, 14) + ((d + 1) % 10).cast(pl.Utf8) + number.str.slice(15, 2)
+    return body + check_char(body)
 
 
 def _month_add(d: pl.Expr, months: int) -> pl.Expr:
@@ -285,7 +351,17 @@ def build_events(pop: Population, seed: int, first_as_of: date) -> pl.DataFrame:
     mother = par.filter(pl.col("role") == "mother").select(
         "family", m_key="person_key", m_name="name", m_id="id_number"
     )
-    fam = fam.join(father, on="family").join(mother, on="family")
+    fam = (
+        fam.join(father, on="family")
+        .join(mother, on="family")
+        .join(pop.grandparents.select("family", "gp_name", "gp_id"), on="family", how="left")
+    )
+    fam = fam.with_columns(
+        # the father's near namesake and the grandparent, as people of their own
+        k_key=pl.format("k{}", pl.col("f_key").str.slice(1)),
+        k_id=one_digit_namesake_id(pl.col("f_id")),
+        g_key=pl.format("g{}", pl.col("f_key").str.slice(1)),
+    )
     # the legacy-number scenario needs a father old enough to hold one
     fam = fam.with_columns(
         scenario=pl.when(
@@ -303,16 +379,22 @@ def build_events(pop: Population, seed: int, first_as_of: date) -> pl.DataFrame:
         for ev in evs:
             if ev.who == "namesake":
                 continue
-            key, nm_col, id_col = (
-                ("f_key", "f_name", "f_id") if ev.who == "father" else ("m_key", "m_name", "m_id")
-            )
+            if ev.who == "namesake_near":
+                key, nm_col, id_col = "k_key", "f_name", "k_id"
+            elif ev.who == "grandparent":
+                key, nm_col, id_col = "g_key", "gp_name", "gp_id"
+            elif ev.who == "father":
+                key, nm_col, id_col = "f_key", "f_name", "f_id"
+            else:
+                key, nm_col, id_col = "m_key", "m_name", "m_id"
             if ev.id15:
                 id_col = "f_id15"
+            number = pl.col(id_col) if ev.slip is None else slipped(pl.col(id_col), ev.slip)
             parts.append(
                 sel.select(
                     person_key=key,
                     name=nm_col,
-                    id_number=id_col,
+                    id_number=number,
                     status=pl.lit(ev.status),
                     status_detail=pl.lit(ev.detail, dtype=pl.Utf8),
                     reporter=pl.lit(ev.reporter or REPORTER[ev.status]),
@@ -321,6 +403,7 @@ def build_events(pop: Population, seed: int, first_as_of: date) -> pl.DataFrame:
                     if ev.end is not None
                     else pl.lit(None, dtype=pl.Int64),
                     decoy_kind=pl.lit(ev.decoy, dtype=pl.Utf8),
+                    slip=pl.lit(ev.slip, dtype=pl.Utf8),
                 )
             )
     # namesakes: another person with the father's name and another identity number
@@ -431,7 +514,7 @@ def build_events(pop: Population, seed: int, first_as_of: date) -> pl.DataFrame:
             decoy_kind=pl.lit(None, dtype=pl.Utf8),
         )
     )
-    ev = pl.concat(parts, how="vertical_relaxed")
+    ev = pl.concat(parts, how="diagonal_relaxed")
     # a sentence that starts later is announced before it starts; everything else when it starts
     ev = ev.with_columns(
         start_date=pl.col("start_n").cast(pl.Int32).cast(pl.Date),

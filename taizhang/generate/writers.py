@@ -97,8 +97,20 @@ def format_columns(
         elif col.type == "name":
             alt = df["_alt_name"] if (col.role == "child" and "_alt_name" in df.columns) else None
             cols[col.name] = nz.mangle_names(s, rng, noise, alt)
+            if "_clean_names" in df.columns:  # rows whose name must reach the person as written
+                cols[col.name] = pl.select(
+                    pl.when(df["_clean_names"]).then(s.cast(pl.Utf8)).otherwise(cols[col.name])
+                ).to_series()
         elif col.type == "date":
             cols[col.name] = nz.format_dates(s, rng, noise, date_fmt, missing=0.0 if protected else 0.02)
+            if col.name == "birth_date" and "_clean_ids" in df.columns:
+                # the record that names a scenario child's parents keeps the child's birth date: without
+                # it (and without a number, as on a birth certificate) nothing links it to the child
+                cols[col.name] = pl.select(
+                    pl.when(df["_clean_ids"] & cols[col.name].is_null())
+                    .then(s.cast(pl.Date).dt.strftime("%Y-%m-%d"))
+                    .otherwise(cols[col.name])
+                ).to_series()
         elif col.type == "month":
             cols[col.name] = nz.format_months(s, rng)
         elif col.type == "sex":

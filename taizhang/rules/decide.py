@@ -14,7 +14,9 @@
 - ``review``: children the data cannot decide (reason code, Chinese reason,
   evidence when there is any);
 - ``parents``: each child's resolved father and mother with their counting
-  statuses (sensitive statuses masked) and evidence.
+  statuses (sensitive statuses masked) and evidence;
+- ``candidates``: children the extracts suggest are migrant children but cannot
+  confirm (初步筛查), with what is missing and where to look; not in ``ledger``.
 """
 
 from __future__ import annotations
@@ -26,16 +28,20 @@ import polars as pl
 
 from taizhang.period import Period
 from taizhang.rules._frames import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, conform
+from taizhang.rules.candidates import migrant_candidates
 from taizhang.rules.care_level import care_levels, child_conditions, latest_school
 from taizhang.rules.evidence import events_of, evidence_json, refs_of
 from taizhang.rules.migrant import migrant_decisions, migrant_review
 from taizhang.rules.orphan import ADULT_AGE, parents_not_findable, suspected_orphans
 from taizhang.rules.parent_status import (
+    SLIP_MATCHES,
+    accepted,
     child_people,
     evaluate_events,
     match_events,
     parent_states,
     person_states,
+    status_row_matches,
     unmatched_name_hits,
 )
 from taizhang.rules.parents import Resolver, link_parents
@@ -66,6 +72,7 @@ LEDGER_COLUMNS = (
     "service_gaps",
     "urgent_reasons",
     "residence_since",
+    "residence_basis",
     "age",
     "ethnicity",
     "school_name",
@@ -87,6 +94,7 @@ class Decisions:
     flags: pl.DataFrame
     review: pl.DataFrame
     parents: pl.DataFrame
+    candidates: pl.DataFrame
 
 
 def main_guardian(guardians: pl.DataFrame, dated: pl.DataFrame) -> pl.DataFrame:
@@ -123,7 +131,30 @@ def main_guardian(guardians: pl.DataFrame, dated: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _parent_review(parents: pl.DataFrame, profiles: pl.DataFrame, name_hits: pl.DataFrame) -> pl.DataFrame:
+def _ambiguous_rows(rows: pl.DataFrame, events: pl.DataFrame, child_parents: pl.DataFrame) -> pl.DataFrame:
+    """``child_id, event``: policy status rows whose number is one slip from two same-named people,
+    one of them this child's parent (matched to neither)."""
+    amb = rows.filter(pl.col("match") == "ambiguous").join(
+        events.filter(pl.col("kind").is_not_null()).select("event_id", "event"), on="event_id"
+    )
+    frames = [
+        amb.join(
+            child_parents.select("child_id", person_id=f"{role}_person_id").drop_nulls("person_id"),
+            on="person_id",
+        ).select("child_id", "event")
+        for role in ("father", "mother")
+    ]
+    return pl.concat(frames)
+
+
+def _slip(events: pl.Expr) -> pl.Expr:
+    """The events of a list that were tied to the parent by a slip of the number."""
+    return events.list.eval(pl.element().filter(pl.element().struct.field("match").is_in(list(SLIP_MATCHES))))
+
+
+def _parent_review(
+    parents: pl.DataFrame, profiles: pl.DataFrame, name_hits: pl.DataFrame, ambiguous: pl.DataFrame
+) -> pl.DataFrame:
     minors = profiles.filter(pl.col("age") < ADULT_AGE).select("child_id")
     p = parents.join(minors, on="child_id", how="semi")
     qualifies_f = pl.col("father_dead_or_missing") | pl.col("father_s8")
@@ -162,7 +193,41 @@ def _parent_review(parents: pl.DataFrame, profiles: pl.DataFrame, name_hits: pl.
             evidence=evidence_json(pl.lit([]), events_of(pl.col("event"))),
         )
     )
-    return pl.concat([one_unknown, conflict, hits])
+    slip_events = events_of(
+        _slip(pl.col("father_dm_events")),
+        _slip(pl.col("father_s8_events")),
+        _slip(pl.col("mother_dm_events")),
+        _slip(pl.col("mother_s8_events")),
+    )
+    slips = (
+        p.with_columns(_slips=slip_events)
+        .filter(pl.col("_slips").list.len() > 0)
+        .select(
+            "child_id",
+            reason_code=pl.lit("status_matched_by_slip"),
+            reason=pl.lit(
+                "父母的状态记录身份证号与父母身份证号差一位（或相邻两位颠倒、出生日期不存在），姓名相同，"
+                "已按同一人计入：请核实"
+            ),
+            evidence=evidence_json(
+                refs_of(pl.col("father_evidence"), pl.col("mother_evidence")), pl.col("_slips")
+            ),
+        )
+    )
+    amb = (
+        ambiguous.join(minors, on="child_id", how="semi")
+        .group_by("child_id")
+        .agg(pl.col("event"))
+        .select(
+            "child_id",
+            reason_code=pl.lit("status_ambiguous_match"),
+            reason=pl.lit(
+                "一条状态记录的身份证号与两位同名人员的身份证号都只差一位，无法确定是谁：未计入，请核实"
+            ),
+            evidence=evidence_json(pl.lit([]), events_of(pl.col("event"))),
+        )
+    )
+    return pl.concat([one_unknown, conflict, hits, slips, amb])
 
 
 def decide(
@@ -182,8 +247,10 @@ def decide(
 
     ``resolver`` swaps the parent-resolution seam (see :mod:`taizhang.rules.parents`);
     ``divisions`` replaces the province's division list (central urban districts);
-    ``previous_ledger`` (``child_id``, ``birth_date``) is last half-year's ledger, whose birth
-    dates stand in for children seen again whose records no longer carry one. ``vetoed_apart``
+    ``previous_ledger`` (``child_id``, ``birth_date``, optionally ``residence_county``,
+    ``residence_since``) is last half-year's ledger: its birth dates stand in for children seen
+    again whose records no longer carry one, and it dates the presence of a child still living in
+    the same county. ``vetoed_apart``
     (``l, r, child_id_l, child_id_r``: pairs of records the linker's rename veto kept apart) lists
     both children for review.
     """
@@ -203,7 +270,9 @@ def decide(
             pl.col(f"{role}_known").fill_null("unknown"), pl.col(f"{role}_conflict").fill_null(False)
         )
     events = evaluate_events(status, as_of)
-    states = person_states(events, match_events(events, people))
+    parent_rows = status_row_matches(events, people)
+    parent_matches = accepted(parent_rows)
+    states = person_states(events, parent_matches)
     parents = parent_states(child_parents, states)
     child_matches = match_events(events, child_people(linked))
     child_states = person_states(events, child_matches)
@@ -306,11 +375,10 @@ def decide(
             profiles,
             unmatched_name_hits(
                 events,
-                pl.concat(
-                    [match_events(events, people).select("event_id"), child_matches.select("event_id")]
-                ),
+                pl.concat([parent_rows.select("event_id"), child_matches.select("event_id")]),
                 child_parents,
             ),
+            _ambiguous_rows(parent_rows, events, child_parents),
         ),
         profiles.filter(pl.col("n_valid_ids") > 1).select(
             "child_id",
@@ -327,5 +395,10 @@ def decide(
         .sort("child_id", "reason_code")
     )
     return Decisions(
-        profiles=full, ledger=ledger, flags=flags, review=review, parents=parents.sort("child_id")
+        profiles=full,
+        ledger=ledger,
+        flags=flags,
+        review=review,
+        parents=parents.sort("child_id"),
+        candidates=migrant_candidates(profiles, migrant, vetoed_apart),
     )

@@ -14,7 +14,12 @@ Implemented as, at the as-of date:
   is the same county as its current code (220184), see
   :func:`taizhang.reference.county_successors`;
 - living in the residence county 6 months or more: ``residence_since`` ≤ as-of
-  − 6 calendar months ("以上" includes the bound);
+  − 6 calendar months ("以上" includes the bound), where ``residence_since`` is
+  the earliest evidence of the child's PRESENCE in that county (a permit's
+  residence start, a health record or vaccination card opened by a clinic of
+  the county, birth there, a home visit, last half-year's ledger: see
+  :mod:`taizhang.rules.profile`; never the school's 入学年月, which a transfer
+  pupil keeps from another county);
 - except a move between two central urban districts (中心城区,
   ``is_urban_district == 1``) of the same prefecture-level city. The list comes
   from :func:`taizhang.reference.jilin_divisions`, which the province can
@@ -26,11 +31,18 @@ Implemented as, at the as-of date:
 A child with no known birth date who is in the 0-6 child health management
 extract (0～6岁儿童健康管理, which holds only children under 7) is under 16: it is
 decided, and also listed for review (``birth_date_missing_under_7``) so that the
-county fills in the date. Any other child whose hukou, residence, birth date or
-residence start is unknown cannot be decided; it is not dropped but listed for review with a reason code
-(``hukou_unknown``, ``residence_unknown``, ``birth_date_unknown``,
-``residence_since_unknown``). A hukou taken only from the identity number's
-address code is used but also listed (``hukou_from_id_number``).
+county fills in the date. A child whose hukou or residence is unknown cannot be
+decided; it is listed for review (``hukou_unknown``, ``residence_unknown``).
+
+A child the extracts suggest is a migrant (hukou and residence in different
+counties, not 16 yet as far as is known) but cannot confirm is NOT put on the
+ledger: it goes to the candidate list (初步筛查, :mod:`taizhang.rules.candidates`)
+with what is missing. Its check code says the first gap: ``birth_date_unknown``,
+``residence_from_insurance`` (only an insurance record names the residence, and
+children are often insured where their hukou is), ``residence_since_unknown``
+(nothing dates its presence in the county), ``hukou_from_id_number`` (no record
+names a hukou; the identity number's address code is the county of FIRST
+registration, which a move of the hukou does not change).
 """
 
 from __future__ import annotations
@@ -48,13 +60,17 @@ RESIDENCE_MONTHS = 6
 REVIEW_REASONS = {
     "hukou_unknown": "户籍地不明，无法判断是否跨县域流动",
     "residence_unknown": "现居住地不明，无法判断是否跨县域流动",
-    "birth_date_unknown": "出生日期不明，无法判断是否不满十六周岁",
     "birth_date_missing_under_7": (
         "出生日期不明；该儿童在0～6岁儿童健康管理中，按不满十六周岁计入，请补录出生日期"
     ),
-    "residence_since_unknown": "缺少来本地居住的起始日期，无法判断是否居住满6个月",
-    "hukou_from_id_number": "各来源均未登记户籍地，暂以身份证号地址码（首次登记地）作为户籍地，请核实",
 }
+# Check codes of children the extracts suggest are migrant but cannot confirm (candidates).
+UNCONFIRMED = (
+    "birth_date_unknown",
+    "residence_from_insurance",
+    "residence_since_unknown",
+    "hukou_from_id_number",
+)
 
 
 def _urban(divisions: pl.DataFrame, code_col: str, prefix: str) -> pl.DataFrame:
@@ -79,6 +95,8 @@ def migrant_decisions(
             "child_id",
             "age",
             "residence_since",
+            pl.col("residence_tier").fill_null(0).alias("residence_tier"),
+            pl.col("hukou_basis").alias("hukou_basis"),
             pl.col("in_child_health").fill_null(False).alias("under_7_by_source"),
             current_county_expr("hukou_county"),
             current_county_expr("residence_county"),
@@ -109,10 +127,14 @@ def migrant_decisions(
         .then(pl.lit("central_districts_same_city"))
         .when(pl.col("age").is_null() & ~pl.col("under_7_by_source"))
         .then(pl.lit("birth_date_unknown"))
+        .when(pl.col("residence_tier") == 1)
+        .then(pl.lit("residence_from_insurance"))
         .when(pl.col("residence_since").is_null())
         .then(pl.lit("residence_since_unknown"))
         .when(~long_enough)
         .then(pl.lit("resident_under_6_months"))
+        .when(pl.col("hukou_basis") == "id_address_code")
+        .then(pl.lit("hukou_from_id_number"))
         .otherwise(pl.lit("migrant"))
     )
     return p.select(
@@ -125,22 +147,17 @@ def migrant_decisions(
 
 
 def migrant_review(profiles: pl.DataFrame, decisions: pl.DataFrame) -> pl.DataFrame:
-    """Review items: undecidable children; migrants whose hukou came from the id's address code, or
-    whose birth date is unknown (counted as under 16 by the child health record)."""
+    """Review items: children whose hukou or residence is unknown; migrants whose birth date is
+    unknown (counted as under 16 by the child health record)."""
     undecided = decisions.filter(pl.col("migrant_check").is_in(list(REVIEW_REASONS))).select(
         "child_id", reason_code="migrant_check"
-    )
-    from_id = (
-        profiles.filter(pl.col("hukou_basis") == "id_address_code")
-        .join(decisions.filter(pl.col("is_migrant")).select("child_id"), on="child_id")
-        .select("child_id", reason_code=pl.lit("hukou_from_id_number"))
     )
     no_birth_date = (
         profiles.filter(pl.col("age").is_null())
         .join(decisions.filter(pl.col("is_migrant")).select("child_id"), on="child_id")
         .select("child_id", reason_code=pl.lit("birth_date_missing_under_7"))
     )
-    out = pl.concat([undecided, from_id, no_birth_date])
+    out = pl.concat([undecided, no_birth_date])
     return out.with_columns(
         reason=pl.col("reason_code").replace_strict(REVIEW_REASONS, return_dtype=pl.Utf8)
     ).sort("child_id", "reason_code")

@@ -28,10 +28,15 @@ Each event gets:
 
 ``status_label`` is what may be shown: 艾滋病病毒感染 becomes 特殊疾病（已脱敏）.
 
-Events are matched to resolved people by ``sql/decide_status_matches.sql``: the
-same normalised number, or a number one typo away when one side has a wrong
-check digit and the names agree. A namesake with another valid number does
-not match.
+Events are matched to resolved people by ``sql/decide_status_matches.sql``, as
+set operations (blocked on the name, then the numbers compared): the same
+normalised number (a 15-digit number is already in its 18-digit form); or, under
+the same name, a number one slip away (one digit, two adjacent digits swapped,
+or a birth date that cannot exist such as month 13) when one of the two numbers
+is invalid. Such a match counts, says so in the evidence (``match``) and is
+listed for review; a row whose slips name two people is matched to neither and
+listed for review. A namesake with another valid number, even one digit off,
+never matches: a valid number is a person.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ import polars as pl
 from taizhang.emit.mask import MASKED_TERM, SENSITIVE_TERM
 from taizhang.rules._duck import run_sql
 from taizhang.rules._frames import STATUS_COLUMNS, conform, months_after, months_before
+from transforms.id_numbers import check_digit, clean_id_text
 
 DEAD_OR_MISSING = ("死亡", "宣告死亡", "宣告失踪")
 TERM_STATUSES = ("服刑在押", "强制隔离戒毒", "限制人身自由")
@@ -51,9 +57,19 @@ R5 = ("遣送出境", "服刑在押", "强制隔离戒毒", "限制人身自由"
 SEVERE_ANY_KIND_GRADES = (1, 2)
 SEVERE_MIND_KINDS = ("智力", "精神")
 
+# ``match``: how the row was tied to the person (``exact`` or a slip, see ``sql/decide_status_matches.sql``).
 EVENT_DTYPE = pl.Struct(
-    {"file": pl.Utf8(), "row_number": pl.Int64(), "status": pl.Utf8(), "start": pl.Date(), "end": pl.Date()}
+    {
+        "file": pl.Utf8(),
+        "row_number": pl.Int64(),
+        "status": pl.Utf8(),
+        "start": pl.Date(),
+        "end": pl.Date(),
+        "match": pl.Utf8(),
+    }
 )
+# Matches by a slip of the number (same name): counted, shown in the evidence and listed for review.
+SLIP_MATCHES = ("one_digit", "transposition", "impossible_date")
 
 _GRADE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
@@ -136,18 +152,32 @@ def evaluate_events(status: pl.DataFrame, as_of: date) -> pl.DataFrame:
             pl.col("status_label").alias("status"),
             pl.col("start_date").alias("start"),
             pl.col("end_date").alias("end"),
+            pl.lit(None, dtype=pl.Utf8).alias("match"),
         ),
     )
 
 
-def match_events(events: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
-    """``event_id, person_id, match``: the resolved person each event is about (exact or typo)."""
+def _event_numbers(events: pl.DataFrame) -> pl.Expr:
+    """The number of each event as 18 characters: the standardized one, or, for a number whose birth
+    date cannot exist (``malformed``), its cleaned digits (a 15-digit one in its 18-digit form)."""
+    text = clean_id_text(pl.col("id_raw"))
+    body15 = text.str.slice(0, 6) + pl.lit("19") + text.str.slice(6, 9)
+    raw18 = (
+        pl.when(text.str.contains(r"^\d{17}[\dX]$"))
+        .then(text)
+        .when(text.str.contains(r"^\d{15}$"))
+        .then(body15 + check_digit(body15))
+    )
+    usable = pl.col("id_status").is_in(["valid", "bad_check"])
+    return pl.when(usable).then(pl.col("id_number")).when(pl.col("id_status") == "malformed").then(raw18)
+
+
+def status_row_matches(events: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
+    """``event_id, person_id, match``: every person each event may be about, with how it was tied
+    (``exact``, a slip in :data:`SLIP_MATCHES`, or ``ambiguous`` when slips name two people)."""
     if events.is_empty() or people.is_empty():
         return pl.DataFrame(schema={"event_id": pl.Int64, "person_id": pl.Utf8, "match": pl.Utf8})
-    usable = pl.col("id_status").is_in(["valid", "bad_check"])
-    ev = events.select(
-        "event_id", id_number=pl.when(usable).then(pl.col("id_number")), id_status="id_status", name="name"
-    )
+    ev = events.select("event_id", id_number=_event_numbers(events), id_status="id_status", name="name")
     ppl = people.select("person_id", "id_status", "names", "ids")
     out = run_sql("decide_status_matches", events=ev, people=ppl)
     return out.with_columns(
@@ -155,12 +185,27 @@ def match_events(events: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def accepted(matches: pl.DataFrame) -> pl.DataFrame:
+    """The matches that tie an event to its person (all but ``ambiguous``)."""
+    return matches.filter(pl.col("match") != "ambiguous")
+
+
+def match_events(events: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
+    """``event_id, person_id, match``: the resolved person each event is about (exact or one slip)."""
+    return accepted(status_row_matches(events, people))
+
+
 def person_states(events: pl.DataFrame, matches: pl.DataFrame) -> pl.DataFrame:
     """Per matched person: ``dead_or_missing``, ``s8`` (and not dead or missing), ``r5``, ``hiv``,
     the counting statuses, their evidence structs by kind (in event order), and the events seen but
     not counted (``ignored``)."""
-    # Sorted by event so every aggregated list is in event (file, row) order.
-    ev = matches.join(events, on="event_id", how="inner").sort("person_id", "event_id")
+    # Sorted by event so every aggregated list is in event (file, row) order; the evidence of each
+    # event says how it was tied to the person.
+    ev = (
+        matches.join(events, on="event_id", how="inner")
+        .with_columns(event=pl.col("event").struct.with_fields(pl.col("match")))
+        .sort("person_id", "event_id")
+    )
     counting = pl.col("counts") & pl.col("kind").is_not_null()
     agg = ev.group_by("person_id", maintain_order=True).agg(
         dead_or_missing=(counting & (pl.col("kind") == "dead_or_missing")).any(),

@@ -28,13 +28,20 @@ that can be read back, and keeps the row it came from in ``<field>_source``
   code of an identity number is the county of first registration (policy.md
   §3), not the current hukou, so it is used only when no record names a hukou,
   and then ``hukou_basis`` says ``id_address_code``.
-- ``residence_since``: the earliest dated evidence of living in the profile's
-  residence county, from rows whose residence county equals it: permit
-  residence start (else issue date), school enrolment month, health record
-  opened, vaccination card opened, or home visit date. The insurance year is
-  NOT a start of residence: residents' insurance covers the whole calendar
-  year whatever the date a newcomer enrolled, so 1 January of the year would
-  make a child who arrived in July look resident for six months.
+- ``residence_since``: the earliest date that shows the child PRESENT in the
+  profile's residence county, and ``residence_basis`` names the evidence that
+  gave it (:data:`RESIDENCE_BASES`): a permit's residence start (else its issue
+  date), both issued for that county; a child health record or vaccination
+  card opened by a clinic of that county (the clinic named on the row must
+  resolve to the county: a record opened at birth in the hukou county and
+  managed here since keeps its first opening date); birth in that county (a
+  birth certificate's place of birth); a home visit by the county's child
+  director; or last half-year's ledger, which placed the child in the same
+  county (its ``residence_since`` carries over). The school's 入学年月 is NOT
+  such evidence: it is the month the pupil entered the current school stage,
+  and a pupil who transfers keeps it, so it says nothing about when the family
+  came to the county. Nor is the insurance year: residents' insurance covers
+  the whole calendar year whatever the date a newcomer enrolled.
 - ``in_child_health``: the child has a record in the 0-6 child health
   management extract (0～6岁儿童健康管理, 卫健): it is under 7 whatever its
   records say of the birth date, which the migrant rule uses when no birth
@@ -50,11 +57,24 @@ import polars as pl
 from taizhang.rules._frames import (
     RECORD_CHILD_COLUMNS,
     RECORD_COLUMNS,
+    SOURCE_PRIORITY,
     age_at,
     choose,
     conform,
     ref,
     source_rank,
+)
+from transforms.divisions import resolve_divisions
+
+# What dates a child's presence in its residence county (``residence_basis``).
+RESIDENCE_BASES = (
+    "permit_start",
+    "permit_issue",
+    "health_record",
+    "vaccination_card",
+    "birth",
+    "home_visit",
+    "previous_run",
 )
 
 PROFILE_FIELDS = (
@@ -81,12 +101,25 @@ def _clip(d: pl.Expr, as_of: date) -> pl.Expr:
     return pl.when(d <= as_of).then(d)
 
 
+def with_clinic_county(linked: pl.DataFrame) -> pl.DataFrame:
+    """Add ``_clinic_county``: the county the row's clinic (管理机构名称 / 接种单位) names, or null.
+
+    Resolved once per distinct clinic text with the standardizer's division
+    search; a clinic named only by city or province (长春市妇幼保健院) has no county.
+    """
+    clinics = linked["clinic"].drop_nulls().unique().sort()
+    table = resolve_divisions(clinics).select(pl.col("raw").alias("clinic"), _clinic_county="county")
+    return linked.join(table, on="clinic", how="left")
+
+
 def with_evidence_dates(linked: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Add ``evidence_date`` (how recent the row is), ``since_date`` (start of residence it shows),
+    ``since_basis`` and ``since_county`` (what kind of presence it dates, and where),
     ``residence_tier`` (0 direct evidence, 1 insurance, null not residence evidence), ``_rank``, ``_ref``.
 
-    Insurance rows have an evidence date (1 January of the year, for recency)
-    but no ``since_date`` (see the module docstring)."""
+    Insurance and school rows have an evidence date (for recency) but no
+    ``since_date`` (see the module docstring), nor have rows that no longer
+    show the child living there (转出, 迁出)."""
     src = pl.col("source")
     year_start = pl.date(pl.col("insurance_year"), 1, 1)
     evidence = (
@@ -103,17 +136,39 @@ def with_evidence_dates(linked: pl.DataFrame, as_of: date) -> pl.DataFrame:
         .when(src == "insurance")
         .then(year_start)
     )
+    clinic_here = (pl.col("_clinic_county") == pl.col("residence_county")).fill_null(False)
+    permit_start = pl.col("residence_start").is_not_null()
     since = (
         pl.when(src == "field_visits")
         .then(pl.col("visit_date"))
         .when(src == "residence_permits")
         .then(pl.coalesce(pl.col("residence_start"), pl.col("issue_date")))
-        .when(src == "school_enrollment")
-        .then(pl.col("enrol_month"))
-        .when(src == "child_health")
+        .when((src == "child_health") & clinic_here)
         .then(pl.col("record_opened"))
-        .when(src == "vaccination")
+        .when((src == "vaccination") & clinic_here)
         .then(pl.col("card_opened"))
+        .when(src == "birth_certificates")
+        .then(pl.coalesce(pl.col("birth_date"), pl.col("id_birth_date")))
+    )
+    since_basis = (
+        pl.when(src == "field_visits")
+        .then(pl.lit("home_visit"))
+        .when((src == "residence_permits") & permit_start)
+        .then(pl.lit("permit_start"))
+        .when(src == "residence_permits")
+        .then(pl.lit("permit_issue"))
+        .when(src == "child_health")
+        .then(pl.lit("health_record"))
+        .when(src == "vaccination")
+        .then(pl.lit("vaccination_card"))
+        .when(src == "birth_certificates")
+        .then(pl.lit("birth"))
+    )
+    # the county the since date is about: the birthplace for a birth certificate
+    since_county = (
+        pl.when(src == "birth_certificates")
+        .then(pl.col("birth_place_county"))
+        .otherwise(pl.col("residence_county"))
     )
     left = ((src == "school_enrollment") & (pl.col("school_status") == "转出")) | (
         (src == "child_health") & (pl.col("management_status") == "迁出")
@@ -130,12 +185,77 @@ def with_evidence_dates(linked: pl.DataFrame, as_of: date) -> pl.DataFrame:
         .when(src == "insurance")
         .then(pl.lit(1, dtype=pl.Int8))
     )
+    linked = with_clinic_county(linked)
     return linked.with_columns(
         evidence_date=_clip(evidence, as_of),
-        since_date=_clip(since, as_of),
+        since_date=pl.when(~left.fill_null(False)).then(_clip(since, as_of)),
+        since_basis=since_basis,
+        since_county=since_county,
         residence_tier=tier,
         _rank=source_rank(),
         _ref=ref(),
+    )
+
+
+def residence_since(
+    rows: pl.DataFrame,
+    residence: pl.DataFrame,
+    as_of: date,
+    previous: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """``child_id, residence_since, residence_since_source, residence_basis``: the earliest dated
+    presence in the chosen residence county (module docstring), or no row.
+
+    ``previous`` (last half-year's ledger) adds its ``residence_since`` when it placed the child
+    in the same county; the source then names ``previous_ledger``.
+    """
+    res = residence.select("child_id", res=pl.col("residence_county"))
+    own = rows.filter(pl.col("since_date").is_not_null()).select(
+        "child_id",
+        "since_county",
+        since_date="since_date",
+        basis="since_basis",
+        ref="_ref",
+        _rank="_rank",
+        file="file",
+        row_number="row_number",
+    )
+    dated = (
+        own.join(res, on="child_id")
+        .filter(pl.col("since_county") == pl.col("res"))
+        .drop("since_county", "res")
+    )
+    if previous is not None and {"residence_county", "residence_since"} <= set(previous.columns):
+        carried = (
+            previous.select(
+                "child_id",
+                pl.col("residence_county").cast(pl.Utf8).alias("prev_res"),
+                pl.col("residence_since").cast(pl.Date).alias("since_date"),
+            )
+            .join(res, on="child_id")
+            .filter((pl.col("prev_res") == pl.col("res")) & (pl.col("since_date") <= as_of))
+            .select(
+                "child_id",
+                "since_date",
+                basis=pl.lit("previous_run"),
+                ref=pl.struct(
+                    pl.lit("previous_ledger").alias("source"),
+                    pl.lit("ledger.parquet").alias("file"),
+                    pl.lit(None, dtype=pl.Int64).alias("row_number"),
+                ),
+                _rank=pl.lit(len(SOURCE_PRIORITY) + 1, dtype=pl.Int32),
+                file=pl.lit("ledger.parquet"),
+                row_number=pl.lit(None, dtype=pl.Int64),
+            )
+        )
+        dated = pl.concat([dated, carried.cast(dated.schema)])
+    return (
+        dated.sort(["child_id", "since_date", "_rank", "file", "row_number"], nulls_last=True)
+        .group_by("child_id", maintain_order=True)
+        .first()
+        .select(
+            "child_id", residence_since="since_date", residence_since_source="ref", residence_basis="basis"
+        )
     )
 
 
@@ -150,7 +270,9 @@ def build_profiles(
 
     Also ``id_status`` (of the chosen number), ``n_valid_ids``, ``hukou_basis``
     (``records``, ``id_address_code`` or null), ``age`` (周岁 at ``as_of``),
-    ``n_records`` and ``in_child_health``. ``previous`` (``child_id``, ``birth_date``: last
+    ``n_records``, ``in_child_health``, ``residence_basis`` (what dated the residence start, one
+    of :data:`RESIDENCE_BASES`) and ``residence_tier`` (1 when only insurance names the
+    residence). ``previous`` (``child_id``, ``birth_date``: last
     half-year's ledger) gives the birth date of a child seen again when none of its records now
     has one (a birth date does not change); its source is then ``previous_ledger``. ``dated`` is
     ``with_evidence_dates(link_records(records, record_child), as_of)`` when the caller has it
@@ -196,15 +318,11 @@ def build_profiles(
         by_frequency=False,
         tier="residence_tier",
     )
-    since = (
-        rows.join(residence.select("child_id", res=pl.col("residence_county")), on="child_id")
-        .filter((pl.col("residence_county") == pl.col("res")) & pl.col("since_date").is_not_null())
-        .sort(["child_id", "since_date", "_rank", "file", "row_number"])
-        .group_by("child_id", maintain_order=True)
-        .first()
-        .select("child_id", residence_since="since_date", residence_since_source="_ref")
+    # the tier sorts first, so the chosen residence has the child's best tier (1 = insurance only)
+    residence = residence.join(
+        rows.group_by("child_id").agg(pl.col("residence_tier").min()), on="child_id", how="left"
     )
-
+    since = residence_since(rows, residence, as_of, previous)
     p = (
         children.join(chosen_id, on="child_id", how="left")
         .join(n_valid, on="child_id", how="left")
@@ -263,5 +381,13 @@ def build_profiles(
     for f in PROFILE_FIELDS:
         cols += [f, f"{f}_source"]
     return p.select(
-        *cols, "id_status", "n_valid_ids", "hukou_basis", "age", "n_records", "in_child_health"
+        *cols,
+        "residence_basis",
+        "residence_tier",
+        "id_status",
+        "n_valid_ids",
+        "hukou_basis",
+        "age",
+        "n_records",
+        "in_child_health",
     ).sort("child_id")

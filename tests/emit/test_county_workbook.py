@@ -7,7 +7,7 @@ import polars as pl
 
 from taizhang.emit import emit_period
 
-SHEETS = ["流动儿童台账", "重点关爱", "紧急情况", "变动情况", "推送户籍地", "待核实"]
+SHEETS = ["流动儿童台账", "重点关爱", "紧急情况", "变动情况", "推送户籍地", "待核实", "初步筛查"]
 
 
 def _column(ws, header: str) -> list:

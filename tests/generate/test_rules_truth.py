@@ -8,6 +8,7 @@ import polars as pl
 
 from taizhang.generate.population import six_months_before
 from taizhang.generate.status import child_flags, classify
+from taizhang.period import Period
 
 from .conftest import PERIODS
 
@@ -126,7 +127,9 @@ def test_generated_truth_is_consistent_with_the_rules(generated):
     assert set(ch["change"]) == {"new", "continuing", "status_changed", "left", "turned_16"}
 
 
-def test_every_migrant_has_a_record_with_its_exact_residence_start(generated):
+def test_every_migrant_and_newcomer_but_the_undated_few_has_a_record_with_its_exact_residence_start(
+    generated,
+):
     out, _ = generated
     from .conftest import clean_header, read_rows, source_of
 
@@ -137,7 +140,15 @@ def test_every_migrant_has_a_record_with_its_exact_residence_start(generated):
     }
     for period in PERIODS:
         rec = pl.read_parquet(out / "truth" / period / "records.parquet")
-        kids = pl.read_parquet(out / "truth" / period / "children.parquet").filter("is_migrant")
+        as_of = Period.parse(period).as_of
+        everyone = pl.read_parquet(out / "truth" / period / "children.parquet")
+        newcomer = (
+            pl.col("hukou_county").is_not_null()
+            & (pl.col("hukou_county") != pl.col("residence_county"))
+            & (pl.col("residence_since") > six_months_before(as_of))
+            & (pl.col("age") < 16)
+        )
+        kids = everyone.filter(pl.col("is_migrant") | newcomer)
         rows = []
         for path in (out / period).iterdir():
             s = source_of(path.name)
@@ -165,4 +176,9 @@ def test_every_migrant_has_a_record_with_its_exact_residence_start(generated):
             (since.cast(pl.Int32) + 25569).cast(pl.Utf8),
         ]
         exact = got.filter(pl.any_horizontal([pl.col("raw") == f for f in forms]))["child_key"].unique()
-        assert kids.filter(~pl.col("child_key").is_in(exact.implode())).is_empty()
+        assert kids.filter("presence_dated").filter(~pl.col("child_key").is_in(exact.implode())).is_empty()
+        # the undated are long-settled migrants with no such record at all
+        undated = kids.filter(~pl.col("presence_dated"))
+        assert undated["is_migrant"].all()
+        assert not undated["child_key"].is_in(got["child_key"].implode()).any()
+        assert kids.filter(newcomer).height > 0

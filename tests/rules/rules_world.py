@@ -145,6 +145,7 @@ class World:
         detail: str | None = None,
         reporter: str | None = None,
         id_status: str = "valid",
+        id_raw: str | None = None,
     ) -> None:
         n = len(self.status) + 1
         self.status.append(
@@ -152,8 +153,9 @@ class World:
                 "source": "person_status",
                 "file": "person_status.csv",
                 "row_number": n,
+                "id_raw": id_raw if id_raw is not None else id_number,
                 "id_number": id_number,
-                "id_status": id_status if id_number else "empty",
+                "id_status": id_status if (id_number or id_raw) else "empty",
                 "name": name,
                 "status": status,
                 "status_detail": detail,

@@ -13,6 +13,8 @@ def _profile(hukou: str, residence: str) -> pl.DataFrame:
             "hukou_county": [hukou],
             "residence_county": [residence],
             "residence_since": [date(2020, 1, 1)],
+            "residence_tier": [0],
+            "hukou_basis": ["records"],
             "in_child_health": [False],
         }
     )
