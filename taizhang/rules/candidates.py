@@ -11,10 +11,7 @@ a home visit with what is missing and where to look.
 Missing items (one child may have several; ``reason_code`` is the first in this
 order, the migrant rule's check code; ``missing`` lists all of them):
 
-- ``birth_date_unknown``: no birth date on any record and no 0-6 health record,
-  but a school record of compulsory education or a vaccination record says the
-  child is of school age or younger (without such a hint the child may as well
-  be 16 or 17: it stays on the review list, ``birth_date_unknown``);
+- ``birth_date_unknown``: no birth date on any record and no 0-6 health record;
 - ``residence_from_insurance``: only an insurance record names the residence
   county (children are often insured where their hukou is);
 - ``residence_since_unknown``: nothing dates the child's presence in the county
@@ -37,7 +34,7 @@ from __future__ import annotations
 import polars as pl
 
 from taizhang.rules.evidence import evidence_json, refs_of
-from taizhang.rules.migrant import UNCONFIRMED, age_unhinted
+from taizhang.rules.migrant import UNCONFIRMED
 
 # What is missing and where to look, in the order a county worker checks them.
 MISSING_TEXT = {
@@ -82,7 +79,6 @@ def migrant_candidates(
     ).filter(pl.col("migrant_check").is_in(list(UNCONFIRMED)))
     # dated presence shorter than six months decides the child: not a candidate
     p = p.filter(pl.col("residence_since").is_null() | pl.col("months_resident_ok"))
-    p = p.filter(~age_unhinted())
     if vetoed_apart is not None and vetoed_apart.height:
         pairs = vetoed_apart.select(pl.col("child_id_l").cast(pl.Utf8), pl.col("child_id_r").cast(pl.Utf8))
         dated = profiles.filter(pl.col("residence_since").is_not_null()).select(

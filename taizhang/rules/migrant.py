@@ -58,7 +58,6 @@ MIGRANT_MAX_AGE = 16
 RESIDENCE_MONTHS = 6
 
 REVIEW_REASONS = {
-    "birth_date_unknown": "出生日期不明，也无学籍或接种记录说明年龄，无法判断是否不满十六周岁：请核实",
     "hukou_unknown": "户籍地不明，无法判断是否跨县域流动",
     "residence_unknown": "现居住地不明，无法判断是否跨县域流动",
     "birth_date_missing_under_7": (
@@ -72,16 +71,6 @@ UNCONFIRMED = (
     "residence_since_unknown",
     "hukou_from_id_number",
 )
-
-
-def age_unhinted() -> pl.Expr:
-    """No birth date, and no record that places the child at school age or younger (a 0-6 health
-    record, a pupil's record of compulsory education, a vaccination record)."""
-    return (
-        pl.col("age").is_null()
-        & ~pl.col("in_child_health").fill_null(False)
-        & ~pl.col("in_school_or_vaccination").fill_null(False)
-    )
 
 
 def _urban(divisions: pl.DataFrame, code_col: str, prefix: str) -> pl.DataFrame:
@@ -158,27 +147,17 @@ def migrant_decisions(
 
 
 def migrant_review(profiles: pl.DataFrame, decisions: pl.DataFrame) -> pl.DataFrame:
-    """Review items: children whose hukou or residence is unknown; children whose birth date is
-    unknown with nothing that places them at school age or younger (the others are candidates);
-    migrants whose birth date is unknown (counted as under 16 by the child health record)."""
-    undecided = decisions.filter(
-        pl.col("migrant_check").is_in(["hukou_unknown", "residence_unknown"])
-    ).select("child_id", reason_code="migrant_check")
-    # no birth date and nothing that says the child is of school age or younger: not a candidate
-    no_age = (
-        profiles.filter(age_unhinted())
-        .join(
-            decisions.filter(pl.col("migrant_check") == "birth_date_unknown").select("child_id"),
-            on="child_id",
-        )
-        .select("child_id", reason_code=pl.lit("birth_date_unknown"))
+    """Review items: children whose hukou or residence is unknown; migrants whose birth date is
+    unknown (counted as under 16 by the child health record)."""
+    undecided = decisions.filter(pl.col("migrant_check").is_in(list(REVIEW_REASONS))).select(
+        "child_id", reason_code="migrant_check"
     )
     no_birth_date = (
         profiles.filter(pl.col("age").is_null())
         .join(decisions.filter(pl.col("is_migrant")).select("child_id"), on="child_id")
         .select("child_id", reason_code=pl.lit("birth_date_missing_under_7"))
     )
-    out = pl.concat([undecided, no_age, no_birth_date])
+    out = pl.concat([undecided, no_birth_date])
     return out.with_columns(
         reason=pl.col("reason_code").replace_strict(REVIEW_REASONS, return_dtype=pl.Utf8)
     ).sort("child_id", "reason_code")

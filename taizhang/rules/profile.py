@@ -289,23 +289,16 @@ def build_profiles(
 
     Also ``id_status`` (of the chosen number), ``n_valid_ids``, ``hukou_basis``
     (``records``, ``id_address_code`` or null), ``age`` (周岁 at ``as_of``),
-    ``n_records``, ``in_child_health``, ``in_school_or_vaccination`` (a pupil of compulsory
-    education or a child vaccinated here: a child of school age or younger),
-    ``residence_basis`` (what dated the residence start, one of :data:`RESIDENCE_BASES`) and
-    ``residence_tier`` (1 when only insurance names the residence). ``previous`` (last
-    half-year's ledger: ``child_id``, ``birth_date``, optionally ``residence_county``,
-    ``residence_since``) gives the birth date of a child seen again when none of its records now
-    has one (a birth date does not change; its source is then ``previous_ledger``), and dates
-    the presence of a child still in the same county (:func:`residence_since`).
+    ``n_records``, ``in_child_health``, ``residence_basis`` (what dated the residence start, one
+    of :data:`RESIDENCE_BASES`) and ``residence_tier`` (1 when only insurance names the
+    residence). ``previous`` (``child_id``, ``birth_date``: last
+    half-year's ledger) gives the birth date of a child seen again when none of its records now
+    has one (a birth date does not change); its source is then ``previous_ledger``.
     """
     rows = with_evidence_dates(link_records(records, record_child), as_of)
     children = (
         rows.group_by("child_id")
-        .agg(
-            n_records=pl.len(),
-            in_child_health=(pl.col("source") == "child_health").any(),
-            in_school_or_vaccination=pl.col("source").is_in(["school_enrollment", "vaccination"]).any(),
-        )
+        .agg(n_records=pl.len(), in_child_health=(pl.col("source") == "child_health").any())
         .sort("child_id")
     )
 
@@ -414,5 +407,4 @@ def build_profiles(
         "age",
         "n_records",
         "in_child_health",
-        "in_school_or_vaccination",
     ).sort("child_id")
