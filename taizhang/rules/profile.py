@@ -32,9 +32,10 @@ that can be read back, and keeps the row it came from in ``<field>_source``
   profile's residence county, and ``residence_basis`` names the evidence that
   gave it (:data:`RESIDENCE_BASES`): a permit's residence start (else its issue
   date), both issued for that county; a child health record or vaccination
-  card opened by a clinic of that county (the clinic named on the row must
-  resolve to the county: a record opened at birth in the hukou county and
-  managed here since keeps its first opening date); birth in that county (a
+  card opened by a clinic of that county (a clinic whose name names another
+  county or city is not: a record opened at birth in the hukou county and
+  managed here since keeps its first opening date; a name that names no
+  division is taken for the extract's own county); birth in that county (a
   birth certificate's place of birth); a home visit by the county's child
   director; or last half-year's ledger, which placed the child in the same
   county (its ``residence_since`` carries over). The school's 入学年月 is NOT
@@ -102,14 +103,33 @@ def _clip(d: pl.Expr, as_of: date) -> pl.Expr:
 
 
 def with_clinic_county(linked: pl.DataFrame) -> pl.DataFrame:
-    """Add ``_clinic_county``: the county the row's clinic (管理机构名称 / 接种单位) names, or null.
+    """Add ``_clinic_county`` and ``_clinic_prefecture``: the county and prefecture the row's clinic
+    (管理机构名称 / 接种单位) names, or null.
 
     Resolved once per distinct clinic text with the standardizer's division
-    search; a clinic named only by city or province (长春市妇幼保健院) has no county.
+    search; a clinic named only by its city (长春市妇幼保健院) has a prefecture and no county.
     """
     clinics = linked["clinic"].drop_nulls().unique().sort()
-    table = resolve_divisions(clinics).select(pl.col("raw").alias("clinic"), _clinic_county="county")
+    table = resolve_divisions(clinics).select(
+        pl.col("raw").alias("clinic"), _clinic_county="county", _clinic_prefecture="prefecture"
+    )
     return linked.join(table, on="clinic", how="left")
+
+
+def clinic_of_county() -> pl.Expr:
+    """The row's clinic is of its residence county: it names that county; or it names only the
+    county's city; or it names no division at all (the extract's own county is then the clinic's).
+    A clinic that names another county or another city is not."""
+    named = pl.col("_clinic_county")
+    city = pl.col("_clinic_prefecture")
+    own_city = pl.col("residence_county").str.slice(0, 4) + pl.lit("00")
+    return (
+        pl.when(named.is_not_null())
+        .then(named == pl.col("residence_county"))
+        .when(city.is_not_null())
+        .then(city == own_city)
+        .otherwise(pl.col("residence_county").is_not_null())
+    ).fill_null(False)
 
 
 def with_evidence_dates(linked: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -136,7 +156,7 @@ def with_evidence_dates(linked: pl.DataFrame, as_of: date) -> pl.DataFrame:
         .when(src == "insurance")
         .then(year_start)
     )
-    clinic_here = (pl.col("_clinic_county") == pl.col("residence_county")).fill_null(False)
+    clinic_here = clinic_of_county()
     permit_start = pl.col("residence_start").is_not_null()
     since = (
         pl.when(src == "field_visits")

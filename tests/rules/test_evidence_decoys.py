@@ -112,6 +112,27 @@ def test_record_opened_by_a_clinic_of_another_county_does_not_date_the_arrival(w
     assert not prof["is_migrant"]
 
 
+def test_a_clinic_named_without_a_division_is_the_extracts_own_county_one_of_another_city_is_not(world):
+    for cid, clinic in (
+        ("C1", "第一社区卫生服务中心"),
+        ("C2", "长春市妇幼保健院"),
+        ("C3", "延边州妇幼保健院"),
+    ):
+        world.record(
+            cid,
+            "child_health",
+            birth_date=date(2022, 4, 1),
+            hukou_county="220581",
+            residence_county="220102",
+            clinic=clinic,
+            record_opened=date(2024, 4, 20),
+        )
+    by = {r["child_id"]: r for r in world.decide().profiles.iter_rows(named=True)}
+    assert by["C1"]["residence_basis"] == "health_record" and by["C1"]["is_migrant"]
+    assert by["C2"]["residence_since"] == date(2024, 4, 20)  # 长春市 is the city of 南关区
+    assert by["C3"]["residence_since"] is None and not by["C3"]["is_migrant"]
+
+
 def test_birth_in_the_county_and_last_half_years_ledger_date_presence(world):
     # born in 南关区 (birth certificate), known from school and insurance since
     world.record("C1", "birth_certificates", birth_date=date(2017, 3, 8), birth_place_county="220102")
