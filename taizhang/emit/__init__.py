@@ -127,7 +127,16 @@ def emit_period(
 
     files: dict[str, Path] = dict(write_tables(ledger, flags, changes, review, out_dir))
     people = people_frame(ledger, changes)
-    county_files = write_county_workbooks(out_dir, period, people, changes, review, counties)
+    county_files = write_county_workbooks(
+        out_dir,
+        period,
+        people,
+        changes,
+        review,
+        counties,
+        profiles=getattr(decisions, "profiles", None),
+        candidates=getattr(decisions, "candidates", None),
+    )
     push_files = write_push_lists(out_dir, period, people)
     summary = province_summary(ledger, changes)
     files.update(write_province_summary(out_dir, period, summary))
