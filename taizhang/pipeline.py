@@ -704,6 +704,17 @@ def write_public_tables(
         shutil.copytree(ingest.path / "validation", work / "validation", dirs_exist_ok=True)
     if std is not None and linked is not None:
         links_table(std.path, linked.path).write_parquet(work / "links.parquet", statistics=False)
+        write_review_page(std.path, linked.path, work)
+
+
+def write_review_page(std_dir: Path, link_dir: Path, work: Path) -> None:
+    """``linkage_review.html``: the pairs an operator should check, with their weights (see emit)."""
+    try:
+        from matchers.configs.children import children_config
+        from taizhang.emit.linkage_review import write_linkage_review
+    except ImportError:  # a checkout without the linker or the emit stage has no page to write
+        return
+    write_linkage_review(std_dir, link_dir, work / "linkage_review.html", children_config().threshold)
 
 
 # --------------------------------------------------------------------------- run report

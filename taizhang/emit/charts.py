@@ -145,7 +145,7 @@ def waterfall(caption: str, steps: Sequence[tuple[str, float]], *, prior: float,
         f"<line x1='36' x2='{width - 4}' y1='{y(0):.1f}' y2='{y(0):.1f}' stroke='#999'/>",
         f"<line x1='36' x2='{width - 4}' y1='{y(threshold):.1f}' y2='{y(threshold):.1f}' "
         "stroke='#b00020' stroke-dasharray='4 3'/>",
-        f"<text x='2' y='{y(threshold) + 4:.1f}' fill='#b00020'>{threshold:g}</text>",
+        f"<text x='2' y='{y(threshold) + 4:.1f}' fill='#b00020'>{threshold:.1f}</text>",
         f"<text x='2' y='{y(0) + 4:.1f}'>0</text>",
     ]
     start = 0.0
