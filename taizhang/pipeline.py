@@ -910,6 +910,10 @@ def corrected_field_visits(
         staging = Path(tmp)
         shutil.copy2(sheet, staging / f"field_visits_{county}{sheet.suffix.lower()}")
         staged = read_extracts(staging).staged.get("field_visits")
+    if staged is not None:
+        # The copy's name tells the reader which source the sheet is; the evidence names the sheet
+        # the county analyst gave, which is the file they will open.
+        staged = staged.with_columns(pl.lit(sheet.name).alias("file"))
     if staged is None or staged.height == 0:
         raise PipelineError(
             "field_visits_unreadable",
