@@ -202,3 +202,11 @@ def test_a_county_rerun_writes_no_new_empty_workbook(tmp_path, fx):
     report = emit_period(fx.decisions_for(rows), tmp_path, fx.CURRENT, None, counties=["220104"])
     assert sorted(p.name for p in (tmp_path / "counties").iterdir()) == before
     assert report["county_workbooks_written"] == 0
+
+
+def test_every_service_gap_has_its_field_on_the_registration_form():
+    from taizhang.emit.registration_form import _GAP_FIELDS
+    from taizhang.rules.service_gaps import GAP_ORDER
+
+    named = [g for gaps in _GAP_FIELDS.values() for g in gaps]
+    assert sorted(named) == sorted(GAP_ORDER)
