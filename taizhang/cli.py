@@ -86,15 +86,15 @@ def _console() -> Any:
 # --------------------------------------------------------------------------- commands
 
 
-def _progress() -> Any:
+def _progress(label: str = "") -> Any:
     from taizhang import progress
 
-    bar = progress.RichProgress()
+    bar = progress.RichProgress(label)
     return bar, progress.reporting(bar)
 
 
-def _with_progress(fn: Callable[[], Any]) -> Any:
-    bar, ctx = _progress()
+def _with_progress(fn: Callable[[], Any], label: str = "") -> Any:
+    bar, ctx = _progress(label)
     with bar, ctx:
         return fn()
 
@@ -174,12 +174,13 @@ def _run(extracts: str, period: str, out: str, previous: str | None, no_prefect:
         return _with_progress(
             lambda: pipeline.run_period(
                 Path(extracts), period, Path(out), Path(previous) if previous else None
-            )
+            ),
+            period,
         ).report
     from flows.semiannual_ledger import semiannual_ledger
 
     return _with_progress(
-        lambda: semiannual_ledger(period=period, extracts=extracts, out=out, previous=previous)
+        lambda: semiannual_ledger(period=period, extracts=extracts, out=out, previous=previous), period
     )
 
 
@@ -230,7 +231,8 @@ def cmd_rerun_county(args: argparse.Namespace) -> int:
         _with_progress(
             lambda: pipeline.rerun_county(
                 args.county, period, Path(args.out), Path(args.field_visits) if args.field_visits else None
-            )
+            ),
+            f"{period} {args.county}",
         )
     else:
         from flows.county_rerun import county_rerun
@@ -238,7 +240,8 @@ def cmd_rerun_county(args: argparse.Namespace) -> int:
         _with_progress(
             lambda: county_rerun(
                 county=args.county, period=period, out=args.out, field_visits=args.field_visits
-            )
+            ),
+            f"{period} {args.county}",
         )
     workbooks = sorted((Path(args.out) / period / "counties").glob(f"{args.county.strip()}_*.xlsx"))
     if workbooks:
