@@ -123,3 +123,23 @@ def test_generate_and_demo_default_to_the_half_years_that_have_ended(monkeypatch
         cli.build_parser().parse_args(["generate", "--out", "d", "--children", "1", "--seed", "1"]).periods
         is None
     )
+
+
+def test_validate_exits_2_and_names_each_file_it_could_not_read(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / ".prefect"))
+    extracts = tmp_path / "extracts"
+    extracts.mkdir()
+    (extracts / "vaccination.xlsx").write_bytes(b"PK\x03\x04 not really a workbook " * 20)
+    code = cli.main(["validate", "--extracts", str(extracts), "--out", str(tmp_path / "out"), "--no-prefect"])
+    captured = capsys.readouterr()
+    assert code == cli.EXIT_EXPECTED_ERROR
+    assert (
+        "vaccination.xlsx" in captured.err
+        and "无法读取" in captured.err
+        and "could not be read" in captured.err
+    )
+    assert "Traceback" not in captured.err
+    index = (tmp_path / "out" / "validation" / "index.html").read_text(encoding="utf-8")
+    assert "data-status='unreadable'" in index
+    page = (tmp_path / "out" / "validation" / "vaccination.html").read_text(encoding="utf-8")
+    assert "所有检查均通过" not in page and "文件无法读取" in page

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from taizhang.emit.changes import CHANGE_LABELS, change_list
-from taizhang.emit.county_workbook import write_county_workbooks
+from taizhang.emit.county_workbook import case_people, write_county_workbooks
 from taizhang.emit.display import people_frame
 from taizhang.emit.ledger import flags_table, ledger_table, review_table, write_tables
 from taizhang.emit.mask import mask_sensitive
@@ -138,7 +138,12 @@ def emit_period(
         candidates=getattr(decisions, "candidates", None),
     )
     push_files = write_push_lists(out_dir, period, people)
-    summary = province_summary(ledger, changes)
+    placed = review.join(
+        case_people(people, getattr(decisions, "profiles", None)).select("child_id", "residence_county"),
+        on="child_id",
+        how="left",
+    )
+    summary = province_summary(ledger, changes, placed["residence_county"])
     files.update(write_province_summary(out_dir, period, summary))
     files.update({f"county:{c}": p for c, p in county_files.items()})
     files.update({f"push:{c}": p for c, p in push_files.items()})

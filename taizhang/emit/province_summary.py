@@ -42,6 +42,7 @@ COUNT_COLUMNS: dict[str, str] = {
     "hukou_other_jilin_county": "户籍在省内其他县",
     "hukou_outside_jilin": "户籍在省外",
     "hukou_unknown": "户籍地不详",
+    "review_items": "待核实事项",
 }
 LABEL_COLUMNS: dict[str, str] = {
     "county_code": "区划代码",
@@ -59,11 +60,15 @@ def _county_frame() -> pl.DataFrame:
     )
 
 
-def province_summary(ledger: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
+def province_summary(
+    ledger: pl.DataFrame, changes: pl.DataFrame, review_counties: pl.Series | None = None
+) -> pl.DataFrame:
     """One row per county: the ``COUNT_COLUMNS`` counts and one ``service_gap:<gap>`` count per gap.
 
-    ``ledger`` as from ``ledger_table``; ``changes`` from ``change_list``.
-    Left and turned-16 children count in the county they lived in.
+    ``ledger`` as from ``ledger_table``; ``changes`` from ``change_list``;
+    ``review_counties`` the residence county of each review item (null where
+    the child's residence is unknown). Left and turned-16 children count in
+    the county they lived in.
     """
     county = pl.col("residence_county").fill_null("")
     hukou = pl.col("hukou_county")
@@ -91,6 +96,15 @@ def province_summary(ledger: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFram
             (pl.col("change") == "turned_16").sum().alias("turned_16"),
         )
     )
+    reviews = (
+        pl.DataFrame(
+            {"county_code": review_counties if review_counties is not None else []},
+            schema={"county_code": pl.Utf8},
+        )
+        .select(pl.col("county_code").fill_null(""))
+        .group_by("county_code")
+        .agg(pl.len().alias("review_items"))
+    )
     gaps_long = (
         ledger.select(county.alias("county_code"), "child_id", pl.col("service_gaps").alias("gap"))
         .explode("gap")
@@ -112,12 +126,14 @@ def province_summary(ledger: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFram
             _county_frame().select("county_code"),
             counts.select("county_code"),
             departed.select("county_code"),
+            reviews.select("county_code"),
         ]
     ).unique()
     out = (
         codes.join(_county_frame(), on="county_code", how="left")
         .join(counts, on="county_code", how="left")
         .join(departed, on="county_code", how="left")
+        .join(reviews, on="county_code", how="left")
         .join(gaps, on="county_code", how="left")
     )
     numeric = [*COUNT_COLUMNS, *gap_names]
@@ -342,6 +358,7 @@ def summary_page(
     esc = html.escape
     total = {c: int(summary[c].sum()) for c in COUNT_COLUMNS}
     labels = prefectures["市（州）"].to_list()
+    unplaced = int(summary.filter(pl.col("county_code").is_null())["review_items"].sum())
 
     def series(pairs: tuple[tuple[str, str], ...]) -> list[Series]:
         return [Series(zh, [float(v) for v in prefectures[zh].to_list()]) for _, zh in pairs]
@@ -355,6 +372,7 @@ def summary_page(
         ("疑似事实无人抚养", total["suspected_unsupported"]),
         ("重点关爱", total["key_cases"]),
         ("紧急情况", total["urgent"]),
+        ("待核实事项", total["review_items"]),
     ]
     body = [
         f"<h1>{esc(str(period))} 全省流动儿童台账汇总</h1>",
@@ -362,6 +380,14 @@ def summary_page(
         "<div class='cards'>"
         + "".join(f"<div class='card'>{k}<b>{v:,}</b></div>" for k, v in cards)
         + "</div>",
+        *(
+            [
+                f"<p class='warn'>其中 {unplaced:,} 条待核实事项的儿童居住地不详，不属于任何县的台账："
+                "请省级操作员在 review.parquet 中核实。</p>"
+            ]
+            if unplaced
+            else []
+        ),
         "<h2>一、各市（州）流动儿童与关爱等级</h2><div class='charts'>",
         bar_chart("各市（州）流动儿童（按关爱等级）", labels, series(CARE_SERIES), unit="人"),
         "</div><h2>二、疑似对象与紧急情况</h2><div class='charts'>",
@@ -407,12 +433,17 @@ def summary_page(
         "suspected_unsupported",
         "key_cases",
         "urgent",
+        "review_items",
     ]
     names = {**LABEL_COLUMNS, **COUNT_COLUMNS}
     body.append(
         "<h2>五、各县（市、区）</h2><table><tr>" + "".join(f"<th>{names[c]}</th>" for c in shown) + "</tr>"
     )
-    for row in summary.filter(pl.col("migrant_children") > 0).select(shown).iter_rows():  # ~60 counties
+    for row in (
+        summary.filter((pl.col("migrant_children") > 0) | (pl.col("review_items") > 0))
+        .select(shown)
+        .iter_rows()
+    ):  # ~60 counties
         body.append(
             "<tr>"
             + "".join(

@@ -143,6 +143,9 @@ def test_review_items_reach_the_county_the_child_lives_in_even_outside_the_ledge
     province = pl.read_parquet(tmp_path / "review.parquet")
     assert len(in_sheets) == province.height  # every review row with a county is in its county's sheet
     assert ("220103", "CX") in in_sheets
+    summary = pl.read_parquet(tmp_path / "province_summary.parquet")
+    assert summary["review_items"].sum() == province.height  # every item is counted where it belongs
+    assert summary.filter(pl.col("county_code") == "220103")["review_items"].to_list() == [1]
     row = next(
         r for r in _rows(openpyxl.load_workbook(tmp_path / "counties" / "220103_宽城区.xlsx")["待核实"])
     )
