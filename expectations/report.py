@@ -250,7 +250,7 @@ def _allowed_failures(o: CheckOutcome) -> float:
     return max(base, 0) * (1 - o.check.mostly)
 
 
-def _short(text: str, n: int = 22) -> str:
+def _short(text: str, n: int = 18) -> str:
     text = text.removeprefix("该行").rstrip("。")
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -273,7 +273,7 @@ def _charts(files: list[_FileLine], validation: SourceValidation | None, quarant
     parts.append(
         bar_chart(
             "校验发现：按检查（红线为判为未通过前允许的行数）",
-            [_short(f"{o.check.header}：{o.check.finding_zh}", 26) for o in failed],
+            [_short(f"{o.check.header}：{o.check.finding_zh}", 20) for o in failed],
             [float(o.unexpected_count) for o in failed],
             marks=[_allowed_failures(o) for o in failed],
             mark_name="允许上限",
@@ -447,12 +447,12 @@ def _source_html(
                 kind = "逐行修正" if o.check.severity == "row" else "整体提示"
                 bound = _bound_text(o, today)
                 p.append(
-                    f"<tr><td>{_esc(o.check.header)}</td>"
+                    f"<tr><td class='nw'>{_esc(o.check.header)}</td>"
                     f"<td>{_esc(finding_sentence(o))}<br><span class='muted'>要求：{_esc(o.description_zh)}"
                     f"（{kind}）{'<br>' + _esc(bound) if bound else ''}</span></td>"
                     f"<td class='n'>{o.unexpected_count:,}（{o.unexpected_percent:.1f}%）</td>"
                     f"<td class='muted'>{_esc(_threshold_text(o))}</td>"
-                    f"<td class='{cls}'>{label}</td><td>{_where_cell(o.rows)}</td></tr>"
+                    f"<td class='{cls} nw'>{label}</td><td>{_where_cell(o.rows)}</td></tr>"
                 )
             p.append("</table>")
         elif ov.unreadable:

@@ -57,11 +57,16 @@ def bar_chart(
     unit: str = "行",
     marks: Sequence[float | None] | None = None,
     mark_name: str = "",
+    grouped: bool = False,
 ) -> str:
     """A horizontal (stacked) bar chart; ``marks`` draws a threshold tick on each bar (same scale).
 
+    ``grouped`` draws the series side by side under each label instead of
+    stacked, for counts that overlap (a child may be both 疑似孤儿 and 紧急).
     With no labels the figure says so in words instead of drawing an empty box.
     """
+    if grouped and series and isinstance(series[0], Series) and len(series) > 1:
+        return _grouped_chart(caption, labels, series, unit)  # type: ignore[arg-type]
     if series and not isinstance(series[0], Series):
         series = [Series("", [float(v) for v in series])]  # type: ignore[arg-type]
     stacks: Sequence[Series] = series  # type: ignore[assignment]
@@ -107,6 +112,42 @@ def bar_chart(
             out.append(
                 f"<line x1='{mx:.1f}' x2='{mx:.1f}' y1='{y}' y2='{y + _ROW_PX - 4}' "
                 "stroke='#b00020' stroke-width='2'/>"
+            )
+    out.append("</svg></figure>")
+    return "".join(out)
+
+
+def _grouped_chart(caption: str, labels: Sequence[str], stacks: Sequence[Series], unit: str) -> str:
+    if not labels:
+        return f"<figure class='chart empty'><figcaption>{_esc(caption)}</figcaption><p>无数据。</p></figure>"
+    top = max([v for s in stacks for v in s.values] + [1.0])
+    left = _label_px(labels)
+    bar = 9
+    row = bar * len(stacks) + 10
+    width = left + _BAR_AREA + 90
+    height = 22 + len(labels) * row + 6
+    out = [
+        f"<figure class='chart'><figcaption>{_esc(caption)}</figcaption>",
+        f"<svg xmlns='http://www.w3.org/2000/svg' role='img' aria-label='{_esc(caption)}' "
+        f"width='{width}' height='{height}' viewBox='0 0 {width} {height}' font-size='13'>",
+        *_legend(stacks, left, 14),
+    ]
+    for i, label in enumerate(labels):
+        y = 22 + i * row
+        out.append(
+            f"<text x='{left - 6}' y='{y + row / 2 + 4:.1f}' text-anchor='end'>"
+            f"<title>{_esc(label)}</title>{_esc(label)}</text>"
+        )
+        for k, s in enumerate(stacks):
+            w = _BAR_AREA * s.values[i] / top
+            yy = y + 4 + k * bar
+            out.append(
+                f"<rect x='{left}' y='{yy}' width='{max(w, 1.0):.1f}' height='{bar - 1}' "
+                f"fill='{PALETTE[k % len(PALETTE)]}'>"
+                f"<title>{_esc(s.name)}：{s.values[i]:,.0f} {unit}</title></rect>"
+            )
+            out.append(
+                f"<text x='{left + w + 4:.1f}' y='{yy + bar - 1}' font-size='10'>{s.values[i]:,.0f}</text>"
             )
     out.append("</svg></figure>")
     return "".join(out)
@@ -187,9 +228,9 @@ text-align:left;vertical-align:top}th{background:#eef}td.n{text-align:right;whit
 .badge{display:inline-block;padding:.15em .7em;border-radius:1em;color:#fff;font-weight:bold}
 .badge.ok{background:#2e7d32;color:#fff}.badge.warn{background:#c77700;color:#fff}
 .badge.bad{background:#b00020;color:#fff}.badge.none{background:#777}
-.cards{display:flex;flex-wrap:wrap;gap:.8em;margin:.8em 0}.card{border:1px solid #dde;background:#f7f7fb;
-padding:.5em 1em;min-width:8em}.card b{display:block;font-size:1.4em}
-.charts{display:flex;flex-wrap:wrap;gap:1.5em}figure.chart{margin:.5em 0}
+.cards{display:flex;flex-wrap:wrap;gap:.6em;margin:.8em 0}.card{border:1px solid #dde;background:#f7f7fb;
+padding:.4em .8em;min-width:7.5em}.card b{display:block;font-size:1.4em}
+.nw{white-space:nowrap}.charts{display:flex;flex-wrap:wrap;gap:1.5em}figure.chart{margin:.5em 0}
 figure.chart figcaption{font-weight:bold;color:#336;margin-bottom:.3em}
 """
 

@@ -391,7 +391,7 @@ def summary_page(
         "<h2>一、各市（州）流动儿童与关爱等级</h2><div class='charts'>",
         bar_chart("各市（州）流动儿童（按关爱等级）", labels, series(CARE_SERIES), unit="人"),
         "</div><h2>二、疑似对象与紧急情况</h2><div class='charts'>",
-        bar_chart("各市（州）疑似对象与紧急情况", labels, series(FLAG_SERIES), unit="人"),
+        bar_chart("各市（州）疑似对象与紧急情况", labels, series(FLAG_SERIES), unit="人", grouped=True),
         "</div><h2>三、较上半年的变动</h2><div class='charts'>",
         bar_chart("各市（州）变动情况", labels, series(CHANGE_SERIES), unit="人"),
         "</div><h2>四、各部门数据质量</h2>",
