@@ -23,12 +23,12 @@ def _esc(text: object) -> str:
 
 
 def _text_px(text: str) -> int:
-    """Approximate width of a label: CJK characters full width, others half."""
-    return sum(_CHAR_PX if ord(ch) > 0x2E80 else _CHAR_PX // 2 + 1 for ch in text)
+    """Width of a label, erring wide: CJK characters and full-width punctuation 14 px, others 8 px."""
+    return sum(_CHAR_PX + 1 if ord(ch) > 0x2000 else _CHAR_PX // 2 + 2 for ch in text)
 
 
 def _label_px(labels: Sequence[str]) -> int:
-    return min(300, max([_text_px(label) for label in labels] + [40]) + 12)
+    return min(340, max([_text_px(label) for label in labels] + [40]) + 14)
 
 
 @dataclass(frozen=True)
