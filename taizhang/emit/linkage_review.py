@@ -80,11 +80,18 @@ def _steps(explanation: str) -> list[tuple[str, float]]:
     return steps
 
 
-def select_pairs(pairs: pl.DataFrame, vetoed: pl.DataFrame | None, threshold: float) -> pl.DataFrame:
-    """The pairs to show, with ``kind`` (``near`` or ``vetoed``), nearest the threshold first."""
+def select_pairs(
+    pairs: pl.DataFrame | pl.LazyFrame, vetoed: pl.DataFrame | None, threshold: float
+) -> pl.DataFrame:
+    """The pairs to show, with ``kind`` (``near`` or ``vetoed``), nearest the threshold first.
+
+    Lazy over the pairs, so a province's tens of millions of scored pairs are never all in memory:
+    only the few shown are collected.
+    """
+    lazy = pairs.lazy()
     cols = ["l", "r", "match_weight", "match_probability", "tf_adjustment", "explanation"]
     near = (
-        pairs.filter(~pl.col("cannot_link") & ~pl.col("vetoed"))
+        lazy.filter(~pl.col("cannot_link") & ~pl.col("vetoed"))
         .with_columns((pl.col("match_weight") - threshold).abs().alias("_d"))
         .sort(["_d", "l", "r"])
         .head(NEAREST)
@@ -93,12 +100,12 @@ def select_pairs(pairs: pl.DataFrame, vetoed: pl.DataFrame | None, threshold: fl
     parts = [near]
     if vetoed is not None and vetoed.height:
         parts.append(
-            pairs.join(vetoed.select("l", "r"), on=["l", "r"], how="semi")
+            lazy.join(vetoed.lazy().select("l", "r"), on=["l", "r"], how="semi")
             .sort(["match_weight", "l", "r"], descending=[True, False, False])
             .head(MAX_VETOED)
             .select(*cols, pl.lit("vetoed").alias("kind"))
         )
-    return pl.concat(parts)
+    return pl.concat(parts).collect()
 
 
 def _mask_name(expr: pl.Expr) -> pl.Expr:
@@ -192,7 +199,7 @@ def write_linkage_review(std_dir: Path, link_dir: Path, path: Path, probability:
     pairs_path = Path(link_dir) / "pairs.parquet"
     if not pairs_path.is_file():
         return None
-    pairs = pl.read_parquet(pairs_path)
+    pairs = pl.scan_parquet(pairs_path)
     vetoed_path = Path(link_dir) / "link_vetoed_apart.parquet"
     vetoed = pl.read_parquet(vetoed_path) if vetoed_path.is_file() else None
     records = pl.read_parquet(Path(std_dir) / "std_records.parquet", columns=list(_RECORD_COLUMNS))
