@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import polars as pl
@@ -50,7 +50,7 @@ class CheckOutcome:
 
     @property
     def row_list(self) -> list[tuple[str, int]]:
-        return list(self.rows.iter_rows())
+        return list(self.rows.select(ROW_ID).iter_rows())
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ class SourceValidation:
     outcomes: tuple[CheckOutcome, ...]
     seconds: float = field(default=0.0, compare=False)
     sensitive_values: tuple[str, ...] = ()
+    today: date | None = None  # the bound of the "not in the future" checks
 
     @property
     def failed(self) -> tuple[CheckOutcome, ...]:
@@ -75,9 +76,27 @@ class SourceValidation:
         return all(o.success for o in self.outcomes)
 
     def rows_to_fix(self) -> pl.DataFrame:
-        """file, row_number, column, header, check, finding of every failure, sorted."""
+        """file, row_number, sheet, excel_row, column, header, check, finding of every failure, sorted.
+
+        ``sheet`` and ``excel_row`` are null unless ingest recorded where each row sits in its workbook.
+        """
+        schema = {
+            **_ROWS_SCHEMA,
+            "sheet": pl.Utf8,
+            "excel_row": pl.Int64,
+            "column": pl.Utf8,
+            "header": pl.Utf8,
+            "check": pl.Utf8,
+            "finding": pl.Utf8,
+        }
         frames = [
-            o.rows.with_columns(
+            o.rows.select(
+                *ROW_ID,
+                *(
+                    pl.col(c).cast(schema[c]) if c in o.rows.columns else pl.lit(None, schema[c]).alias(c)
+                    for c in LOCATION_COLUMNS
+                ),
+            ).with_columns(
                 column=pl.lit(o.check.column),
                 header=pl.lit(o.check.header),
                 check=pl.lit(o.check.code),
@@ -85,7 +104,6 @@ class SourceValidation:
             )
             for o in self.failed
         ]
-        schema = {**_ROWS_SCHEMA, "column": pl.Utf8, "header": pl.Utf8, "check": pl.Utf8, "finding": pl.Utf8}
         if not frames:
             return pl.DataFrame(schema=schema)
         return pl.concat(frames).sort(["file", "row_number", "column", "check"])
@@ -174,6 +192,7 @@ def validate_source(
                 rows=_rows_from(res),
             )
         )
+    outcomes = _with_locations(outcomes, staged)
     order = {c.key: i for i, c in enumerate(checks.values())}
     outcomes.sort(key=lambda o: order[o.check.key])
     seconds = time.perf_counter() - started
@@ -193,4 +212,24 @@ def validate_source(
         outcomes=tuple(outcomes),
         seconds=seconds,
         sensitive_values=contract.sensitive_values,
+        today=today or date.today(),
     )
+
+
+LOCATION_COLUMNS = ("sheet", "excel_row")
+
+
+def _with_locations(outcomes: list[CheckOutcome], staged: pl.DataFrame) -> list[CheckOutcome]:
+    """Each failing row's sheet and Excel row, when ingest recorded them on the staged rows.
+
+    A liaison finds a row in Excel by its sheet and the number in Excel's margin; the
+    ``row_number`` alone counts across sheets.
+    """
+    present = [c for c in LOCATION_COLUMNS if c in staged.columns]
+    if not present:
+        return outcomes
+    where = staged.select(*ROW_ID, *present).unique(ROW_ID)
+    return [
+        replace(o, rows=o.rows.join(where, on=ROW_ID, how="left").sort(ROW_ID)) if o.rows.height else o
+        for o in outcomes
+    ]

@@ -18,14 +18,14 @@ from prefect.logging import get_run_logger
 from flows import tasks
 from flows.artifacts import publish_run_artifacts
 from taizhang import pipeline
-from taizhang.period import Period
+from taizhang.period import Period, last_ended
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def period_for_run_date(day: date) -> Period:
     """The last half-year that ended before ``day``: H1 from July on, else the previous year's H2."""
-    return Period(day.year, 1) if day.month >= 7 else Period(day.year - 1, 2)
+    return last_ended(day)
 
 
 @flow(name="semiannual-ledger")

@@ -165,7 +165,9 @@ def prefect_call(out: Path):
         progress_reporter = pipeline.progress.current()
         if state.name == "Cached":
             progress_reporter.stage_started(stage, pipeline.STAGE_DESCRIPTIONS.get(stage, stage))
-            progress_reporter.stage_finished(stage, pipeline.summarize_counts(result.counts), cached=True)
+            progress_reporter.stage_finished(
+                stage, pipeline.summarize_counts(result.counts, stage), cached=True
+            )
         return result
 
     return call

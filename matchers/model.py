@@ -154,6 +154,10 @@ def _em(
     used = tuple(c for c, a in zip(comparisons, active, strict=True) if a)
     m, u = [x.copy() for x in m], [x.copy() for x in u]
     it, converged = 0, False
+    if counts.sum() == 0:
+        # No pair to learn from (a county's corrected sheet of a few rows, say): the
+        # parameters stay as given rather than becoming 0/0.
+        return lam, m, u, it, True
     for step in range(1, max_iter + 1):
         it = step
         lm = _loglik(patterns, used, [m[j] for j, a in enumerate(active) if a]) + np.log(lam)

@@ -20,13 +20,14 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 EXIT_EXPECTED_ERROR = 2
 DEMO_CHILDREN = 3000
 DEMO_SEED = 20260630
-DEMO_PERIODS = ("2026H1", "2026H2")
+DEMO_PERIOD_COUNT = 2  # the demo runs the latest half-years that have ended, oldest first
 
 
 def configure_prefect_environment(project_dir: Path | None = None) -> None:
@@ -86,17 +87,24 @@ def _console() -> Any:
 # --------------------------------------------------------------------------- commands
 
 
-def _progress() -> Any:
+def _progress(label: str = "") -> Any:
     from taizhang import progress
 
-    bar = progress.RichProgress()
+    bar = progress.RichProgress(label)
     return bar, progress.reporting(bar)
 
 
-def _with_progress(fn: Callable[[], Any]) -> Any:
-    bar, ctx = _progress()
+def _with_progress(fn: Callable[[], Any], label: str = "") -> Any:
+    bar, ctx = _progress(label)
     with bar, ctx:
         return fn()
+
+
+def default_periods(count: int = DEMO_PERIOD_COUNT) -> list[str]:
+    """The latest half-years that have ended, oldest first (a running half-year has no full extracts)."""
+    from taizhang.period import latest_ended
+
+    return [str(p) for p in latest_ended(count, date.today())]
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -106,7 +114,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         generate = importlib.import_module("taizhang.generate").generate
     except (ModuleNotFoundError, AttributeError):
         raise pipeline.StageUnavailable("generate", "taizhang.generate.generate") from None
-    periods = [pipeline.parse_period(p) for p in args.periods.split(",") if p.strip()]
+    texts = args.periods.split(",") if args.periods else default_periods()
+    periods = [pipeline.parse_period(p) for p in texts if p.strip()]
     started = time.perf_counter()
     marks = False if getattr(args, "no_marks", False) else None
     generate(Path(args.out), args.children, args.seed, [str(p) for p in periods], args.noise, marks=marks)
@@ -115,6 +124,23 @@ def cmd_generate(args: argparse.Namespace) -> int:
         f"in [bold]{args.out}[/bold] ({time.perf_counter() - started:.1f} s)"
     )
     return 0
+
+
+def _unreadable_message(folder: Path) -> str | None:
+    """The files the reports marked unreadable, as a bilingual line per file, or None."""
+    from expectations.report import unreadable_files
+
+    bad = unreadable_files(folder)
+    if not bad:
+        return None
+    lines = [f"  - {u['file']}（{u['source']}）：{u['reason']}" for u in bad]
+    return (
+        f"错误：{len(bad)} 个文件无法读取，其数据未能校验：\n"
+        + "\n".join(lines)
+        + "\n请按报告修正后重新报送，再运行一次校验。"
+        + f"\nError: {len(bad)} received file(s) could not be read; "
+        "fix them as the report says and validate again."
+    )
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -132,8 +158,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     index = folder / "index.html"
     _console().print(
         f"校验报告 Validation reports: [bold]{folder}[/bold]"
-        + (f"\n  打开 open: {index}" if index.is_file() else "")
+        + (f"\n  在浏览器中打开 open in a browser: {index}" if index.is_file() else "")
+        + "\n  每个数据源一页，附件 <来源>_待修正行.csv 列出要修正的行 "
+        "(one page per source; <source>_待修正行.csv lists the rows to fix)"
     )
+    problem = _unreadable_message(folder)
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_EXPECTED_ERROR
     return 0
 
 
@@ -144,13 +176,26 @@ def _run(extracts: str, period: str, out: str, previous: str | None, no_prefect:
         return _with_progress(
             lambda: pipeline.run_period(
                 Path(extracts), period, Path(out), Path(previous) if previous else None
-            )
+            ),
+            period,
         ).report
     from flows.semiannual_ledger import semiannual_ledger
 
     return _with_progress(
-        lambda: semiannual_ledger(period=period, extracts=extracts, out=out, previous=previous)
+        lambda: semiannual_ledger(period=period, extracts=extracts, out=out, previous=previous), period
     )
+
+
+def _what_to_open(period_dir: Path) -> list[str]:
+    """The files a person opens after a run, each with what it is for, in both languages."""
+    items = [
+        ("各县台账 county workbooks (Excel)", period_dir / "counties"),
+        ("全省汇总 province summary (Excel)", period_dir / "province_summary.xlsx"),
+        ("全省汇总网页 province summary page", period_dir / "province_summary.html"),
+        ("数据校验报告 validation reports for department liaisons", period_dir / "validation" / "index.html"),
+        ("关联复核页 linkage review page for the operator", period_dir / "linkage_review.html"),
+    ]
+    return [f"  - {label}: {path}" for label, path in items if path.exists()]
 
 
 def _print_outputs(period_dir: Path) -> None:
@@ -162,7 +207,8 @@ def _print_outputs(period_dir: Path) -> None:
         f"  流动儿童 migrant children: {totals['children']:,}; "
         f"疑似孤儿 suspected orphans: {totals['suspected_orphan']:,}; "
         f"疑似事实无人抚养 suspected de facto unsupported: {totals['suspected_unsupported']:,}; "
-        f"县 counties: {totals['counties']}"
+        f"县 counties: {totals['counties']}\n"
+        "请打开 Open:\n" + "\n".join(_what_to_open(period_dir))
     )
 
 
@@ -204,7 +250,8 @@ def cmd_rerun_county(args: argparse.Namespace) -> int:
         _with_progress(
             lambda: pipeline.rerun_county(
                 args.county, period, Path(args.out), Path(args.field_visits) if args.field_visits else None
-            )
+            ),
+            f"{period} {args.county}",
         )
     else:
         from flows.county_rerun import county_rerun
@@ -212,31 +259,38 @@ def cmd_rerun_county(args: argparse.Namespace) -> int:
         _with_progress(
             lambda: county_rerun(
                 county=args.county, period=period, out=args.out, field_visits=args.field_visits
-            )
+            ),
+            f"{period} {args.county}",
         )
     workbooks = sorted((Path(args.out) / period / "counties").glob(f"{args.county.strip()}_*.xlsx"))
-    where = workbooks[0] if workbooks else Path(args.out) / period / "counties"
-    _console().print(f"已重算 Rebuilt county {args.county} of {period}: [bold]{where}[/bold]")
+    if workbooks:
+        _console().print(f"已重算 Rebuilt county {args.county} of {period}: [bold]{workbooks[0]}[/bold]")
+    else:
+        _console().print(
+            f"已重算 Rebuilt county {args.county} of {period}: 本县没有流动儿童、变动或待核实事项，"
+            "不生成台账 (no migrant child, change or review item: no workbook written)"
+        )
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Sample extracts for two half-years into ./demo, both runs, and a summary for a new user."""
+    """Sample extracts for the latest two ended half-years into ./demo, both runs, and what to open."""
     from taizhang import pipeline, run_report
 
     root = Path(args.dir)
     extracts_root = root / "extracts"
     out = root / "out"
+    periods = default_periods()
     gen = argparse.Namespace(
         out=str(extracts_root),
         children=args.children,
         seed=DEMO_SEED,
-        periods=",".join(DEMO_PERIODS),
+        periods=",".join(periods),
         noise="default",
     )
     cmd_generate(gen)
     started = time.perf_counter()
-    for period in DEMO_PERIODS:
+    for period in periods:
         folder = extracts_root / period
         if not folder.is_dir():
             raise pipeline.PipelineError(
@@ -247,24 +301,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _run(str(folder), period, str(out), None, args.no_prefect)
     console = _console()
     console.rule("taizhang demo")
-    for period in DEMO_PERIODS:
-        totals = run_report.ledger_totals(out / period / "ledger.parquet")
+    console.print(
+        f"样例数据 Sample extracts: {extracts_root}  (用时 took {time.perf_counter() - started:.0f} s)"
+    )
+    for period in periods:
+        period_dir = out / period
+        totals = run_report.ledger_totals(period_dir / "ledger.parquet")
         console.print(
-            f"[bold]{period}[/bold]: {totals['children']:,} 名流动儿童 migrant children, "
+            f"\n[bold]{period}[/bold]（{period_dir}）: {totals['children']:,} 名流动儿童 migrant children, "
             f"{totals['suspected_orphan']:,} 疑似孤儿 suspected orphans, "
             f"{totals['suspected_unsupported']:,} 疑似事实无人抚养 suspected de facto unsupported, "
-            f"{totals['counties']} 个县（市、区）counties"
+            f"{totals['counties']} 个县（市、区）counties\n" + "\n".join(_what_to_open(period_dir))
         )
-    last = out / DEMO_PERIODS[-1]
     console.print(
-        f"\n样例数据 Sample extracts: {extracts_root}\n"
-        f"输出 Outputs: {out}  (用时 took {time.perf_counter() - started:.0f} s)\n"
-        f"  - 全省台账 province ledger: {last / 'ledger.parquet'}\n"
-        f"  - 各县台账 county workbooks (Excel): {last / 'counties'}\n"
-        f"  - 疑似标记与依据 flags with evidence: {last / 'flags.parquet'}\n"
-        f"  - 数据校验报告 validation reports for department liaisons: {last / 'validation' / 'index.html'}\n"
-        f"  - 运行报告 run report: {last / 'run_report.json'}\n"
-        "下一步 Next: README.md 说明如何用真实数据运行 explains how to run on real extracts."
+        "\n下一步 Next: 在浏览器中打开上面的网页，在 Excel 中打开台账；README.md 说明如何用真实数据运行 "
+        "(open the pages in a browser and the workbooks in Excel; "
+        "README.md explains how to run on real extracts)."
     )
     return 0
 
@@ -272,22 +324,75 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- parser
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the bilingual descriptions' line breaks and shows each option's default."""
+
+
+def _bilingual_help(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser._optionals.title = "选项 options"
+    parser.add_argument("-h", "--help", action="help", help="显示本说明并退出 / show this help and exit")
+    return parser
+
+
+def _sub(sub: Any, name: str, zh: str, en: str, epilog: str = "") -> argparse.ArgumentParser:
+    return _bilingual_help(
+        sub.add_parser(
+            name,
+            help=f"{zh} / {en}",
+            description=f"{zh}\n{en}",
+            epilog=epilog,
+            formatter_class=_Formatter,
+            add_help=False,
+        )
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="taizhang",
-        description="吉林省流动儿童台账 Jilin migrant-children ledger: validate extracts, build ledgers.",
+        description=(
+            "吉林省流动儿童台账：校验各部门数据、关联儿童记录、生成各县台账。\n"
+            "Jilin migrant-children ledger: validate extracts, link records, build county ledgers."
+        ),
+        epilog=(
+            "先试一试 Try it first: taizhang demo\n"
+            "每个命令的说明 Help on a command: taizhang <命令 command> --help"
+        ),
+        formatter_class=_Formatter,
+        add_help=False,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    _bilingual_help(parser)
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="<命令 command>", title="命令 commands"
+    )
 
-    g = sub.add_parser("generate", help="synthetic extracts with ground truth (demo, tests, benchmarks)")
-    g.add_argument("--out", required=True, help="folder to write the extracts into")
-    g.add_argument("--children", type=int, required=True, help="number of children to simulate")
-    g.add_argument("--seed", type=int, required=True, help="random seed (same seed, same files)")
+    g = _sub(
+        sub,
+        "generate",
+        "生成带真值的样例数据（演示、测试、基准）",
+        "synthetic extracts with ground truth (demo, tests, benchmarks)",
+    )
+    g.add_argument("--out", required=True, help="写入样例数据的文件夹 / folder to write the extracts into")
     g.add_argument(
-        "--periods", default="2026H1,2026H2", help="comma-separated half-years (default 2026H1,2026H2)"
+        "--children", type=int, required=True, help="模拟的儿童人数 / number of children to simulate"
     )
     g.add_argument(
-        "--noise", choices=("default", "heavy"), default="default", help="how messy the extracts are"
+        "--seed",
+        type=int,
+        required=True,
+        help="随机种子，相同种子生成相同文件 / random seed (same seed, same files)",
+    )
+    g.add_argument(
+        "--periods",
+        default=None,
+        help="逗号分隔的半年度，默认为最近两个已结束的半年度 / comma-separated half-years "
+        "(default: the two latest half-years that have ended)",
+    )
+    g.add_argument(
+        "--noise",
+        choices=("default", "heavy"),
+        default="default",
+        help="数据的杂乱程度 / how messy the extracts are (default: default)",
     )
     g.add_argument(
         "--no-marks",
@@ -296,34 +401,80 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.set_defaults(func=cmd_generate)
 
-    v = sub.add_parser("validate", help="liaison validation reports for an extracts folder")
-    v.add_argument("--extracts", required=True, help="folder with the departments' extract files")
-    v.add_argument("--out", required=True, help="output root; reports go to <out>/validation/")
+    v = _sub(
+        sub,
+        "validate",
+        "为各部门联络员生成数据校验报告（不生成台账）",
+        "validation reports for department liaisons (no ledger)",
+        "有文件无法读取时退出码为 2 / exits with code 2 when a received file could not be read",
+    )
+    v.add_argument(
+        "--extracts", required=True, help="各部门数据文件所在文件夹 / folder with the extract files"
+    )
+    v.add_argument(
+        "--out",
+        required=True,
+        help="输出文件夹，报告在 <out>/validation/ / output root; reports in <out>/validation/",
+    )
     v.set_defaults(func=cmd_validate)
 
-    r = sub.add_parser("run", help="build one half-year's ledger")
-    r.add_argument("--extracts", required=True, help="folder with the departments' extract files")
-    r.add_argument("--period", required=True, help="half-year, e.g. 2026H1 or 2026H2")
-    r.add_argument("--out", required=True, help="output root; the ledger goes to <out>/<period>/")
-    r.add_argument("--previous", help="previous half-year's folder (default: latest earlier one in --out)")
+    r = _sub(sub, "run", "生成一个半年度的台账", "build one half-year's ledger")
+    r.add_argument(
+        "--extracts", required=True, help="各部门数据文件所在文件夹 / folder with the extract files"
+    )
+    r.add_argument(
+        "--period", required=True, help="半年度，如 2026H1（上半年）/ half-year, e.g. 2026H1 or 2026H2"
+    )
+    r.add_argument(
+        "--out",
+        required=True,
+        help="输出文件夹，结果在 <out>/<period>/ / output root; results in <out>/<period>/",
+    )
+    r.add_argument(
+        "--previous",
+        help="上一半年度的结果文件夹（默认取 --out 中最近的更早期次）/ previous half-year's folder "
+        "(default: the latest earlier one in --out)",
+    )
     r.set_defaults(func=cmd_run)
 
-    c = sub.add_parser("rerun-county", help="rebuild one county's outputs of a finished half-year")
-    c.add_argument("--county", required=True, help="6-digit county code, e.g. 220102")
-    c.add_argument("--period", required=True, help="half-year, e.g. 2026H1")
-    c.add_argument("--out", required=True, help="output root holding <period>/")
-    c.add_argument("--field-visits", help="corrected field-visit sheet for this county (XLSX or CSV)")
+    c = _sub(
+        sub,
+        "rerun-county",
+        "重算一个县已完成期次的台账（不重新关联全省）",
+        "rebuild one county's outputs of a finished half-year (the province is not relinked)",
+    )
+    c.add_argument(
+        "--county", required=True, help="6 位县级区划代码，如 220102 / 6-digit county code, e.g. 220102"
+    )
+    c.add_argument("--period", required=True, help="半年度，如 2026H1 / half-year, e.g. 2026H1")
+    c.add_argument("--out", required=True, help="含 <period>/ 的输出文件夹 / output root holding <period>/")
+    c.add_argument(
+        "--field-visits",
+        help="该县更正后的走访表（XLSX 或 CSV）/ the county's corrected field-visit sheet (XLSX or CSV)",
+    )
     c.set_defaults(func=cmd_rerun_county)
 
-    d = sub.add_parser("demo", help="sample extracts for two half-years into ./demo, run both, summarise")
-    d.add_argument("--dir", default="demo", help="demo folder (default ./demo)")
+    d = _sub(
+        sub,
+        "demo",
+        "生成最近两个已结束半年度的样例数据，逐期运行并汇总",
+        "sample extracts for the two latest half-years that have ended, both runs, a summary",
+    )
+    d.add_argument("--dir", default="demo", help="演示文件夹 / demo folder (default: ./demo)")
     d.add_argument(
-        "--children", type=int, default=DEMO_CHILDREN, help=f"children to simulate (default {DEMO_CHILDREN})"
+        "--children",
+        type=int,
+        default=DEMO_CHILDREN,
+        help=f"模拟的儿童人数 / children to simulate (default: {DEMO_CHILDREN})",
     )
     d.set_defaults(func=cmd_demo)
 
     for p in (v, r, c, d):
-        p.add_argument("--no-prefect", action="store_true", help="run the stages directly, without Prefect")
+        p.add_argument(
+            "--no-prefect",
+            action="store_true",
+            help="不经 Prefect 直接运行 / run the stages directly, without Prefect",
+        )
     return parser
 
 

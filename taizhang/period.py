@@ -38,3 +38,21 @@ class Period:
 
     def __str__(self) -> str:
         return f"{self.year}H{self.half}"
+
+
+def last_ended(today: date) -> Period:
+    """The latest half-year that ended before ``today``: H1 from July on, else last year's H2."""
+    return Period(today.year, 1) if today.month >= 7 else Period(today.year - 1, 2)
+
+
+def latest_ended(count: int, today: date) -> list[Period]:
+    """The ``count`` latest half-years that ended before ``today``, oldest first.
+
+    A half-year that has not ended yet has no complete extracts, and its dates
+    would lie after the day they are checked on.
+    """
+    last = last_ended(today)
+    periods = [last]
+    for _ in range(count - 1):
+        periods.append(periods[-1].previous())
+    return periods[::-1]

@@ -296,7 +296,7 @@ def run_stage(
     reporter.stage_started(stage, STAGE_DESCRIPTIONS.get(stage, stage))
     hit = cached_stage(cache_root, stage, key)
     if hit is not None:
-        reporter.stage_finished(stage, summarize_counts(hit.counts), cached=True)
+        reporter.stage_finished(stage, summarize_counts(hit.counts, stage), cached=True)
         return hit
     if os.environ.get(FAIL_STAGE_ENV, "") == stage:
         # Lets operators and tests rehearse a crash at a given stage and the resume that follows.
@@ -322,7 +322,7 @@ def run_stage(
         shutil.rmtree(work, ignore_errors=True)
         raise
     _pause_after(stage)
-    reporter.stage_finished(stage, summarize_counts(counts), cached=False)
+    reporter.stage_finished(stage, summarize_counts(counts, stage), cached=False)
     return StageResult(stage, key, str(final), counts, seconds, cached=False, peak_rss_mb=peak)
 
 
@@ -333,8 +333,36 @@ def _pause_after(stage: str) -> None:
         time.sleep(float(seconds or 600))
 
 
-def summarize_counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{k}={v:,}" for k, v in counts.items() if not isinstance(v, dict))
+def summarize_counts(counts: dict[str, int], stage: str | None = None) -> str:
+    """A stage's counts as a person reads them, in Chinese and English; raw names for any other stage."""
+    c = {k: v for k, v in counts.items() if isinstance(v, int)}
+    if stage == "ingest_and_validate":
+        staged = {k: v for k, v in c.items() if k.startswith("staged_")}
+        rows, sources = sum(staged.values()), len(staged)
+        return (
+            f"{sources} 个来源入库 {rows:,} 行，隔离 {c.get('quarantined', 0):,} 行，"
+            f"文件级错误 {c.get('file_errors', 0)} 个 / {rows:,} rows from {sources} sources, "
+            f"{c.get('quarantined', 0):,} quarantined, {c.get('file_errors', 0)} file errors"
+        )
+    if stage == "standardize":
+        n = c.get("std_records", 0)
+        return f"标准化记录 {n:,} 条 / {n:,} records standardized"
+    if stage == "link":
+        n, kids, pairs = c.get("records_linked", 0), c.get("children", 0), c.get("pairs_scored", 0)
+        return (
+            f"{n:,} 条记录关联为 {kids:,} 名儿童（评分 {pairs:,} 对）/ "
+            f"{n:,} records linked to {kids:,} children ({pairs:,} pairs scored)"
+        )
+    if stage == "decide":
+        n, flags, review = c.get("ledger", 0), c.get("flags", 0), c.get("review", 0)
+        return (
+            f"流动儿童 {n:,} 名，标记 {flags:,} 条，待核实 {review:,} 条 / "
+            f"{n:,} migrant children, {flags:,} flags, {review:,} to review"
+        )
+    if stage == "emit":
+        books, push = c.get("county_workbooks_written", 0), c.get("push_lists", 0)
+        return f"县台账 {books} 个，推送清单 {push} 个 / {books} county workbooks, {push} push lists"
+    return ", ".join(f"{k}={v:,}" for k, v in c.items())
 
 
 # --------------------------------------------------------------------------- stage keys
@@ -652,7 +680,7 @@ def emit(
     if isinstance(written, dict):
         counts = {k: v for k, v in written.items() if isinstance(v, int)}
     counts["county_workbooks"] = len(list((out_period_dir / "counties").glob("*.xlsx")))
-    reporter.stage_finished("emit", summarize_counts(counts), cached=False)
+    reporter.stage_finished("emit", summarize_counts(counts, "emit"), cached=False)
     return counts
 
 
@@ -778,6 +806,17 @@ def write_public_tables(
         shutil.copytree(ingest.path / "validation", work / "validation", dirs_exist_ok=True)
     if std is not None and linked is not None:
         links_table(std.path, linked.path).write_parquet(work / "links.parquet", statistics=False)
+        write_review_page(std.path, linked.path, work)
+
+
+def write_review_page(std_dir: Path, link_dir: Path, work: Path) -> None:
+    """``linkage_review.html``: the pairs an operator should check, with their weights (see emit)."""
+    try:
+        from matchers.configs.children import children_config
+        from taizhang.emit.linkage_review import write_linkage_review
+    except ImportError:  # a checkout without the linker or the emit stage has no page to write
+        return
+    write_linkage_review(std_dir, link_dir, work / "linkage_review.html", children_config().threshold)
 
 
 # --------------------------------------------------------------------------- run report
@@ -987,6 +1026,10 @@ def corrected_field_visits(
         staging = Path(tmp)
         shutil.copy2(sheet, staging / f"field_visits_{county}{sheet.suffix.lower()}")
         staged = read_extracts(staging).staged.get("field_visits")
+    if staged is not None:
+        # The copy's name tells the reader which source the sheet is; the evidence names the sheet
+        # the county analyst gave, which is the file they will open.
+        staged = staged.with_columns(pl.lit(sheet.name).alias("file"))
     if staged is None or staged.height == 0:
         raise PipelineError(
             "field_visits_unreadable",

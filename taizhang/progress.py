@@ -55,7 +55,7 @@ def reporting(reporter: Reporter) -> Iterator[Reporter]:
 class RichProgress:
     """A spinner and elapsed time per stage, one line per finished stage."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "") -> None:
         from rich.console import Console
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -67,7 +67,8 @@ class RichProgress:
             console=self.console,
             transient=True,
         )
-        self._tasks: dict[str, tuple[int, float]] = {}
+        self._tasks: dict[str, tuple[int, float, str]] = {}
+        self.label = label  # the half-year (or other run) the stages belong to, shown on each line
 
     def __enter__(self) -> RichProgress:
         self._progress.start()
@@ -77,12 +78,15 @@ class RichProgress:
         self._progress.stop()
 
     def stage_started(self, stage: str, description: str) -> None:
-        task_id = self._progress.add_task(description, total=None)
-        self._tasks[stage] = (task_id, time.perf_counter())
+        prefix = f"[{self.label}] " if self.label else ""
+        task_id = self._progress.add_task(prefix + description, total=None)
+        self._tasks[stage] = (task_id, time.perf_counter(), description)
 
     def stage_finished(self, stage: str, summary: str, cached: bool) -> None:
-        task_id, started = self._tasks.pop(stage, (None, time.perf_counter()))
+        task_id, started, description = self._tasks.pop(stage, (None, time.perf_counter(), stage))
         if task_id is not None:
             self._progress.remove_task(task_id)
         note = "（缓存 cached）" if cached else f"{time.perf_counter() - started:.1f} s"
-        self.console.print(f"[green]✓[/green] {stage}: {summary} [dim]{note}[/dim]")
+        prefix = f"[bold]{self.label}[/bold] " if self.label else ""
+        name = description.split(" ", 1)[0]  # the Chinese name of the stage; the summary is bilingual
+        self.console.print(f"[green]✓[/green] {prefix}{name}：{summary} [dim]{note}[/dim]")

@@ -86,3 +86,60 @@ def test_prefect_runs_ephemeral_with_a_project_local_home(tmp_path, monkeypatch)
     monkeypatch.setenv("PREFECT_HOME", "/srv/elsewhere")
     cli.configure_prefect_environment(tmp_path)
     assert os.environ["PREFECT_HOME"] == "/srv/elsewhere"
+
+
+@pytest.mark.parametrize("command", [None, "generate", "validate", "run", "rerun-county", "demo"])
+def test_help_of_every_command_and_option_is_in_chinese_and_english(command, capsys):
+    import re
+
+    argv = [command, "--help"] if command else ["--help"]
+    with pytest.raises(SystemExit) as done:
+        cli.main(argv)
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    assert "选项 options" in text and "显示本说明并退出 / show this help and exit" in text
+    parser = cli.build_parser()
+    actions = (
+        parser._actions if command is None else parser._subparsers._group_actions[0].choices[command]._actions
+    )
+    for action in actions:
+        if action.help and action.help != "==SUPPRESS==":
+            assert re.search(r"[\u4e00-\u9fff]", action.help) and re.search(r"[A-Za-z]{3}", action.help), (
+                action.help
+            )
+
+
+def test_generate_and_demo_default_to_the_half_years_that_have_ended(monkeypatch):
+    from datetime import date
+
+    class Today(date):
+        @classmethod
+        def today(cls):
+            return date(2026, 12, 5)
+
+    monkeypatch.setattr(cli, "date", Today)
+    assert cli.default_periods() == ["2025H2", "2026H1"]
+    assert (
+        cli.build_parser().parse_args(["generate", "--out", "d", "--children", "1", "--seed", "1"]).periods
+        is None
+    )
+
+
+def test_validate_exits_2_and_names_each_file_it_could_not_read(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / ".prefect"))
+    extracts = tmp_path / "extracts"
+    extracts.mkdir()
+    (extracts / "vaccination.xlsx").write_bytes(b"PK\x03\x04 not really a workbook " * 20)
+    code = cli.main(["validate", "--extracts", str(extracts), "--out", str(tmp_path / "out"), "--no-prefect"])
+    captured = capsys.readouterr()
+    assert code == cli.EXIT_EXPECTED_ERROR
+    assert (
+        "vaccination.xlsx" in captured.err
+        and "无法读取" in captured.err
+        and "could not be read" in captured.err
+    )
+    assert "Traceback" not in captured.err
+    index = (tmp_path / "out" / "validation" / "index.html").read_text(encoding="utf-8")
+    assert "data-status='unreadable'" in index
+    page = (tmp_path / "out" / "validation" / "vaccination.html").read_text(encoding="utf-8")
+    assert "所有检查均通过" not in page and "文件无法读取" in page

@@ -19,3 +19,13 @@ def test_previous_and_next_cross_years():
 def test_malformed_period_is_rejected(bad):
     with pytest.raises(ValueError, match="2026H1"):
         Period.parse(bad)
+
+
+def test_the_latest_ended_half_years_never_include_the_running_one():
+    from datetime import date
+
+    from taizhang.period import latest_ended
+
+    assert [str(p) for p in latest_ended(2, date(2026, 12, 5))] == ["2025H2", "2026H1"]
+    assert [str(p) for p in latest_ended(2, date(2027, 1, 5))] == ["2026H1", "2026H2"]
+    assert [str(p) for p in latest_ended(1, date(2026, 7, 1))] == ["2026H1"]

@@ -17,7 +17,7 @@ import polars as pl
 
 from taizhang.emit.candidates import candidate_rows, candidates_table, write_candidates
 from taizhang.emit.changes import CHANGE_LABELS, change_list
-from taizhang.emit.county_workbook import write_county_workbooks
+from taizhang.emit.county_workbook import case_people, write_county_workbooks
 from taizhang.emit.display import people_frame
 from taizhang.emit.ledger import flags_table, ledger_table, review_table, write_tables
 from taizhang.emit.mask import mask_sensitive
@@ -144,10 +144,22 @@ def emit_period(
     files["candidates"] = write_candidates(candidates, out_dir)
     people = people_frame(ledger, changes)
     county_files = write_county_workbooks(
-        out_dir, period, people, changes, review, counties, candidates=candidate_rows(candidates)
+        out_dir,
+        period,
+        people,
+        changes,
+        review,
+        counties,
+        profiles=getattr(decisions, "profiles", None),
+        candidates=candidate_rows(candidates),
     )
     push_files = write_push_lists(out_dir, period, people)
-    summary = province_summary(ledger, changes)
+    placed = review.join(
+        case_people(people, getattr(decisions, "profiles", None)).select("child_id", "residence_county"),
+        on="child_id",
+        how="left",
+    )
+    summary = province_summary(ledger, changes, placed["residence_county"])
     files.update(write_province_summary(out_dir, period, summary))
     files.update({f"county:{c}": p for c, p in county_files.items()})
     files.update({f"push:{c}": p for c, p in push_files.items()})

@@ -11,9 +11,15 @@ each county gets only the children whose ``residence_county`` is its code:
   counties (listed in both counties);
 - ``推送户籍地``: children of this county whose hukou is elsewhere, to be pushed
   to their hukou county (the push lists hold the same rows by destination);
-- ``待核实``: the review list (cases the pipeline could not decide alone);
+- ``待核实``: the review list (cases the pipeline could not decide alone), in
+  Chinese with the source rows to check, for every profiled child living in the
+  county (also those not in the ledger, such as a child whose hukou is unknown);
 - ``初步筛查``: children the extracts suggest are migrant children but cannot
-  confirm, with what is missing, for a home visit (not on the ledger).
+  confirm, with what is missing, for a home visit (not on the ledger);
+- ``登记表``: the home-visit sheet laid out like the province's registration form.
+
+Every sheet prints on A4 (landscape, one page wide, header rows repeated). A
+county with nothing to show gets no new workbook on a county rerun.
 
 Files are ``counties/<code>_<name>.xlsx`` (the code alone outside Jilin's list).
 """
@@ -32,7 +38,9 @@ from taizhang.emit.candidates import SHEET_NAME as CANDIDATE_SHEET
 from taizhang.emit.display import REGISTER_COLUMNS, TEXT_COLUMNS, for_people
 from taizhang.emit.divisions import county_file_stem, with_division_names
 from taizhang.emit.push_lists import push_destination
-from taizhang.emit.sheets import add_table_sheet, new_workbook
+from taizhang.emit.registration_form import FORM_GROUPS, FORM_TITLE, form_frame
+from taizhang.emit.review_sheet import REVIEW_SHEET_COLUMNS, case_rows
+from taizhang.emit.sheets import add_form_sheet, add_table_sheet, new_workbook
 from taizhang.period import Period
 
 COUNTY_DIR = "counties"
@@ -99,7 +107,8 @@ CHANGE_COLUMNS = (
     "疑似事实无人抚养",
     "儿童编号",
 )
-REVIEW_COLUMNS = ("儿童编号", "姓名", "出生日期", "问题代码", "核实事项")
+REVIEW_SHEET = "待核实"
+FORM_SHEET = "登记表"
 
 
 def county_workbook_path(out_dir: Path, code: str) -> Path:
@@ -169,19 +178,23 @@ def change_rows(changes: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([own, moved_in, moved_out], how="diagonal").select(*CHANGE_COLUMNS, "_county")
 
 
-def review_rows(review: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
-    """Display rows of the review list with ``_county`` from the ledger (or the review's own county)."""
-    info = ledger.select("child_id", "name", "birth_date", pl.col("residence_county").alias("_ledger_county"))
-    df = review.join(info, on="child_id", how="left")
-    own = pl.col("residence_county") if "residence_county" in review.columns else pl.lit(None, dtype=pl.Utf8)
-    return df.select(
-        pl.col("child_id").alias("儿童编号"),
-        pl.col("name").alias("姓名"),
-        pl.col("birth_date").alias("出生日期"),
-        pl.col("reason_code").alias("问题代码"),
-        pl.col("reason").alias("核实事项"),
-        pl.coalesce(pl.col("_ledger_county"), own).alias("_county"),
+def case_people(people: pl.DataFrame, profiles: pl.DataFrame | None) -> pl.DataFrame:
+    """``child_id, name, birth_date, residence_county`` of the ledger's children, then of every other
+    profiled child (a review item may be about a child the ledger does not hold)."""
+    ledger_people = people.select(
+        pl.col("_child_id").alias("child_id"),
+        pl.col("姓名").alias("name"),
+        pl.col("出生日期").alias("birth_date"),
+        pl.col("_residence_county").alias("residence_county"),
     )
+    if profiles is None or not {"child_id", "name", "birth_date", "residence_county"} <= set(
+        profiles.columns
+    ):
+        return ledger_people
+    others = profiles.select(
+        "child_id", "name", pl.col("birth_date").cast(pl.Date), pl.col("residence_county").cast(pl.Utf8)
+    )
+    return pl.concat([ledger_people, others.join(ledger_people, on="child_id", how="anti")])
 
 
 def push_rows(people: pl.DataFrame) -> pl.DataFrame:
@@ -207,6 +220,7 @@ def write_county_workbook(
 ) -> Path:
     """Write one county's workbook from the province-wide display frames, keeping only ``code``."""
     mine = people.filter(pl.col("_residence_county") == code)
+    title = f"{period} 流动儿童台账 {county_file_stem(code)}"
     sheets = [
         ("流动儿童台账", for_people(mine, REGISTER_COLUMNS)),
         ("重点关爱", for_people(mine.filter(pl.col("_care_level") == KEY_CARE_LEVEL), KEY_COLUMNS)),
@@ -229,12 +243,7 @@ def write_county_workbook(
             .sort(["户籍地代码", "姓名", "出生日期", "儿童编号"], nulls_last=True)
             .select(PUSH_COLUMNS),
         ),
-        (
-            "待核实",
-            review.filter(pl.col("_county") == code)
-            .sort(["儿童编号", "问题代码", "核实事项"], nulls_last=True)
-            .select(REVIEW_COLUMNS),
-        ),
+        (REVIEW_SHEET, _cases_of(review, code)),
     ]
     if candidates is not None:
         sheets.append(
@@ -243,14 +252,31 @@ def write_county_workbook(
                 for_people(candidates.filter(pl.col("_county") == code), CANDIDATE_COLUMNS),
             )
         )
+    form = form_frame(for_people(mine, list(mine.columns)))
 
     def build(tmp: Path) -> None:
-        wb = new_workbook(tmp, period, f"{period} 流动儿童台账 {county_file_stem(code)}")
+        wb = new_workbook(tmp, period, title)
         for name, frame in sheets:
-            add_table_sheet(wb, name, frame, TEXT_COLUMNS)
+            add_table_sheet(wb, f"{name}", frame, TEXT_COLUMNS)
+        add_form_sheet(
+            wb,
+            FORM_SHEET,
+            f"{FORM_TITLE}（{period} {county_file_stem(code)}）",
+            FORM_GROUPS,
+            form,
+            TEXT_COLUMNS,
+        )
         wb.close()
 
     return write_with_atomic(path, build)
+
+
+def _cases_of(cases: pl.DataFrame, code: str) -> pl.DataFrame:
+    return (
+        cases.filter(pl.col("_county") == code)
+        .sort(["儿童编号", "问题类别", "核实事项"], nulls_last=True)
+        .select(REVIEW_SHEET_COLUMNS)
+    )
 
 
 def write_county_workbooks(
@@ -260,26 +286,23 @@ def write_county_workbooks(
     changes: pl.DataFrame,
     review: pl.DataFrame,
     counties: Iterable[str] | None = None,
+    profiles: pl.DataFrame | None = None,
     candidates: pl.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write the workbooks of ``counties`` (all counties with any row when None).
 
     ``people`` is ``display.people_frame``; ``changes`` the change list;
-    ``review`` the review table; ``candidates`` the candidate sheet's rows
-    (``candidates.candidate_rows``); ``out_dir`` the period folder. With
-    ``counties=None``, workbooks of counties that no longer have any row are
-    removed so the folder matches the run. Returns code -> path.
+    ``review`` the review table; ``profiles`` the decision stage's profiles (so
+    that a review item about a child outside the ledger reaches the county the
+    child lives in); ``candidates`` the candidate sheet's rows
+    (``candidates.candidate_rows``); ``out_dir`` the
+    period folder. With ``counties=None``, workbooks of counties that no longer
+    have any row are removed so the folder matches the run; a rerun county with
+    no row gets no new workbook. Returns code -> path.
     """
     change_display = change_rows(changes)
-    review_display = review_rows(
-        review,
-        people.select(
-            pl.col("_child_id").alias("child_id"),
-            pl.col("姓名").alias("name"),
-            pl.col("出生日期").alias("birth_date"),
-            pl.col("_residence_county").alias("residence_county"),
-        ),
-    )
+    everyone = case_people(people, profiles)
+    review_display = case_rows(review, everyone)
     pushes = push_rows(people)
     present = (
         pl.concat(
@@ -295,7 +318,13 @@ def write_county_workbooks(
         .sort("c")["c"]
         .to_list()
     )
-    wanted = present if counties is None else sorted(set(counties))
+    # A rerun county with nothing to show keeps the workbook it had (rewritten empty), but is not
+    # given a new one the full run never wrote.
+    wanted = (
+        present
+        if counties is None
+        else sorted(c for c in set(counties) if c in present or county_workbook_path(out_dir, c).exists())
+    )
     written = {
         code: write_county_workbook(
             county_workbook_path(out_dir, code),

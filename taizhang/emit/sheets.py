@@ -123,4 +123,97 @@ def add_table_sheet(
                 write(row + 1, col, value, fmt)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, frame.height, frame.width - 1)
+    a4_print_setup(ws, name, header_rows=1)
+    return ws
+
+
+A4 = 9  # xlsxwriter's paper code for A4
+
+
+def a4_print_setup(ws: Worksheet, title: str, header_rows: int) -> None:
+    """Landscape A4, one page wide, the header rows on every printed page, title and page numbers."""
+    ws.set_paper(A4)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, header_rows - 1)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_header(f'&C&"宋体,Bold"{title.replace("&", "&&")}')
+    ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def _write_column(ws: Worksheet, row0: int, col: int, series: pl.Series, fmt, text_fmt) -> None:
+    """One column below ``row0``: dates as dates, numbers as numbers, everything else as text."""
+    dtype = series.dtype
+    values = series.to_list()
+    if dtype == pl.Date or dtype == pl.Datetime:
+        write = ws.write_datetime
+    elif dtype.is_numeric():
+        write = ws.write_number
+    else:
+        write = ws.write_string
+        values = [None if v is None else str(v) for v in values]
+    for row, value in enumerate(values, start=row0):
+        if value is None:
+            ws.write_blank(row, col, None, fmt)
+        else:
+            write(row, col, value, fmt)
+
+
+def add_form_sheet(
+    wb: Workbook,
+    name: str,
+    title: str,
+    groups: Sequence[tuple[str, Sequence[str]]],
+    frame: pl.DataFrame,
+    text_columns: Sequence[str] = (),
+) -> Worksheet:
+    """A sheet laid out like a paper registration form: a title, group headers over field headers.
+
+    ``groups`` are (group title, field headers) in order; ``frame`` holds the
+    fields in that order (blank columns for what a visit fills in). The three
+    header rows repeat on every printed page.
+    """
+    frame = mask_sensitive(frame)
+    frame = frame.select(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(SERIAL_COLUMN), pl.all())
+    ws = wb.add_worksheet(name)
+    title_fmt = wb.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
+    group_fmt = wb.add_format(
+        {"bold": True, "bg_color": "#BDD7EE", "border": 1, "align": "center", "valign": "vcenter"}
+    )
+    header_fmt = wb.add_format(
+        {
+            "bold": True,
+            "bg_color": "#DDEBF7",
+            "border": 1,
+            "align": "center",
+            "valign": "vcenter",
+            "text_wrap": True,
+        }
+    )
+    cell_fmt = wb.add_format({"border": 1, "valign": "top", "text_wrap": True})
+    text_fmt = wb.add_format({"border": 1, "valign": "top", "num_format": "@"})
+    date_fmt = wb.add_format({"border": 1, "valign": "top", "num_format": DATE_FORMAT})
+    ws.merge_range(0, 0, 0, frame.width - 1, title, title_fmt)
+    ws.set_row(0, 30)
+    ws.set_row(2, 32)
+    ws.merge_range(1, 0, 2, 0, SERIAL_COLUMN, group_fmt)
+    col = 1
+    for group, fields in groups:
+        if len(fields) > 1:
+            ws.merge_range(1, col, 1, col + len(fields) - 1, group, group_fmt)
+        else:
+            ws.write_string(1, col, group, group_fmt)
+        for k, field in enumerate(fields):
+            ws.write_string(2, col + k, field, header_fmt)
+        col += len(fields)
+    widths = _display_widths(frame)
+    for c, column in enumerate(frame.columns):
+        series = frame[column]
+        is_text = column in text_columns
+        fmt = date_fmt if series.dtype == pl.Date else text_fmt if is_text else cell_fmt
+        ws.set_column(c, c, min(max(widths[c], 6), 24), text_fmt if is_text else None)
+        _write_column(ws, 3, c, series, fmt, text_fmt)
+    ws.freeze_panes(3, 2)
+    ws.autofilter(2, 0, frame.height + 2, frame.width - 1)
+    a4_print_setup(ws, title, header_rows=3)
     return ws

@@ -76,3 +76,23 @@ def test_province_summary_holds_no_personal_information(fx, two_periods):
     for secret in secrets:
         assert secret not in values
         assert f">{secret}<" not in xml
+
+
+def test_province_summary_has_excel_charts_a_prefecture_sheet_and_a_page(fx, two_periods):
+    import openpyxl
+
+    out, _ = two_periods
+    with zipfile.ZipFile(out / "province_summary.xlsx") as zf:
+        charts = [n for n in zf.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) >= 3  # Excel's own charts: care levels, flags, changes per prefecture
+    wb = openpyxl.load_workbook(out / "province_summary.xlsx")
+    assert {"图表", "全省汇总", "按市州", "数据质量"} <= set(wb.sheetnames)
+    rows = list(wb["按市州"].iter_rows(min_row=2, values_only=True))
+    headers = [c.value for c in wb["按市州"][1]]
+    children = headers.index("流动儿童")
+    assert sum(r[children] for r in rows) == 7  # the prefectures add up to the province
+    page = (out / "province_summary.html").read_text(encoding="utf-8")
+    assert "全省流动儿童台账汇总" in page and page.count("<svg") >= 3
+    rows = fx.current_ledger_rows()
+    for secret in {r[k] for r in rows for k in ("name", "id_number", "guardian_phone", "child_id")} - {None}:
+        assert secret not in page

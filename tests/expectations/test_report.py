@@ -125,6 +125,7 @@ def test_one_page_attachment_and_summary_per_source(reports):
     assert names == sorted(
         [
             "index.html",
+            "summary.json",
             "insurance.html",
             "insurance_待修正行.csv",
             "insurance_摘要.md",
@@ -155,7 +156,7 @@ def test_page_shows_files_errors_quarantine_and_findings(reports):
 def test_attachment_lists_every_row_to_fix(reports):
     folder, _ = reports
     table = pl.read_csv(folder / "insurance_待修正行.csv", schema_overrides={"行号": pl.Int64})
-    assert table.columns == ["文件", "行号", "工作表", "Excel行号", "列名", "表头", "问题", "检查项"]
+    assert table.columns == ["文件", "工作表", "Excel行号", "行号", "列名", "表头", "问题", "检查项"]
     check_digit = table.filter(pl.col("检查项") == "id_check_digit")
     assert check_digit["行号"].to_list() == list(range(1, 41))
     assert set(table.filter(pl.col("检查项").str.starts_with("quarantine:"))["行号"]) == {51, 52}
@@ -173,7 +174,7 @@ def test_summary_is_short_and_counts(reports):
 def test_a_source_without_data_still_gets_a_page(reports):
     folder, _ = reports
     page = _read(folder, "school_enrollment.html")
-    assert "工作表：长春、吉林" in page and "本期没有可校验的数据" in page
+    assert "工作表：长春、吉林" in page and "没有可校验的数据" in page
 
 
 def test_index_links_every_source_with_counts_only(reports):
@@ -213,7 +214,8 @@ def test_reports_are_deterministic(reports, tmp_path):
 def test_no_inputs_still_give_an_index(tmp_path):
     from expectations.report import write_reports
 
-    assert write_reports([], [], None, tmp_path) == [tmp_path / "validation" / "index.html"]
+    folder = tmp_path / "validation"
+    assert write_reports([], [], None, tmp_path) == [folder / "index.html", folder / "summary.json"]
 
 
 def test_reads_the_ingest_file_report_classes(tmp_path):
@@ -236,3 +238,72 @@ def test_reads_the_ingest_file_report_classes(tmp_path):
     assert page.count("corrupt_xlsx") == 1
     summary = (tmp_path / "validation" / "field_visits_摘要.md").read_text(encoding="utf-8")
     assert "收到文件：1 个" in summary
+
+
+def test_a_source_with_an_unreadable_file_is_failed_on_its_page_and_the_index(reports):
+    from expectations.report import unreadable_files
+
+    folder, _info = reports
+    page = _read(folder, "insurance.html")
+    assert "data-status='unreadable'" in page and "文件无法读取" in page
+    assert "insurance_old.xlsx：文件不完整，无法打开" in page
+    index = _read(folder, "index.html")
+    row = next(line for line in index.splitlines() if "href='insurance.html'" in line)
+    assert "data-status='unreadable'" in row
+    # a file read with a header and no usable row is as unreadable as a broken one
+    school = _read(folder, "school_enrollment.html")
+    assert "data-status='unreadable'" in school and "没有可读取的数据行" in school
+    assert {(u["source"], u["file"]) for u in unreadable_files(folder)} == {
+        ("insurance", "insurance_old.xlsx"),
+        ("school_enrollment", "school_enrollment.xlsx"),
+    }
+    assert "所有检查均通过" not in school
+
+
+def test_index_and_page_count_the_same_rows_to_fix(reports):
+    folder, _info = reports
+    table = pl.read_csv(folder / "insurance_待修正行.csv", infer_schema_length=0)
+    distinct = table.select(pl.struct("文件", "行号").n_unique()).item()
+    page = _read(folder, "insurance.html")
+    assert f"待修正行<b>{distinct:,}</b>" in page
+    index = _read(folder, "index.html")
+    row = next(line for line in index.splitlines() if "href='insurance.html'" in line)
+    assert row.endswith(f"<td class='n'>{distinct:,}</td></tr>")
+
+
+def test_pages_show_thresholds_charts_and_the_date_bound(reports):
+    folder, _info = reports
+    page = _read(folder, "insurance.html")
+    assert "至少 98% 符合要求" in page  # the check digit's threshold, beside the check
+    assert page.count("<figure class='chart") >= 3 and "<svg" in page
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")  # nothing from the network
+    status = _read(folder, "person_status.html")
+    assert "日期界限：不晚于 2026-06-30（校验当天）" in status
+
+
+def test_fix_list_names_sheet_and_excel_row_when_ingest_gives_them(contracts, tmp_path):
+    from expectations.report import write_reports
+
+    quarantine = pl.DataFrame(
+        {
+            "source": ["field_visits"],
+            "file": ["field_visits_长春.xlsx"],
+            "row_number": [12],
+            "reason_code": ["empty_row"],
+            "reason": ["该行所有字段均为空。"],
+            "column": [None],
+            "sheet": ["二月"],
+            "excel_row": [5],
+        }
+    )
+    report = {"source": "field_visits", "file": "field_visits_长春.xlsx", "rows_read": 20, "staged": 19}
+    write_reports([], [report], quarantine, tmp_path)
+    table = pl.read_csv(tmp_path / "validation" / "field_visits_待修正行.csv", infer_schema_length=0)
+    assert table.select("文件", "工作表", "Excel行号", "行号").row(0) == (
+        "field_visits_长春.xlsx",
+        "二月",
+        "5",
+        "12",
+    )
+    page = (tmp_path / "validation" / "field_visits.html").read_text(encoding="utf-8")
+    assert "<td>二月</td><td class='n'>5</td><td class='n'>12</td>" in page

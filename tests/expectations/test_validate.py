@@ -83,7 +83,16 @@ def test_outcomes_hold_no_values(permits):
 
 def test_rows_to_fix_lists_every_failure_once_per_check(permits):
     table = permits.rows_to_fix()
-    assert table.columns == ["file", "row_number", "column", "header", "check", "finding"]
+    assert table.columns == [
+        "file",
+        "row_number",
+        "sheet",
+        "excel_row",
+        "column",
+        "header",
+        "check",
+        "finding",
+    ]
     assert table.height == 10
     assert set(table.filter(pl.col("row_number") == 7)["header"]) == {"居住地区划代码", "与儿童关系"}
 

@@ -1,0 +1,129 @@
+"""Cases for a person to check (待核实) and candidate lists, as a county worker reads them.
+
+The decision stage names each case with a code (``hukou_unknown``,
+``renamed_or_twin``) and keeps its evidence as JSON row references. A county
+worker sees neither: the code becomes a Chinese kind (问题类别) and the
+evidence a sentence naming each department's file and row number
+("居住证登记儿童 residence_permits_长春.csv 第 201 行"), so the worker can open
+the extract at the right row. Everything here is vectorised over frames.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from data_contracts import load_contracts
+
+# Review code -> the kind of check, as a county worker names it. A code missing here is shown
+# as OTHER_KIND, never as the code itself.
+REVIEW_KINDS: dict[str, str] = {
+    "renamed_or_twin": "疑似同一儿童改名或双胞胎",
+    "hukou_unknown": "户籍地不明",
+    "residence_unknown": "现居住地不明",
+    "residence_since_unknown": "来本地居住起始日期不明",
+    "birth_date_unknown": "出生日期不明",
+    "birth_date_missing_under_7": "出生日期缺失（0～6岁健康管理儿童）",
+    "hukou_from_id_number": "户籍地按身份证号推定",
+    "status_without_id_match": "父母状态记录无法确认身份",
+    "parent_conflict": "父母信息相互矛盾",
+    "one_parent_unknown": "父亲或母亲信息不明",
+    "parents_not_findable": "父母下落不明待核实",
+    "conflicting_child_ids": "同一儿童关联到两个身份证号",
+    "status_matched_by_slip": "父母状态记录按姓名与相近证件号匹配，待核实",
+    "status_ambiguous_match": "父母状态记录可能属于两人，未采用",
+    "migrant_check": "流动儿童身份待核实",
+}
+OTHER_KIND = "其他待核实事项"
+
+_REF = pl.Struct({"source": pl.Utf8, "file": pl.Utf8, "row_number": pl.Int64})
+_EVENT = pl.Struct(
+    {"file": pl.Utf8, "row_number": pl.Int64, "status": pl.Utf8, "start": pl.Utf8, "end": pl.Utf8}
+)
+_EVIDENCE = pl.Struct({"records": pl.List(_REF), "events": pl.List(_EVENT)})
+EVIDENCE_SEPARATOR = "；"
+
+
+def _source_titles() -> dict[str, str]:
+    return {name: contract.title for name, contract in load_contracts().items()}
+
+
+def kind_of(code: pl.Expr) -> pl.Expr:
+    """The Chinese kind of a review or candidate code."""
+    return code.replace_strict(REVIEW_KINDS, default=OTHER_KIND, return_dtype=pl.Utf8)
+
+
+def evidence_text(frame: pl.DataFrame, column: str = "evidence") -> pl.Series:
+    """One Chinese sentence per row of ``frame[column]`` (the JSON evidence), null where there is none."""
+    if column not in frame.columns or frame.height == 0:
+        return pl.Series("依据", [None] * frame.height, dtype=pl.Utf8)
+    decoded = frame.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"),
+        pl.col(column).cast(pl.Utf8).str.json_decode(_EVIDENCE).alias("_e"),
+    )
+    titles = _source_titles()
+    records = (
+        decoded.select("_i", pl.col("_e").struct.field("records").alias("r"))
+        .explode("r")
+        .drop_nulls("r")
+        .unnest("r")
+        .select(
+            "_i",
+            pl.format(
+                "{} {} 第 {} 行",
+                pl.col("source").replace_strict(titles, default=pl.col("source"), return_dtype=pl.Utf8),
+                pl.col("file"),
+                pl.col("row_number"),
+            ).alias("t"),
+        )
+    )
+    events = (
+        decoded.select("_i", pl.col("_e").struct.field("events").alias("e"))
+        .explode("e")
+        .drop_nulls("e")
+        .unnest("e")
+        .select(
+            "_i",
+            pl.format(
+                "人员状态 {} 第 {} 行（{}{}）",
+                pl.col("file"),
+                pl.col("row_number"),
+                pl.col("status").fill_null("状态"),
+                pl.when(pl.col("start").is_not_null())
+                .then(pl.format("，{}起", pl.col("start")))
+                .otherwise(pl.lit("")),
+            ).alias("t"),
+        )
+    )
+    joined = pl.concat([records, events]).group_by("_i").agg(pl.col("t").str.join(EVIDENCE_SEPARATOR))
+    return (
+        decoded.select("_i")
+        .join(joined, on="_i", how="left", maintain_order="left")
+        .get_column("t")
+        .alias("依据")
+    )
+
+
+REVIEW_SHEET_COLUMNS = ("儿童编号", "姓名", "出生日期", "问题类别", "核实事项", "依据（来源文件与行号）")
+
+
+def case_rows(cases: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
+    """Display rows of review items or candidates, with ``_county`` (the county that checks them).
+
+    ``cases`` holds ``child_id``, ``reason_code``, ``reason`` and optionally
+    ``evidence``; ``people`` holds ``child_id, name, birth_date,
+    residence_county`` of every child the decision stage profiled (not only the
+    ledger's migrant children: a child whose hukou is unknown is not in the
+    ledger, yet lives in a county that has to check it).
+    """
+    info = people.select("child_id", "name", "birth_date", pl.col("residence_county").alias("_people_county"))
+    df = cases.join(info, on="child_id", how="left", maintain_order="left")
+    own = pl.col("residence_county") if "residence_county" in cases.columns else pl.lit(None, dtype=pl.Utf8)
+    return df.select(
+        pl.col("child_id").alias("儿童编号"),
+        pl.col("name").alias("姓名"),
+        pl.col("birth_date").alias("出生日期"),
+        kind_of(pl.col("reason_code")).alias("问题类别"),
+        pl.col("reason").alias("核实事项"),
+        evidence_text(df).alias("依据（来源文件与行号）"),
+        pl.coalesce(pl.col("_people_county"), own).alias("_county"),
+    )
