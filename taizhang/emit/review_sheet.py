@@ -31,7 +31,6 @@ REVIEW_KINDS: dict[str, str] = {
     "conflicting_child_ids": "同一儿童关联到两个身份证号",
     "status_matched_by_slip": "父母状态记录按姓名与相近证件号匹配，待核实",
     "status_ambiguous_match": "父母状态记录可能属于两人，未采用",
-    "migrant_check": "流动儿童身份待核实",
 }
 OTHER_KIND = "其他待核实事项"
 
