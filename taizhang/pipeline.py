@@ -38,6 +38,7 @@ from typing import Any
 import polars as pl
 
 from taizhang import progress
+from taizhang.errors import PipelineError
 from taizhang.period import Period
 
 STAGES = ("ingest_and_validate", "standardize", "link", "decide", "emit")
@@ -81,24 +82,6 @@ FAIL_STAGE_ENV = "TAIZHANG_FAIL_STAGE"
 # (``link:600``), so a test can SIGKILL a real run right after linkage. Unset, it does nothing.
 PAUSE_AFTER_STAGE_ENV = "TAIZHANG_PAUSE_AFTER_STAGE"
 STAGE_MARKER = "_stage.json"
-
-
-class PipelineError(Exception):
-    """An expected failure the operator can fix (missing source, bad period, empty folder).
-
-    ``code`` is stable for scripts; the message is Chinese then English and
-    never quotes a value from a record.
-    """
-
-    def __init__(self, code: str, zh: str, en: str) -> None:
-        super().__init__(f"{zh} / {en}")
-        self.code = code
-        self.zh = zh
-        self.en = en
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Prefect persists a failed task's exception; keep it unpicklable-proof.
-        return (PipelineError, (self.code, self.zh, self.en))
 
 
 class StageUnavailable(PipelineError):

@@ -18,6 +18,7 @@ from taizhang.ingest.headers import map_headers
 from taizhang.ingest.model import QUARANTINE_SCHEMA, FileError, FileProblem, FileReport, IngestResult
 from taizhang.ingest.readers import RawTable, read_csv_raw, read_xlsx_raw
 from taizhang.ingest.rows import empty_quarantine, empty_staged, map_cells, quarantine_frame, split_rows
+from taizhang.ingest.sensitive import code_sensitive_values, sensitive_codes
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ def read_extracts(extracts_dir: Path, contracts: dict[str, Contract] | None = No
     errors: list[FileError] = []
     staged: dict[str, pl.DataFrame] = {}
     quarantines: list[pl.DataFrame] = []
+    codes = sensitive_codes(contracts)
 
     for path in found.unknown:
         errors.append(
@@ -141,7 +143,10 @@ def read_extracts(extracts_dir: Path, contracts: dict[str, Contract] | None = No
                 report.staged,
                 report.quarantined,
             )
-        staged[source] = pl.concat(frames, how="vertical").sort("file", "row_number")
+        # Sensitive values become their codes before the frame leaves the reader.
+        staged[source] = code_sensitive_values(
+            pl.concat(frames, how="vertical").sort("file", "row_number"), codes
+        )
         if contract.required and not found.by_source[source]:
             errors.append(
                 FileError(
