@@ -81,7 +81,8 @@ def decode(text: str, where: str) -> bytes:
         raise PipelineError(
             "key_malformed",
             f"{where} 中的密钥格式不对（应为 {KEY_BYTES} 字节的 base64 文本，见 docs/privacy.md）。",
-            f"the key in {where} is malformed (expected {KEY_BYTES} bytes as base64 text; see docs/privacy.md).",
+            f"the key in {where} is malformed (expected {KEY_BYTES} bytes as base64 text; "
+            "see docs/privacy.md).",
         )
     return material
 

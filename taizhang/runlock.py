@@ -78,7 +78,8 @@ def folder_lock(out: Path, command: str, wait: float | None = None) -> Iterator[
                     f"输出文件夹 {out} 正被另一次运行使用（{holder or '未知'}），本次未做任何改动。"
                     f"请等它结束后再运行（或设置 {LOCK_WAIT_ENV}=秒数 以等待）。",
                     f"the output folder {out} is in use by another run ({holder or 'unknown'}); "
-                    f"nothing was changed. Run again when it has finished (or set {LOCK_WAIT_ENV}=seconds to wait).",
+                    "nothing was changed. Run again when it has finished "
+                    f"(or set {LOCK_WAIT_ENV}=seconds to wait).",
                 )
             time.sleep(_POLL_SECONDS)
         info = {
