@@ -304,10 +304,11 @@ def run_stage(
         counts = fn(into=work, **kwargs)
         seconds = round(time.perf_counter() - started, 3)
         # The marker holds counts and timings only; the stage's data files are sealed.
-        (work / STAGE_MARKER).write_text(
-            json.dumps({"stage": stage, "key": key, "counts": counts, "seconds": seconds}, indent=2),
-            encoding="utf-8",
-        )
+        marker = {"stage": stage, "key": key, "counts": counts, "seconds": seconds}
+        fd = os.open(work / STAGE_MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(marker, indent=2))
+        owner_only(work)  # folders a library made (the reports') are the owner's only too
         if not final.exists():  # else a concurrent run finished the same stage first
             work.rename(final)
     _pause_after(stage)
