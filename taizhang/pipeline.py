@@ -749,7 +749,11 @@ def guarded(out: Path, command: str, create_key: bool = True, **fields: Any):
     the run before it starts.
     """
     out = Path(out)
-    with reported_as_disk_faults(out), audit.recorded(out, command, **fields) as entry:
+    with (
+        reported_as_disk_faults(out),  # the audit log's own writes
+        audit.recorded(out, command, **fields) as entry,
+        reported_as_disk_faults(out),  # so the audit line names a disk fault by its code
+    ):
         key = keys.load(create=create_key)
         entry["key_id"] = key.id
         with runlock.folder_lock(out, command):

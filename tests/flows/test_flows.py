@@ -13,7 +13,7 @@ import pytest
 from flows.county_rerun import county_rerun
 from flows.semiannual_ledger import semiannual_ledger
 from flows.validate_extracts import validate_extracts
-from taizhang import pipeline, sealed
+from taizhang import audit, pipeline, sealed
 from tests.flows.helpers import (
     corrected_field_visit_sheet,
     field_visit_county,
@@ -289,7 +289,13 @@ def test_validate_flow_publishes_the_liaison_reports_alone(
     folder = tmp_path / "validation"
     assert (folder / "index.html").is_file()
     assert (folder / "quarantine.parquet").is_file()
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["validation"]
+    # The reports, and the audit line that says who validated what.
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "audit.jsonl",
+        "validation",
+    ]
+    (entry,) = audit.read(tmp_path)
+    assert entry["command"] == "validate" and entry["outcome"] == "ok"
     assert report["stages"]["ingest_and_validate"]["counts"]["validation_reports"] > 0
 
 

@@ -14,6 +14,7 @@ import stat
 import zipfile
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -117,7 +118,7 @@ def test_without_the_key_the_working_data_yields_no_identity_number_name_or_phon
     with pytest.raises(PipelineError) as caught:
         sealed.read_frame(state / "std_records.parquet")
     assert caught.value.code == "key_missing"
-    with pytest.raises(Exception):
+    with pytest.raises(pa.ArrowInvalid):
         pq.read_table(state / "std_records.parquet")
     import duckdb
 

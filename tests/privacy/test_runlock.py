@@ -14,9 +14,8 @@ from taizhang.errors import PipelineError
 
 def test_a_second_holder_of_the_folder_is_refused_naming_the_first(tmp_path):
     with runlock.folder_lock(tmp_path, "run"):
-        with pytest.raises(PipelineError) as caught:
-            with runlock.folder_lock(tmp_path, "rerun-county", wait=0):
-                pass
+        with pytest.raises(PipelineError) as caught, runlock.folder_lock(tmp_path, "rerun-county", wait=0):
+            pass
         assert caught.value.code == "folder_busy"
         assert str(tmp_path) in caught.value.en and "command=run" in caught.value.en
     with runlock.folder_lock(tmp_path, "run", wait=0):  # free again once the first is done
