@@ -119,12 +119,16 @@ def unseal(data: bytes, key: keys.Key, path: Path) -> bytes:
     body = memoryview(data)[_HEADER_BYTES:]
     step = chunk + _TAG_BYTES
     starts = range(0, len(body), step)
-    out = bytearray()
     try:
+        # Decrypted straight into one buffer of the plaintext's size (no per-chunk copies).
+        out = bytearray(len(body) - len(starts) * _TAG_BYTES)
+        view = memoryview(out)
         for index, start in enumerate(starts):
             last = index == len(starts) - 1
-            out += cipher.decrypt(_nonce(index, last), body[start : start + step], header)
-    except InvalidTag:
+            piece = body[start : start + step]
+            at = index * chunk
+            cipher.decrypt_into(_nonce(index, last), piece, header, view[at : at + len(piece) - _TAG_BYTES])
+    except (InvalidTag, ValueError):
         raise PipelineError(
             "sealed_damaged",
             f"{path} 已损坏或被改动，无法解密（密钥编号相符）。请删除该文件所在的缓存或重新运行本期。",

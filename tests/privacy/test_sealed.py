@@ -67,13 +67,15 @@ def test_a_wrong_key_is_named_as_such(tmp_path, monkeypatch):
     assert written_with in caught.value.en and keys.load().id in caught.value.en
 
 
-@pytest.mark.parametrize("where", ["header", "body", "truncate", "extend"])
+@pytest.mark.parametrize("where", ["header", "chunk_size", "body", "truncate", "extend"])
 def test_an_altered_file_fails_to_open(tmp_path, monkeypatch, where):
     monkeypatch.setattr(sealed, "CHUNK_BYTES", 1000)
     path = sealed.write_bytes(os.urandom(3500), tmp_path / "blob")
     data = bytearray(path.read_bytes())
     if where == "header":
         data[30] ^= 1  # inside the salt: still our format and key, another file key
+    elif where == "chunk_size":
+        data[31:35] = (7).to_bytes(4, "big")
     elif where == "body":
         data[-100] ^= 1
     elif where == "truncate":
