@@ -50,6 +50,9 @@ def test_rotation_reseals_every_file_and_retires_the_old_key(copied_run, capsys)
     err = capsys.readouterr().err
     assert code == cli.EXIT_EXPECTED_ERROR
     assert "sealed with another key" in err and new.id in err and "Traceback" not in err
+    rerun = audit.read(out)[-1]  # the refused county rerun is on record, with who tried it
+    assert (rerun["command"], rerun["county"], rerun["outcome"]) == ("rerun-county", "220102", "key_wrong")
+    assert rerun["user"] and rerun["key_id"] == old.id
 
 
 def test_an_interrupted_rotation_is_finished_by_running_it_again(copied_run, monkeypatch):
