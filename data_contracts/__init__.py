@@ -63,12 +63,22 @@ class Contract:
     identifying: tuple[str, ...]
     columns: tuple[Column, ...]
     sensitive_values: tuple[str, ...] = field(default=())
+    # Each sensitive value's code, which stands in for it from the moment a file is read.
+    sensitive_codes: tuple[tuple[str, str], ...] = field(default=())
 
     def column(self, name: str) -> Column:
         for col in self.columns:
             if col.name == name:
                 return col
         raise KeyError(f"{self.source} has no column {name!r}")
+
+    def staged_value(self, value: str) -> str:
+        """``value`` as the staged layer holds it: a sensitive value's code, any other value itself."""
+        return dict(self.sensitive_codes).get(value, value)
+
+    def staged_allowed(self, column: Column) -> tuple[str, ...]:
+        """A column's allowed values as staged data carries them (sensitive ones as their codes)."""
+        return tuple(self.staged_value(v) for v in column.allowed)
 
     @property
     def column_names(self) -> list[str]:
@@ -102,6 +112,9 @@ def _parse(path: Path) -> Contract:
     unknown = set(raw.get("identifying", ())) - set(names)
     if unknown:
         raise ValueError(f"{path.name}: identifying names unknown columns {sorted(unknown)}")
+    sensitive = raw.get("sensitive_values") or {}
+    if not isinstance(sensitive, dict) or len(set(sensitive.values())) != len(sensitive):
+        raise ValueError(f"{path.name}: sensitive_values must map each value to its own code")
     return Contract(
         source=raw["source"],
         department=raw["department"],
@@ -110,7 +123,8 @@ def _parse(path: Path) -> Contract:
         child_level=bool(raw.get("child_level", True)),
         identifying=tuple(raw.get("identifying", ())),
         columns=tuple(columns),
-        sensitive_values=tuple(raw.get("sensitive_values", ())),
+        sensitive_values=tuple(str(v) for v in sensitive),
+        sensitive_codes=tuple((str(k), str(v)) for k, v in sensitive.items()),
     )
 
 

@@ -298,7 +298,7 @@ def _column_checks(column: Column, contract: Contract, jilin_counties: tuple[str
                 "row",
                 f"{label}应为以下之一：{_allowed_text(column, sensitive)}",
                 "取值不在规定范围内",
-                value_set=tuple(column.allowed),
+                value_set=contract.staged_allowed(column),  # staged data holds the codes
             )
         )
 

@@ -1,4 +1,4 @@
-"""The ``taizhang`` command line: generate, validate, run, rerun-county, demo.
+"""The ``taizhang`` command line: generate, validate, run, rerun-county, rotate-key, demo.
 
 Each command runs the same Prefect flows the deployments run, with Prefect in
 ephemeral mode: no server to set up, its database under ``./.prefect/`` (or
@@ -7,7 +7,10 @@ ephemeral mode: no server to set up, its database under ``./.prefect/`` (or
 without Prefect at all.
 
 Expected errors (a missing source, a bad period, an empty folder, a stage not
-built yet) end with a bilingual message and exit code 2, never a traceback.
+built yet, no key or a wrong one, a busy output folder, a full or read-only
+disk) end with a bilingual message and exit code 2, never a traceback. The
+process creates files for its owner only (umask 077) and masks personal values
+in every log record and uncaught error (``taizhang.logmask``).
 """
 
 from __future__ import annotations
@@ -273,6 +276,27 @@ def cmd_rerun_county(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    from taizhang import pipeline, rotation
+
+    outs = [Path(o) for o in args.out]
+    caches = [pipeline.cache_root_for(o) for o in outs]
+    extra = [c for c in caches if not any(c.is_relative_to(o) for o in outs)]
+    result = rotation.rotate(outs, [c for c in dict.fromkeys(extra) if c.is_dir()])
+    console = _console()
+    for folder, count in result.resealed.items():
+        console.print(f"已重新加密 Re-encrypted {count} 个文件 files in [bold]{folder}[/bold]")
+    if result.key_origin == "environment":
+        console.print(
+            f"密钥已轮换 Key rotated: {result.old_id} → {result.new_id}. "
+            f"请立即把 TAIZHANG_KEY 换成 TAIZHANG_NEW_KEY 的值 Now set TAIZHANG_KEY to the value of "
+            "TAIZHANG_NEW_KEY wherever it is configured."
+        )
+    else:
+        console.print(f"密钥已轮换 Key rotated: {result.old_id} → {result.new_id} ({result.key_origin})")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Sample extracts for the latest two ended half-years into ./demo, both runs, and what to open."""
     from taizhang import pipeline, run_report
@@ -454,6 +478,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.set_defaults(func=cmd_rerun_county)
 
+    k = _sub(
+        sub,
+        "rotate-key",
+        "用新密钥重新加密输出文件夹中的工作数据",
+        "re-encrypt the working data of output folders with a new key",
+    )
+    k.add_argument(
+        "--out",
+        required=True,
+        action="append",
+        help="要重新加密的输出文件夹（可重复）/ output root to re-encrypt (repeat for several)",
+    )
+    k.set_defaults(func=cmd_rotate_key)
+
     d = _sub(
         sub,
         "demo",
@@ -480,7 +518,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Everything this process creates is its owner's only (outputs, cache, Prefect's home).
+    os.umask(0o077)
     configure_prefect_environment()
+    from taizhang import logmask
+
+    logmask.install()
     _quiet_logs()
     from taizhang.pipeline import PipelineError
 

@@ -37,7 +37,9 @@ from typing import Any
 
 import polars as pl
 
-from taizhang import peak_memory, progress
+from taizhang import audit, keys, peak_memory, progress, runlock, sealed
+from taizhang.diskfaults import reported_as_disk_faults
+from taizhang.errors import PipelineError
 from taizhang.period import Period
 
 STAGES = ("ingest_and_validate", "standardize", "link", "decide", "emit")
@@ -83,24 +85,6 @@ PAUSE_AFTER_STAGE_ENV = "TAIZHANG_PAUSE_AFTER_STAGE"
 STAGE_MARKER = "_stage.json"
 DUCKDB_MEMORY_LIMIT_ENV = "TAIZHANG_DUCKDB_MEMORY_LIMIT"
 DUCKDB_TEMP_DIR_ENV = "TAIZHANG_DUCKDB_TEMP_DIR"
-
-
-class PipelineError(Exception):
-    """An expected failure the operator can fix (missing source, bad period, empty folder).
-
-    ``code`` is stable for scripts; the message is Chinese then English and
-    never quotes a value from a record.
-    """
-
-    def __init__(self, code: str, zh: str, en: str) -> None:
-        super().__init__(f"{zh} / {en}")
-        self.code = code
-        self.zh = zh
-        self.en = en
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Prefect persists a failed task's exception; keep it unpicklable-proof.
-        return (PipelineError, (self.code, self.zh, self.en))
 
 
 class StageUnavailable(PipelineError):
@@ -269,6 +253,16 @@ def cache_root_for(out: Path) -> Path:
     return Path(override) if override else out / CACHE_DIR_NAME
 
 
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and its parents) readable by the owner only."""
+    path = Path(path)
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for created in missing:
+        created.chmod(0o700)
+    return path
+
+
 def stage_dir(cache_root: Path, stage: str, key: str) -> Path:
     return cache_root / stage / key
 
@@ -302,25 +296,26 @@ def run_stage(
         # Lets operators and tests rehearse a crash at a given stage and the resume that follows.
         raise RuntimeError(f"stage {stage} failed on purpose ({FAIL_STAGE_ENV}={stage})")
     final = stage_dir(cache_root, stage, key)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{key[:16]}.tmp-", dir=final.parent))
-    peak_memory.reset_peak()
+    private_dir(final.parent)
+    # A crashed run's half-built stage folders go, a live run's (the cache may be shared) stay.
+    runlock.remove_dead_temp_dirs(final.parent, ".*.tmp-*")
     started = time.perf_counter()
-    try:
+    with (
+        reported_as_disk_faults(final.parent),
+        runlock.live_temp_dir(final.parent, f".{key[:16]}.tmp-") as work,
+    ):
+        peak_memory.reset_peak()
         counts = fn(into=work, **kwargs)
         seconds = round(time.perf_counter() - started, 3)
         peak = peak_memory.peak_rss_mb()
-        (work / STAGE_MARKER).write_text(
-            json.dumps({"stage": stage, "key": key, "counts": counts, "seconds": seconds}, indent=2),
-            encoding="utf-8",
-        )
-        if final.exists():  # a concurrent run finished the same stage first
-            shutil.rmtree(work)
-        else:
+        # The marker holds counts and timings only; the stage's data files are sealed.
+        marker = {"stage": stage, "key": key, "counts": counts, "seconds": seconds}
+        fd = os.open(work / STAGE_MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(marker, indent=2))
+        owner_only(work)  # folders a library made (the reports') are the owner's only too
+        if not final.exists():  # else a concurrent run finished the same stage first
             work.rename(final)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     _pause_after(stage)
     reporter.stage_finished(stage, summarize_counts(counts, stage), cached=False)
     return StageResult(stage, key, str(final), counts, seconds, cached=False, peak_rss_mb=peak)
@@ -390,11 +385,11 @@ def stage_keys(
 
 
 def _write(df: pl.DataFrame, path: Path, sort_by: Iterable[str] | None = None) -> int:
-    """Write a parquet file sorted by its key (determinism), return its row count."""
-    keys = [c for c in (sort_by or ()) if c in df.columns]
-    if keys:
-        df = df.sort(keys, nulls_last=True, maintain_order=True)
-    df.write_parquet(path, statistics=False)
+    """Write a sealed parquet file sorted by its key (determinism), return its row count."""
+    by = [c for c in (sort_by or ()) if c in df.columns]
+    if by:
+        df = df.sort(by, nulls_last=True, maintain_order=True)
+    sealed.write_frame(df, path)
     return df.height
 
 
@@ -428,12 +423,9 @@ def ingest_and_validate(extracts: Path, into: Path) -> dict[str, int]:
     for source, staged in sorted(result.staged.items()):
         counts[f"staged_{source}"] = _write(staged, into / f"staged_{source}.parquet", ("file", "row_number"))
     counts["quarantined"] = _write(result.quarantine, into / "quarantine.parquet", QUARANTINE_SORT)
-    (into / "file_reports.json").write_text(
-        json.dumps(_file_report_json(list(result.file_reports)), ensure_ascii=False, indent=2),
-        encoding="utf-8",
-    )
+    sealed.write_json(_file_report_json(list(result.file_reports)), into / "file_reports.json")
     errors = _file_report_json(list(result.errors))
-    (into / "errors.json").write_text(json.dumps(errors, ensure_ascii=False, indent=2), encoding="utf-8")
+    sealed.write_json(errors, into / "errors.json")
     counts["file_errors"] = len(errors)
     try:
         validate_source, write_reports = require("validation_reports")
@@ -449,13 +441,14 @@ def ingest_and_validate(extracts: Path, into: Path) -> dict[str, int]:
         if source in contracts
     ]
     written = write_reports(validations, [*result.file_reports, *result.errors], result.quarantine, into)
+    sealed.seal_tree(into / "validation")  # published in clear by the run, kept sealed in the cache
     counts["validation_reports"] = len(written)
     return counts
 
 
 def fatal_ingest_errors(ingest_dir: Path) -> list[dict[str, Any]]:
     """File-level errors that make a ledger meaningless: a required source is missing or unreadable."""
-    errors = json.loads((ingest_dir / "errors.json").read_text(encoding="utf-8"))
+    errors = sealed.read_json(ingest_dir / "errors.json")
     return [e for e in errors if isinstance(e, dict) and "missing" in str(e.get("code", ""))]
 
 
@@ -498,7 +491,7 @@ def raise_on_fatal_ingest_errors(ingest_dir: Path) -> None:
 
 def _read_staged(ingest_dir: Path) -> dict[str, pl.DataFrame]:
     return {
-        p.stem.removeprefix("staged_"): pl.read_parquet(p)
+        p.stem.removeprefix("staged_"): sealed.read_frame(p)
         for p in sorted(ingest_dir.glob("staged_*.parquet"))
     }
 
@@ -550,11 +543,9 @@ def link(std_dir: Path, previous_registry: Path | None, into: Path) -> dict[str,
     """Stage 3: assign every child-level record a stable ``child_id``."""
     link_fn, children_config = require("link")
     config = children_config()
-    columns = set(pl.read_parquet_schema(std_dir / "std_records.parquet"))
     # Only the columns the linkage configuration reads: the rest of std_records is not needed here.
-    wanted = [c for c in ("record_id", *config.columns) if c in columns]
-    records = pl.read_parquet(std_dir / "std_records.parquet", columns=list(dict.fromkeys(wanted)))
-    previous = pl.read_parquet(previous_registry) if previous_registry else None
+    records = sealed.read_frame_present(std_dir / "std_records.parquet", ["record_id", *config.columns])
+    previous = sealed.read_frame(previous_registry) if previous_registry else None
     from matchers.stable_ids import IdSchemeError
 
     try:
@@ -587,10 +578,10 @@ def link(std_dir: Path, previous_registry: Path | None, into: Path) -> dict[str,
 
 def links_table(std_dir: Path, link_dir: Path) -> pl.DataFrame:
     """``links.parquet``: (source, file, row_number, child_id) for every readable child-level record."""
-    records = pl.read_parquet(
+    records = sealed.read_frame(
         std_dir / "std_records.parquet", columns=["record_id", "source", "file", "row_number"]
     )
-    record_child = pl.read_parquet(link_dir / "record_child.parquet", columns=["record_id", "child_id"])
+    record_child = sealed.read_frame(link_dir / "record_child.parquet", columns=["record_id", "child_id"])
     return (
         records.join(record_child, on="record_id", how="left")
         .select("source", "file", "row_number", "child_id")
@@ -616,10 +607,10 @@ def decide(
         else None
     )
     result = decide_fn(
-        records=pl.read_parquet(std_dir / "std_records.parquet"),
-        guardians=pl.read_parquet(std_dir / "std_guardians.parquet"),
-        status=pl.read_parquet(std_dir / "std_status.parquet"),
-        record_child=pl.read_parquet(link_dir / "record_child.parquet"),
+        records=sealed.read_frame(std_dir / "std_records.parquet"),
+        guardians=sealed.read_frame(std_dir / "std_guardians.parquet"),
+        status=sealed.read_frame(std_dir / "std_status.parquet"),
+        record_child=sealed.read_frame(link_dir / "record_child.parquet"),
         period=Period.parse(period),
         previous_ledger=previous,
         vetoed_apart=_read_if_exists(link_dir / "link_vetoed_apart.parquet"),
@@ -632,7 +623,7 @@ def decide(
 
 
 def _read_if_exists(path: Path) -> pl.DataFrame | None:
-    return pl.read_parquet(path) if path.exists() else None
+    return sealed.read_frame(path) if path.exists() else None
 
 
 def merged_ids(link_dir: Path) -> pl.DataFrame:
@@ -641,7 +632,7 @@ def merged_ids(link_dir: Path) -> pl.DataFrame:
     path = link_dir / "link_id_events.parquet"
     if not path.exists():
         return pl.DataFrame(schema=schema)
-    events = pl.read_parquet(path)
+    events = sealed.read_frame(path)
     return (
         events.filter(pl.col("event") == "merged")
         .select(pl.col("related_child_id").alias("previous_child_id"), "child_id")
@@ -658,7 +649,7 @@ def _frames(result: Any) -> dict[str, pl.DataFrame]:
 def load_decisions(decide_dir: Path) -> Any:
     """The decide stage's frames read back, in the shape ``taizhang.emit`` expects."""
     frames: dict[str, Any] = {"review": None}
-    frames |= {p.stem: pl.read_parquet(p) for p in sorted(decide_dir.glob("*.parquet"))}
+    frames |= {p.stem: sealed.read_frame(p) for p in sorted(decide_dir.glob("*.parquet"))}
     return SimpleNamespace(**frames)
 
 
@@ -722,7 +713,13 @@ def resolve_previous(out: Path, period: Period, previous: Path | None) -> Path |
 
 
 def clean_stale(out: Path, period: str) -> None:
-    """Undo what a killed run left: temporary folders, and an old folder renamed aside."""
+    """Undo what a killed run left: its temporary folders, and an old folder renamed aside.
+
+    Called under the output folder's lock (:func:`taizhang.runlock.folder_lock`),
+    so no other run of this folder is publishing; a temporary folder is
+    removed only when the run that made it is dead (its ``.alive`` marker is
+    not locked), never because of its name alone.
+    """
     if not out.is_dir():
         return
     final = out / period
@@ -731,17 +728,20 @@ def clean_stale(out: Path, period: str) -> None:
             leftover.rename(final)  # killed between the two renames: put the old one back
         else:
             shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in out.glob(f".{period}.tmp-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+    runlock.remove_dead_temp_dirs(out, f".{period}.tmp-*")
 
 
-def new_work_dir(out: Path, period: str) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{period}.tmp-", dir=out))
+def owner_only(folder: Path) -> None:
+    """Make a folder and everything under it readable by its owner only (0700 folders, 0600 files)."""
+    folder.chmod(0o700)
+    for path in folder.rglob("*"):
+        if not path.is_symlink():
+            path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def publish(work: Path, final: Path) -> None:
-    """Replace ``final`` by ``work``: old aside, new in, old deleted."""
+    """Replace ``final`` by ``work``: owner-only permissions, old aside, new in, old deleted."""
+    owner_only(work)
     old = None
     if final.exists():
         old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
@@ -758,52 +758,35 @@ def publish(work: Path, final: Path) -> None:
 
 @contextlib.contextmanager
 def work_dir_for(out: Path, period: str):
-    """A temporary period folder that is deleted unless it was published."""
+    """A temporary period folder (marked alive while this run lasts), deleted unless it was published."""
     clean_stale(out, period)
-    work = new_work_dir(out, period)
-    try:
+    private_dir(out)
+    with runlock.live_temp_dir(out, f".{period}.tmp-") as work:
         yield work
-    finally:
-        if work.exists():
-            shutil.rmtree(work, ignore_errors=True)
 
 
 def copy_stage_files(results: Iterable[StageResult], state: Path) -> None:
-    """Copy every stage's parquet and JSON into ``state/`` (copies, so the cache stays intact)."""
-    state.mkdir(parents=True, exist_ok=True)
+    """Copy every stage's sealed files into ``state/`` (copies, so the cache stays intact)."""
+    state.mkdir(mode=0o700, parents=True, exist_ok=True)
     for result in results:
         for path in sorted(result.path.iterdir()):
             if path.name == STAGE_MARKER:
                 continue
-            if path.is_dir():
-                shutil.copytree(path, state / path.name, dirs_exist_ok=True)
-            else:
-                shutil.copy2(path, state / path.name)
-
-
-def build_state_database(state: Path) -> None:
-    """``state/taizhang.duckdb``: one table per parquet file, for analysts to query the run."""
-    import duckdb
-
-    db = state / "taizhang.duckdb"
-    con = duckdb.connect(str(db))
-    try:
-        for path in sorted(state.glob("*.parquet")):
-            con.execute(
-                f'CREATE OR REPLACE TABLE "{path.stem}" AS SELECT * FROM read_parquet(?)', [str(path)]
-            )
-            con.complete()
-    finally:
-        con.close()
+            sealed.copy(path, state / path.name)
 
 
 def write_public_tables(
     ingest: StageResult, std: StageResult | None, linked: StageResult | None, work: Path
 ) -> None:
-    """``quarantine.parquet``, ``links.parquet`` and ``validation/`` at the top of the period folder."""
-    shutil.copy2(ingest.path / "quarantine.parquet", work / "quarantine.parquet")
+    """``quarantine.parquet``, ``links.parquet`` and ``validation/`` at the top of the period folder.
+
+    These are published outputs, so they are written in clear from the sealed stage files.
+    """
+    sealed.read_frame(ingest.path / "quarantine.parquet").write_parquet(
+        work / "quarantine.parquet", statistics=False
+    )
     if (ingest.path / "validation").is_dir():
-        shutil.copytree(ingest.path / "validation", work / "validation", dirs_exist_ok=True)
+        sealed.unseal_tree(ingest.path / "validation", work / "validation")
     if std is not None and linked is not None:
         links_table(std.path, linked.path).write_parquet(work / "links.parquet", statistics=False)
         write_review_page(std.path, linked.path, work)
@@ -866,6 +849,28 @@ class RunOutcome:
     report: dict[str, Any]
 
 
+@contextlib.contextmanager
+def guarded(out: Path, command: str, create_key: bool = True, **fields: Any):
+    """What every command that writes into ``out`` runs inside.
+
+    Disk faults become clear errors (exit 2); an audit line is appended to
+    ``<out>/audit.jsonl`` with the outcome; the output folder's lock is held,
+    so a second run into ``out`` waits or is refused; the key is loaded (or
+    created on first use) before any work, so a missing or unsafe key stops
+    the run before it starts.
+    """
+    out = Path(out)
+    with (
+        reported_as_disk_faults(out),  # the audit log's own writes
+        audit.recorded(out, command, **fields) as entry,
+        reported_as_disk_faults(out),  # so the audit line names a disk fault by its code
+    ):
+        key = keys.load(create=create_key)
+        entry["key_id"] = key.id
+        with runlock.folder_lock(out, command):
+            yield entry
+
+
 def run_period(
     extracts: Path,
     period: str,
@@ -877,8 +882,25 @@ def run_period(
     """Run the five stages for one half-year and publish ``<out>/<period>`` atomically.
 
     ``call(stage, key, cache_root, **inputs)`` runs one cached stage; the flows
-    pass their Prefect tasks here, the default runs them directly.
+    pass their Prefect tasks here, the default runs them directly. One run at
+    a time per output folder (:func:`guarded`).
     """
+    the_period = parse_period(period)
+    with guarded(Path(out), "run", period=str(the_period), extracts=str(extracts)) as entry:
+        outcome = _run_period(Path(extracts), str(the_period), Path(out), previous, call, emit_call)
+        entry["inputs_digest"] = outcome.report["extracts_digest"]
+        entry["outputs_digest"] = audit.tree_digest(outcome.out_dir)
+    return outcome
+
+
+def _run_period(
+    extracts: Path,
+    period: str,
+    out: Path,
+    previous: Path | None,
+    call: StageCall,
+    emit_call: Callable[..., dict[str, int]] | None,
+) -> RunOutcome:
     the_period = parse_period(period)
     period = str(the_period)
     extracts, out = Path(extracts), Path(out)
@@ -888,7 +910,7 @@ def run_period(
     previous_registry = previous_dir / "state" / "registry.parquet" if previous_dir else None
     previous_ledger = previous_dir / "ledger.parquet" if previous_dir else None
     keys = stage_keys(extracts_key, the_period, previous_registry, previous_ledger)
-    cache_root = cache_root_for(out)
+    cache_root = private_dir(cache_root_for(out))
     stages: dict[str, StageResult] = {}
 
     ingest = call("ingest_and_validate", keys["ingest_and_validate"], cache_root, extracts=extracts)
@@ -920,7 +942,6 @@ def run_period(
         )
         emit_seconds = round(time.perf_counter() - emit_started, 3)
         emit_peak = peak_memory.peak_rss_mb()
-        build_state_database(work / "state")
         report = {
             "period": period,
             "as_of": the_period.as_of.isoformat(),
@@ -961,15 +982,31 @@ def validate_only(extracts: Path, out: Path, call: StageCall = direct_call) -> R
     Missing or unreadable files do not stop this run: they are what the
     liaison reports are for.
     """
+    with guarded(Path(out), "validate", extracts=str(extracts)) as entry:
+        outcome = _validate_only(Path(extracts), Path(out), call)
+        entry["inputs_digest"] = outcome.report["extracts_digest"]
+        entry["outputs_digest"] = audit.tree_digest(outcome.out_dir)
+    return outcome
+
+
+def _validate_only(extracts: Path, out: Path, call: StageCall) -> RunOutcome:
     extracts, out = Path(extracts), Path(out)
     extracts_key = extracts_digest(extracts)
     require("validation_reports")
-    ingest = call("ingest_and_validate", ingest_key(extracts_key), cache_root_for(out), extracts=extracts)
+    cache_root = private_dir(cache_root_for(out))
+    ingest = call("ingest_and_validate", ingest_key(extracts_key), cache_root, extracts=extracts)
     with work_dir_for(out, "validation") as work:
+        # Published for the liaisons, so written in clear from the sealed stage files.
         if (ingest.path / "validation").is_dir():
-            shutil.copytree(ingest.path / "validation", work, dirs_exist_ok=True)
-        for name in ("quarantine.parquet", "file_reports.json", "errors.json"):
-            shutil.copy2(ingest.path / name, work / name)
+            sealed.unseal_tree(ingest.path / "validation", work)
+        sealed.read_frame(ingest.path / "quarantine.parquet").write_parquet(
+            work / "quarantine.parquet", statistics=False
+        )
+        for name in ("file_reports.json", "errors.json"):
+            (work / name).write_text(
+                json.dumps(sealed.read_json(ingest.path / name), ensure_ascii=False, indent=2),
+                encoding="utf-8",
+            )
         report = {
             "extracts_digest": extracts_key,
             "stages": {
@@ -1036,8 +1073,8 @@ def corrected_field_visits(
             f"走访表 {sheet.name} 中没有可读的行（表头应与 field_visits 来源一致）。",
             f"the field-visit sheet {sheet.name} has no readable row (its headers must match field_visits).",
         )
-    records = pl.read_parquet(state / "std_records.parquet")
-    record_child = pl.read_parquet(state / "record_child.parquet")
+    records = sealed.read_frame(state / "std_records.parquet")
+    record_child = sealed.read_frame(state / "record_child.parquet")
     fresh = standardize_records({"field_visits": staged}, today=period.as_of)
     elsewhere = pl.col("residence_county").is_not_null() & (pl.col("residence_county") != county)
     counts = {
@@ -1052,7 +1089,9 @@ def corrected_field_visits(
             f"the field-visit sheet {sheet.name} has no row of county {county} (residence county column).",
         )
     fresh = fresh.with_columns(pl.col("record_id") + (records["record_id"].max() or 0) + 1)
-    fresh_links = link_fn(fresh, children_config(), pl.read_parquet(state / "registry.parquet")).record_child
+    fresh_links = link_fn(
+        fresh, children_config(), sealed.read_frame(state / "registry.parquet")
+    ).record_child
     stale = records.filter(
         (pl.col("source") == "field_visits") & (pl.col("residence_county") == county)
     ).select("record_id")
@@ -1081,8 +1120,25 @@ def rerun_county(
     """Decide and emit one county again from the period's linked state, without relinking.
 
     Only that county's files are rewritten; every other output of the period
-    stays byte for byte as it was.
+    stays byte for byte as it was. The audit line names who ran it.
     """
+    the_period = parse_period(period)
+    fields = {"period": str(the_period), "county": county.strip()}
+    with guarded(Path(out), "rerun-county", create_key=False, **fields) as entry:
+        if field_visits is not None and Path(field_visits).is_file():
+            entry["inputs_digest"] = file_digest(Path(field_visits))
+        outcome = _rerun_county(county, str(the_period), Path(out), field_visits, emit_call)
+        entry["outputs_digest"] = audit.tree_digest(outcome.out_dir)
+    return outcome
+
+
+def _rerun_county(
+    county: str,
+    period: str,
+    out: Path,
+    field_visits: Path | None,
+    emit_call: Callable[..., dict[str, int]] | None,
+) -> RunOutcome:
     the_period = parse_period(period)
     period = str(the_period)
     out = Path(out)
@@ -1141,4 +1197,5 @@ def rerun_county(
         (reruns / f"{county}.json").write_text(
             json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
         )
+        owner_only(period_dir)
     return RunOutcome(period, period_dir, report)

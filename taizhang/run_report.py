@@ -22,12 +22,15 @@ def load_run_report(period_dir: Path) -> dict[str, Any]:
 
 
 def source_counts(state_dir: Path) -> list[dict[str, Any]]:
-    """Rows staged and quarantined per source."""
-    staged = {
-        p.stem.removeprefix("staged_"): pl.scan_parquet(p).select(pl.len()).collect().item()
-        for p in sorted(state_dir.glob("staged_*.parquet"))
-    }
-    quarantine_path = state_dir / "quarantine.parquet"
+    """Rows staged and quarantined per source.
+
+    Read from the run report's counts and the published quarantine table: the
+    staged tables in ``state/`` are sealed, and counting needs no key.
+    """
+    period_dir = state_dir.parent
+    counts = load_run_report(period_dir).get("stages", {}).get("ingest_and_validate", {}).get("counts", {})
+    staged = {k.removeprefix("staged_"): v for k, v in counts.items() if k.startswith("staged_")}
+    quarantine_path = period_dir / "quarantine.parquet"
     quarantined: dict[str, int] = {}
     if quarantine_path.is_file():
         q = pl.read_parquet(quarantine_path, columns=["source"]).group_by("source").len()

@@ -529,7 +529,10 @@ def standardize_status(
     names = _names_for([df["name"]])
     df = _attach_name(df.rename({"name": "__name_raw"}), names, "__name_raw", {"name": "name"})
     status = _text(pl.col("status"))
-    sensitive = status.is_in(list(contract.sensitive_values)).fill_null(False)
+    # Staged data holds a sensitive value's code (taizhang.ingest.sensitive); the value itself is
+    # accepted too for frames built by hand.
+    codes = [code for _, code in contract.sensitive_codes]
+    sensitive = status.is_in([*contract.sensitive_values, *codes]).fill_null(False)
     kind, grade = _disability(pl.col("status_detail"))
     is_disability = status == "重残"
     out = df.with_columns(

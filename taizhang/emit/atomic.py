@@ -24,10 +24,8 @@ import polars as pl
 
 from taizhang.emit.mask import mask_sensitive
 
-# mkstemp creates 0600 files; outputs get the ordinary permissions of the user's umask.
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-_FILE_MODE = 0o666 & ~_UMASK
+# Outputs hold minors' personal data: readable by their owner only, whatever the umask.
+_FILE_MODE = 0o600
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -199,9 +199,12 @@ def write_linkage_review(std_dir: Path, link_dir: Path, path: Path, probability:
     pairs_path = Path(link_dir) / "pairs.parquet"
     if not pairs_path.is_file():
         return None
-    pairs = pl.scan_parquet(pairs_path)
+    from taizhang import sealed
+
+    # The stage files are sealed working data: decrypted in memory, never copied in clear.
+    pairs = sealed.read_frame(pairs_path).lazy()
     vetoed_path = Path(link_dir) / "link_vetoed_apart.parquet"
-    vetoed = pl.read_parquet(vetoed_path) if vetoed_path.is_file() else None
-    records = pl.read_parquet(Path(std_dir) / "std_records.parquet", columns=list(_RECORD_COLUMNS))
+    vetoed = sealed.read_frame(vetoed_path) if vetoed_path.is_file() else None
+    records = sealed.read_frame(Path(std_dir) / "std_records.parquet", columns=list(_RECORD_COLUMNS))
     text = review_page(pairs, records, vetoed, probability)
     return write_with_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -44,6 +44,7 @@ from taizhang.ingest.rows import (
     split_rows,
     staged_schema,
 )
+from taizhang.ingest.sensitive import code_sensitive_values, sensitive_codes
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +244,7 @@ def read_extracts(extracts_dir: Path, contracts: dict[str, Contract] | None = No
     errors: list[FileError] = []
     staged: dict[str, pl.DataFrame] = {}
     quarantines: list[pl.DataFrame] = []
+    codes = sensitive_codes(contracts)
 
     for path in found.unknown:
         errors.append(
@@ -278,7 +280,10 @@ def read_extracts(extracts_dir: Path, contracts: dict[str, Contract] | None = No
                 report.staged,
                 report.quarantined,
             )
-        staged[source] = pl.concat(frames, how="vertical").sort("file", "row_number")
+        # Sensitive values become their codes before the frame leaves the reader.
+        staged[source] = code_sensitive_values(
+            pl.concat(frames, how="vertical").sort("file", "row_number"), codes
+        )
         if contract.required and not found.by_source[source]:
             errors.append(
                 FileError(

@@ -9,13 +9,15 @@ import polars as pl
 import pytest
 
 from data_contracts import load_contracts
+from taizhang import sealed
 
 CHILDREN = 150
 SEED = 20260101
 PERIODS = ["2026H1", "2026H2"]
 # Files that legitimately differ between two runs with the same inputs: the run
-# report carries timings, and a DuckDB file's bytes are not reproducible.
-VOLATILE = {"run_report.json", "state/taizhang.duckdb"}
+# report carries timings. (Sealed state files differ too, each sealed with its own
+# random salt: :func:`snapshot` compares their plaintext.)
+VOLATILE = {"run_report.json"}
 
 
 def generated_extracts(factory: pytest.TempPathFactory) -> Path:
@@ -32,10 +34,14 @@ def shared_cache_dir(factory: pytest.TempPathFactory) -> Path:
     return factory.getbasetemp() / "stage-cache"
 
 
+def _plain_bytes(path: Path) -> bytes:
+    return sealed.read_bytes(path) if sealed.is_sealed(path) else path.read_bytes()
+
+
 def snapshot(folder: Path) -> dict[str, str]:
-    """sha256 of every file under ``folder`` by relative path, volatile files left out."""
+    """sha256 of every file under ``folder`` (of its plaintext, if sealed), volatile files left out."""
     return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        p.relative_to(folder).as_posix(): hashlib.sha256(_plain_bytes(p)).hexdigest()
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.relative_to(folder).as_posix() not in VOLATILE
     }
@@ -49,7 +55,7 @@ def personal_values(state: Path) -> set[str]:
         if not path.is_file():
             continue
         columns = [c.name for c in contract.columns if c.type in ("name", "id_number", "phone")]
-        frame = pl.read_parquet(path, columns=columns)
+        frame = sealed.read_frame(path, columns=columns)
         for column in columns:
             values |= {v.strip() for v in frame[column].drop_nulls().to_list() if len(v.strip()) >= 2}
     return values
@@ -64,8 +70,8 @@ def corrected_field_visit_sheet(state: Path, county: str | None, target: Path) -
     visits = pl.col("source") == "field_visits"
     if county is not None:
         visits &= pl.col("residence_county") == county
-    keys = pl.read_parquet(state / "std_records.parquet").filter(visits).select("file", "row_number")
-    rows = pl.read_parquet(state / "staged_field_visits.parquet").join(keys, on=["file", "row_number"])
+    keys = sealed.read_frame(state / "std_records.parquet").filter(visits).select("file", "row_number")
+    rows = sealed.read_frame(state / "staged_field_visits.parquet").join(keys, on=["file", "row_number"])
     sheet = rows.select([pl.col(c.name).alias(c.header) for c in contract.columns]).with_columns(
         pl.lit("监护缺失").alias(contract.column("guardianship").header)
     )
@@ -76,7 +82,7 @@ def corrected_field_visit_sheet(state: Path, county: str | None, target: Path) -
 def field_visit_county(state: Path) -> str:
     """A county that has field-visit records in the run (the one with most, ties by code)."""
     counts = (
-        pl.read_parquet(state / "std_records.parquet")
+        sealed.read_frame(state / "std_records.parquet")
         .filter((pl.col("source") == "field_visits") & pl.col("residence_county").is_not_null())
         .group_by("residence_county")
         .len()

@@ -14,7 +14,7 @@ import pytest
 from flows.county_rerun import county_rerun
 from flows.semiannual_ledger import semiannual_ledger
 from flows.validate_extracts import validate_extracts
-from taizhang import pipeline
+from taizhang import audit, pipeline, sealed
 from tests.flows.helpers import (
     corrected_field_visit_sheet,
     field_visit_county,
@@ -94,7 +94,7 @@ def test_links_quarantine_and_run_report_follow_the_output_contract(crashed_then
     assert links["child_id"].null_count() == 0
     assert "person_status" not in links["source"].unique().to_list()
     staged_child_rows = sum(
-        pl.read_parquet(p).height
+        sealed.read_frame(p).height
         for p in (period_dir / "state").glob("staged_*.parquet")
         if p.stem not in ("staged_person_status",)
     )
@@ -105,7 +105,9 @@ def test_links_quarantine_and_run_report_follow_the_output_contract(crashed_then
     report = json.loads((period_dir / "run_report.json").read_text(encoding="utf-8"))
     assert set(report["versions"]) == {"taizhang", "duckdb", "polars", "prefect", "great-expectations"}
     assert set(report["stages"]) == {"ingest_and_validate", "standardize", "link", "decide", "emit"}
-    assert (period_dir / "state" / "taizhang.duckdb").is_file()
+    # The working state is sealed: no clear DuckDB database, every table encrypted.
+    assert not list((period_dir / "state").glob("*.duckdb"))
+    assert all(sealed.is_sealed(p) for p in (period_dir / "state").glob("*.parquet"))
     assert (period_dir / "validation" / "index.html").is_file()
     assert list((period_dir / "counties").glob("*.xlsx"))
 
@@ -230,11 +232,11 @@ def test_county_rerun_takes_only_its_own_rows_from_a_sheet_of_several_counties(
     county = field_visit_county(state)
     sheet = corrected_field_visit_sheet(state, None, out / "prefecture.xlsx")
     visits = pl.col("source") == "field_visits"
-    before = pl.read_parquet(state / "std_records.parquet").filter(visits)
+    before = sealed.read_frame(state / "std_records.parquet").filter(visits)
 
     report = county_rerun(county=county, period=PERIOD, out=str(out), field_visits=str(sheet))
 
-    after = pl.read_parquet(state / "std_records.parquet").filter(visits)
+    after = sealed.read_frame(state / "std_records.parquet").filter(visits)
     ours = pl.col("residence_county") == county
     others = pl.col("residence_county").is_not_null() & ~ours
     assert before.filter(others).height > 0
@@ -294,7 +296,13 @@ def test_validate_flow_publishes_the_liaison_reports_alone(
     folder = tmp_path / "validation"
     assert (folder / "index.html").is_file()
     assert (folder / "quarantine.parquet").is_file()
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["validation"]
+    # The reports, and the audit line that says who validated what.
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "audit.jsonl",
+        "validation",
+    ]
+    (entry,) = audit.read(tmp_path)
+    assert entry["command"] == "validate" and entry["outcome"] == "ok"
     assert report["stages"]["ingest_and_validate"]["counts"]["validation_reports"] > 0
 
 

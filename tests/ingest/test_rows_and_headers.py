@@ -166,7 +166,8 @@ def test_missing_required_value_and_bad_status(extracts: Path) -> None:
     result = read_extracts(extracts)
     staged = result.staged["person_status"]
     assert staged["row_number"].to_list() == [1, 5]
-    assert staged["status"].to_list() == [" 死亡 ", "艾滋病病毒感染"]  # raw text; trimming is for the check
+    # Raw text (trimming is for the check), except the sensitive status: its code from the moment it is read.
+    assert staged["status"].to_list() == [" 死亡 ", "SD01"]
     assert _quarantine(result, "person_status") == [
         (2, "missing_required_value", "status"),
         (3, "bad_status", "status"),
@@ -206,3 +207,23 @@ def test_rows_read_equals_staged_plus_quarantined_for_every_file(extracts: Path)
         assert (n_staged, n_quarantined) == (report.staged, report.quarantined)
     vacc = next(r for r in result.file_reports if r.source == "vaccination")
     assert vacc.quarantine_counts == {"empty_row": 1, "no_identifier": 1, "ragged_row": 1}
+
+
+def test_the_sensitive_status_is_a_code_in_every_text_column_of_every_source(extracts: Path) -> None:
+    write_csv(
+        extracts / "person_status.csv",
+        [
+            "证件号码,状态类别,状态细项,来源单位",
+            "220102198001011237,艾滋病病毒感染,母亲艾滋病病毒感染,艾滋病病毒感染随访",
+            "220102198001011245,重病,,",
+        ],
+    )
+    staged = read_extracts(extracts).staged["person_status"]
+    assert staged.select("status", "status_detail", "reporter").rows() == [
+        ("SD01", "母亲SD01", "SD01随访"),
+        ("重病", None, None),
+    ]
+    for frame in read_extracts(extracts).staged.values():
+        for column, dtype in frame.schema.items():
+            if dtype == pl.Utf8:
+                assert not frame[column].str.contains("艾滋病").any()
