@@ -16,12 +16,13 @@ shared-string index. Rows must then be written top to bottom, which
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 import xlsxwriter
+from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -95,32 +96,17 @@ def add_table_sheet(
     date_fmt = wb.add_format({"num_format": DATE_FORMAT})
     plain_fmt = wb.add_format({})
     widths = _display_widths(frame)
-    columns = []
-    for col, (column, dtype) in enumerate(frame.schema.items()):
+    for col, column in enumerate(frame.columns):
         ws.set_column(col, col, widths[col], text_fmt if column in text_columns else None)
         ws.write_string(0, col, column, header_fmt)
-        if dtype == pl.Date or dtype == pl.Datetime:
-            values, fmt, write = frame[column].to_list(), date_fmt, ws.write_datetime
-        elif dtype == pl.Boolean:
-            values = frame.select(pl.col(column).replace_strict({True: "是", False: "否"}, default=None))
-            values, fmt, write = values.to_series().to_list(), plain_fmt, ws.write_string
-        elif dtype.is_numeric():
-            values, fmt, write = frame[column].to_list(), plain_fmt, ws.write_number
-        else:
-            values = frame[column].to_list()
-            if dtype != pl.Utf8:
-                values = [None if v is None else str(v) for v in values]
-            fmt, write = (text_fmt if column in text_columns else plain_fmt), ws.write_string
-        columns.append((col, values, fmt, write))
-    blank = ws.write_blank
-    # Row by row: constant_memory flushes a row when the next one starts.
-    for row in range(frame.height):
-        for col, values, fmt, write in columns:
-            value = values[row]
-            if value is None:
-                blank(row + 1, col, None, fmt)
-            else:
-                write(row + 1, col, value, fmt)
+
+    def fmt_of(column: str, dtype: pl.DataType) -> Format:
+        if dtype in (pl.Date, pl.Datetime):
+            return date_fmt
+        textual = not dtype.is_numeric() and dtype != pl.Boolean
+        return text_fmt if column in text_columns and textual else plain_fmt
+
+    _write_rows(ws, 1, frame, fmt_of)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, frame.height, frame.width - 1)
     a4_print_setup(ws, name, header_rows=1)
@@ -141,22 +127,37 @@ def a4_print_setup(ws: Worksheet, title: str, header_rows: int) -> None:
     ws.set_footer("&C第 &P 页，共 &N 页")
 
 
-def _write_column(ws: Worksheet, row0: int, col: int, series: pl.Series, fmt, text_fmt) -> None:
-    """One column below ``row0``: dates as dates, numbers as numbers, everything else as text."""
-    dtype = series.dtype
-    values = series.to_list()
-    if dtype == pl.Date or dtype == pl.Datetime:
-        write = ws.write_datetime
-    elif dtype.is_numeric():
-        write = ws.write_number
-    else:
-        write = ws.write_string
-        values = [None if v is None else str(v) for v in values]
-    for row, value in enumerate(values, start=row0):
-        if value is None:
-            ws.write_blank(row, col, None, fmt)
+def _write_rows(
+    ws: Worksheet, row0: int, frame: pl.DataFrame, fmt_of: Callable[[str, pl.DataType], Format]
+) -> None:
+    """``frame`` below ``row0``, row by row (constant_memory flushes a row when the next one starts).
+
+    Dates become Excel dates, numbers numbers, booleans 是/否, everything else text.
+    """
+    columns = []
+    for col, (column, dtype) in enumerate(frame.schema.items()):
+        fmt = fmt_of(column, dtype)
+        if dtype == pl.Date or dtype == pl.Datetime:
+            values, write = frame[column].to_list(), ws.write_datetime
+        elif dtype == pl.Boolean:
+            values = frame.select(pl.col(column).replace_strict({True: "是", False: "否"}, default=None))
+            values, write = values.to_series().to_list(), ws.write_string
+        elif dtype.is_numeric():
+            values, write = frame[column].to_list(), ws.write_number
         else:
-            write(row, col, value, fmt)
+            values = frame[column].to_list()
+            if dtype != pl.Utf8:
+                values = [None if v is None else str(v) for v in values]
+            write = ws.write_string
+        columns.append((col, values, fmt, write))
+    blank = ws.write_blank
+    for row in range(frame.height):
+        for col, values, fmt, write in columns:
+            value = values[row]
+            if value is None:
+                blank(row + row0, col, None, fmt)
+            else:
+                write(row + row0, col, value, fmt)
 
 
 def add_form_sheet(
@@ -193,26 +194,34 @@ def add_form_sheet(
     cell_fmt = wb.add_format({"border": 1, "valign": "top", "text_wrap": True})
     text_fmt = wb.add_format({"border": 1, "valign": "top", "num_format": "@"})
     date_fmt = wb.add_format({"border": 1, "valign": "top", "num_format": DATE_FORMAT})
-    ws.merge_range(0, 0, 0, frame.width - 1, title, title_fmt)
+    # Top to bottom, as constant_memory needs: title, group row, field row, then the children.
     ws.set_row(0, 30)
-    ws.set_row(2, 32)
-    ws.merge_range(1, 0, 2, 0, SERIAL_COLUMN, group_fmt)
+    ws.merge_range(0, 0, 0, frame.width - 1, title, title_fmt)
+    ws.write_string(1, 0, SERIAL_COLUMN, group_fmt)
     col = 1
     for group, fields in groups:
         if len(fields) > 1:
             ws.merge_range(1, col, 1, col + len(fields) - 1, group, group_fmt)
         else:
             ws.write_string(1, col, group, group_fmt)
+        col += len(fields)
+    ws.set_row(2, 32)
+    ws.write_blank(2, 0, None, group_fmt)
+    col = 1
+    for _, fields in groups:
         for k, field in enumerate(fields):
             ws.write_string(2, col + k, field, header_fmt)
         col += len(fields)
     widths = _display_widths(frame)
     for c, column in enumerate(frame.columns):
-        series = frame[column]
-        is_text = column in text_columns
-        fmt = date_fmt if series.dtype == pl.Date else text_fmt if is_text else cell_fmt
-        ws.set_column(c, c, min(max(widths[c], 6), 24), text_fmt if is_text else None)
-        _write_column(ws, 3, c, series, fmt, text_fmt)
+        ws.set_column(c, c, min(max(widths[c], 6), 24), text_fmt if column in text_columns else None)
+
+    def fmt_of(column: str, dtype: pl.DataType) -> Format:
+        if dtype in (pl.Date, pl.Datetime):
+            return date_fmt
+        return text_fmt if column in text_columns else cell_fmt
+
+    _write_rows(ws, 3, frame, fmt_of)
     ws.freeze_panes(3, 2)
     ws.autofilter(2, 0, frame.height + 2, frame.width - 1)
     a4_print_setup(ws, title, header_rows=3)
