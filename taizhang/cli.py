@@ -221,7 +221,9 @@ def _print_file_errors(errors_json: Path) -> None:
         return
     from rich.markup import escape
 
-    errors = json.loads(errors_json.read_text(encoding="utf-8"))
+    from taizhang import sealed
+
+    errors = sealed.read_json(errors_json)  # the run's state is sealed working data
     for e in errors:
         if isinstance(e, dict) and e.get("file") and e.get("code") != "unknown_file":
             _console().print(

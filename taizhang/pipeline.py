@@ -458,7 +458,7 @@ def raise_on_fatal_ingest_errors(ingest_dir: Path) -> None:
     The message names the missing sources, and for a source whose files are
     there but unreadable, each file with its reason code and reason.
     """
-    errors = json.loads((ingest_dir / "errors.json").read_text(encoding="utf-8"))
+    errors = sealed.read_json(ingest_dir / "errors.json")
     fatal = fatal_ingest_errors(ingest_dir)
     if not fatal:
         return
