@@ -20,6 +20,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from taizhang import sealed
+
 pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -88,7 +90,7 @@ def _data_values(period_dir: Path) -> set[str]:
     """Names, identity numbers and phones of the run's staged rows: none may show on a liaison page."""
     values: set[str] = set()
     for path in sorted((period_dir / "state").glob("staged_*.parquet")):
-        frame = pl.read_parquet(path)
+        frame = sealed.read_frame(path)  # the run keeps its state sealed
         for column in frame.columns:
             if column.endswith(("name", "_id", "id_number", "phone")) and frame[column].dtype == pl.Utf8:
                 values |= {v.strip() for v in frame[column].drop_nulls().to_list() if len(v.strip()) >= 2}
