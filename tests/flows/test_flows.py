@@ -187,7 +187,8 @@ def test_county_rerun_with_a_corrected_sheet_changes_only_that_county(crashed_th
     after = _all_files(period_dir)
     assert report["county"] == county
     # The corrected records name the sheet the analyst gave, not the copy the rerun read.
-    files = sealed.read_frame(state / "std_records.parquet").filter(pl.col("source") == "field_visits")["file"]
+    records = sealed.read_frame(state / "std_records.parquet")
+    files = records.filter(pl.col("source") == "field_visits")["file"]
     assert "corrected.xlsx" in set(files)
     assert not [f for f in files.unique() if f.startswith(f"field_visits_{county}")]
     assert set(after) - set(before) == {f"state/county_reruns/{county}.json"}
