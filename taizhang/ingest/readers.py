@@ -27,6 +27,8 @@ import io
 import re
 import sys
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,16 +96,23 @@ def read_csv_text(path: Path) -> CsvText:
     return CsvText(lines, decoded.encoding, decoded.marker, final_newline)
 
 
-def _strict_fields(text: str) -> list[str] | None:
-    """The fields of one record in strict CSV, or None when its quoting is broken."""
+@contextmanager
+def _no_field_limit() -> Iterator[None]:
+    """Let the csv module read fields of any length (an enormous cell is judged later, as a row)."""
     limit = csv.field_size_limit()
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _strict_fields(text: str) -> list[str] | None:
+    """The fields of one record in strict CSV, or None when its quoting is broken."""
     try:
         return next(csv.reader([text], strict=True), [])
     except csv.Error:
         return None
-    finally:
-        csv.field_size_limit(limit)
 
 
 def _parse_at(lines: list[str], i: int, widths: tuple[int, int] | None) -> tuple[list[str] | None, int]:
@@ -144,11 +153,12 @@ def csv_head(text: CsvText, n_records: int) -> list[CsvRecord]:
     """The first records of the file (blank lines too), for finding the header."""
     records: list[CsvRecord] = []
     i = 0
-    while i < len(text.lines) and len(records) < n_records:
-        fields, span = _parse_at(text.lines, i, None)
-        cells = None if fields is None else [f if f.strip(_SPACE_CHARS) else None for f in fields]
-        records.append(CsvRecord(len(records) + 1, i + span, cells))
-        i += span
+    with _no_field_limit():
+        while i < len(text.lines) and len(records) < n_records:
+            fields, span = _parse_at(text.lines, i, None)
+            cells = None if fields is None else [f if f.strip(_SPACE_CHARS) else None for f in fields]
+            records.append(CsvRecord(len(records) + 1, i + span, cells))
+            i += span
     return records
 
 
@@ -168,16 +178,20 @@ def csv_rows(text: CsvText, start: int, first_pos: int, widths: tuple[int, int])
     # Records that hold a quote: parsed one by one; a field running over lines consumes them.
     parsed: dict[int, list[str] | None] = {}
     consumed: set[int] = set()
-    for i in quoted_at:
-        if i in consumed:
-            continue
-        fields, span = _parse_at(lines, i, widths)
-        parsed[i] = fields
-        consumed.update(range(i + 1, i + span))
-        if span > 1:
-            # The record's text (its line breaks kept) stands in the first line's place.
-            line[i] = "\n".join(lines[i : i + span])
+    joined: dict[int, str] = {}
+    with _no_field_limit():
+        for i in quoted_at:
+            if i in consumed:
+                continue
+            fields, span = _parse_at(lines, i, widths)
+            parsed[i] = fields
+            consumed.update(range(i + 1, i + span))
+            if span > 1:
+                # The record's text (its line breaks kept) stands in the first line's place.
+                joined[i] = "\n".join(lines[i : i + span])
     del lines
+    if joined:
+        line = line.scatter(list(joined), pl.Series(list(joined.values()), dtype=pl.String))
 
     frame = pl.DataFrame({"_line": pl.int_range(0, line.len(), dtype=pl.Int64, eager=True), "_text": line})
     frame = frame.with_columns(pl.col("_text").str.strip_suffix("\r"))
