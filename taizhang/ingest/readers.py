@@ -9,10 +9,11 @@ into fields (null for a readable row).
 
 CSV: decoded in Python (``taizhang.ingest.encoding``), split into lines once.
 Lines without a ``"`` (nearly all) are split into fields by polars on the
-whole column; only lines holding a quote go through the ``csv`` module, one
-record at a time, in strict mode, so that a stray quote costs its own row and
-not the rest of the file: a field may run on over the next lines only when
-the record that makes has the header's field count.
+whole column, lines whose quotes pair on the line by polars' CSV reader; only
+lines whose quotes do not pair go through the ``csv`` module, one record at a
+time, in strict mode, so that a stray quote costs its own row and not the
+rest of the file: a field may run on over the next lines only when the record
+that makes has the header's field count.
 
 XLSX: read with fastexcel (calamine); all cells as text, the way Excel shows
 them: dates as ISO dates, whole numbers without ``.0``, numbers too long for a
@@ -48,6 +49,9 @@ _MAX_RECORD_LINES = 20
 # A line of nothing but delimiters and spaces: an empty row, whatever its field count.
 _DELIMITERS_ONLY = r"^[,\s\x{3000}]*$"
 _BLANK_LINE = r"^[\s\x{3000}]*$"
+# A record whose quotes pair on its line: fields either quoted ("" for a quote) or free of quotes.
+_QUOTED_FIELD = r'"(?:[^"]|"")*"'
+_WELL_FORMED = rf'^(?:{_QUOTED_FIELD}|[^",]*)(?:,(?:{_QUOTED_FIELD}|[^",]*))*$'
 _SPACE_CHARS = " \t\r\u3000"
 
 
@@ -173,14 +177,17 @@ def csv_rows(text: CsvText, start: int, first_pos: int, widths: tuple[int, int])
     if not lines:
         return _with_cells(pl.DataFrame(schema={"_pos": pl.Int64, "_damage": pl.String}), high)
     line = pl.Series("line", lines, dtype=pl.String)
-    quoted_at = line.str.contains('"', literal=True).arg_true().to_list()
+    has_quote = line.str.contains('"', literal=True)
+    well_formed = has_quote & line.str.strip_suffix("\r").str.contains(_WELL_FORMED)
+    odd_at = (has_quote & ~well_formed).arg_true().to_list()
 
-    # Records that hold a quote: parsed one by one; a field running over lines consumes them.
+    # Records whose quotes do not pair on their line: parsed one by one; a field
+    # running over lines consumes them.
     parsed: dict[int, list[str] | None] = {}
     consumed: set[int] = set()
     joined: dict[int, str] = {}
     with _no_field_limit():
-        for i in quoted_at:
+        for i in odd_at:
             if i in consumed:
                 continue
             fields, span = _parse_at(lines, i, widths)
@@ -193,7 +200,9 @@ def csv_rows(text: CsvText, start: int, first_pos: int, widths: tuple[int, int])
     if joined:
         line = line.scatter(list(joined), pl.Series(list(joined.values()), dtype=pl.String))
 
-    frame = pl.DataFrame({"_line": pl.int_range(0, line.len(), dtype=pl.Int64, eager=True), "_text": line})
+    frame = pl.DataFrame(
+        {"_line": pl.int_range(0, line.len(), dtype=pl.Int64, eager=True), "_text": line, "_wf": well_formed}
+    )
     frame = frame.with_columns(pl.col("_text").str.strip_suffix("\r"))
     if consumed:
         frame = frame.filter(~pl.col("_line").is_in(pl.Series(sorted(consumed), dtype=pl.Int64).implode()))
@@ -207,9 +216,26 @@ def csv_rows(text: CsvText, start: int, first_pos: int, widths: tuple[int, int])
 
     is_quoted = pl.col("_line").is_in(pl.Series(list(parsed), dtype=pl.Int64).implode())
     broken = pl.Series([i for i, f in parsed.items() if f is None], dtype=pl.Int64)
-    count = pl.col("_text").str.count_matches(",", literal=True) + 1
+    # Field counts: quoted fields (which may hold commas) taken out first. Only
+    # the fields beyond the header are then read again, to see they are empty.
+    bare = (
+        pl.when(pl.col("_wf"))
+        .then(pl.col("_text").str.replace_all(_QUOTED_FIELD, ""))
+        .otherwise(pl.col("_text"))
+    )
+    count = bare.str.count_matches(",", literal=True) + 1
     trimmed = pl.col("_text").str.strip_chars_end(", \t\u3000").str.count_matches(",", literal=True) + 1
-    fits = (count >= low) & ((count <= high) | (trimmed <= high))
+    over = frame.filter(pl.col("_wf") & (count > high)).select("_line", "_text")
+    with _no_field_limit():
+        over_fit = [i for i, t in over.iter_rows() if _fits(_strict_fields(t) or [], widths)]
+    fits = (
+        pl.when(pl.col("_wf"))
+        .then(
+            (count >= low)
+            & ((count <= high) | pl.col("_line").is_in(pl.Series(over_fit, dtype=pl.Int64).implode()))
+        )
+        .otherwise((count >= low) & ((count <= high) | (trimmed <= high)))
+    )
     quoted_fit = pl.Series(
         [i for i, f in parsed.items() if f is not None and _fits(f, widths)], dtype=pl.Int64
     )
@@ -232,15 +258,30 @@ def csv_rows(text: CsvText, start: int, first_pos: int, widths: tuple[int, int])
     )
     frame = frame.with_columns(damage.alias("_damage"))
 
-    # Cells: unquoted records split by polars, quoted ones from the csv module.
+    # Cells: records without quotes split by polars, records quoted well on their
+    # line parsed by polars' CSV reader, the others from the csv module.
     names = cell_names(high)
-    plain = frame.filter(~is_quoted)
+    plain = frame.filter(~is_quoted & ~pl.col("_wf"))
     split = plain.select(
         "_line",
         pl.col("_text").str.split_exact(",", max(high - 1, 0)).struct.rename_fields(names).alias("_f"),
     ).unnest("_f")
     parts = [split]
     good = {i: f for i, f in parsed.items() if f is not None}
+    quoted_lines = frame.filter(pl.col("_wf"))
+    if quoted_lines.height:
+        body = quoted_lines.select(pl.col("_text").str.join("\n")).item()
+        cells = pl.read_csv(
+            (",".join(names) + "\n" + body + "\n").encode(),
+            has_header=True,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            quote_char='"',
+        )
+        if cells.height == quoted_lines.height:
+            parts.append(cells.select(pl.Series("_line", quoted_lines["_line"]), *names))
+        else:  # the two parsers disagree: trust the csv module, line by line
+            good |= {i: _strict_fields(t) or [] for i, t in quoted_lines.select("_line", "_text").iter_rows()}
     if good:
         rows = [f[:high] + [""] * (high - len(f)) for f in good.values()]
         columns = list(zip(*rows, strict=True))
