@@ -416,7 +416,7 @@ _ERROR_TEXT = {
     "GettingData": "#GETTING_DATA",
 }
 _CELL_ERROR = re.compile(r"Error\((\w+)\)")
-_ERROR_CELL = re.compile(rb"""\bt=["']e["']""")
+_ERROR_CELL = (b't="e"', b"t='e'")  # an error cell's type in the sheet XML
 
 
 def _first_value_row(xml: bytes) -> int:
@@ -460,7 +460,8 @@ def _with_error_values(frame: pl.DataFrame, errors: object) -> pl.DataFrame:
 def _load_sheet(reader: fastexcel.ExcelReader, xml: bytes, index: int) -> pl.DataFrame:
     """Every row of one sheet from its first cell with a value: ``_pos``, ``_damage`` (null), ``c0..cN``."""
     sheet = reader.load_sheet(index, header_row=None, dtypes="string")
-    if _ERROR_CELL.search(xml):  # calamine leaves error cells null; it names them only beside an arrow batch
+    # calamine leaves error cells null and names them only beside an arrow batch.
+    if any(mark in xml for mark in _ERROR_CELL):
         batch, errors = sheet.to_arrow_with_errors()
         text = pl.DataFrame(pl.from_arrow(batch))
     else:
