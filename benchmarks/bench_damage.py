@@ -1,6 +1,6 @@
 """Rows read, quarantined and lost for each kind of damage, from the damage bench's mutation layer.
 
-    uv run python benchmarks/bench_damage.py [--children 120] [--seed 7] [--out benchmarks/results/damage.json]
+    uv run python benchmarks/bench_damage.py [--children 120] [--seed 7] [--out results/damage.json]
 
 Clean extracts of every source are generated once; each kind of damage of
 ``tests/ingest/damage/mutations.py`` is applied to the middle row of every
@@ -100,7 +100,10 @@ def main() -> None:
     keys += ("clean_rows", "clean_kept", "lost", "shifted")
     report = {kind: {k: v.get(k, 0) for k in keys} for kind, v in totals.items()}
     print(json.dumps(report, ensure_ascii=False, indent=2))
-    print("\n| damage | files | rows | read | quarantined | damaged rows quarantined | clean rows kept | lost | shifted |")
+    print(
+        "\n| damage | files | rows | read | quarantined | damaged rows quarantined | clean rows kept "
+        "| lost | shifted |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for kind, t in report.items():
         print(

@@ -56,6 +56,15 @@ def _decodes(line: bytes, encoding: str) -> bool:
     return True
 
 
+def _utf8_text(line: bytes) -> bool:
+    """The line is UTF-8 text: it decodes, to more than U+FFFD (锟斤拷 in GBK *is* UTF-8 of U+FFFD)."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return any(ord(c) > 127 and c != "\ufffd" for c in text)
+
+
 def looks_binary(data: bytes) -> bool:
     """True for bytes that are not delimited text: a known binary magic, or control bytes everywhere.
 
@@ -76,10 +85,11 @@ def decode_csv(data: bytes) -> Decoded:
     """Decode CSV bytes, detecting the encoding from the bytes alone.
 
     Valid UTF-8 is UTF-8. Otherwise lines holding non-ASCII bytes are sampled:
-    genuine GB18030 text almost never forms valid UTF-8, while UTF-8 text
-    often *does* decode as GB18030 (as mojibake), so UTF-8 wins when at least
-    half of the sampled lines are valid UTF-8 and the failing lines are
-    corrupt rows. Raises :class:`FileProblem` for binary data and for bytes
+    genuine GB18030 text practically never forms a valid UTF-8 line of
+    Chinese, while UTF-8 text often *does* decode as GB18030 (as mojibake),
+    so UTF-8 wins when at least a tenth of the sampled lines are valid UTF-8
+    (a small file may have more broken rows than whole ones) and the failing
+    lines are corrupt rows. Raises :class:`FileProblem` for binary data and for bytes
     that neither encoding can explain.
     """
     if data.startswith(BOM):
@@ -106,8 +116,8 @@ def decode_csv(data: bytes) -> Decoded:
     except UnicodeDecodeError:
         pass
     sample = [m.group(0) for _, m in zip(range(_SAMPLE_LINES), _NON_ASCII_LINE.finditer(data), strict=False)]
-    utf8_ok = sum(_decodes(line, "utf-8") for line in sample)
-    if utf8_ok * 2 >= len(sample):
+    utf8_ok = sum(_utf8_text(line) for line in sample)
+    if utf8_ok * 10 >= len(sample):
         return _decode_marking(data, "utf-8")
     gb_ok = sum(_decodes(line, "gb18030") for line in sample)
     if gb_ok * 2 >= len(sample):

@@ -56,6 +56,7 @@ FILE_ERROR_CODES = (
     "not_a_workbook",  # a .xlsx that is not an Excel workbook at all
     "corrupt_xlsx",  # a zip that no Excel reader can open (truncated, damaged)
     "undecodable_encoding",  # CSV in none of UTF-8, UTF-8 with BOM, GB18030
+    "read_failed",  # an unexpected error while reading (its type is named, never its text)
 )
 
 

@@ -9,10 +9,11 @@ into fields (null for a readable row).
 
 CSV: decoded in Python (``taizhang.ingest.encoding``), split into lines once.
 Lines without a ``"`` (nearly all) are split into fields by polars on the
-whole column; only lines holding a quote go through the ``csv`` module, one
-record at a time, in strict mode, so that a stray quote costs its own row and
-not the rest of the file: a field may run on over the next lines only when
-the record that makes has the header's field count.
+whole column, lines whose quotes pair on the line by polars' CSV reader; only
+lines whose quotes do not pair go through the ``csv`` module, one record at a
+time, in strict mode, so that a stray quote costs its own row and not the
+rest of the file: a field may run on over the next lines only when the record
+that makes has the header's field count.
 
 XLSX: read with fastexcel (calamine); all cells as text, the way Excel shows
 them: dates as ISO dates, whole numbers without ``.0``, numbers too long for a
@@ -27,6 +28,8 @@ import io
 import re
 import sys
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +49,9 @@ _MAX_RECORD_LINES = 20
 # A line of nothing but delimiters and spaces: an empty row, whatever its field count.
 _DELIMITERS_ONLY = r"^[,\s\x{3000}]*$"
 _BLANK_LINE = r"^[\s\x{3000}]*$"
+# A record whose quotes pair on its line: fields either quoted ("" for a quote) or free of quotes.
+_QUOTED_FIELD = r'"(?:[^"]|"")*"'
+_WELL_FORMED = rf'^(?:{_QUOTED_FIELD}|[^",]*)(?:,(?:{_QUOTED_FIELD}|[^",]*))*$'
 _SPACE_CHARS = " \t\r\u3000"
 
 
@@ -66,7 +72,7 @@ def _with_cells(frame: pl.DataFrame, width: int) -> pl.DataFrame:
 class CsvText:
     """A decoded CSV file split into physical lines (a trailing ``\r`` stays on its line)."""
 
-    lines: list[str]
+    lines: pl.Series
     encoding: str
     marker: str | None  # stands for undecodable bytes, if the file had any
     final_newline: bool
@@ -86,27 +92,33 @@ def read_csv_text(path: Path) -> CsvText:
         raise EMPTY_FILE
     decoded = decode_csv(data)
     del data
-    text = decoded.text
-    final_newline = text.endswith("\n")
-    lines = text.split("\n")
+    final_newline = decoded.text.endswith("\n")
+    lines = pl.Series("line", [decoded.text], dtype=pl.String).str.split("\n").explode()
     if final_newline:
-        lines.pop()
+        lines = lines.head(lines.len() - 1)
     return CsvText(lines, decoded.encoding, decoded.marker, final_newline)
 
 
-def _strict_fields(text: str) -> list[str] | None:
-    """The fields of one record in strict CSV, or None when its quoting is broken."""
+@contextmanager
+def _no_field_limit() -> Iterator[None]:
+    """Let the csv module read fields of any length (an enormous cell is judged later, as a row)."""
     limit = csv.field_size_limit()
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     try:
-        return next(csv.reader([text], strict=True), [])
-    except csv.Error:
-        return None
+        yield
     finally:
         csv.field_size_limit(limit)
 
 
-def _parse_at(lines: list[str], i: int, widths: tuple[int, int] | None) -> tuple[list[str] | None, int]:
+def _strict_fields(text: str) -> list[str] | None:
+    """The fields of one record in strict CSV, or None when its quoting is broken."""
+    try:
+        return next(csv.reader([text], strict=True), [])
+    except csv.Error:
+        return None
+
+
+def _parse_at(lines: pl.Series, i: int, widths: tuple[int, int] | None) -> tuple[list[str] | None, int]:
     """Fields of the record starting at line ``i`` and how many lines it spans.
 
     A line with an odd number of quotes may open a field that runs on over
@@ -125,7 +137,7 @@ def _parse_at(lines: list[str], i: int, widths: tuple[int, int] | None) -> tuple
         quotes += lines[i + span - 1].count('"')
         if quotes % 2:
             continue
-        fields = _strict_fields("\n".join(lines[i : i + span]).removesuffix("\r"))
+        fields = _strict_fields("\n".join(lines.slice(i, span).to_list()).removesuffix("\r"))
         if fields is None:
             break
         if span == 1 or widths is None or _fits(fields, widths):
@@ -144,105 +156,159 @@ def csv_head(text: CsvText, n_records: int) -> list[CsvRecord]:
     """The first records of the file (blank lines too), for finding the header."""
     records: list[CsvRecord] = []
     i = 0
-    while i < len(text.lines) and len(records) < n_records:
-        fields, span = _parse_at(text.lines, i, None)
-        cells = None if fields is None else [f if f.strip(_SPACE_CHARS) else None for f in fields]
-        records.append(CsvRecord(len(records) + 1, i + span, cells))
-        i += span
+    with _no_field_limit():
+        while i < len(text.lines) and len(records) < n_records:
+            fields, span = _parse_at(text.lines, i, None)
+            cells = None if fields is None else [f if f.strip(_SPACE_CHARS) else None for f in fields]
+            records.append(CsvRecord(len(records) + 1, i + span, cells))
+            i += span
     return records
+
+
+def _scatter(n: int, at: list[int]) -> pl.Series:
+    """A Boolean series of length ``n``, true at ``at``."""
+    out = pl.repeat(False, n, dtype=pl.Boolean, eager=True)
+    return out.scatter(at, True) if at else out
 
 
 def csv_rows(text: CsvText, start: int, first_pos: int, widths: tuple[int, int]) -> pl.DataFrame:
     """The data records from line ``start``: ``_pos``, ``_damage``, cells ``c0..c{widths[1]-1}``.
 
     ``widths`` is (cells up to the header's last named cell, all header
-    cells). Trailing blank lines are no rows; every other line is.
+    cells). Trailing blank lines are no rows; every other line is. Each step
+    is one polars pass over all lines; Python looks only at the few lines
+    whose quotes do not pair, or whose field count is off.
     """
     low, high = widths
-    lines = text.lines[start:]
-    if not lines:
+    line = text.lines.slice(start)
+    n = line.len()
+    if n == 0:
         return _with_cells(pl.DataFrame(schema={"_pos": pl.Int64, "_damage": pl.String}), high)
-    line = pl.Series("line", lines, dtype=pl.String)
-    quoted_at = line.str.contains('"', literal=True).arg_true().to_list()
+    quote_at = line.str.contains('"', literal=True).arg_true()
+    pairs = line.gather(quote_at).str.strip_suffix("\r").str.contains(_WELL_FORMED)
+    well_formed = _scatter(n, quote_at.filter(pairs).to_list())
+    odd_at = quote_at.filter(~pairs).to_list()
 
-    # Records that hold a quote: parsed one by one; a field running over lines consumes them.
+    # Records whose quotes do not pair on their line: parsed one by one; a field
+    # running over lines consumes them.
     parsed: dict[int, list[str] | None] = {}
     consumed: set[int] = set()
-    for i in quoted_at:
-        if i in consumed:
-            continue
-        fields, span = _parse_at(lines, i, widths)
-        parsed[i] = fields
-        consumed.update(range(i + 1, i + span))
-        if span > 1:
-            # The record's text (its line breaks kept) stands in the first line's place.
-            line[i] = "\n".join(lines[i : i + span])
-    del lines
+    joined: dict[int, str] = {}
+    with _no_field_limit():
+        for i in odd_at:
+            if i in consumed:
+                continue
+            fields, span = _parse_at(line, i, widths)
+            parsed[i] = fields
+            consumed.update(range(i + 1, i + span))
+            if span > 1:
+                # The record's text (its line breaks kept) stands in the first line's place.
+                joined[i] = "\n".join(line.slice(i, span).to_list())
+    if joined:
+        line = line.scatter(list(joined), pl.Series(list(joined.values()), dtype=pl.String))
 
-    frame = pl.DataFrame({"_line": pl.int_range(0, line.len(), dtype=pl.Int64, eager=True), "_text": line})
-    frame = frame.with_columns(pl.col("_text").str.strip_suffix("\r"))
+    frame = pl.DataFrame(
+        {
+            "_line": pl.int_range(0, n, dtype=pl.Int64, eager=True),
+            "_text": line.str.strip_suffix("\r"),
+            "_wf": well_formed,
+            "_py": _scatter(n, list(parsed)),
+        }
+    )
     if consumed:
         frame = frame.filter(~pl.col("_line").is_in(pl.Series(sorted(consumed), dtype=pl.Int64).implode()))
-    blank = pl.col("_text").str.contains(_DELIMITERS_ONLY)
     # Trailing empty lines are no rows (a line of delimiters is: someone wrote it).
     content = frame.select(pl.col("_text").str.contains(_BLANK_LINE).not_().arg_true()).to_series()
     if content.len() == 0:
         return _with_cells(pl.DataFrame(schema={"_pos": pl.Int64, "_damage": pl.String}), high)
-    frame = frame.head(int(content[-1]) + 1)
-    frame = frame.with_columns(pl.int_range(first_pos, first_pos + pl.len(), dtype=pl.Int64).alias("_pos"))
-
-    is_quoted = pl.col("_line").is_in(pl.Series(list(parsed), dtype=pl.Int64).implode())
-    broken = pl.Series([i for i, f in parsed.items() if f is None], dtype=pl.Int64)
-    count = pl.col("_text").str.count_matches(",", literal=True) + 1
-    trimmed = pl.col("_text").str.strip_chars_end(", \t\u3000").str.count_matches(",", literal=True) + 1
-    fits = (count >= low) & ((count <= high) | (trimmed <= high))
-    quoted_fit = pl.Series(
-        [i for i, f in parsed.items() if f is not None and _fits(f, widths)], dtype=pl.Int64
+    frame = frame.head(int(content[-1]) + 1).with_columns(
+        pl.int_range(first_pos, first_pos + pl.len(), dtype=pl.Int64).alias("_pos"),
+        pl.col("_text").str.contains(_DELIMITERS_ONLY).alias("_blank"),
+        # Field count; quoted fields (which may hold commas) taken out first.
+        (
+            pl.when(pl.col("_wf"))
+            .then(pl.col("_text").str.replace_all(_QUOTED_FIELD, ""))
+            .otherwise(pl.col("_text"))
+            .str.count_matches(",", literal=True)
+            + 1
+        ).alias("_count"),
     )
-    fits = pl.when(is_quoted).then(pl.col("_line").is_in(quoted_fit.implode())).otherwise(fits)
-    last = pl.int_range(pl.len()) == pl.len() - 1
-    cut = last & pl.lit(not text.final_newline)
-    damage = pl.when(blank).then(pl.lit(None, dtype=pl.String))
+
+    # Whether each record fits the header: decided in Python for the few whose count is off.
+    odd_count = frame.filter(
+        ~pl.col("_py") & ~pl.col("_blank") & ((pl.col("_count") < low) | (pl.col("_count") > high))
+    )
+    misfit = [i for i, f in parsed.items() if f is not None and not _fits(f, widths)]
+    with _no_field_limit():
+        for i, t, wf in odd_count.select("_line", "_text", "_wf").iter_rows():
+            fields = (_strict_fields(t) or []) if wf else t.split(",")
+            if not _fits(fields, widths):
+                misfit.append(i)
+    broken = pl.Series([i for i, f in parsed.items() if f is None], dtype=pl.Int64).implode()
+    misfit_s = pl.Series(misfit, dtype=pl.Int64).implode()
+    cut = (pl.int_range(pl.len()) == pl.len() - 1) & pl.lit(not text.final_newline)
+    damage = pl.when(pl.col("_blank")).then(pl.lit(None, dtype=pl.String))
     if text.marker is not None:
         damage = damage.when(pl.col("_text").str.contains(text.marker, literal=True)).then(
             pl.lit("undecodable")
         )
+    is_broken = pl.col("_line").is_in(broken)
+    is_misfit = pl.col("_line").is_in(misfit_s)
     damage = (
-        damage.when(cut & (pl.col("_line").is_in(broken.implode()) | ~fits))
+        damage.when(cut & (is_broken | is_misfit))
         .then(pl.lit("truncated_row"))
-        .when(pl.col("_line").is_in(broken.implode()))
+        .when(is_broken)
         .then(pl.lit("bad_quote"))
-        .when(~fits)
+        .when(is_misfit)
         .then(pl.lit("ragged_row"))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
     frame = frame.with_columns(damage.alias("_damage"))
 
-    # Cells: unquoted records split by polars, quoted ones from the csv module.
+    # Cells: records without quotes split by polars, records quoted well on their
+    # line parsed by polars' CSV reader, the others from the csv module.
     names = cell_names(high)
-    plain = frame.filter(~is_quoted)
-    split = plain.select(
-        "_line",
-        pl.col("_text").str.split_exact(",", max(high - 1, 0)).struct.rename_fields(names).alias("_f"),
-    ).unnest("_f")
-    parts = [split]
-    good = {i: f for i, f in parsed.items() if f is not None}
-    if good:
-        rows = [f[:high] + [""] * (high - len(f)) for f in good.values()]
-        columns = list(zip(*rows, strict=True))
-        quoted = pl.DataFrame(
-            {"_line": pl.Series(list(good), dtype=pl.Int64)}
-            | {name: pl.Series(name, col, dtype=pl.String) for name, col in zip(names, columns, strict=True)}
+    plain = frame.filter(~pl.col("_py") & ~pl.col("_wf"))
+    parts = [
+        plain.select(
+            "_line",
+            pl.col("_text").str.split_exact(",", max(high - 1, 0)).struct.rename_fields(names).alias("_f"),
+        ).unnest("_f")
+    ]
+    rows = {i: (f or []) for i, f in parsed.items()}
+    quoted_lines = frame.filter(pl.col("_wf"))
+    if quoted_lines.height:
+        body = quoted_lines.select(pl.col("_text").str.join("\n")).item()
+        cells = pl.read_csv(
+            (",".join(names) + "\n" + body + "\n").encode(),
+            has_header=True,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            quote_char='"',
         )
-        parts.append(quoted)
-    # An empty field is null, as an empty Excel cell is.
-    cells = pl.concat(parts, how="vertical").with_columns(pl.col(c).replace("", None) for c in names)
-    out = frame.select("_line", "_pos", "_damage").join(cells, on="_line", how="left", maintain_order="left")
+        if cells.height == quoted_lines.height:
+            parts.append(cells.select(pl.Series("_line", quoted_lines["_line"]), *names))
+        else:  # the two parsers disagree: trust the csv module, line by line
+            with _no_field_limit():
+                rows |= {
+                    i: _strict_fields(t) or [] for i, t in quoted_lines.select("_line", "_text").iter_rows()
+                }
+    if rows:
+        padded = [f[:high] + [""] * (high - len(f[:high])) for f in rows.values()]
+        columns = list(zip(*padded, strict=True)) if padded else [() for _ in names]
+        parts.append(
+            pl.DataFrame(
+                {"_line": pl.Series(list(rows), dtype=pl.Int64)}
+                | {c: pl.Series(c, col, dtype=pl.String) for c, col in zip(names, columns, strict=True)}
+            )
+        )
+    # An empty field is null, as an empty Excel cell is; every line has its cells now, in order.
+    cells = pl.concat(parts, how="vertical").sort("_line").drop("_line")
     # A damaged row's cells are not trusted: they stay null, only the reason tells about the row.
-    out = out.with_columns(
-        pl.when(pl.col("_damage").is_null()).then(pl.col(c)).otherwise(None).alias(c) for c in names
+    ok = frame["_damage"].is_null()
+    return frame.select("_pos", "_damage").hstack(
+        cells.select(pl.when(ok).then(pl.col(c).replace("", None)).alias(c) for c in names)
     )
-    return out.drop("_line")
 
 
 # --------------------------------------------------------------------------- XLSX
@@ -283,7 +349,7 @@ def _column_index(letters: bytes) -> int:
     return index - 1
 
 
-def _numeric_long_cells(data: bytes, sheet_index: int) -> tuple[int, dict[int, list[int]]]:
+def _numeric_long_cells(xml: bytes) -> tuple[int, dict[int, list[int]]]:
     """Positions of number-typed cells too long for 15 significant digits, read from the sheet XML.
 
     calamine renders such a number with invented digits (2.20102201503151e17
@@ -293,11 +359,6 @@ def _numeric_long_cells(data: bytes, sheet_index: int) -> tuple[int, dict[int, l
     starts) and, per 0-based sheet column, the 0-based sheet rows of such
     numbers.
     """
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        paths = _sheet_xml_paths(zf)
-        if sheet_index >= len(paths) or paths[sheet_index] not in zf.namelist():
-            return 0, {}
-        xml = zf.read(paths[sheet_index])
     first = _FIRST_VALUE_CELL.search(xml)
     first_ref = _CELL_REF.search(first.group(1)) if first else None
     if first_ref is None:
@@ -312,7 +373,7 @@ def _numeric_long_cells(data: bytes, sheet_index: int) -> tuple[int, dict[int, l
 
 
 def _excel_text(
-    reader: fastexcel.ExcelReader, sheet: fastexcel.ExcelSheet, data: bytes, index: int, text: pl.DataFrame
+    reader: fastexcel.ExcelReader, sheet: fastexcel.ExcelSheet, xml: bytes, index: int, text: pl.DataFrame
 ) -> pl.DataFrame:
     """Fix the cells calamine renders differently from Excel: dates and over-long numbers."""
     names = text.columns
@@ -326,7 +387,7 @@ def _excel_text(
     long_cols = [c for c in names if text[c].str.contains(_LONG_INTEGER).any()]
     if not long_cols:
         return text
-    row_offset, cells = _numeric_long_cells(data, index)
+    row_offset, cells = _numeric_long_cells(xml)
     absolute = {f"c{info.index}": info.absolute_index for info in sheet.available_columns()}
     targets = {c: cells[absolute[c]] for c in long_cols if absolute.get(c) in cells}
     if not targets:
@@ -355,30 +416,22 @@ _ERROR_TEXT = {
     "GettingData": "#GETTING_DATA",
 }
 _CELL_ERROR = re.compile(r"Error\((\w+)\)")
+_ERROR_CELL = (b't="e"', b"t='e'")  # an error cell's type in the sheet XML
 
 
-def _first_value_row(data: bytes, sheet_index: int) -> int:
+def _first_value_row(xml: bytes) -> int:
     """1-based Excel row of the sheet's first cell with a value: where calamine's rows start.
 
-    Read from the sheet XML as a stream, stopping at that cell. A sheet whose
-    cells carry no reference (``r="B3"``) is counted by its ``<row>`` elements.
+    A sheet whose cells carry no reference (``r="B3"``) is counted by its
+    ``<row>`` elements.
     """
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        paths = _sheet_xml_paths(zf)
-        if sheet_index >= len(paths) or paths[sheet_index] not in zf.namelist():
-            return 1
-        buffer = b""
-        with zf.open(paths[sheet_index]) as stream:
-            while chunk := stream.read(1 << 16):
-                buffer += chunk
-                first = _FIRST_VALUE_CELL.search(buffer)
-                if first is None:
-                    continue
-                ref = _CELL_REF.search(first.group(1))
-                if ref is not None:
-                    return int(ref.group(2))
-                return max(1, len(re.findall(rb"<(?:\w+:)?row\b", buffer[: first.start()])))
-    return 1
+    first = _FIRST_VALUE_CELL.search(xml)
+    if first is None:
+        return 1
+    ref = _CELL_REF.search(first.group(1))
+    if ref is not None:
+        return int(ref.group(2))
+    return max(1, len(re.findall(rb"<(?:\w+:)?row\b", xml[: first.start()])))
 
 
 def _with_error_values(frame: pl.DataFrame, errors: object) -> pl.DataFrame:
@@ -404,17 +457,21 @@ def _with_error_values(frame: pl.DataFrame, errors: object) -> pl.DataFrame:
     return pl.DataFrame(columns)
 
 
-def _load_sheet(reader: fastexcel.ExcelReader, data: bytes, index: int) -> pl.DataFrame:
+def _load_sheet(reader: fastexcel.ExcelReader, xml: bytes, index: int) -> pl.DataFrame:
     """Every row of one sheet from its first cell with a value: ``_pos``, ``_damage`` (null), ``c0..cN``."""
     sheet = reader.load_sheet(index, header_row=None, dtypes="string")
-    batch, errors = sheet.to_arrow_with_errors()
-    text = pl.DataFrame(pl.from_arrow(batch))
+    # calamine leaves error cells null and names them only beside an arrow batch.
+    if any(mark in xml for mark in _ERROR_CELL):
+        batch, errors = sheet.to_arrow_with_errors()
+        text = pl.DataFrame(pl.from_arrow(batch))
+    else:
+        text, errors = sheet.to_polars(), None
     if text.width == 0 or text.height == 0:
         return pl.DataFrame(schema={"_pos": pl.Int64, "_damage": pl.String})
     text.columns = cell_names(text.width)
     text = _with_error_values(text, errors)
-    text = _excel_text(reader, sheet, data, index, text)
-    first = _first_value_row(data, index)
+    text = _excel_text(reader, sheet, xml, index, text)
+    first = _first_value_row(xml)
     return text.select(
         pl.int_range(first, first + pl.len(), dtype=pl.Int64).alias("_pos"),
         pl.lit(None, dtype=pl.String).alias("_damage"),
@@ -436,7 +493,12 @@ def read_xlsx_sheets(path: Path) -> list[tuple[str, pl.DataFrame]]:
     try:
         reader = fastexcel.read_excel(data)
         names = list(reader.sheet_names)
-        return [(name, _load_sheet(reader, data, i)) for i, name in enumerate(names)]
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            paths = _sheet_xml_paths(zf)
+            present = set(zf.namelist())
+            xmls = [zf.read(p) if p in present else b"" for p in paths]
+        xmls += [b""] * (len(names) - len(xmls))
+        return [(name, _load_sheet(reader, xmls[i], i)) for i, name in enumerate(names)]
     except Exception as exc:  # calamine's errors may quote cell text: never pass them on
         raise FileProblem(
             "corrupt_xlsx",

@@ -94,24 +94,37 @@ def row_reasons(rows: pl.DataFrame) -> pl.Series:
     """The reason code of each raw row that is damaged or holds no child, else null.
 
     ``rows`` has ``_damage`` (the reader's code) and the cells ``c0..cN``.
+    Three anchored or one-class regular expressions pass over every row; the
+    reason is then told apart only on the few rows they pick.
     """
     cells = [c for c in rows.columns if not c.startswith("_") and c != "row_number"]
     if not cells:
-        return rows["_damage"]
-    text = pl.concat_str([pl.col(c).fill_null("") for c in cells], separator=_SEP)
-    frame = rows.select("_damage", text.alias("_text"))
-    long_rows = frame.select((pl.col("_text").str.len_bytes() > CELL_LIMIT).arg_true()).to_series()
-    oversized = pl.Series("_oversized", [False] * rows.height, dtype=pl.Boolean)
-    if long_rows.len():
-        longest = rows[long_rows].select(pl.max_horizontal(pl.col(c).str.len_chars() for c in cells))
-        oversized = oversized.scatter(long_rows, longest.to_series().fill_null(0) > CELL_LIMIT)
+        return rows["_damage"].alias("_reason")
+    text = rows.select(
+        pl.concat_str([pl.col(c).fill_null("") for c in cells], separator=_SEP).alias("_text"),
+        "_damage",
+    )
+    picked = text.select(
+        (
+            pl.col("_damage").is_not_null()
+            | pl.col("_text").str.contains(_JUNK_ROW)
+            | pl.col("_text").str.contains(_TOTAL_ROW)
+            | pl.col("_text").str.contains(_CONTROL)
+            | (pl.col("_text").str.len_bytes() > CELL_LIMIT)
+        ).arg_true()
+    ).to_series()
+    reasons = pl.repeat(None, rows.height, dtype=pl.String, eager=True).alias("_reason")
+    if picked.len() == 0:
+        return reasons
+    longest = rows[picked].select(pl.max_horizontal(pl.col(c).str.len_chars() for c in cells).fill_null(0))
+    sub = text[picked].with_columns(longest.to_series().alias("_longest"))
     junk = pl.col("_text").str.contains(_JUNK_ROW)
     reason = (
         pl.when(pl.col("_damage").is_not_null())
         .then(pl.col("_damage"))
         .when(pl.col("_text").str.contains(_CONTROL))
         .then(pl.lit("control_characters"))
-        .when(pl.col("_oversized"))
+        .when(pl.col("_longest") > CELL_LIMIT)
         .then(pl.lit("oversized_cell"))
         .when(pl.col("_text").str.contains(_TOTAL_ROW))
         .then(pl.lit("total_row"))
@@ -125,7 +138,7 @@ def row_reasons(rows: pl.DataFrame) -> pl.Series:
         .then(pl.lit("serial_only"))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
-    return frame.with_columns(oversized).select(reason.alias("_reason")).to_series()
+    return reasons.scatter(picked, sub.select(reason).to_series())
 
 
 def _is_empty(col: str) -> pl.Expr:

@@ -183,3 +183,28 @@ def test_no_header_anywhere_names_file_missing_columns_and_headers_found(extract
         assert "证件号码" in message and "状态类别" in message
         assert "身份证" in message and "类别" in message
         assert "220102198001011237" not in message and "张伟" not in message
+
+
+def test_a_stray_quote_costs_its_row_and_a_quoted_line_break_is_one_row(extracts: Path) -> None:
+    path = extracts / "person_status.csv"
+    path.write_bytes(
+        "\r\n".join(
+            [
+                "证件号码,状态类别,状态细项",
+                '"220102198001011237,死亡,',  # a stray quote: the rest of the line is one open field
+                "220102198102021238,重残,肢体残疾一级",
+                '220102198203031239,服刑在押,"第一行',  # a field with a line break: one row
+                '第二行"',
+                "220102198304041230,失踪,",
+                '220102198405051231,失联,"未闭合',  # the file ends inside an open quote
+            ]
+        ).encode()
+    )
+    result = read_extracts(extracts)
+    staged = result.staged["person_status"]
+    assert staged.select("row_number", "status", "status_detail").rows() == [
+        (2, "重残", "肢体残疾一级"),
+        (3, "服刑在押", "第一行\r\n第二行"),
+        (4, "失踪", None),
+    ]
+    assert _quarantine(result, "person_status") == [(1, "bad_quote", None, 2), (5, "truncated_row", None, 6)]

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field, replace
 import xlsxwriter
 
 ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
-FORMATS = (*ENCODINGS, "xlsx")
+# "quoted": UTF-8 with every field quoted, as some systems export.
+FORMATS = (*ENCODINGS, "quoted", "xlsx")
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,15 @@ def _width(doc: Doc) -> int:
     return len(doc.header)
 
 
-def _row_text(cells: list[str | None]) -> str:
+def _row_text(cells: list[str | None], quote_all: bool = False) -> str:
     out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(["" if c is None else c for c in cells])
+    quoting = csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    csv.writer(out, lineterminator="", quoting=quoting).writerow(["" if c is None else c for c in cells])
     return out.getvalue()
 
 
-def _text(line: Line) -> str:
-    return line.text if line.text is not None else _row_text(line.cells or [])
+def _text(line: Line, quote_all: bool = False) -> str:
+    return line.text if line.text is not None else _row_text(line.cells or [], quote_all)
 
 
 def blank_row(doc: Doc, k: int) -> Doc:
@@ -151,18 +153,17 @@ def stray_quote(doc: Doc, k: int) -> Doc:
 
 
 def field_too_many(doc: Doc, k: int) -> Doc:
-    return _damage(
-        doc,
-        k,
-        lambda ln: replace(ln, origin=None, codes=frozenset({"ragged_row"}), text=_text(ln) + ",多余的值"),
-        "too_many",
-    )
+    def grow(ln: Line) -> Line:
+        cells = [*(ln.cells or []), "多余的值"]
+        return replace(ln, cells=cells, origin=None, codes=frozenset({"ragged_row"}), text=None)
+
+    return _damage(doc, k, grow, "too_many")
 
 
 def field_too_few(doc: Doc, k: int) -> Doc:
     def cut(ln: Line) -> Line:
-        cells = ln.cells or []
-        return replace(ln, origin=None, codes=frozenset({"ragged_row"}), text=_row_text(cells[:-1]))
+        cells = (ln.cells or [])[:-1]
+        return replace(ln, cells=cells, origin=None, codes=frozenset({"ragged_row"}), text=None)
 
     return _damage(doc, k, cut, "too_few")
 
@@ -236,13 +237,14 @@ def _header(doc: Doc, sheet: int = 0) -> list[str]:
 
 def render_csv(doc: Doc, encoding: str, newline: str = "\r\n") -> bytes:
     prefix = b"\xef\xbb\xbf" if encoding == "utf-8-sig" else b""
-    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    quote_all = encoding == "quoted"
+    codec = "utf-8" if encoding in ("utf-8-sig", "quoted") else encoding
     lines: list[bytes] = []
     if doc.title:
         lines += [("2026年上半年数据报送名单" + "," * (len(doc.header) - 1)).encode(codec), b""]
-    lines.append(_row_text(_header(doc)).encode(codec))
+    lines.append(_row_text(_header(doc), quote_all).encode(codec))
     for line in doc.lines:
-        lines.append(line.prefix + _text(line).encode(codec))
+        lines.append(line.prefix + _text(line, quote_all).encode(codec))
     body = newline.encode().join(lines) + newline.encode()
     if doc.cut:
         # The file ends inside its last row, right after that row's first delimiter.

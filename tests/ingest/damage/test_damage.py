@@ -110,7 +110,8 @@ def damaged_docs(draw, tables: dict[str, m.Table]):
             doc = kinds[kind](doc, draw(st.integers(0, len(doc.lines))))
         else:  # damage in place only ever hits a clean row
             clean_rows = [i for i, ln in enumerate(doc.lines) if ln.origin is not None]
-            doc = kinds[kind](doc, clean_rows[draw(st.integers(0, len(clean_rows) - 1))])
+            if clean_rows:
+                doc = kinds[kind](doc, clean_rows[draw(st.integers(0, len(clean_rows) - 1))])
     if fmt != "xlsx" and doc.lines[-1].origin is not None and draw(st.booleans()):
         doc = m.cut_last_row(doc, 0)
     return source, fmt, doc
