@@ -31,6 +31,7 @@ import polars as pl
 from data_contracts import SOURCE_ORDER, Contract, load_contracts
 from expectations.checks import REDACTED, redact
 from expectations.validate import CheckOutcome, SourceValidation, validate_source
+from taizhang.ingest.locate import locate_rows, segments_frame
 
 ROW_CAP = 30  # row numbers shown per file and finding before "及另外 N 行"
 QUARANTINE_SCHEMA = {
@@ -40,10 +41,14 @@ QUARANTINE_SCHEMA = {
     "reason_code": pl.Utf8,
     "reason": pl.Utf8,
     "column": pl.Utf8,
+    "sheet": pl.Utf8,
+    "excel_row": pl.Int64,
 }
 ATTACHMENT_COLUMNS = {
     "file": "文件",
     "row_number": "行号",
+    "sheet": "工作表",
+    "excel_row": "Excel行号",
     "column": "列名",
     "header": "表头",
     "finding": "问题",
@@ -292,13 +297,22 @@ def _header_of(contract: Contract, column: str | None) -> str:
 
 
 def _attachment(
-    validation: SourceValidation | None, quarantine: pl.DataFrame, contract: Contract
+    validation: SourceValidation | None,
+    quarantine: pl.DataFrame,
+    contract: Contract,
+    segments: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Every row to fix: failed checks and quarantined rows, sorted, without any cell value."""
+    """Every row to fix: failed checks and quarantined rows, sorted, without any cell value.
+
+    Each row also names its sheet and the row number Excel shows (from the
+    quarantine, or for a failed check from the files' ``segments``).
+    """
     headers = {c.name: c.header for c in contract.columns}
     q = quarantine.select(
         "file",
         "row_number",
+        "sheet",
+        "excel_row",
         pl.col("column").fill_null(""),
         pl.col("column").replace_strict(headers, default="（整行）", return_dtype=pl.Utf8).alias("header"),
         pl.coalesce(pl.col("reason"), pl.col("reason_code")).alias("finding"),
@@ -306,7 +320,9 @@ def _attachment(
     )
     parts = [q]
     if validation is not None:
-        parts.append(validation.rows_to_fix().select(q.columns))
+        failed = validation.rows_to_fix()
+        located = locate_rows(failed, segments if segments is not None else segments_frame(()))
+        parts.append(located.select(q.columns))
     return pl.concat(parts).sort("file", "row_number", "column", "check")
 
 
@@ -398,6 +414,7 @@ def write_reports(
         validations = validations.values()
     by_source = {v.source: v for v in validations}
     reports = list(ingest_file_reports)
+    segments = segments_frame(reports)
     q = quarantine if quarantine is not None else pl.DataFrame(schema=QUARANTINE_SCHEMA)
     q = q.select(
         [
@@ -421,7 +438,7 @@ def write_reports(
         files = _file_lines(reports, source)
         sq = q.filter(pl.col("source") == source).sort("file", "row_number", "reason_code", "column")
         attachment_name = f"{source}_待修正行.csv"
-        attachment = _attachment(validation, sq, contract)
+        attachment = _attachment(validation, sq, contract, segments)
         csv_text = attachment.rename(ATTACHMENT_COLUMNS).write_csv()
         path = folder / attachment_name
         path.write_bytes(b"\xef\xbb\xbf" + redact(csv_text, sensitive).encode("utf-8"))

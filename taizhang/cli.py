@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import logging
 import os
 import sys
@@ -165,12 +166,29 @@ def _print_outputs(period_dir: Path) -> None:
     )
 
 
+def _print_file_errors(errors_json: Path) -> None:
+    """Name each file the run could not read, with its reason (file names and headers only, no value)."""
+    if not errors_json.is_file():
+        return
+    from rich.markup import escape
+
+    errors = json.loads(errors_json.read_text(encoding="utf-8"))
+    for e in errors:
+        if isinstance(e, dict) and e.get("file") and e.get("code") != "unknown_file":
+            _console().print(
+                f"[yellow]未读取 not read[/yellow]: {escape(str(e['file']))} ({escape(str(e.get('code')))})\n"
+                f"  {escape(str(e.get('message_zh')))}\n  {escape(str(e.get('message_en')))}",
+                highlight=False,
+            )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from taizhang import pipeline
 
     period = str(pipeline.parse_period(args.period))
     pipeline.check_extracts_folder(Path(args.extracts))
     _run(args.extracts, period, args.out, args.previous, args.no_prefect)
+    _print_file_errors(Path(args.out) / period / "state" / "errors.json")
     _print_outputs(Path(args.out) / period)
     return 0
 

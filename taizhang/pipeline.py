@@ -421,20 +421,46 @@ def ingest_and_validate(extracts: Path, into: Path) -> dict[str, int]:
 
 
 def fatal_ingest_errors(ingest_dir: Path) -> list[dict[str, Any]]:
-    """File-level errors that make a ledger meaningless: a required source is missing."""
+    """File-level errors that make a ledger meaningless: a required source is missing or unreadable."""
     errors = json.loads((ingest_dir / "errors.json").read_text(encoding="utf-8"))
     return [e for e in errors if isinstance(e, dict) and "missing" in str(e.get("code", ""))]
 
 
 def raise_on_fatal_ingest_errors(ingest_dir: Path) -> None:
+    """Stop the run when a required source has no file, or none of its files could be read.
+
+    The message names the missing sources, and for a source whose files are
+    there but unreadable, each file with its reason code and reason.
+    """
+    errors = json.loads((ingest_dir / "errors.json").read_text(encoding="utf-8"))
     fatal = fatal_ingest_errors(ingest_dir)
-    if fatal:
-        what = ", ".join(sorted({str(e.get("source") or e.get("file") or e.get("code")) for e in fatal}))
-        raise PipelineError(
-            "missing_source",
-            f"缺少必需的数据来源：{what}。请补齐后重新运行（各来源说明见 extracts/README.md）。",
-            f"required source(s) missing: {what}. Add them and run again (see extracts/README.md).",
+    if not fatal:
+        return
+    missing = sorted({str(e.get("source")) for e in fatal if e.get("code") == "missing_source"})
+    unreadable = sorted({str(e.get("source")) for e in fatal if e.get("code") != "missing_source"})
+    zh, en = [], []
+    if missing:
+        zh.append(f"缺少必需的数据来源：{', '.join(missing)}（提取文件夹中没有它们的文件）。")
+        en.append(f"required source(s) missing: {', '.join(missing)} (none of their files is in the folder).")
+    for source in unreadable:
+        files = [e for e in errors if e.get("source") == source and e.get("file")]
+        zh.append(
+            f"必需的数据来源「{source}」的文件均无法读取："
+            + "；".join(f"{e['file']}（{e.get('code')}）" for e in files)
+            + "。"
         )
+        en.append(
+            f"no file of required source {source} could be read: "
+            + "; ".join(f"{e['file']} ({e.get('code')})" for e in files)
+            + "."
+        )
+        zh.extend(str(e.get("message_zh")) for e in files if e.get("message_zh"))
+        en.extend(str(e.get("message_en")) for e in files if e.get("message_en"))
+    zh.append("请补齐或更正后重新运行（各来源说明见 extracts/README.md）。")
+    en.append("Add or correct them and run again (see extracts/README.md).")
+    raise PipelineError(
+        "missing_source" if not unreadable else "unreadable_source", "\n".join(zh), "\n".join(en)
+    )
 
 
 def _read_staged(ingest_dir: Path) -> dict[str, pl.DataFrame]:

@@ -1,7 +1,7 @@
 """Detect and decode the encoding of a CSV extract: UTF-8, UTF-8 with BOM, or GB18030.
 
 DuckDB cannot read GB18030 offline, so every CSV is decoded here and handed
-on as UTF-8 bytes. Bytes that do not decode are replaced by a marker
+on as text. Bytes that do not decode are replaced by a marker
 character (a Unicode noncharacter absent from the file), so the reader can
 quarantine exactly the rows that hold them and read the rest of the file.
 """
@@ -25,7 +25,7 @@ _MARKER_CANDIDATES = tuple(chr(c) for c in range(0xFDD0, 0xFDF0))
 
 @dataclass(frozen=True)
 class Decoded:
-    body: bytes  # valid UTF-8, no BOM
+    text: str  # the decoded file, no BOM
     encoding: str  # "utf-8", "utf-8-sig" or "gb18030"
     marker: str | None  # the character that stands for undecodable bytes, if any were found
 
@@ -45,8 +45,7 @@ def _decode_marking(data: bytes, encoding: str) -> Decoded:
         codecs.lookup_error(name)
     except LookupError:
         codecs.register_error(name, _marking_handler(marker))
-    text = data.decode(encoding, errors=name)
-    return Decoded(body=text.encode("utf-8"), encoding=encoding, marker=marker)
+    return Decoded(text=data.decode(encoding, errors=name), encoding=encoding, marker=marker)
 
 
 def _decodes(line: bytes, encoding: str) -> bool:
@@ -57,33 +56,49 @@ def _decodes(line: bytes, encoding: str) -> bool:
     return True
 
 
+def _utf8_text(line: bytes) -> bool:
+    """The line is UTF-8 text: it decodes, to more than U+FFFD (锟斤拷 in GBK *is* UTF-8 of U+FFFD)."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return any(ord(c) > 127 and c != "\ufffd" for c in text)
+
+
 def looks_binary(data: bytes) -> bool:
-    """True for bytes that are not delimited text: a known binary magic, NULs or many control bytes."""
+    """True for bytes that are not delimited text: a known binary magic, or control bytes everywhere.
+
+    A text file damaged in places (a few NUL bytes, some flipped bytes) is
+    still text: its damaged rows are quarantined one by one. Only when more
+    than one byte in twenty of the file's start is a control byte (binary
+    formats are full of them; text has none but tab and line ends) is the
+    file no table at all.
+    """
     head = data[:65536]
-    if head.startswith(_BINARY_MAGIC) or b"\x00" in head:
+    if head.startswith(_BINARY_MAGIC):
         return True
     controls = sum(head.count(bytes([b])) for b in range(32) if b not in (9, 10, 13))
-    return controls > max(8, len(head) // 100)
+    return controls > max(64, len(head) // 20)
 
 
 def decode_csv(data: bytes) -> Decoded:
     """Decode CSV bytes, detecting the encoding from the bytes alone.
 
     Valid UTF-8 is UTF-8. Otherwise lines holding non-ASCII bytes are sampled:
-    genuine GB18030 text almost never forms valid UTF-8, while UTF-8 text
-    often *does* decode as GB18030 (as mojibake), so UTF-8 wins when at least
-    half of the sampled lines are valid UTF-8 and the failing lines are
-    corrupt rows. Raises :class:`FileProblem` for binary data and for bytes
+    genuine GB18030 text practically never forms a valid UTF-8 line of
+    Chinese, while UTF-8 text often *does* decode as GB18030 (as mojibake),
+    so UTF-8 wins when at least a tenth of the sampled lines are valid UTF-8
+    (a small file may have more broken rows than whole ones) and the failing
+    lines are corrupt rows. Raises :class:`FileProblem` for binary data and for bytes
     that neither encoding can explain.
     """
     if data.startswith(BOM):
         body = data[len(BOM) :]
         try:
-            body.decode("utf-8")
+            return Decoded(body.decode("utf-8"), "utf-8-sig", None)
         except UnicodeDecodeError:
             decoded = _decode_marking(body, "utf-8")
-            return Decoded(decoded.body, "utf-8-sig", decoded.marker)
-        return Decoded(body, "utf-8-sig", None)
+            return Decoded(decoded.text, "utf-8-sig", decoded.marker)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileProblem(
             "undecodable_encoding",
@@ -97,22 +112,19 @@ def decode_csv(data: bytes) -> Decoded:
             "the file is not delimited text (binary or damaged) and cannot be read.",
         )
     try:
-        data.decode("utf-8")
+        return Decoded(data.decode("utf-8"), "utf-8", None)
     except UnicodeDecodeError:
         pass
-    else:
-        return Decoded(data, "utf-8", None)
     sample = [m.group(0) for _, m in zip(range(_SAMPLE_LINES), _NON_ASCII_LINE.finditer(data), strict=False)]
-    utf8_ok = sum(_decodes(line, "utf-8") for line in sample)
-    if utf8_ok * 2 >= len(sample):
+    utf8_ok = sum(_utf8_text(line) for line in sample)
+    if utf8_ok * 10 >= len(sample):
         return _decode_marking(data, "utf-8")
     gb_ok = sum(_decodes(line, "gb18030") for line in sample)
     if gb_ok * 2 >= len(sample):
         try:
-            text = data.decode("gb18030")
+            return Decoded(data.decode("gb18030"), "gb18030", None)
         except UnicodeDecodeError:
             return _decode_marking(data, "gb18030")
-        return Decoded(text.encode("utf-8"), "gb18030", None)
     raise FileProblem(
         "undecodable_encoding",
         "无法识别文件编码（支持 UTF-8、带 BOM 的 UTF-8 和 GB18030/GBK），文件未读取。",

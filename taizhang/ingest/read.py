@@ -3,21 +3,47 @@
 One unreadable file never stops the others: it becomes a :class:`FileError`
 in the result. Every data row of a readable file is either staged or
 quarantined, and this is asserted per file.
+
+A file's rows are numbered as a person counts them: data row k is the k-th
+row below the header, whatever it holds; in a workbook, counting runs on
+across the sheets that carry the source's header, in sheet order.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from data_contracts import SOURCE_ORDER, Contract, load_contracts
 from taizhang.ingest.discover import discover
-from taizhang.ingest.headers import map_headers
-from taizhang.ingest.model import QUARANTINE_SCHEMA, FileError, FileProblem, FileReport, IngestResult
-from taizhang.ingest.readers import RawTable, read_csv_raw, read_xlsx_raw
-from taizhang.ingest.rows import empty_quarantine, empty_staged, map_cells, quarantine_frame, split_rows
+from taizhang.ingest.headers import HEADER_SCAN_ROWS, HeaderMap, HeaderSearch, find_header, map_headers
+from taizhang.ingest.model import (
+    QUARANTINE_SCHEMA,
+    FileError,
+    FileProblem,
+    FileReport,
+    IngestResult,
+    RowSegment,
+)
+from taizhang.ingest.readers import (
+    EMPTY_FILE,
+    cell_names,
+    csv_head,
+    csv_rows,
+    read_csv_text,
+    read_xlsx_sheets,
+)
+from taizhang.ingest.rows import (
+    empty_quarantine,
+    empty_staged,
+    map_cells,
+    row_reasons,
+    split_rows,
+    staged_schema,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,62 +53,173 @@ def _ordered_sources(contracts: dict[str, Contract]) -> list[str]:
     return known + sorted(s for s in contracts if s not in SOURCE_ORDER)
 
 
-def _read_raw(path: Path) -> RawTable:
-    if path.suffix.lower() == ".xlsx":
-        return read_xlsx_raw(path)
-    return read_csv_raw(path)
+@dataclass
+class _Block:
+    """The data rows under one header: a CSV file, or one sheet of a workbook."""
+
+    sheet: str | None
+    header_map: HeaderMap
+    rows: pl.DataFrame  # _pos, _damage, c0..cN
 
 
-def _unmatched(file: str, source: str, missing: list[str], found: list[str | None]) -> FileError:
-    shown = "、".join(str(h).strip() for h in found if h is not None and str(h).strip()) or "（无）"
-    shown_en = ", ".join(str(h).strip() for h in found if h is not None and str(h).strip()) or "(none)"
+@dataclass
+class _Layout:
+    blocks: list[_Block]
+    encoding: str | None = None
+    sheets_ignored: list[str] | None = None
+
+
+def _unmatched(file: str, source: str, search: HeaderSearch, contract: Contract) -> FileError:
+    """No row reads as the source's header: name the missing required headers and the headers found."""
+    missing = search.header_map.missing_required or [c.header for c in contract.columns if c.required]
+    found = [str(h).strip() for h in search.cells if h is not None and str(h).strip()]
+    shown, shown_en = "、".join(found) or "（无）", ", ".join(found) or "(none)"
     return FileError(
         code="unmatched_headers",
         file=file,
         source=source,
-        message_zh=f"文件 {file}：表头与「{source}」的数据规范不符，缺少必需列 {'、'.join(missing)}；"
-        f"文件中的表头为：{shown}。",
-        message_en=f"file {file}: headers do not match the {source} contract; missing required "
-        f"{', '.join(missing)}; headers found: {shown_en}.",
+        message_zh=f"文件 {file}：没有一行表头与「{source}」的数据规范相符，缺少必需列 {'、'.join(missing)}；"
+        f"最接近表头的一行为：{shown}。",
+        message_en=f"file {file}: no row reads as the {source} header; missing required "
+        f"{', '.join(missing)}; the closest row holds: {shown_en}.",
     )
 
 
+def _widths(cells: list[str | None]) -> tuple[int, int]:
+    named = [i for i, c in enumerate(cells) if c is not None and str(c).strip()]
+    return (named[-1] + 1 if named else 0), len(cells)
+
+
+def _csv_layout(path: Path, source: str, contract: Contract) -> _Layout:
+    text = read_csv_text(path)
+    head = csv_head(text, HEADER_SCAN_ROWS)
+    search = find_header([r.cells or [] for r in head], contract)
+    if search is None:
+        raise EMPTY_FILE
+    if search.index is None:
+        raise _Unmatched(search)
+    record = head[search.index]
+    cells = record.cells or []
+    rows = csv_rows(text, record.next_line, record.pos + 1, _widths(cells))
+    return _Layout([_Block(None, search.header_map, rows)], encoding=text.encoding)
+
+
+def _trim_sheet(headers: list[str | None], rows: pl.DataFrame) -> tuple[list[str | None], pl.DataFrame]:
+    """Drop trailing columns with neither a header nor a value, and trailing rows with no cell."""
+    keep = len(headers)
+    while keep > 0 and not (headers[keep - 1] is not None and str(headers[keep - 1]).strip()):
+        if rows[f"c{keep - 1}"].is_not_null().any():
+            break
+        keep -= 1
+    names = cell_names(keep)
+    rows = rows.select("_pos", "_damage", *names)
+    if names and rows.height:
+        filled = rows.select(pl.any_horizontal(pl.col(c).is_not_null() for c in names).arg_true()).to_series()
+        rows = rows.head(int(filled[-1]) + 1 if filled.len() else 0)
+    return headers[:keep], rows
+
+
+def _xlsx_layout(path: Path, source: str, contract: Contract) -> _Layout:
+    blocks: list[_Block] = []
+    ignored: list[str] = []
+    best: HeaderSearch | None = None
+    for name, frame in read_xlsx_sheets(path):
+        cells = [c for c in frame.columns if not c.startswith("_")]
+        head = [list(r) for r in frame.head(HEADER_SCAN_ROWS).select(cells).iter_rows()]
+        search = find_header(head, contract)
+        if search is None or search.index is None:
+            ignored.append(name)
+            if search is not None and (
+                best is None or len(search.header_map.columns) > len(best.header_map.columns)
+            ):
+                best = search
+            continue
+        headers, rows = _trim_sheet(search.cells, frame.slice(search.index + 1))
+        blocks.append(_Block(name, map_headers(headers, contract), rows))
+    if not blocks:
+        if best is None:
+            raise EMPTY_FILE
+        raise _Unmatched(best)
+    return _Layout(blocks, sheets_ignored=ignored)
+
+
+class _Unmatched(Exception):
+    def __init__(self, search: HeaderSearch) -> None:
+        super().__init__("no header")
+        self.search = search
+
+
+def _merge_maps(report: FileReport, maps: list[HeaderMap]) -> None:
+    for header_map in maps:
+        report.header_mapping.update(header_map.mapping)
+        report.unknown_headers.extend(h for h in header_map.unknown if h not in report.unknown_headers)
+        report.missing_columns.extend(
+            c for c in header_map.missing_optional if c not in report.missing_columns
+        )
+
+
+def _rows_of(blocks: list[_Block], contract: Contract, source: str, file: str) -> tuple[pl.DataFrame, list]:
+    """The mapped rows of every block, numbered on across blocks, with ``_pre``; and their segments."""
+    frames, segments = [], []
+    counted = 0
+    for block in blocks:
+        rows = block.rows
+        if rows.height == 0:
+            continue
+        rows = rows.with_columns(
+            pl.int_range(counted + 1, counted + 1 + pl.len(), dtype=pl.Int64).alias("row_number"),
+            pl.lit(block.sheet, dtype=pl.String).alias("sheet"),
+            pl.col("_pos").alias("excel_row"),
+            row_reasons(rows).alias("_pre"),
+        )
+        frames.append(map_cells(rows, block.header_map, contract, source, file))
+        offset = int(rows["_pos"][0]) - (counted + 1)
+        segments.append(RowSegment(block.sheet, counted + 1, counted + rows.height, offset))
+        counted += rows.height
+    return (pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()), segments
+
+
 def read_file(path: Path, source: str, contract: Contract) -> tuple[FileReport, pl.DataFrame, pl.DataFrame]:
-    """One file -> (report, staged rows, quarantined rows). File-level problems land in ``report.error``."""
+    """One file -> (report, staged rows, quarantined rows). File-level problems land in ``report.error``.
+
+    Nothing raised while reading reaches the caller: a file that cannot be
+    read becomes an error naming the file and a reason code, never quoting
+    its content.
+    """
     file = path.name
     fmt = "xlsx" if path.suffix.lower() == ".xlsx" else "csv"
     report = FileReport(source=source, file=file, format=fmt)
     try:
-        raw = _read_raw(path)
+        layout = (
+            _xlsx_layout(path, source, contract) if fmt == "xlsx" else _csv_layout(path, source, contract)
+        )
+        report.encoding = layout.encoding
+        report.sheets = [b.sheet for b in layout.blocks if b.sheet is not None]
+        report.sheets_ignored = layout.sheets_ignored or []
+        _merge_maps(report, [b.header_map for b in layout.blocks])
+        mapped, report.row_segments = _rows_of(layout.blocks, contract, source, file)
+        if mapped.height == 0:
+            raise EMPTY_FILE
     except FileProblem as problem:
         report.error = problem.to_error(file, source)
         return report, empty_staged(contract), empty_quarantine()
-    report.encoding = raw.encoding
-    report.sheets = raw.sheets
-    report.sheets_ignored = raw.sheets_ignored
-    report.rows_read = raw.rows_read
-    header_map = map_headers(raw.headers, contract)
-    report.header_mapping = header_map.mapping
-    report.unknown_headers = header_map.unknown
-    report.missing_columns = header_map.missing_optional
-    if not header_map.matches:
-        missing = header_map.missing_required or [c.header for c in contract.columns]
-        report.error = _unmatched(file, source, missing, raw.headers)
+    except _Unmatched as unmatched:
+        report.error = _unmatched(file, source, unmatched.search, contract)
+        return report, empty_staged(contract), empty_quarantine()
+    except Exception as exc:  # a reader's message may quote the file's text: name the type only
+        log.error("ingest: %s: unexpected %s while reading", file, type(exc).__name__)
+        report.error = FileProblem(
+            "read_failed",
+            f"读取时发生意外错误（{type(exc).__name__}），文件未读取。",
+            f"an unexpected error ({type(exc).__name__}) stopped the reading; the file was not read.",
+        ).to_error(file, source)
         return report, empty_staged(contract), empty_quarantine()
 
-    mapped = map_cells(raw.cells, header_map, contract, source, file)
-    split = split_rows(mapped, raw.cells, contract)
-    rejected = quarantine_frame(
-        raw.rejected.select(
-            pl.lit(source).alias("source"),
-            pl.lit(file).alias("file"),
-            pl.col("row_number"),
-            pl.col("reason_code"),
-            pl.lit(None, dtype=pl.String).alias("column"),
-        )
-    )
-    quarantine = pl.concat([rejected, split.quarantine], how="vertical").sort("row_number")
-    report.staged = split.staged.height
+    report.rows_read = mapped.height
+    split = split_rows(mapped, contract)
+    staged = split.staged.select(list(staged_schema(contract)))
+    quarantine = split.quarantine.sort("row_number")
+    report.staged = staged.height
     report.quarantined = quarantine.height
     counts = quarantine.group_by("reason_code").len().sort("reason_code")
     report.quarantine_counts = dict(
@@ -90,7 +227,7 @@ def read_file(path: Path, source: str, contract: Contract) -> tuple[FileReport, 
     )
     if report.rows_read != report.staged + report.quarantined:
         raise AssertionError(f"{file}: rows read != staged + quarantined")
-    return report, split.staged, quarantine
+    return report, staged, quarantine
 
 
 def read_extracts(extracts_dir: Path, contracts: dict[str, Contract] | None = None) -> IngestResult:

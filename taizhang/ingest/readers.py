@@ -1,158 +1,313 @@
-"""Read one extract file into raw text cells, keeping row identity. The only file I/O of ingest.
+"""Read one extract file into rows of text cells, each row kept at its place. The only file I/O of ingest.
 
-A reader returns a :class:`RawTable`: the header cells as written, every data
-row that has the header's field count as text cells ``c0..cN`` with its
-1-based ``row_number``, and the rows that cannot be split into fields
-(``ragged_row``, ``undecodable``). Mapping to a contract and the other row
-checks happen afterwards, on whole frames (``taizhang.ingest.rows``).
+Every row below a header is a row, as a person counts rows: blank rows, rows
+of error values, damaged rows are kept (and quarantined later), so that the
+row after them keeps its number. A reader returns, per sheet (one for a CSV),
+rows of text cells ``c0..cN`` with ``_pos``, the row number Excel shows in its
+margin, and ``_damage``, the reason code of a row the reader could not split
+into fields (null for a readable row).
 
-CSV: decoded in Python (``taizhang.ingest.encoding``), split by polars on the
-UTF-8 text; the csv module only counts each record's fields, which polars
-cannot report and which ragged-row detection needs. Both parsers see the
-same records (blank lines included), which is checked; if they ever
-disagree the csv module's records are used instead.
+CSV: decoded in Python (``taizhang.ingest.encoding``), split into lines once.
+Lines without a ``"`` (nearly all) are split into fields by polars on the
+whole column, lines whose quotes pair on the line by polars' CSV reader; only
+lines whose quotes do not pair go through the ``csv`` module, one record at a
+time, in strict mode, so that a stray quote costs its own row and not the
+rest of the file: a field may run on over the next lines only when the record
+that makes has the header's field count.
 
 XLSX: read with fastexcel (calamine); all cells as text, the way Excel shows
-them: dates as ISO dates, whole numbers without ``.0``, and numbers too long
-for a double (identity numbers typed as numbers) in exponent form, so that no
-digit is invented.
+them: dates as ISO dates, whole numbers without ``.0``, numbers too long for a
+double (identity numbers typed as numbers) in exponent form, so that no digit
+is invented, and error cells as the error value (``#N/A``), not as empty.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import itertools
 import re
 import sys
 import zipfile
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import fastexcel
 import polars as pl
 
 from taizhang.ingest.encoding import decode_csv
-from taizhang.ingest.headers import normalize_header
 from taizhang.ingest.model import FileProblem
 
-_EMPTY_FILE = FileProblem(
+EMPTY_FILE = FileProblem(
     "empty_file",
     "文件为空（无内容，或只有表头没有数据行）。",
     "the file is empty (no bytes, or a header and no data rows).",
 )
-_BLANK = r"^[\s\x{3000}]*$"
+# A quoted field may hold line breaks; a record spanning more lines than this is a stray quote.
+_MAX_RECORD_LINES = 20
+# A line of nothing but delimiters and spaces: an empty row, whatever its field count.
+_DELIMITERS_ONLY = r"^[,\s\x{3000}]*$"
+_BLANK_LINE = r"^[\s\x{3000}]*$"
+# A record whose quotes pair on its line: fields either quoted ("" for a quote) or free of quotes.
+_QUOTED_FIELD = r'"(?:[^"]|"")*"'
+_WELL_FORMED = rf'^(?:{_QUOTED_FIELD}|[^",]*)(?:,(?:{_QUOTED_FIELD}|[^",]*))*$'
+_SPACE_CHARS = " \t\r\u3000"
 
 
-@dataclass
-class RawTable:
-    """Text cells of one file before contract mapping."""
-
-    headers: list[str | None]
-    cells: pl.DataFrame  # row_number (Int64) + c0..c{n-1} (String), rows of the right width
-    rejected: pl.DataFrame  # row_number (Int64), reason_code (String): ragged_row / undecodable
-    rows_read: int
-    encoding: str | None = None
-    sheets: list[str] = field(default_factory=list)
-    sheets_ignored: list[str] = field(default_factory=list)
-
-
-def _cell_names(n: int) -> list[str]:
+def cell_names(n: int) -> list[str]:
     return [f"c{i}" for i in range(n)]
+
+
+def _with_cells(frame: pl.DataFrame, width: int) -> pl.DataFrame:
+    """Pad ``frame`` with null cells up to ``c{width-1}``."""
+    missing = [pl.lit(None, dtype=pl.String).alias(c) for c in cell_names(width) if c not in frame.columns]
+    return frame.with_columns(missing) if missing else frame
 
 
 # --------------------------------------------------------------------------- CSV
 
 
-def _field_counts(body: bytes) -> list[int]:
-    """Number of fields of every CSV record (0 for a blank line), quote-aware."""
+@dataclass
+class CsvText:
+    """A decoded CSV file split into physical lines (a trailing ``\r`` stays on its line)."""
+
+    lines: pl.Series
+    encoding: str
+    marker: str | None  # stands for undecodable bytes, if the file had any
+    final_newline: bool
+
+
+@dataclass(frozen=True)
+class CsvRecord:
+    pos: int  # 1-based record number: the row Excel shows
+    next_line: int  # index of the line after the record
+    cells: list[str | None] | None  # None: the record's quoting is broken
+
+
+def read_csv_text(path: Path) -> CsvText:
+    """Decode a CSV extract; raises :class:`FileProblem` for files that are no text at all."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise EMPTY_FILE
+    decoded = decode_csv(data)
+    del data
+    final_newline = decoded.text.endswith("\n")
+    lines = pl.Series("line", [decoded.text], dtype=pl.String).str.split("\n").explode()
+    if final_newline:
+        lines = lines.head(lines.len() - 1)
+    return CsvText(lines, decoded.encoding, decoded.marker, final_newline)
+
+
+@contextmanager
+def _no_field_limit() -> Iterator[None]:
+    """Let the csv module read fields of any length (an enormous cell is judged later, as a row)."""
     limit = csv.field_size_limit()
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     try:
-        stream = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8", newline="")
-        return list(map(len, csv.reader(stream)))
+        yield
     finally:
         csv.field_size_limit(limit)
 
 
-def _csv_records_fallback(body: bytes, width: int) -> pl.DataFrame:
-    """All records via the csv module, padded to ``width`` (used only if polars splits differently)."""
-    stream = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8", newline="")
-    rows = list(csv.reader(stream))
-    columns = list(itertools.zip_longest(*rows, fillvalue=None)) if rows else [() for _ in range(width)]
+def _strict_fields(text: str) -> list[str] | None:
+    """The fields of one record in strict CSV, or None when its quoting is broken."""
+    try:
+        return next(csv.reader([text], strict=True), [])
+    except csv.Error:
+        return None
+
+
+def _parse_at(lines: pl.Series, i: int, widths: tuple[int, int] | None) -> tuple[list[str] | None, int]:
+    """Fields of the record starting at line ``i`` and how many lines it spans.
+
+    A line with an odd number of quotes may open a field that runs on over
+    the next lines; the record is taken only if it closes within
+    ``_MAX_RECORD_LINES`` lines and (when ``widths`` is given) its field count
+    fits the header. Otherwise line ``i`` alone is a broken record, and the
+    next line is read as a record of its own.
+    """
+    line = lines[i]
+    if '"' not in line:
+        return line.removesuffix("\r").split(","), 1
+    quotes = 0
+    for span in range(1, _MAX_RECORD_LINES + 1):
+        if i + span > len(lines):
+            break
+        quotes += lines[i + span - 1].count('"')
+        if quotes % 2:
+            continue
+        fields = _strict_fields("\n".join(lines.slice(i, span).to_list()).removesuffix("\r"))
+        if fields is None:
+            break
+        if span == 1 or widths is None or _fits(fields, widths):
+            return fields, span
+        break
+    return None, 1
+
+
+def _fits(fields: list[str], widths: tuple[int, int]) -> bool:
+    """A record fits a header of ``widths`` (named cells, all cells) fields; extra fields must be empty."""
+    low, high = widths
+    return len(fields) >= low and not any(f.strip(_SPACE_CHARS) for f in fields[high:])
+
+
+def csv_head(text: CsvText, n_records: int) -> list[CsvRecord]:
+    """The first records of the file (blank lines too), for finding the header."""
+    records: list[CsvRecord] = []
+    i = 0
+    with _no_field_limit():
+        while i < len(text.lines) and len(records) < n_records:
+            fields, span = _parse_at(text.lines, i, None)
+            cells = None if fields is None else [f if f.strip(_SPACE_CHARS) else None for f in fields]
+            records.append(CsvRecord(len(records) + 1, i + span, cells))
+            i += span
+    return records
+
+
+def _scatter(n: int, at: list[int]) -> pl.Series:
+    """A Boolean series of length ``n``, true at ``at``."""
+    out = pl.repeat(False, n, dtype=pl.Boolean, eager=True)
+    return out.scatter(at, True) if at else out
+
+
+def csv_rows(text: CsvText, start: int, first_pos: int, widths: tuple[int, int]) -> pl.DataFrame:
+    """The data records from line ``start``: ``_pos``, ``_damage``, cells ``c0..c{widths[1]-1}``.
+
+    ``widths`` is (cells up to the header's last named cell, all header
+    cells). Trailing blank lines are no rows; every other line is. Each step
+    is one polars pass over all lines; Python looks only at the few lines
+    whose quotes do not pair, or whose field count is off.
+    """
+    low, high = widths
+    line = text.lines.slice(start)
+    n = line.len()
+    if n == 0:
+        return _with_cells(pl.DataFrame(schema={"_pos": pl.Int64, "_damage": pl.String}), high)
+    quote_at = line.str.contains('"', literal=True).arg_true()
+    pairs = line.gather(quote_at).str.strip_suffix("\r").str.contains(_WELL_FORMED)
+    well_formed = _scatter(n, quote_at.filter(pairs).to_list())
+    odd_at = quote_at.filter(~pairs).to_list()
+
+    # Records whose quotes do not pair on their line: parsed one by one; a field
+    # running over lines consumes them.
+    parsed: dict[int, list[str] | None] = {}
+    consumed: set[int] = set()
+    joined: dict[int, str] = {}
+    with _no_field_limit():
+        for i in odd_at:
+            if i in consumed:
+                continue
+            fields, span = _parse_at(line, i, widths)
+            parsed[i] = fields
+            consumed.update(range(i + 1, i + span))
+            if span > 1:
+                # The record's text (its line breaks kept) stands in the first line's place.
+                joined[i] = "\n".join(line.slice(i, span).to_list())
+    if joined:
+        line = line.scatter(list(joined), pl.Series(list(joined.values()), dtype=pl.String))
+
     frame = pl.DataFrame(
         {
-            name: pl.Series(name, col, dtype=pl.String)
-            for name, col in zip(_cell_names(width), columns, strict=False)
+            "_line": pl.int_range(0, n, dtype=pl.Int64, eager=True),
+            "_text": line.str.strip_suffix("\r"),
+            "_wf": well_formed,
+            "_py": _scatter(n, list(parsed)),
         }
     )
-    # the csv module yields "" for empty fields; polars yields null. Keep one convention: null.
-    return frame.with_columns(pl.all().replace("", None))
+    if consumed:
+        frame = frame.filter(~pl.col("_line").is_in(pl.Series(sorted(consumed), dtype=pl.Int64).implode()))
+    # Trailing empty lines are no rows (a line of delimiters is: someone wrote it).
+    content = frame.select(pl.col("_text").str.contains(_BLANK_LINE).not_().arg_true()).to_series()
+    if content.len() == 0:
+        return _with_cells(pl.DataFrame(schema={"_pos": pl.Int64, "_damage": pl.String}), high)
+    frame = frame.head(int(content[-1]) + 1).with_columns(
+        pl.int_range(first_pos, first_pos + pl.len(), dtype=pl.Int64).alias("_pos"),
+        pl.col("_text").str.contains(_DELIMITERS_ONLY).alias("_blank"),
+        # Field count; quoted fields (which may hold commas) taken out first.
+        (
+            pl.when(pl.col("_wf"))
+            .then(pl.col("_text").str.replace_all(_QUOTED_FIELD, ""))
+            .otherwise(pl.col("_text"))
+            .str.count_matches(",", literal=True)
+            + 1
+        ).alias("_count"),
+    )
 
-
-def read_csv_raw(path: Path) -> RawTable:
-    """Read a CSV extract; raises :class:`FileProblem` for files that cannot be read at all."""
-    data = path.read_bytes()
-    if not data.strip():
-        raise _EMPTY_FILE
-    decoded = decode_csv(data)
-    del data
-    counts = _field_counts(decoded.body)
-    width = max(counts) if counts else 0
-    if width == 0:
-        raise _EMPTY_FILE
-    names = _cell_names(width)
-    # A synthetic header of the widest record's width makes polars keep every field.
-    frame = pl.read_csv(
-        (",".join(names) + "\n").encode() + decoded.body,
-        has_header=True,
-        infer_schema=False,
-        truncate_ragged_lines=True,
-        quote_char='"',
+    # Whether each record fits the header: decided in Python for the few whose count is off.
+    odd_count = frame.filter(
+        ~pl.col("_py") & ~pl.col("_blank") & ((pl.col("_count") < low) | (pl.col("_count") > high))
     )
-    if frame.height != len(counts):
-        frame = _csv_records_fallback(decoded.body, width)
-    if frame.height != len(counts):  # pragma: no cover - both parsers are the csv module then
-        raise AssertionError("record count mismatch between CSV parsers")
-    frame = frame.with_columns(pl.Series("_count", counts, dtype=pl.Int32))
-    # Blank lines (nothing, or only spaces, and no delimiter) are not data rows.
-    blank = (pl.col("_count") == 0) | (
-        (pl.col("_count") == 1) & pl.col("c0").fill_null("").str.contains(_BLANK)
-    )
-    frame = frame.filter(~blank)
-    if frame.height == 0:
-        raise _EMPTY_FILE
-    header_width = int(frame["_count"][0])
-    headers = [frame[name][0] for name in names[:header_width]]
-    rows = (
-        frame.slice(1)
-        .with_row_index("row_number", offset=1)
-        .with_columns(pl.col("row_number").cast(pl.Int64))
-    )
-    if rows.height == 0:
-        raise _EMPTY_FILE
-    if decoded.marker is not None:
-        undecodable = pl.any_horizontal(
-            pl.col(names).str.contains(decoded.marker, literal=True).fill_null(False)
+    misfit = [i for i, f in parsed.items() if f is not None and not _fits(f, widths)]
+    with _no_field_limit():
+        for i, t, wf in odd_count.select("_line", "_text", "_wf").iter_rows():
+            fields = (_strict_fields(t) or []) if wf else t.split(",")
+            if not _fits(fields, widths):
+                misfit.append(i)
+    broken = pl.Series([i for i, f in parsed.items() if f is None], dtype=pl.Int64).implode()
+    misfit_s = pl.Series(misfit, dtype=pl.Int64).implode()
+    cut = (pl.int_range(pl.len()) == pl.len() - 1) & pl.lit(not text.final_newline)
+    damage = pl.when(pl.col("_blank")).then(pl.lit(None, dtype=pl.String))
+    if text.marker is not None:
+        damage = damage.when(pl.col("_text").str.contains(text.marker, literal=True)).then(
+            pl.lit("undecodable")
         )
-    else:
-        undecodable = pl.lit(False)
-    reason = (
-        pl.when(undecodable)
-        .then(pl.lit("undecodable"))
-        .when(pl.col("_count") != header_width)
+    is_broken = pl.col("_line").is_in(broken)
+    is_misfit = pl.col("_line").is_in(misfit_s)
+    damage = (
+        damage.when(cut & (is_broken | is_misfit))
+        .then(pl.lit("truncated_row"))
+        .when(is_broken)
+        .then(pl.lit("bad_quote"))
+        .when(is_misfit)
         .then(pl.lit("ragged_row"))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
-    rows = rows.with_columns(reason.alias("reason_code"))
-    rejected = rows.filter(pl.col("reason_code").is_not_null()).select("row_number", "reason_code")
-    cells = rows.filter(pl.col("reason_code").is_null()).select("row_number", *names[:header_width])
-    return RawTable(
-        headers=headers,
-        cells=cells,
-        rejected=rejected,
-        rows_read=rows.height,
-        encoding=decoded.encoding,
+    frame = frame.with_columns(damage.alias("_damage"))
+
+    # Cells: records without quotes split by polars, records quoted well on their
+    # line parsed by polars' CSV reader, the others from the csv module.
+    names = cell_names(high)
+    plain = frame.filter(~pl.col("_py") & ~pl.col("_wf"))
+    parts = [
+        plain.select(
+            "_line",
+            pl.col("_text").str.split_exact(",", max(high - 1, 0)).struct.rename_fields(names).alias("_f"),
+        ).unnest("_f")
+    ]
+    rows = {i: (f or []) for i, f in parsed.items()}
+    quoted_lines = frame.filter(pl.col("_wf"))
+    if quoted_lines.height:
+        body = quoted_lines.select(pl.col("_text").str.join("\n")).item()
+        cells = pl.read_csv(
+            (",".join(names) + "\n" + body + "\n").encode(),
+            has_header=True,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            quote_char='"',
+        )
+        if cells.height == quoted_lines.height:
+            parts.append(cells.select(pl.Series("_line", quoted_lines["_line"]), *names))
+        else:  # the two parsers disagree: trust the csv module, line by line
+            with _no_field_limit():
+                rows |= {
+                    i: _strict_fields(t) or [] for i, t in quoted_lines.select("_line", "_text").iter_rows()
+                }
+    if rows:
+        padded = [f[:high] + [""] * (high - len(f[:high])) for f in rows.values()]
+        columns = list(zip(*padded, strict=True)) if padded else [() for _ in names]
+        parts.append(
+            pl.DataFrame(
+                {"_line": pl.Series(list(rows), dtype=pl.Int64)}
+                | {c: pl.Series(c, col, dtype=pl.String) for c, col in zip(names, columns, strict=True)}
+            )
+        )
+    # An empty field is null, as an empty Excel cell is; every line has its cells now, in order.
+    cells = pl.concat(parts, how="vertical").sort("_line").drop("_line")
+    # A damaged row's cells are not trusted: they stay null, only the reason tells about the row.
+    ok = frame["_damage"].is_null()
+    return frame.select("_pos", "_damage").hstack(
+        cells.select(pl.when(ok).then(pl.col(c).replace("", None)).alias(c) for c in names)
     )
 
 
@@ -194,7 +349,7 @@ def _column_index(letters: bytes) -> int:
     return index - 1
 
 
-def _numeric_long_cells(data: bytes, sheet_index: int) -> tuple[int, dict[int, list[int]]]:
+def _numeric_long_cells(xml: bytes) -> tuple[int, dict[int, list[int]]]:
     """Positions of number-typed cells too long for 15 significant digits, read from the sheet XML.
 
     calamine renders such a number with invented digits (2.20102201503151e17
@@ -204,11 +359,6 @@ def _numeric_long_cells(data: bytes, sheet_index: int) -> tuple[int, dict[int, l
     starts) and, per 0-based sheet column, the 0-based sheet rows of such
     numbers.
     """
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        paths = _sheet_xml_paths(zf)
-        if sheet_index >= len(paths) or paths[sheet_index] not in zf.namelist():
-            return 0, {}
-        xml = zf.read(paths[sheet_index])
     first = _FIRST_VALUE_CELL.search(xml)
     first_ref = _CELL_REF.search(first.group(1)) if first else None
     if first_ref is None:
@@ -223,7 +373,7 @@ def _numeric_long_cells(data: bytes, sheet_index: int) -> tuple[int, dict[int, l
 
 
 def _excel_text(
-    reader: fastexcel.ExcelReader, sheet: fastexcel.ExcelSheet, data: bytes, index: int, text: pl.DataFrame
+    reader: fastexcel.ExcelReader, sheet: fastexcel.ExcelSheet, xml: bytes, index: int, text: pl.DataFrame
 ) -> pl.DataFrame:
     """Fix the cells calamine renders differently from Excel: dates and over-long numbers."""
     names = text.columns
@@ -237,7 +387,7 @@ def _excel_text(
     long_cols = [c for c in names if text[c].str.contains(_LONG_INTEGER).any()]
     if not long_cols:
         return text
-    row_offset, cells = _numeric_long_cells(data, index)
+    row_offset, cells = _numeric_long_cells(xml)
     absolute = {f"c{info.index}": info.absolute_index for info in sheet.available_columns()}
     targets = {c: cells[absolute[c]] for c in long_cols if absolute.get(c) in cells}
     if not targets:
@@ -255,81 +405,103 @@ def _excel_text(
     )
 
 
-def _load_sheet(
-    reader: fastexcel.ExcelReader, data: bytes, index: int
-) -> tuple[list[str | None], pl.DataFrame]:
-    """Header cells and data rows (c0..cN) of one sheet; header on the first non-empty row."""
+_ERROR_TEXT = {
+    "NA": "#N/A",
+    "Ref": "#REF!",
+    "Value": "#VALUE!",
+    "Div0": "#DIV/0!",
+    "Name": "#NAME?",
+    "Null": "#NULL!",
+    "Num": "#NUM!",
+    "GettingData": "#GETTING_DATA",
+}
+_CELL_ERROR = re.compile(r"Error\((\w+)\)")
+_ERROR_CELL = (b't="e"', b"t='e'")  # an error cell's type in the sheet XML
+
+
+def _first_value_row(xml: bytes) -> int:
+    """1-based Excel row of the sheet's first cell with a value: where calamine's rows start.
+
+    A sheet whose cells carry no reference (``r="B3"``) is counted by its
+    ``<row>`` elements.
+    """
+    first = _FIRST_VALUE_CELL.search(xml)
+    if first is None:
+        return 1
+    ref = _CELL_REF.search(first.group(1))
+    if ref is not None:
+        return int(ref.group(2))
+    return max(1, len(re.findall(rb"<(?:\w+:)?row\b", xml[: first.start()])))
+
+
+def _with_error_values(frame: pl.DataFrame, errors: object) -> pl.DataFrame:
+    """Put each error cell's value (``#N/A``) where calamine left a null."""
+    by_column: dict[int, tuple[list[int], list[str]]] = {}
+    for error in getattr(errors, "errors", ()):
+        kind = _CELL_ERROR.search(str(error.detail))
+        if kind is None:
+            continue
+        row, col = error.position
+        rows, values = by_column.setdefault(col, ([], []))
+        rows.append(row)
+        values.append(_ERROR_TEXT.get(kind.group(1), f"#{kind.group(1).upper()}"))
+    if not by_column:
+        return frame
+    columns = []
+    for i, name in enumerate(frame.columns):
+        series = frame[name]
+        if i in by_column:
+            rows, values = by_column[i]
+            series = series.clone().scatter(rows, pl.Series(values, dtype=pl.String))
+        columns.append(series)
+    return pl.DataFrame(columns)
+
+
+def _load_sheet(reader: fastexcel.ExcelReader, xml: bytes, index: int) -> pl.DataFrame:
+    """Every row of one sheet from its first cell with a value: ``_pos``, ``_damage`` (null), ``c0..cN``."""
     sheet = reader.load_sheet(index, header_row=None, dtypes="string")
-    text = sheet.to_polars()
+    # calamine leaves error cells null and names them only beside an arrow batch.
+    if any(mark in xml for mark in _ERROR_CELL):
+        batch, errors = sheet.to_arrow_with_errors()
+        text = pl.DataFrame(pl.from_arrow(batch))
+    else:
+        text, errors = sheet.to_polars(), None
     if text.width == 0 or text.height == 0:
-        return [], pl.DataFrame()
-    text.columns = _cell_names(text.width)
-    text = _excel_text(reader, sheet, data, index, text)
-    non_blank = pl.any_horizontal(pl.all().fill_null("").str.contains(_BLANK).not_())
-    marks = text.select(non_blank.alias("x"))["x"]
-    if not marks.any():
-        return [], pl.DataFrame()
-    first = int(marks.arg_true()[0])
-    headers = list(text.row(first))
-    body = text.slice(first + 1)
-    # Rows with no cell at all are not data rows (like blank CSV lines);
-    # rows of spaces are, and are quarantined as empty_row later.
-    body = body.filter(pl.any_horizontal(pl.all().is_not_null()))
-    # Drop trailing columns with neither a header nor a value.
-    keep = len(headers)
-    while keep > 0 and (headers[keep - 1] is None or not str(headers[keep - 1]).strip()):
-        if body[f"c{keep - 1}"].is_not_null().any():
-            break
-        keep -= 1
-    return headers[:keep], body.select(_cell_names(keep))
+        return pl.DataFrame(schema={"_pos": pl.Int64, "_damage": pl.String})
+    text.columns = cell_names(text.width)
+    text = _with_error_values(text, errors)
+    text = _excel_text(reader, sheet, xml, index, text)
+    first = _first_value_row(xml)
+    return text.select(
+        pl.int_range(first, first + pl.len(), dtype=pl.Int64).alias("_pos"),
+        pl.lit(None, dtype=pl.String).alias("_damage"),
+        pl.all(),
+    )
 
 
-def read_xlsx_raw(path: Path) -> RawTable:
-    """Read an XLSX extract: the first sheet, plus every later sheet with the same header."""
+def read_xlsx_sheets(path: Path) -> list[tuple[str, pl.DataFrame]]:
+    """Every sheet of an XLSX extract, in sheet order, as (name, rows); raises :class:`FileProblem`."""
     data = path.read_bytes()
     if not data:
-        raise _EMPTY_FILE
+        raise EMPTY_FILE
     if not data.startswith(b"PK\x03\x04"):
         raise FileProblem(
-            "binary_garbage",
+            "not_a_workbook",
             "文件扩展名为 xlsx，但内容不是 Excel 工作簿，无法读取。",
             "the file is named .xlsx but is not an Excel workbook.",
         )
-    corrupt = FileProblem(
-        "corrupt_xlsx",
-        "Excel 工作簿已损坏或不完整（可能传输中断），无法读取。",
-        "the Excel workbook is damaged or truncated and cannot be read.",
-    )
     try:
         reader = fastexcel.read_excel(data)
-        sheet_names = list(reader.sheet_names)
-        loaded = [_load_sheet(reader, data, i) for i in range(len(sheet_names))]
-    except (fastexcel.FastExcelError, zipfile.BadZipFile, KeyError) as exc:
-        raise corrupt from exc
-    first = next((i for i, (h, _) in enumerate(loaded) if h), None)
-    if first is None:
-        raise _EMPTY_FILE
-    key = [normalize_header(h) for h in loaded[first][0]]
-    headers = loaded[first][0]
-    used, ignored, parts = [], [], []
-    for i, name in enumerate(sheet_names):
-        sheet_headers, body = loaded[i]
-        if not sheet_headers:
-            continue
-        if [normalize_header(h) for h in sheet_headers] != key:
-            ignored.append(name)
-            continue
-        used.append(name)
-        parts.append(body)
-    rows = pl.concat(parts, how="vertical") if parts else pl.DataFrame()
-    if rows.height == 0:
-        raise _EMPTY_FILE
-    rows = rows.with_row_index("row_number", offset=1).with_columns(pl.col("row_number").cast(pl.Int64))
-    return RawTable(
-        headers=headers,
-        cells=rows,
-        rejected=pl.DataFrame(schema={"row_number": pl.Int64, "reason_code": pl.String}),
-        rows_read=rows.height,
-        sheets=used,
-        sheets_ignored=ignored,
-    )
+        names = list(reader.sheet_names)
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            paths = _sheet_xml_paths(zf)
+            present = set(zf.namelist())
+            xmls = [zf.read(p) if p in present else b"" for p in paths]
+        xmls += [b""] * (len(names) - len(xmls))
+        return [(name, _load_sheet(reader, xmls[i], i)) for i, name in enumerate(names)]
+    except Exception as exc:  # calamine's errors may quote cell text: never pass them on
+        raise FileProblem(
+            "corrupt_xlsx",
+            "Excel 工作簿已损坏或不完整（可能传输中断），无法读取。",
+            "the Excel workbook is damaged or truncated and cannot be read.",
+        ) from exc

@@ -155,7 +155,7 @@ def test_page_shows_files_errors_quarantine_and_findings(reports):
 def test_attachment_lists_every_row_to_fix(reports):
     folder, _ = reports
     table = pl.read_csv(folder / "insurance_待修正行.csv", schema_overrides={"行号": pl.Int64})
-    assert table.columns == ["文件", "行号", "列名", "表头", "问题", "检查项"]
+    assert table.columns == ["文件", "行号", "工作表", "Excel行号", "列名", "表头", "问题", "检查项"]
     check_digit = table.filter(pl.col("检查项") == "id_check_digit")
     assert check_digit["行号"].to_list() == list(range(1, 41))
     assert set(table.filter(pl.col("检查项").str.starts_with("quarantine:"))["行号"]) == {51, 52}

@@ -86,7 +86,7 @@ def test_raw_text_is_kept_exactly(extracts: Path) -> None:
     assert staged["birth_date"].to_list() == ["'220102", "2011年7月7日"]
 
 
-def test_blank_lines_are_not_rows_but_empty_field_lines_are(extracts: Path) -> None:
+def test_blank_lines_are_rows_counted_and_quarantined(extracts: Path) -> None:
     write_csv(
         extracts / "insurance.csv",
         [
@@ -102,10 +102,18 @@ def test_blank_lines_are_not_rows_but_empty_field_lines_are(extracts: Path) -> N
     )
     result = read_extracts(extracts)
     staged = result.staged["insurance"]
-    assert staged.select("row_number", "name").rows() == [(1, "张伟"), (3, "李娜")]
-    assert _quarantine(result, "insurance") == [(2, "empty_row", None)]
+    # A person counts the blank rows: 李娜 is the sixth row below the header (Excel row 7).
+    assert staged.select("row_number", "name").rows() == [(2, "张伟"), (6, "李娜")]
+    q = result.quarantine.filter(pl.col("source") == "insurance").sort("row_number")
+    assert q.select("row_number", "reason_code", "sheet", "excel_row").rows() == [
+        (1, "empty_row", None, 2),
+        (3, "empty_row", None, 4),
+        (4, "empty_row", None, 5),
+        (5, "empty_row", None, 6),
+    ]
     report = next(r for r in result.file_reports if r.source == "insurance")
-    assert (report.rows_read, report.staged, report.quarantined) == (3, 2, 1)
+    # The empty line after the last row is no row.
+    assert (report.rows_read, report.staged, report.quarantined) == (6, 2, 4)
 
 
 def test_ragged_rows_are_quarantined_never_padded(extracts: Path) -> None:

@@ -55,21 +55,26 @@ def test_only_first_sheet_when_the_second_has_another_header(extracts: Path) -> 
     assert report.sheets == ["名单"] and report.sheets_ignored == ["统计"]
 
 
-def test_header_on_first_non_empty_row_and_empty_rows_are_not_data(extracts: Path) -> None:
+def test_rows_above_the_header_are_skipped_and_empty_rows_are_counted(extracts: Path) -> None:
     rows = [
         [None],
         HEADER,
         ["张伟", "220102201309011235", "2013-09-01", "220102", "五年级"],
         [None],  # a row with no cell at all
-        [" ", None, "  "],  # cells of spaces: an empty row, quarantined
+        [" ", None, "  "],  # cells of spaces
         ["李娜", "220203201410021236", "2014-10-02", "220203", "四年级"],
     ]
     write_xlsx(extracts / "school_enrollment.xlsx", {"Sheet1": rows}, start_row=2)
     (extracts / "school_enrollment.csv").unlink()
-    result, staged, _ = _school(extracts)
-    assert staged.select("row_number", "name").rows() == [(1, "张伟"), (3, "李娜")]
+    result, staged, report = _school(extracts)
+    assert staged.select("row_number", "name").rows() == [(1, "张伟"), (4, "李娜")]
     q = result.quarantine.filter(pl.col("source") == "school_enrollment")
-    assert q.select("row_number", "reason_code").rows() == [(2, "empty_row")]
+    # The header is on Excel row 4: data row k is on Excel row 4 + k.
+    assert q.select("row_number", "reason_code", "sheet", "excel_row").rows() == [
+        (2, "empty_row", "Sheet1", 6),
+        (3, "empty_row", "Sheet1", 7),
+    ]
+    assert [(s.sheet, s.first, s.last, s.offset) for s in report.row_segments] == [("Sheet1", 1, 4, 4)]
 
 
 def test_excel_numbers_and_dates_come_through_as_the_text_excel_shows(extracts: Path) -> None:
@@ -106,10 +111,10 @@ def test_truncated_workbook_is_a_file_error(extracts: Path) -> None:
     assert result.staged["school_enrollment"].height == 1  # the csv of the same source is still read
 
 
-def test_non_workbook_named_xlsx_is_binary_garbage(extracts: Path) -> None:
+def test_non_workbook_named_xlsx_is_not_a_workbook(extracts: Path) -> None:
     (extracts / "school_enrollment_长春.xlsx").write_bytes("学生姓名,身份证件号\n张伟,1\n".encode())
     result = read_extracts(extracts)
-    assert [e.code for e in result.errors if e.file == "school_enrollment_长春.xlsx"] == ["binary_garbage"]
+    assert [e.code for e in result.errors if e.file == "school_enrollment_长春.xlsx"] == ["not_a_workbook"]
 
 
 def test_workbook_with_only_a_header_is_empty(extracts: Path) -> None:
