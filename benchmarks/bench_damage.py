@@ -60,7 +60,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        generate(root / "gen", children=args.children, seed=args.seed, periods=[PERIOD])
+        generate(root / "gen", children=args.children, seed=args.seed, periods=[PERIOD], marks=False)
         truth = pl.read_parquet(root / "gen" / "truth" / PERIOD / "records.parquet")
         tables: dict[str, m.Table] = {}
         for path in sorted((root / "gen" / PERIOD).iterdir(), key=lambda p: -p.stat().st_size):

@@ -2,6 +2,8 @@
 
 The generator puts a few unreadable rows in every file on purpose; its truth
 names them, and they are left out here, so that the tables are clean. The
+extracts are made without the generator's arrival marks (titles, junk rows,
+annotated headers, extra sheets): the mutation layer adds its own damage. The
 tables are read with the ``csv`` module and openpyxl, not with the reader
 under test.
 """
@@ -73,7 +75,7 @@ def _table(path: Path, unreadable: set[int]) -> Table:
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small generated half-year: ``<root>/2026H1`` and the generator's truth beside it."""
     root = tmp_path_factory.mktemp("damage_clean")
-    generate(root, children=120, seed=7, periods=[PERIOD])
+    generate(root, children=120, seed=7, periods=[PERIOD], marks=False)
     return root
 
 
