@@ -26,6 +26,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from taizhang.emit.mask import mask_sensitive
+from taizhang.emit.sheet_rows import Column, write_rows
 from taizhang.period import Period
 
 SERIAL_COLUMN = "序号"
@@ -77,6 +78,25 @@ def _display_widths(frame: pl.DataFrame) -> list[int]:
     return [min(MAX_WIDTH, max(w, h) + 2) for w, h in zip(widths, headers, strict=True)]
 
 
+def _write_cells(ws: Worksheet, columns: list[Column], height: int) -> None:
+    """Rows 1 … ``height`` cell by cell, top to bottom (constant_memory flushes a row as the next starts)."""
+    writers = {"date": ws.write_datetime, "number": ws.write_number, "text": ws.write_string}
+    prepared = []
+    for col, series, fmt, kind in columns:
+        values = series.to_list()
+        if kind == "text" and series.dtype != pl.Utf8:
+            values = [None if v is None else str(v) for v in values]
+        prepared.append((col, values, fmt, writers[kind]))
+    blank = ws.write_blank
+    for row in range(height):
+        for col, values, fmt, write in prepared:
+            value = values[row]
+            if value is None:
+                blank(row + 1, col, None, fmt)
+            else:
+                write(row + 1, col, value, fmt)
+
+
 def add_table_sheet(
     wb: Workbook, name: str, frame: pl.DataFrame, text_columns: Sequence[str] = ()
 ) -> Worksheet:
@@ -95,32 +115,23 @@ def add_table_sheet(
     date_fmt = wb.add_format({"num_format": DATE_FORMAT})
     plain_fmt = wb.add_format({})
     widths = _display_widths(frame)
-    columns = []
+    columns: list[Column] = []
     for col, (column, dtype) in enumerate(frame.schema.items()):
         ws.set_column(col, col, widths[col], text_fmt if column in text_columns else None)
         ws.write_string(0, col, column, header_fmt)
+        values = frame[column]
         if dtype == pl.Date or dtype == pl.Datetime:
-            values, fmt, write = frame[column].to_list(), date_fmt, ws.write_datetime
+            fmt, kind = date_fmt, "date"
         elif dtype == pl.Boolean:
-            values = frame.select(pl.col(column).replace_strict({True: "是", False: "否"}, default=None))
-            values, fmt, write = values.to_series().to_list(), plain_fmt, ws.write_string
+            values = values.replace_strict({True: "是", False: "否"}, default=None, return_dtype=pl.Utf8)
+            fmt, kind = plain_fmt, "text"
         elif dtype.is_numeric():
-            values, fmt, write = frame[column].to_list(), plain_fmt, ws.write_number
+            fmt, kind = plain_fmt, "number"
         else:
-            values = frame[column].to_list()
-            if dtype != pl.Utf8:
-                values = [None if v is None else str(v) for v in values]
-            fmt, write = (text_fmt if column in text_columns else plain_fmt), ws.write_string
-        columns.append((col, values, fmt, write))
-    blank = ws.write_blank
-    # Row by row: constant_memory flushes a row when the next one starts.
-    for row in range(frame.height):
-        for col, values, fmt, write in columns:
-            value = values[row]
-            if value is None:
-                blank(row + 1, col, None, fmt)
-            else:
-                write(row + 1, col, value, fmt)
+            fmt, kind = (text_fmt if column in text_columns else plain_fmt), "text"
+        columns.append((col, values, fmt, kind))
+    if not write_rows(ws, columns, frame.height):
+        _write_cells(ws, columns, frame.height)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, frame.height, frame.width - 1)
     return ws
