@@ -546,8 +546,14 @@ def decide(
         if previous_ledger is not None and previous_ledger.exists()
         else None
     )
+    from taizhang.rules._frames import RECORD_COLUMNS
+
+    # The rules read std_records through the columns they declare (RECORD_COLUMNS, see
+    # taizhang/rules/_frames.py); the raw, pinyin and source-number columns stay on disk.
+    records_path = std_dir / "std_records.parquet"
+    present = pl.read_parquet_schema(records_path)
     result = decide_fn(
-        records=pl.read_parquet(std_dir / "std_records.parquet"),
+        records=pl.read_parquet(records_path, columns=[c for c in present if c in RECORD_COLUMNS]),
         guardians=pl.read_parquet(std_dir / "std_guardians.parquet"),
         status=pl.read_parquet(std_dir / "std_status.parquet"),
         record_child=pl.read_parquet(link_dir / "record_child.parquet"),
