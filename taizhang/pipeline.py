@@ -592,11 +592,31 @@ def _frames(result: Any) -> dict[str, pl.DataFrame]:
     return {name: frame for name, frame in items if isinstance(frame, pl.DataFrame)}
 
 
+class _DecisionFiles(SimpleNamespace):
+    """The decide stage's tables, each read from its parquet file when emit first asks for it.
+
+    Emit needs the ledger, flags, review and merged ids; the province's profiles and parents
+    stay on disk unless an emitter reads them.
+    """
+
+    def __init__(self, decide_dir: Path) -> None:
+        super().__init__()
+        self._paths = {p.stem: p for p in sorted(decide_dir.glob("*.parquet"))}
+
+    def __getattr__(self, name: str) -> Any:
+        paths = self.__dict__.get("_paths", {})
+        if name in paths:
+            frame = pl.read_parquet(paths[name])
+            setattr(self, name, frame)
+            return frame
+        if name == "review":
+            return None
+        raise AttributeError(name)
+
+
 def load_decisions(decide_dir: Path) -> Any:
-    """The decide stage's frames read back, in the shape ``taizhang.emit`` expects."""
-    frames: dict[str, Any] = {"review": None}
-    frames |= {p.stem: pl.read_parquet(p) for p in sorted(decide_dir.glob("*.parquet"))}
-    return SimpleNamespace(**frames)
+    """The decide stage's frames read back (lazily), in the shape ``taizhang.emit`` expects."""
+    return _DecisionFiles(decide_dir)
 
 
 def emit(
