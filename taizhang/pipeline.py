@@ -890,6 +890,8 @@ def run_period(
                 }
             },
             "total_seconds": round(time.perf_counter() - started, 3),
+            # The run's peak resident memory: the largest stage peak (see taizhang/peak_memory.py).
+            "peak_rss_mb": max([emit_peak, *(r.peak_rss_mb for r in stages.values())]),
             "versions": versions(),
         }
         write_run_report(work, report)
