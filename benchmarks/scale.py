@@ -4,8 +4,9 @@ For each size it generates the extracts once (``taizhang generate``, kept under
 ``--work``), then runs ``taizhang run`` as a subprocess, exactly as a scheduled
 run would, and records:
 
-- wall seconds and peak resident memory of the whole command (``wait4``: the
-  largest of the process and its children), its CPU seconds, and the start-up
+- wall seconds and peak resident memory of the whole command (the largest
+  stage peak, or ``wait4``'s figure when larger), its CPU seconds (with
+  Prefect's temporary server, a child process), and the start-up
   (wall time not spent in any stage: interpreter, imports, Prefect's
   temporary server, publishing);
 - seconds and peak RSS of every stage, from the run report
@@ -131,6 +132,9 @@ def measure(children: int, seed: int, work: Path, memory_limit: str | None, spli
     report = json.loads((out / PERIOD / "run_report.json").read_text(encoding="utf-8"))
     stages = stage_figures(report)
     in_stages = sum(s["seconds"] for s in stages.values())
+    # Each stage resets the kernel's peak (taizhang/peak_memory.py), which wait4 reports: the
+    # run's peak is the larger of that and the largest stage peak.
+    whole["peak_rss_mb"] = max([whole["peak_rss_mb"], *(s["peak_rss_mb"] or 0 for s in stages.values())])
     result = {
         "children": children,
         "seed": seed,

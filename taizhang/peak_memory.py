@@ -6,6 +6,11 @@ run report gives each stage's own peak. On Linux the kernel keeps the peak
 resident size by writing ``5`` to ``/proc/self/clear_refs``; a stage resets it
 when it starts and reads it when it ends. Elsewhere the lifetime peak of
 ``getrusage`` is the best there is (an upper bound of the stage's own peak).
+
+The reset also resets what ``getrusage``/``wait4`` and ``/usr/bin/time`` report
+as the process's maximum resident size: after a run, they show the peak since
+the last stage started. The run's own peak is the largest stage peak, which the
+run report gives as ``peak_rss_mb``.
 """
 
 from __future__ import annotations

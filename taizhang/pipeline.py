@@ -606,8 +606,13 @@ def decide(
         if previous_ledger is not None and previous_ledger.exists()
         else None
     )
+    from taizhang.rules._frames import RECORD_COLUMNS
+
+    # The rules read std_records through the columns they declare (RECORD_COLUMNS, see
+    # taizhang/rules/_frames.py); the raw, pinyin and source-number columns stay on disk.
+    records_path = std_dir / "std_records.parquet"
     result = decide_fn(
-        records=sealed.read_frame(std_dir / "std_records.parquet"),
+        records=sealed.read_frame_present(records_path, list(RECORD_COLUMNS), file_order=True),
         guardians=sealed.read_frame(std_dir / "std_guardians.parquet"),
         status=sealed.read_frame(std_dir / "std_status.parquet"),
         record_child=sealed.read_frame(link_dir / "record_child.parquet"),
@@ -646,11 +651,31 @@ def _frames(result: Any) -> dict[str, pl.DataFrame]:
     return {name: frame for name, frame in items if isinstance(frame, pl.DataFrame)}
 
 
+class _DecisionFiles(SimpleNamespace):
+    """The decide stage's tables, each read from its parquet file when emit first asks for it.
+
+    Emit needs the ledger, flags, review and merged ids; the province's profiles and parents
+    stay on disk unless an emitter reads them.
+    """
+
+    def __init__(self, decide_dir: Path) -> None:
+        super().__init__()
+        self._paths = {p.stem: p for p in sorted(decide_dir.glob("*.parquet"))}
+
+    def __getattr__(self, name: str) -> Any:
+        paths = self.__dict__.get("_paths", {})
+        if name in paths:
+            frame = sealed.read_frame(paths[name])
+            setattr(self, name, frame)
+            return frame
+        if name == "review":
+            return None
+        raise AttributeError(name)
+
+
 def load_decisions(decide_dir: Path) -> Any:
-    """The decide stage's frames read back, in the shape ``taizhang.emit`` expects."""
-    frames: dict[str, Any] = {"review": None}
-    frames |= {p.stem: sealed.read_frame(p) for p in sorted(decide_dir.glob("*.parquet"))}
-    return SimpleNamespace(**frames)
+    """The decide stage's frames read back (lazily), in the shape ``taizhang.emit`` expects."""
+    return _DecisionFiles(decide_dir)
 
 
 def emit(
@@ -965,6 +990,8 @@ def _run_period(
                 }
             },
             "total_seconds": round(time.perf_counter() - started, 3),
+            # The run's peak resident memory: the largest stage peak (see taizhang/peak_memory.py).
+            "peak_rss_mb": max([emit_peak, *(r.peak_rss_mb for r in stages.values())]),
             "versions": versions(),
         }
         write_run_report(work, report)

@@ -190,12 +190,19 @@ def read_frame(path: Path, columns: list[str] | None = None) -> pl.DataFrame:
     return pl.read_parquet(io.BytesIO(read_bytes(path)), columns=columns)
 
 
-def read_frame_present(path: Path, wanted: list[str]) -> pl.DataFrame:
-    """The columns of ``wanted`` that the file has (in that order, once each), decrypting it once."""
+def read_frame_present(path: Path, wanted: list[str], file_order: bool = False) -> pl.DataFrame:
+    """The columns of ``wanted`` that the file has, once each, decrypting it once.
+
+    In the order of ``wanted``, or with ``file_order`` in the order the file holds them.
+    """
     data = io.BytesIO(read_bytes(path))
-    present = set(pl.read_parquet_schema(data))
+    present = list(pl.read_parquet_schema(data))
     data.seek(0)
-    return pl.read_parquet(data, columns=[c for c in dict.fromkeys(wanted) if c in present])
+    if file_order:
+        columns = [c for c in present if c in set(wanted)]
+    else:
+        columns = [c for c in dict.fromkeys(wanted) if c in set(present)]
+    return pl.read_parquet(data, columns=columns)
 
 
 def write_json(obj: Any, path: Path) -> Path:

@@ -27,6 +27,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from taizhang.emit.mask import mask_sensitive
+from taizhang.emit.sheet_rows import Column, write_rows
 from taizhang.period import Period
 
 SERIAL_COLUMN = "序号"
@@ -78,6 +79,45 @@ def _display_widths(frame: pl.DataFrame) -> list[int]:
     return [min(MAX_WIDTH, max(w, h) + 2) for w, h in zip(widths, headers, strict=True)]
 
 
+def _columns(
+    frame: pl.DataFrame, fmt_of: Callable[[str, pl.DataType], Format]
+) -> list[Column]:
+    """Each column of ``frame`` with its cell format and kind; booleans become 是/否."""
+    columns: list[Column] = []
+    for col, (column, dtype) in enumerate(frame.schema.items()):
+        values = frame[column]
+        if dtype == pl.Date or dtype == pl.Datetime:
+            kind = "date"
+        elif dtype == pl.Boolean:
+            values = values.replace_strict({True: "是", False: "否"}, default=None, return_dtype=pl.Utf8)
+            kind = "text"
+        elif dtype.is_numeric():
+            kind = "number"
+        else:
+            kind = "text"
+        columns.append((col, values, fmt_of(column, dtype), kind))
+    return columns
+
+
+def _write_cells(ws: Worksheet, columns: list[Column], height: int, row0: int = 1) -> None:
+    """Rows ``row0`` … cell by cell, top to bottom (constant_memory flushes a row as the next starts)."""
+    writers = {"date": ws.write_datetime, "number": ws.write_number, "text": ws.write_string}
+    prepared = []
+    for col, series, fmt, kind in columns:
+        values = series.to_list()
+        if kind == "text" and series.dtype != pl.Utf8:
+            values = [None if v is None else str(v) for v in values]
+        prepared.append((col, values, fmt, writers[kind]))
+    blank = ws.write_blank
+    for row in range(height):
+        for col, values, fmt, write in prepared:
+            value = values[row]
+            if value is None:
+                blank(row + row0, col, None, fmt)
+            else:
+                write(row + row0, col, value, fmt)
+
+
 def add_table_sheet(
     wb: Workbook, name: str, frame: pl.DataFrame, text_columns: Sequence[str] = ()
 ) -> Worksheet:
@@ -106,7 +146,9 @@ def add_table_sheet(
         textual = not dtype.is_numeric() and dtype != pl.Boolean
         return text_fmt if column in text_columns and textual else plain_fmt
 
-    _write_rows(ws, 1, frame, fmt_of)
+    columns = _columns(frame, fmt_of)
+    if not write_rows(ws, columns, frame.height):
+        _write_cells(ws, columns, frame.height)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, frame.height, frame.width - 1)
     a4_print_setup(ws, name, header_rows=1)
@@ -125,39 +167,6 @@ def a4_print_setup(ws: Worksheet, title: str, header_rows: int) -> None:
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.set_header(f'&C&"宋体,Bold"{title.replace("&", "&&")}')
     ws.set_footer("&C第 &P 页，共 &N 页")
-
-
-def _write_rows(
-    ws: Worksheet, row0: int, frame: pl.DataFrame, fmt_of: Callable[[str, pl.DataType], Format]
-) -> None:
-    """``frame`` below ``row0``, row by row (constant_memory flushes a row when the next one starts).
-
-    Dates become Excel dates, numbers numbers, booleans 是/否, everything else text.
-    """
-    columns = []
-    for col, (column, dtype) in enumerate(frame.schema.items()):
-        fmt = fmt_of(column, dtype)
-        if dtype == pl.Date or dtype == pl.Datetime:
-            values, write = frame[column].to_list(), ws.write_datetime
-        elif dtype == pl.Boolean:
-            values = frame.select(pl.col(column).replace_strict({True: "是", False: "否"}, default=None))
-            values, write = values.to_series().to_list(), ws.write_string
-        elif dtype.is_numeric():
-            values, write = frame[column].to_list(), ws.write_number
-        else:
-            values = frame[column].to_list()
-            if dtype != pl.Utf8:
-                values = [None if v is None else str(v) for v in values]
-            write = ws.write_string
-        columns.append((col, values, fmt, write))
-    blank = ws.write_blank
-    for row in range(frame.height):
-        for col, values, fmt, write in columns:
-            value = values[row]
-            if value is None:
-                blank(row + row0, col, None, fmt)
-            else:
-                write(row + row0, col, value, fmt)
 
 
 def add_form_sheet(
@@ -221,7 +230,8 @@ def add_form_sheet(
             return date_fmt
         return text_fmt if column in text_columns else cell_fmt
 
-    _write_rows(ws, 3, frame, fmt_of)
+    # Row heights set above keep this sheet off the whole-rows path: cell by cell.
+    _write_cells(ws, _columns(frame, fmt_of), frame.height, row0=3)
     ws.freeze_panes(3, 2)
     ws.autofilter(2, 0, frame.height + 2, frame.width - 1)
     a4_print_setup(ws, title, header_rows=3)

@@ -290,3 +290,20 @@ def test_two_different_co_parents_infer_nothing(world):
         world.couple(cid, ("王大明", F_ID), ("某某", mid))
     p = world.decide().parents.filter(pl.col("child_id") == "C1").row(0, named=True)
     assert p["mother_known"] == "unknown"
+
+
+def test_a_co_parent_spelled_two_ways_is_named_the_same_whatever_the_row_order():
+    def inferred_mother(siblings: list[tuple[str, int, str]]) -> dict:
+        world = World()
+        world.migrant("C1")
+        world.parent("C1", "father", "王大明", F_ID, source="residence_permits", relation="父亲")
+        for cid, seq, spelling in siblings:
+            world.migrant(cid, seq=seq)
+            world.couple(cid, ("王大明", F_ID), (spelling, M_ID))
+        return world.decide().parents.filter(pl.col("child_id") == "C1").row(0, named=True)
+
+    siblings = [("C2", 13, "李丽"), ("C3", 15, "季丽")]
+    first = inferred_mother(siblings)
+    again = inferred_mother(siblings[::-1])
+    assert first["mother_id_number"] == M_ID and first["mother_basis"] == "co_parent"
+    assert first["mother_name"] == again["mother_name"] == min("李丽", "季丽")

@@ -1,0 +1,130 @@
+"""The data rows of a sheet as worksheet XML, built column-wise with polars.
+
+xlsxwriter spends about 6 µs of Python per cell; a province's workbooks hold
+about nine million cells, which is most of the emit stage. In
+``constant_memory`` mode xlsxwriter writes each finished row as XML text to a
+temporary file, so the same text can be made for all rows at once with
+polars string expressions and handed to that file instead: the bytes are the
+ones xlsxwriter would have written cell by cell (``tests/emit`` compares them),
+but the work is done column-wise in Rust.
+
+Only what the ledgers use is made this way: text, integers, dates and blanks
+under one format per column. A sheet with anything else (floats, datetimes,
+strings that need xlsxwriter's control-character escapes or truncation), or a
+worksheet state this module does not reproduce (row heights, Excel 2010
+extensions), returns None and is written cell by cell as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import polars as pl
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+# Excel counts days from 1899-12-31 and wrongly has a 29 February 1900: from
+# 1 March 1900 on, a date's serial number is its distance from 1899-12-30.
+_EXCEL_EPOCH = date(1899, 12, 30)
+_FIRST_PLAIN_DATE = date(1900, 3, 1)
+_DAYS_1970 = (date(1970, 1, 1) - _EXCEL_EPOCH).days
+# xlsxwriter escapes these itself (``_xHHHH_``) and cuts strings past 32,767 UTF-16 units.
+_NEEDS_ESCAPE = r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_"
+_MAX_PLAIN_LEN = 32767 // 2
+_MAX_EXACT_INT = 10**15
+
+# (column index, values, cell format, kind): kind is "text", "number" or "date".
+Column = tuple[int, pl.Series, Format, str]
+
+
+def can_write_rows(ws: Worksheet) -> bool:
+    """Whether ``ws`` is in the state whose row XML this module reproduces."""
+    return (
+        getattr(ws, "constant_memory", False)
+        and getattr(ws, "excel_version", None) == 2007
+        and not ws.row_info
+        and ws.default_row_height == ws.original_row_height
+        and getattr(ws, "fh", None) is not None
+    )
+
+
+def _cell_start(col: int, row: pl.Expr, fmt: Format) -> pl.Expr:
+    return pl.concat_str(pl.lit(f'<c r="{xl_col_to_name(col)}'), row, pl.lit(f'" s="{fmt._get_xf_index()}"'))
+
+
+def _text_cell(values: pl.Expr, start: pl.Expr) -> pl.Expr:
+    escaped = values.str.replace_all("&", "&amp;", literal=True)
+    escaped = escaped.str.replace_all("<", "&lt;", literal=True).str.replace_all(">", "&gt;", literal=True)
+    preserve = values.str.contains(r"^\s|\s$")
+    open_t = pl.when(preserve).then(pl.lit('<t xml:space="preserve">')).otherwise(pl.lit("<t>"))
+    return pl.concat_str(start, pl.lit(' t="inlineStr"><is>'), open_t, escaped, pl.lit("</t></is></c>"))
+
+
+def _value_cell(text: pl.Expr, start: pl.Expr) -> pl.Expr:
+    return pl.concat_str(start, pl.lit("><v>"), text, pl.lit("</v></c>"))
+
+
+def plain_columns(columns: Sequence[Column]) -> bool:
+    """Whether every value can be written as this module writes it (no xlsxwriter escapes needed)."""
+    frame = pl.DataFrame([values.alias(f"c{i}") for i, (_, values, _, _) in enumerate(columns)])
+    checks = []
+    for i, (_, values, _, kind) in enumerate(columns):
+        c = pl.col(f"c{i}")
+        if kind == "text":
+            if values.dtype != pl.Utf8:
+                return False
+            checks += [c.str.contains(_NEEDS_ESCAPE).any(), (c.str.len_chars() > _MAX_PLAIN_LEN).any()]
+        elif kind == "number":
+            if not values.dtype.is_integer():
+                return False
+            checks.append((c.abs() >= _MAX_EXACT_INT).any())
+        elif kind == "date":
+            if values.dtype != pl.Date:
+                return False
+            checks.append((c < _FIRST_PLAIN_DATE).any())
+        else:
+            return False
+    return not any(frame.select(e.alias(f"k{n}") for n, e in enumerate(checks)).row(0))
+
+
+def rows_xml(columns: Sequence[Column], height: int, first_row: int = 1) -> str:
+    """The ``<row>`` elements of sheet rows ``first_row`` … (0-based) for :func:`plain_columns`.
+
+    Each format's style index is taken here, in column order, as xlsxwriter takes it when it
+    writes the first row of cells.
+    """
+    frame = pl.DataFrame([values.alias(f"c{i}") for i, (_, values, _, _) in enumerate(columns)])
+    row = (pl.int_range(0, height, dtype=pl.Int64) + first_row + 1).cast(pl.Utf8)
+    cells = []
+    for i, (col, _, fmt, kind) in enumerate(columns):
+        c = pl.col(f"c{i}")
+        start = _cell_start(col, row, fmt)
+        if kind == "text":
+            filled = _text_cell(c, start)
+        elif kind == "number":
+            filled = _value_cell(c.cast(pl.Utf8), start)
+        else:
+            filled = _value_cell((c.cast(pl.Int64) + _DAYS_1970).cast(pl.Utf8), start)
+        cells.append(pl.when(c.is_null()).then(pl.concat_str(start, pl.lit("/>"))).otherwise(filled))
+    xml = frame.select(
+        pl.concat_str(pl.lit('<row r="'), row, pl.lit('">'), *cells, pl.lit("</row>")).alias("xml")
+    )
+    return "".join(xml["xml"].to_list())
+
+
+def write_rows(ws: Worksheet, columns: Sequence[Column], height: int) -> bool:
+    """Write rows 1 … ``height`` of ``ws`` (row 0, the header, already written) at once.
+
+    Returns False, having written nothing, when the cell-by-cell path must do it (or when there
+    is no row: a style index taken for no cell would change the workbook's styles).
+    """
+    if height == 0 or not columns or not can_write_rows(ws) or not plain_columns(columns):
+        return False
+    ws._check_dimensions(height, max(col for col, _, _, _ in columns))
+    # Flush the header row as xlsxwriter does when a later row starts (its style index first),
+    # then append the data rows.
+    ws._write_single_row(height + 1)
+    ws.fh.write(rows_xml(columns, height))
+    return True

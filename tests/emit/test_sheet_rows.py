@@ -1,0 +1,53 @@
+"""The column-wise sheet rows must be the bytes xlsxwriter writes cell by cell."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from taizhang.emit import sheet_rows, sheets
+from taizhang.period import Period
+
+PERIOD = Period.parse("2026H1")
+
+
+def _workbook(path: Path, frame: pl.DataFrame, fast: bool, monkeypatch: pytest.MonkeyPatch) -> bytes:
+    with monkeypatch.context() as m:
+        if not fast:
+            m.setattr(sheets, "write_rows", lambda *a: False)
+        wb = sheets.new_workbook(path, PERIOD, "测试")
+        sheets.add_table_sheet(wb, "台账", frame, ("公民身份号码",))
+        sheets.add_table_sheet(wb, "空表", frame.clear(), ("公民身份号码",))
+        wb.close()
+    return path.read_bytes()
+
+
+def test_column_wise_rows_equal_cell_by_cell(tmp_path, monkeypatch):
+    frame = pl.DataFrame(
+        {
+            "姓名": ["张三", " 李四", "王五 ", "A&B<C>", "", None, "赵\u3000", 'say "hi"\n'],
+            "公民身份号码": ["22010220150315123X", None, "0123", "x", "y", "z", "w", "v"],
+            "出生日期": [date(2015, 3, 15), None, date(1900, 3, 1), date(2026, 6, 30)] * 2,
+            "疑似孤儿": [True, False, None, True, False, None, True, False],
+            "年龄": [10, None, 0, -3, 15, 1, 2, 3],
+        }
+    )
+    built = []
+    real = sheet_rows.rows_xml
+    monkeypatch.setattr(sheet_rows, "rows_xml", lambda *a: built.append(1) or real(*a))
+    fast = _workbook(tmp_path / "fast.xlsx", frame, True, monkeypatch)
+    assert built, "the column-wise path was not taken"
+    slow = _workbook(tmp_path / "slow.xlsx", frame, False, monkeypatch)
+    assert fast == slow
+
+
+def test_values_xlsxwriter_must_escape_fall_back_to_cell_by_cell(tmp_path, monkeypatch):
+    frame = pl.DataFrame({"备注": ["bell\x07", "_x0041_ literal", "plain"], "分数": [0.5, 1.0, 2.25]})
+    columns = [(0, frame["备注"], None, "text")]
+    assert not sheet_rows.plain_columns(columns)
+    fast = _workbook(tmp_path / "fast.xlsx", frame, True, monkeypatch)
+    slow = _workbook(tmp_path / "slow.xlsx", frame, False, monkeypatch)
+    assert fast == slow
