@@ -482,8 +482,8 @@ def raise_on_fatal_ingest_errors(ingest_dir: Path) -> None:
         )
         zh.extend(str(e.get("message_zh")) for e in files if e.get("message_zh"))
         en.extend(str(e.get("message_en")) for e in files if e.get("message_en"))
-    zh.append("请补齐或更正后重新运行（各来源说明见 extracts/README.md）。")
-    en.append("Add or correct them and run again (see extracts/README.md).")
+    zh.append("请补齐或更正后重新运行（各来源说明见 docs/extracts.md）。")
+    en.append("Add or correct them and run again (see docs/extracts.md).")
     raise PipelineError(
         "missing_source" if not unreadable else "unreadable_source", "\n".join(zh), "\n".join(en)
     )

@@ -21,7 +21,7 @@ status, without ever dropping the record:
 The address code is never checked against a code list: an identity number keeps
 the code of the county that issued it, late registrations carry codes that did
 not exist in the birth year, and development zones carry statistical codes
-(policy.md §3 pitfalls of python-stdnum). Birth date, sex and address code are
+(docs/policy.md §3 pitfalls of python-stdnum). Birth date, sex and address code are
 derived from ``valid`` and ``bad_check`` numbers.
 """
 

@@ -474,7 +474,7 @@ def _disability(detail: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """(kind, grade) from ``肢体残疾一级`` / ``智力残疾3级`` or a 20-character disability-card number.
 
     The card number is the identity number plus a category digit (1 视力 … 7
-    多重) and a grade digit (policy.md §1.5).
+    多重) and a grade digit (docs/policy.md §1.5).
     """
     t = detail.str.normalize("NFKC").str.replace_all(r"\s", "")
     kind = t.str.extract(r"(视力|听力|言语|肢体|智力|精神|多重)(?:残疾)?", 1)

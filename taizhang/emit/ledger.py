@@ -1,6 +1,6 @@
 """Machine-readable tables of a run: ledger, flags, changes and review parquet.
 
-These are a stable interface (``/work/shared/outputs.md``): the columns listed
+These are a stable interface (``docs/outputs.md``): the columns listed
 there come first, in that order, then the optional columns the decision stage
 provides, in a fixed order, then any further column sorted by name. Missing
 optional columns are added as nulls so every run has the same schema.

@@ -1,6 +1,6 @@
 """The marks extracts carry as they arrive: junk rows, annotated headers, titles, extra sheets.
 
-These are the marks listed in the extracts README, section "Rows and headers as
+These are the marks listed in docs/extracts.md, section "Rows and headers as
 they arrive" (restated in docs/generator.md): rows that hold no child (blank
 lines, lines of delimiters, Excel error values, 合计/总计/小计 rows, a lone
 serial number or ``0``, mojibake), header cells with annotations, a leading

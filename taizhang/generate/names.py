@@ -1,6 +1,6 @@
 """Name pools and name building for synthetic people.
 
-Surname shares follow policy.md §5.1 (NCIIC top-100, share in %). Given names
+Surname shares follow docs/policy.md §5.1 (NCIIC top-100, share in %). Given names
 come from a deliberately SMALL pool so that many children share a name and a
 birth year (many 张子涵 born 2018): that is what makes name-only linkage
 ambiguous in real extracts.

@@ -3,7 +3,7 @@
 Every function takes clean values and returns the text a department would send:
 ids with full-width digits or Excel float damage, dates in any listed format,
 names with traditional characters or typos, and so on (see
-``/work/shared/extracts/README.md``). Rates are per row and scale with the
+``docs/extracts.md``). Rates are per row and scale with the
 ``noise`` level (``default`` = 1, ``heavy`` = 3).
 """
 

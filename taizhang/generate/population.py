@@ -492,7 +492,7 @@ def build_population(n_children: int, seed: int, periods: list[Period]) -> Popul
 def children_in(pop: Population, period: Period) -> pl.DataFrame:
     """Children living in Jilin at the period's as-of date, with their state then.
 
-    Migrant (policy.md §2.2): under 16, hukou county known and different from the
+    Migrant (docs/policy.md §2.2): under 16, hukou county known and different from the
     residence county, living there 6 months or more (start + 6 months ≤ as-of,
     "以上" including the bound), except moves between two central urban districts
     (is_urban_district = 1) of the same prefecture.

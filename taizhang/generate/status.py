@@ -1,7 +1,7 @@
 """Status events of parents (and a few children), and the policy rule that reads them.
 
 The rule is implemented once here and used to write the truth; it follows
-policy.md §1 (民发〔2019〕62号 as amended by 民发〔2020〕125号, carried into Jilin
+docs/policy.md §1 (民发〔2019〕62号 as amended by 民发〔2020〕125号, carried into Jilin
 in 2021):
 
 - an event is in force at the as-of date when its start is empty or

@@ -2,7 +2,7 @@
 
 Policy basis: the 2024 行动方案 and 吉民发〔2024〕34号 keep a 重点关爱服务对象信息台账
 for monitored children with "家庭生活困难、自身残疾、监护缺失、流浪、心理和行为异常",
-plus children who ask for help (policy.md §2.2); the monitoring also covers
+plus children who ask for help (docs/policy.md §2.2); the monitoring also covers
 孤儿 and 事实无人抚养儿童. The visit frequencies follow the provincial plan as
 given in the project brief:
 

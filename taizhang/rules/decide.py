@@ -4,7 +4,7 @@
 
 - ``profiles``: every linked child, its survivorship profile (with sources),
   and every decision with its check code (``migrant_check``) or reason;
-- ``ledger``: migrant children only, in the columns of /work/shared/outputs.md
+- ``ledger``: migrant children only, in the columns of docs/outputs.md
   plus the optional ledger columns the emit stage knows;
 - ``flags``: one row per flag raised (``suspected_orphan``,
   ``suspected_unsupported``, ``refer_orphan``, ``urgent``, ``key_care``,

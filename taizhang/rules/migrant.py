@@ -1,7 +1,7 @@
 """Who is a migrant child (流动儿童) as of the period's end.
 
 Policy text, the 2024 monitoring definition (民政部等21部门《加强流动儿童关爱保护行动方案》,
-carried into Jilin by 吉民发〔2024〕34号 with the same wording; policy.md §2.2):
+carried into Jilin by 吉民发〔2024〕34号 with the same wording; docs/policy.md §2.2):
 
   > 随父母或其他监护人双方或一方离开户籍地，跨县域异地居住或生活6个月以上、不满十六周岁的未成年人
   > （城市中心城区的市辖区之间异地居住或生活的除外）

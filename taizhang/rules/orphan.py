@@ -1,7 +1,7 @@
 """Suspected orphans (疑似孤儿).
 
 Policy text: "孤儿是指失去父母、查找不到生父母的未满18周岁的未成年人" (国办发〔2010〕54号,
-民发〔2010〕161号; policy.md §1.4), in practice 父母双亡；父母一方死亡另一方失踪；父母双方失踪,
+民发〔2010〕161号; docs/policy.md §1.4), in practice 父母双亡；父母一方死亡另一方失踪；父母双方失踪,
 where 死亡 includes a court's 宣告死亡 and 失踪 means 人民法院宣告失踪 (民发〔2019〕62号
 sub-definitions). Under 18: 未成年人 = 未满18周岁 (民法典 Art. 17).
 

@@ -1,6 +1,6 @@
 """The status of each parent (and of the child itself) as of the period's as-of date.
 
-Policy text implemented (民发〔2019〕62号, amended by 民发〔2020〕125号; policy.md §1.1–1.2):
+Policy text implemented (民发〔2019〕62号, amended by 民发〔2020〕125号; docs/policy.md §1.1–1.2):
 
   > 父母双方均符合重残、重病、服刑在押、强制隔离戒毒、被执行其他限制人身自由的措施、失联情形之一的儿童；
   > 或者父母一方死亡或失踪，另一方符合……情形之一的儿童。

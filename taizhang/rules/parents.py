@@ -1,7 +1,7 @@
 """Link each child to its father and mother, and resolve the parents as people.
 
 Policy basis: the orphan and de facto unsupported rules judge "父母双方" (both
-parents) of the child (民发〔2019〕62号; 民发〔2020〕125号; policy.md §1). The
+parents) of the child (民发〔2019〕62号; 民发〔2020〕125号; docs/policy.md §1). The
 parents are named by the birth certificate (出生医学证明: 父亲/母亲 身份证件号),
 the child-health record's 父亲/母亲, and school or permit guardians whose
 relation is 父亲/母亲 (``std_guardians.parent_role``).

@@ -3,7 +3,7 @@
 Policy basis: the 2024 monitoring (民发〔2024〕17号 and the 2024 行动方案 /
 吉民发〔2024〕34号) keeps "一人一档", one file per child, built by 比对核实
 (cross-checking) the department extracts, and counts migrant children "mainly
-where they live now" (policy.md §2.2). So each field below is chosen by a rule
+where they live now" (docs/policy.md §2.2). So each field below is chosen by a rule
 that can be read back, and keeps the row it came from in ``<field>_source``
 (``{source, file, row_number}``):
 
@@ -25,7 +25,7 @@ that can be read back, and keeps the row it came from in ``<field>_source``
   records marked 迁出 are no longer evidence of residence, and birth
   certificates name a birthplace, not a residence.
 - ``hukou_county``: the most frequent hukou county on the records. The address
-  code of an identity number is the county of first registration (policy.md
+  code of an identity number is the county of first registration (docs/policy.md
   §3), not the current hukou, so it is used only when no record names a hukou,
   and then ``hukou_basis`` says ``id_address_code``.
 - ``residence_since``: the earliest date that shows the child PRESENT in the

@@ -3,7 +3,7 @@
 Basis: the 2024 行动方案 promises migrant children a 《流动儿童在居住地享有关爱服务基础清单》
 (幼有所育、学有所教、病有所医、住有所居、弱有所扶…), and the 2024 monitoring collects
 "入学入园情况、健康管理情况、参加城乡居民医保情况、残疾情况，以及流动儿童办理居住证情况"
-(policy.md §2.1, §2.3). A gap is a service the child should have at the as-of
+(docs/policy.md §2.1, §2.3). A gap is a service the child should have at the as-of
 date and the extracts show it does not:
 
 - ``无在读学籍``: aged 6–15 (compulsory schooling) with no school record 在读 or 休学;

@@ -1,6 +1,6 @@
 """Suspected de facto unsupported children (疑似事实无人抚养儿童) and the Jilin 参照孤儿保障 group.
 
-Policy text, 民发〔2019〕62号 as amended by 民发〔2020〕125号 (policy.md §1.1–1.2):
+Policy text, 民发〔2019〕62号 as amended by 民发〔2020〕125号 (docs/policy.md §1.1–1.2):
 
   > 父母双方均符合重残、重病、服刑在押、强制隔离戒毒、被执行其他限制人身自由的措施、失联情形之一的儿童；
   > 或者父母一方死亡或失踪，另一方符合重残、重病、服刑在押、强制隔离戒毒、
@@ -10,7 +10,7 @@ Policy text, 民发〔2019〕62号 as amended by 民发〔2020〕125号 (policy.
 with 125号 adding 被撤销监护资格 and 被遣送（驱逐）出境 to the list (S8). A child who
 is an orphan is not also counted here.
 
-Jilin notice of 2021 (republished by 南关区; policy.md §1.3) keeps a provincial
+Jilin notice of 2021 (republished by 南关区; docs/policy.md §1.3) keeps a provincial
 category **参照孤儿保障的对象**: both parents each under one of {被遣送（驱逐）出境,
 服刑在押, 强制隔离戒毒, 被执行其他限制人身自由的措施, 被撤销监护资格}; or one parent
 死亡/失踪 and the other under one of those five; or **艾滋病病毒感染儿童**. It is

@@ -1,11 +1,11 @@
 """Urgent cases (紧急情况): children to report to the police at once.
 
-Basis: the home-visit form's 紧急情况 list (extracts README, field_visits) of the
+Basis: the home-visit form's 紧急情况 list (docs/extracts.md, field_visits) of the
 provincial plan as given in the project brief: 脱离监护单独居住, 失踪,
 监护人丧失监护能力, 监护人不履行监护责任, 疑似家庭暴力, 疑似意外伤害或不法侵害. Any
 of them on the latest visit (:mod:`taizhang.rules.visits`) puts the child on the
 urgent list with the instruction to report to the public security organ
-immediately (立即报告公安机关). policy.md quotes no text for this list; it is
+immediately (立即报告公安机关). docs/policy.md quotes no text for this list; it is
 the form's own.
 """
 

@@ -75,7 +75,7 @@ def _cell_text(v: object) -> str:
 
 
 def read_tables(path: Path) -> list[Table]:
-    """The tables of a file as the extracts README counts rows, read without taizhang's reader.
+    """The tables of a file as docs/extracts.md counts rows, read without taizhang's reader.
 
     The header is the first row that reads as the source's header (names after
     clean-up, every required column present); rows above it are not data. Every row

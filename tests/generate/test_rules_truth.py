@@ -1,4 +1,4 @@
-"""The truth flags follow the policy rule on hand-checked examples (policy.md §1, §2.2)."""
+"""The truth flags follow the policy rule on hand-checked examples (docs/policy.md §1, §2.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Dates, months, sexes and phones in every form the extracts README lists."""
+"""Dates, months, sexes and phones in every form docs/extracts.md lists."""
 
 from __future__ import annotations
 

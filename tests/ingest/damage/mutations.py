@@ -1,4 +1,4 @@
-"""A mutation layer for extract files: each kind of damage the extracts README says arrives.
+"""A mutation layer for extract files: each kind of damage docs/extracts.md says arrives.
 
 It knows nothing of how the clean files were made. It takes a table (a header
 and rows of text cells), renders it as a CSV in a given encoding or as an
