@@ -422,7 +422,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--no-marks",
         action="store_true",
-        help="no junk rows, annotated headers, titles or extra sheets (the same records otherwise)",
+        help="不加空行、合计行、带注释的表头、标题行和多余工作表（记录本身相同）/ "
+        "no junk rows, annotated headers, titles or extra sheets (the same records otherwise)",
     )
     g.set_defaults(func=cmd_generate)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import polars as pl
 import xlsxwriter
 
+from taizhang import sealed
 from taizhang.ingest import read_extracts
 from taizhang.ingest.locate import locate_rows, segments_frame
 from taizhang.pipeline import ingest_and_validate
@@ -50,7 +52,9 @@ def test_the_fix_list_names_sheet_and_excel_row(extracts: Path, tmp_path: Path) 
     ws.write_row(4, 0, ["合计", "2人"])
     wb.close()
     ingest_and_validate(extracts, tmp_path)
-    table = pl.read_csv(tmp_path / "validation" / "insurance_待修正行.csv", infer_schema=False)
+    # The stage keeps its copy of the reports sealed (the run publishes them in clear).
+    attachment = sealed.read_bytes(tmp_path / "validation" / "insurance_待修正行.csv")
+    table = pl.read_csv(io.BytesIO(attachment), infer_schema=False)
     ours = table.filter(pl.col("文件") == "insurance_长春.xlsx").select(
         "行号", "工作表", "Excel行号", "检查项"
     )
