@@ -158,9 +158,12 @@ def _merge_maps(report: FileReport, maps: list[HeaderMap]) -> None:
         )
 
 
-def _rows_of(blocks: list[_Block], contract: Contract, source: str, file: str) -> tuple[pl.DataFrame, list]:
+def _rows_of(
+    blocks: list[_Block], contract: Contract, source: str, file: str
+) -> tuple[pl.DataFrame, list[RowSegment]]:
     """The mapped rows of every block, numbered on across blocks, with ``_pre``; and their segments."""
-    frames, segments = [], []
+    frames: list[pl.DataFrame] = []
+    segments: list[RowSegment] = []
     counted = 0
     for block in blocks:
         rows = block.rows
