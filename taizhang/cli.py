@@ -145,11 +145,22 @@ def _unreadable_message(folder: Path) -> str | None:
     )
 
 
+def _as_flow(args: argparse.Namespace) -> bool:
+    """Whether a one-off command (``validate``, ``rerun-county``) runs as a Prefect flow.
+
+    Only when a Prefect server is configured (``PREFECT_API_URL``), so the run shows there.
+    Without one, Prefect would start a temporary server for the command (about 15 s on 2 cores)
+    and keep nothing of it, so the stages run directly: a liaison's or county analyst's check
+    takes seconds. ``run`` and ``demo`` always run as flows.
+    """
+    return not args.no_prefect and bool(os.environ.get("PREFECT_API_URL"))
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from taizhang import pipeline
 
     pipeline.check_extracts_folder(Path(args.extracts))
-    if args.no_prefect:
+    if not _as_flow(args):
         outcome = _with_progress(lambda: pipeline.validate_only(Path(args.extracts), Path(args.out)))
         folder = outcome.out_dir
     else:
@@ -250,7 +261,7 @@ def cmd_rerun_county(args: argparse.Namespace) -> int:
     pipeline.check_county(args.county)
     if not pipeline.is_complete_period_dir(Path(args.out) / period):
         pipeline.rerun_county(args.county, period, Path(args.out))  # raises the "run it first" error
-    if args.no_prefect:
+    if not _as_flow(args):
         _with_progress(
             lambda: pipeline.rerun_county(
                 args.county, period, Path(args.out), Path(args.field_visits) if args.field_visits else None
