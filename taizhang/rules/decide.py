@@ -152,6 +152,23 @@ def _slip(events: pl.Expr) -> pl.Expr:
     return events.list.eval(pl.element().filter(pl.element().struct.field("match").is_in(list(SLIP_MATCHES))))
 
 
+def _uncounted_events(
+    events: pl.DataFrame, minors: pl.DataFrame, code: str, reason: str
+) -> pl.DataFrame:
+    """One review item per minor whose parents' status rows (``child_id, event``) were not counted."""
+    return (
+        events.join(minors, on="child_id", how="semi")
+        .group_by("child_id")
+        .agg(pl.col("event"))
+        .select(
+            "child_id",
+            reason_code=pl.lit(code),
+            reason=pl.lit(reason),
+            evidence=evidence_json(pl.lit([]), events_of(pl.col("event"))),
+        )
+    )
+
+
 def _parent_review(
     parents: pl.DataFrame, profiles: pl.DataFrame, name_hits: pl.DataFrame, ambiguous: pl.DataFrame
 ) -> pl.DataFrame:
@@ -182,16 +199,11 @@ def _parent_review(
         reason=pl.lit("不同来源记载的父亲或母亲身份证号不一致：请核实"),
         evidence=evidence_json(refs_of(pl.col("father_evidence"), pl.col("mother_evidence"))),
     )
-    hits = (
-        name_hits.join(minors, on="child_id", how="semi")
-        .group_by("child_id")
-        .agg(pl.col("event"))
-        .select(
-            "child_id",
-            reason_code=pl.lit("status_without_id_match"),
-            reason=pl.lit("有与父母同名的状态记录，但无法以身份证号确认为同一人：未计入，请核实"),
-            evidence=evidence_json(pl.lit([]), events_of(pl.col("event"))),
-        )
+    hits = _uncounted_events(
+        name_hits,
+        minors,
+        "status_without_id_match",
+        "有与父母同名的状态记录，但无法以身份证号确认为同一人：未计入，请核实",
     )
     slip_events = events_of(
         _slip(pl.col("father_dm_events")),
@@ -214,18 +226,11 @@ def _parent_review(
             ),
         )
     )
-    amb = (
-        ambiguous.join(minors, on="child_id", how="semi")
-        .group_by("child_id")
-        .agg(pl.col("event"))
-        .select(
-            "child_id",
-            reason_code=pl.lit("status_ambiguous_match"),
-            reason=pl.lit(
-                "一条状态记录的身份证号与两位同名人员的身份证号都只差一位，无法确定是谁：未计入，请核实"
-            ),
-            evidence=evidence_json(pl.lit([]), events_of(pl.col("event"))),
-        )
+    amb = _uncounted_events(
+        ambiguous,
+        minors,
+        "status_ambiguous_match",
+        "一条状态记录的身份证号与两位同名人员的身份证号都只差一位，无法确定是谁：未计入，请核实",
     )
     return pl.concat([one_unknown, conflict, hits, slips, amb])
 
