@@ -112,3 +112,31 @@ def source_of(name: str) -> str:
         if stem == s or stem.startswith(s + "_"):
             return s
     raise AssertionError(f"file {name} matches no source")
+
+
+def source_columns(
+    folder: Path, source: str, columns: dict[str, tuple[str, ...]]
+) -> list[dict[str, object]]:
+    """``file``, ``row_number`` and each wanted column (the first of its headers a table has) of every
+    data row of ``source`` in ``folder``, row numbers counted per file across its tables."""
+    out: list[dict[str, object]] = []
+    for path in sorted(folder.iterdir()):
+        if source_of(path.name) != source:
+            continue
+        n = 0
+        for header, data in read_rows(path):
+            cleaned = [clean_header(h) for h in header]
+            idx = {
+                k: next((cleaned.index(h) for h in heads if h in cleaned), None)
+                for k, heads in columns.items()
+            }
+            for r in data:
+                n += 1
+                out.append(
+                    {
+                        "file": path.name,
+                        "row_number": n,
+                        **{k: (r[i] if i is not None and i < len(r) else "") for k, i in idx.items()},
+                    }
+                )
+    return out

@@ -16,7 +16,7 @@ from taizhang.generate.ids import CHECK_CHARS, WEIGHTS
 from taizhang.generate.population import six_months_before
 from taizhang.period import Period
 
-from .conftest import PERIODS, clean_header, read_rows, source_of
+from .conftest import PERIODS, source_columns
 
 
 def _clean_id(raw: str) -> str:
@@ -33,27 +33,7 @@ def _valid(number: str) -> bool:
 
 def _rows(folder, source: str, columns: dict[str, tuple[str, ...]]) -> pl.DataFrame:
     """``file, row_number`` and the wanted columns (by header) of every data row of a source."""
-    out = []
-    for path in sorted(folder.iterdir()):
-        if source_of(path.name) != source:
-            continue
-        n = 0
-        for header, data in read_rows(path):
-            cleaned = [clean_header(h) for h in header]
-            idx = {
-                k: next((cleaned.index(h) for h in heads if h in cleaned), None)
-                for k, heads in columns.items()
-            }
-            for r in data:
-                n += 1
-                out.append(
-                    {
-                        "file": path.name,
-                        "row_number": n,
-                        **{k: (r[i] if i is not None and i < len(r) else "") for k, i in idx.items()},
-                    }
-                )
-    return pl.DataFrame(out, infer_schema_length=None)
+    return pl.DataFrame(source_columns(folder, source, columns), infer_schema_length=None)
 
 
 def _status_rows(out, period: str) -> pl.DataFrame:

@@ -16,7 +16,7 @@ import polars as pl
 from data_contracts import load_contracts
 from taizhang.generate.status import classify
 
-from .conftest import PERIODS, clean_header, read_rows, source_of
+from .conftest import PERIODS, source_columns
 
 AS_OF = {"2026H1": date(2026, 6, 30), "2026H2": date(2026, 12, 31)}
 
@@ -24,21 +24,12 @@ AS_OF = {"2026H1": date(2026, 6, 30), "2026H2": date(2026, 12, 31)}
 def _columns(folder: Path, source: str, names: list[str]) -> pl.DataFrame:
     """``file, row_number`` and the raw text of the named contract columns, for every row of a source."""
     contract = load_contracts()[source]
-    rows = []
-    for path in sorted(folder.iterdir()):
-        if source_of(path.name) != source:
-            continue
-        n = 0
-        for header, data in read_rows(path):
-            cleaned = [clean_header(h) for h in header]
-            idx = [
-                next((cleaned.index(h) for h in contract.column(c).headers if h in cleaned), None)
-                for c in names
-            ]
-            for r in data:
-                n += 1
-                rows.append((path.name, n, *[r[i] if i is not None and i < len(r) else "" for i in idx]))
-    return pl.DataFrame(rows, schema=["file", "row_number", *names], orient="row")
+    rows = source_columns(folder, source, {c: tuple(contract.column(c).headers) for c in names})
+    return pl.DataFrame(
+        [(r["file"], r["row_number"], *(r[c] for c in names)) for r in rows],
+        schema=["file", "row_number", *names],
+        orient="row",
+    )
 
 
 def _digits_of(col: str) -> pl.Expr:
