@@ -1,10 +1,11 @@
 """Run a source's generated suite on its staged frame and keep what a liaison needs.
 
-GX sees an arrow-backed pandas frame of helper columns plus ``file`` and
-``row_number`` (the row identity, requested as ``unexpected_index_column_names``
-so that every failure names its file and row). Values are excluded from the
-result (``exclude_unexpected_values``): nothing downstream may show them, so
-they are never collected.
+GX validates arrow-backed pandas batches of the helper columns and reports,
+per check, whether it is met and how many rows fail it. Which rows fail (by
+``file`` and ``row_number``) is computed in polars from the same helper frame
+(``expectations.failing_rows``) and must agree with GX's count; where it does
+not, GX lists the rows itself (``unexpected_index_column_names``). Values are
+never collected (``exclude_unexpected_values``): nothing downstream may show them.
 """
 
 from __future__ import annotations
@@ -13,17 +14,19 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 import polars as pl
 
 from data_contracts import Contract
 from expectations.checks import Check
+from expectations.failing_rows import ROW_ID, failing_rows
+from expectations.gx_session import COUNTS_ONLY, rows_result_format, validate_frame
 from expectations.helpers import helper_frame
 from expectations.suites import build_suite, checks_for
 
 log = logging.getLogger(__name__)
 
-ROW_ID = ["file", "row_number"]
 _ROWS_SCHEMA = {"file": pl.Utf8, "row_number": pl.Int64}
 
 
@@ -110,7 +113,7 @@ class SourceValidation:
 
 
 def _rows_from(result: dict) -> pl.DataFrame:
-    """The failing rows' (file, row_number) from a GX result.
+    """The failing rows' (file, row_number) from a GX result that lists them.
 
     With ``exclude_unexpected_values`` GX returns one column-wise dict
     (``[{"file": [...], "row_number": [...]}]``); without it, one dict per row.
@@ -127,36 +130,38 @@ def _rows_from(result: dict) -> pl.DataFrame:
     return rows.unique().sort(ROW_ID)
 
 
-def _run_gx(contract: Contract, frame: pl.DataFrame):
-    """Validate ``frame`` with the contract's suite in a throw-away GX context."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+def _key(result: Any) -> str:
+    """``helper|check``: which generated check a GX result belongs to."""
+    meta = result.expectation_config.meta or {}
+    return result.expectation_config.kwargs["column"] + "|" + meta["check"]
 
-    # Each throw-away context announces its temporary docs folder at INFO: noise in a run's log.
-    # The module that says it sets its own logger to INFO when imported, so quiet it by name too.
-    for name in ("great_expectations", "great_expectations.data_context.types.base"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    ctx = gx.get_context(mode="ephemeral")
-    # A batch job's log is no place for tqdm bars.
-    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    # An ad-hoc batch validation: a ValidationDefinition would also serialise
-    # and store every result in the context, which costs seconds at scale.
-    batch = (
-        ctx.data_sources.add_pandas(name=f"{contract.source}_pandas")
-        .add_dataframe_asset(name=contract.source)
-        .add_batch_definition_whole_dataframe("whole")
-        .get_batch(batch_parameters={"dataframe": frame.to_pandas(use_pyarrow_extension_array=True)})
-    )
-    return batch.validate(
-        build_suite(contract),
-        result_format={
-            "result_format": "COMPLETE",
-            "unexpected_index_column_names": ROW_ID,
-            "exclude_unexpected_values": True,
-            "return_unexpected_index_query": False,
-            "partial_unexpected_count": 0,
-        },
-    )
+
+def _unexpected(result: Any) -> int:
+    return int((result.result or {}).get("unexpected_count") or 0)
+
+
+def _gx_results(
+    contract: Contract, frame: pl.DataFrame, checks: dict[str, Check]
+) -> tuple[list[Any], dict[str, pl.DataFrame]]:
+    """GX's results for the suite, and each check's failing rows (by ``helper|check``).
+
+    GX counts; polars names the rows. Where a count differs from the rows
+    polars found (a regex read differently, say), GX lists the rows itself:
+    the report always shows GX's findings.
+    """
+    suite = build_suite(contract)
+    results = validate_frame(frame.drop(ROW_ID), suite, COUNTS_ONLY)
+    found = failing_rows(frame, checks.values())
+    rows = {key: found[check.key][1] for key, check in checks.items()}
+    disagree = [r for r in results if _unexpected(r) != found[checks[_key(r)].key][0]]
+    if disagree:
+        log.warning("validation of %s: %d checks listed by GX itself", contract.source, len(disagree))
+        keys = {_key(r) for r in disagree}
+        listed = validate_frame(frame, suite, rows_result_format(ROW_ID), only=keys)
+        by_key = {_key(r): r for r in listed}
+        results = [by_key.get(_key(r), r) for r in results]
+        rows |= {key: _rows_from(r.result) for key, r in by_key.items()}
+    return results, rows
 
 
 def validate_source(
@@ -171,12 +176,11 @@ def validate_source(
     started = time.perf_counter()
     checks = {c.helper + "|" + c.code: c for c in checks_for(contract)}
     frame = helper_frame(contract, staged, checks.values(), today or date.today())
-    result = _run_gx(contract, frame)
+    results, rows = _gx_results(contract, frame, checks)
 
     outcomes: list[CheckOutcome] = []
-    for r in result.results:
-        meta = r.expectation_config.meta or {}
-        check = checks[r.expectation_config.kwargs["column"] + "|" + meta["check"]]
+    for r in results:
+        check = checks[_key(r)]
         if r.exception_info and r.exception_info.get("raised_exception"):
             raise RuntimeError(f"GX could not run check {check.key} of {contract.source}")
         res = r.result
@@ -189,7 +193,7 @@ def validate_source(
                 missing_count=int(res.get("missing_count") or 0),
                 unexpected_count=int(res.get("unexpected_count") or 0),
                 unexpected_percent=float(res.get("unexpected_percent") or 0.0),
-                rows=_rows_from(res),
+                rows=rows[_key(r)],
             )
         )
     outcomes = _with_locations(outcomes, staged)
