@@ -318,6 +318,7 @@ _LONG_INTEGER = r"^-?\d{17,}$"
 _NUMERIC_CELL = re.compile(
     rb"<c\b([^>]*)>\s*<v>(-?[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+|-?[0-9]{17,}(?:\.0*)?)</v>"
 )
+_LONG_NUMBER_VALUE = re.compile(rb"<v>(?:-?[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+|-?[0-9]{17,}(?:\.0*)?)</v>")
 _STRING_TYPE = re.compile(rb'\bt="(?:s|str|inlineStr|e|b)"')
 _CELL_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
 _FIRST_VALUE_CELL = re.compile(rb"<c\b([^>]*)>\s*(?:<f\b[^>]*(?:/>|>[^<]*</f>)\s*)?<(?:v|is)\b")
@@ -364,7 +365,12 @@ def _numeric_long_cells(xml: bytes) -> tuple[int, dict[int, list[int]]]:
     if first_ref is None:
         return 0, {}
     cells: dict[int, list[int]] = {}
-    for m in _NUMERIC_CELL.finditer(xml):
+    # Find the long numbers by their ``<v>`` first (nearly every cell fails there), then read
+    # the tag of the cell each one is in.
+    for value in _LONG_NUMBER_VALUE.finditer(xml):
+        m = _NUMERIC_CELL.match(xml, xml.rfind(b"<c", 0, value.start()))
+        if m is None or m.end() != value.end():
+            continue
         ref = _CELL_REF.search(m.group(1))
         if ref is None or _STRING_TYPE.search(m.group(1)):
             continue
