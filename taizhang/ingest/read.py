@@ -18,8 +18,12 @@ from pathlib import Path
 import polars as pl
 
 from data_contracts import SOURCE_ORDER, Contract, load_contracts
+from taizhang.ingest.cells import EMPTY_FILE, cell_names
+from taizhang.ingest.contract_columns import empty_quarantine, empty_staged, map_cells, staged_schema
+from taizhang.ingest.csv_reader import csv_head, csv_rows, read_csv_text
 from taizhang.ingest.discover import discover
 from taizhang.ingest.headers import HEADER_SCAN_ROWS, HeaderMap, HeaderSearch, find_header, map_headers
+from taizhang.ingest.junk_rows import row_reasons
 from taizhang.ingest.model import (
     QUARANTINE_SCHEMA,
     FileError,
@@ -28,23 +32,9 @@ from taizhang.ingest.model import (
     IngestResult,
     RowSegment,
 )
-from taizhang.ingest.readers import (
-    EMPTY_FILE,
-    cell_names,
-    csv_head,
-    csv_rows,
-    read_csv_text,
-    read_xlsx_sheets,
-)
-from taizhang.ingest.rows import (
-    empty_quarantine,
-    empty_staged,
-    map_cells,
-    row_reasons,
-    split_rows,
-    staged_schema,
-)
+from taizhang.ingest.row_checks import split_rows
 from taizhang.ingest.sensitive import code_sensitive_values, sensitive_codes
+from taizhang.ingest.xlsx_reader import read_xlsx_sheets
 
 log = logging.getLogger(__name__)
 
