@@ -12,18 +12,17 @@ across the sheets that carry the source's header, in sheet order.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from data_contracts import SOURCE_ORDER, Contract, load_contracts
-from taizhang.ingest.cells import EMPTY_FILE, cell_names
+from taizhang.ingest.cells import EMPTY_FILE
 from taizhang.ingest.contract_columns import empty_quarantine, empty_staged, map_cells, staged_schema
-from taizhang.ingest.csv_reader import csv_head, csv_rows, read_csv_text
 from taizhang.ingest.discover import discover
-from taizhang.ingest.headers import HEADER_SCAN_ROWS, HeaderMap, HeaderSearch, find_header, map_headers
+from taizhang.ingest.headers import HeaderMap
 from taizhang.ingest.junk_rows import row_reasons
+from taizhang.ingest.layout import Block, Unmatched, csv_layout, unmatched_error, xlsx_layout
 from taizhang.ingest.model import (
     QUARANTINE_SCHEMA,
     FileError,
@@ -34,7 +33,6 @@ from taizhang.ingest.model import (
 )
 from taizhang.ingest.row_checks import split_rows
 from taizhang.ingest.sensitive import code_sensitive_values, sensitive_codes
-from taizhang.ingest.xlsx_reader import read_xlsx_sheets
 
 log = logging.getLogger(__name__)
 
@@ -42,102 +40,6 @@ log = logging.getLogger(__name__)
 def _ordered_sources(contracts: dict[str, Contract]) -> list[str]:
     known = [s for s in SOURCE_ORDER if s in contracts]
     return known + sorted(s for s in contracts if s not in SOURCE_ORDER)
-
-
-@dataclass
-class _Block:
-    """The data rows under one header: a CSV file, or one sheet of a workbook."""
-
-    sheet: str | None
-    header_map: HeaderMap
-    rows: pl.DataFrame  # _pos, _damage, c0..cN
-
-
-@dataclass
-class _Layout:
-    blocks: list[_Block]
-    encoding: str | None = None
-    sheets_ignored: list[str] | None = None
-
-
-def _unmatched(file: str, source: str, search: HeaderSearch, contract: Contract) -> FileError:
-    """No row reads as the source's header: name the missing required headers and the headers found."""
-    missing = search.header_map.missing_required or [c.header for c in contract.columns if c.required]
-    found = [str(h).strip() for h in search.cells if h is not None and str(h).strip()]
-    shown, shown_en = "、".join(found) or "（无）", ", ".join(found) or "(none)"
-    return FileError(
-        code="unmatched_headers",
-        file=file,
-        source=source,
-        message_zh=f"文件 {file}：没有一行表头与「{source}」的数据规范相符，缺少必需列 {'、'.join(missing)}；"
-        f"最接近表头的一行为：{shown}。",
-        message_en=f"file {file}: no row reads as the {source} header; missing required "
-        f"{', '.join(missing)}; the closest row holds: {shown_en}.",
-    )
-
-
-def _widths(cells: list[str | None]) -> tuple[int, int]:
-    named = [i for i, c in enumerate(cells) if c is not None and str(c).strip()]
-    return (named[-1] + 1 if named else 0), len(cells)
-
-
-def _csv_layout(path: Path, source: str, contract: Contract) -> _Layout:
-    text = read_csv_text(path)
-    head = csv_head(text, HEADER_SCAN_ROWS)
-    search = find_header([r.cells or [] for r in head], contract)
-    if search is None:
-        raise EMPTY_FILE
-    if search.index is None:
-        raise _Unmatched(search)
-    record = head[search.index]
-    cells = record.cells or []
-    rows = csv_rows(text, record.next_line, record.pos + 1, _widths(cells))
-    return _Layout([_Block(None, search.header_map, rows)], encoding=text.encoding)
-
-
-def _trim_sheet(headers: list[str | None], rows: pl.DataFrame) -> tuple[list[str | None], pl.DataFrame]:
-    """Drop trailing columns with neither a header nor a value, and trailing rows with no cell."""
-    keep = len(headers)
-    while keep > 0 and not (headers[keep - 1] is not None and str(headers[keep - 1]).strip()):
-        if rows[f"c{keep - 1}"].is_not_null().any():
-            break
-        keep -= 1
-    names = cell_names(keep)
-    rows = rows.select("_pos", "_damage", *names)
-    if names and rows.height:
-        filled = rows.select(pl.any_horizontal(pl.col(c).is_not_null() for c in names).arg_true()).to_series()
-        rows = rows.head(int(filled[-1]) + 1 if filled.len() else 0)
-    return headers[:keep], rows
-
-
-def _xlsx_layout(path: Path, source: str, contract: Contract) -> _Layout:
-    blocks: list[_Block] = []
-    ignored: list[str] = []
-    best: HeaderSearch | None = None
-    for name, frame in read_xlsx_sheets(path):
-        cells = [c for c in frame.columns if not c.startswith("_")]
-        head = [list(r) for r in frame.head(HEADER_SCAN_ROWS).select(cells).iter_rows()]
-        search = find_header(head, contract)
-        if search is None or search.index is None:
-            ignored.append(name)
-            if search is not None and (
-                best is None or len(search.header_map.columns) > len(best.header_map.columns)
-            ):
-                best = search
-            continue
-        headers, rows = _trim_sheet(search.cells, frame.slice(search.index + 1))
-        blocks.append(_Block(name, map_headers(headers, contract), rows))
-    if not blocks:
-        if best is None:
-            raise EMPTY_FILE
-        raise _Unmatched(best)
-    return _Layout(blocks, sheets_ignored=ignored)
-
-
-class _Unmatched(Exception):
-    def __init__(self, search: HeaderSearch) -> None:
-        super().__init__("no header")
-        self.search = search
 
 
 def _merge_maps(report: FileReport, maps: list[HeaderMap]) -> None:
@@ -150,7 +52,7 @@ def _merge_maps(report: FileReport, maps: list[HeaderMap]) -> None:
 
 
 def _rows_of(
-    blocks: list[_Block], contract: Contract, source: str, file: str
+    blocks: list[Block], contract: Contract, source: str, file: str
 ) -> tuple[pl.DataFrame, list[RowSegment]]:
     """The mapped rows of every block, numbered on across blocks, with ``_pre``; and their segments."""
     frames: list[pl.DataFrame] = []
@@ -184,9 +86,7 @@ def read_file(path: Path, source: str, contract: Contract) -> tuple[FileReport, 
     fmt = "xlsx" if path.suffix.lower() == ".xlsx" else "csv"
     report = FileReport(source=source, file=file, format=fmt)
     try:
-        layout = (
-            _xlsx_layout(path, source, contract) if fmt == "xlsx" else _csv_layout(path, source, contract)
-        )
+        layout = xlsx_layout(path, source, contract) if fmt == "xlsx" else csv_layout(path, source, contract)
         report.encoding = layout.encoding
         report.sheets = [b.sheet for b in layout.blocks if b.sheet is not None]
         report.sheets_ignored = layout.sheets_ignored or []
@@ -197,8 +97,8 @@ def read_file(path: Path, source: str, contract: Contract) -> tuple[FileReport, 
     except FileProblem as problem:
         report.error = problem.to_error(file, source)
         return report, empty_staged(contract), empty_quarantine()
-    except _Unmatched as unmatched:
-        report.error = _unmatched(file, source, unmatched.search, contract)
+    except Unmatched as unmatched:
+        report.error = unmatched_error(file, source, unmatched.search, contract)
         return report, empty_staged(contract), empty_quarantine()
     except Exception as exc:  # a reader's message may quote the file's text: name the type only
         log.error("ingest: %s: unexpected %s while reading", file, type(exc).__name__)
