@@ -150,3 +150,35 @@ def test_division_codes_and_jilin_names_resolve_to_counties():
     ]
     out = pl.DataFrame({"raw": raw}).select(resolve_county(pl.col("raw")))["raw"].to_list()
     assert out == ["220102"] * 6 + ["", None]
+
+
+def test_gx_lists_the_rows_itself_where_polars_counts_differently(contracts, make_staged, ids, monkeypatch):
+    """If polars ever reads a check differently from GX, the report keeps GX's rows and counts."""
+    import expectations.validate as validate
+
+    real = validate.failing_rows
+
+    def skewed(helpers, checks):
+        found = real(helpers, checks)
+        # Pretend polars found no failing row for the check digit (GX finds one).
+        _, rows = found["id_number.id_check_digit"]
+        found["id_number.id_check_digit"] = (0, rows.clear())
+        return found
+
+    monkeypatch.setattr(validate, "failing_rows", skewed)
+    valid_id, bad_check_id = ids
+    rows = [
+        {"file": "residence_permits_长春.csv", "row_number": n, "id_number": valid_id("22010220150315123")}
+        for n in range(1, 6)
+    ]
+    rows[3]["id_number"] = bad_check_id("22010220150315123")
+    result = validate.validate_source(
+        contracts["residence_permits"], make_staged(contracts["residence_permits"], rows), today=TODAY
+    )
+    out = {o.check.key: o for o in result.outcomes}
+    assert out["id_number.id_check_digit"].row_list == [("residence_permits_长春.csv", 4)]
+    assert out["id_number.id_check_digit"].unexpected_count == 1
+    # The checks polars and GX agree on keep polars' rows: every row lacks its residence code.
+    listed = [("residence_permits_长春.csv", n) for n in range(1, 6)]
+    assert [k for k, o in out.items() if o.row_list == listed] != []
+    assert all(o.unexpected_count == len(o.row_list) for o in out.values())
