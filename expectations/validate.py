@@ -151,7 +151,10 @@ def _gx_results(
     """
     suite = build_suite(contract)
     results = validate_frame(frame.drop(ROW_ID), suite, COUNTS_ONLY)
-    found = failing_rows(frame, checks.values())
+    try:
+        found = failing_rows(frame, checks.values())
+    except pl.exceptions.PolarsError:  # a helper polars cannot test as GX does: GX lists every check
+        found = {c.key: (-1, pl.DataFrame(schema=_ROWS_SCHEMA)) for c in checks.values()}
     rows = {key: found[check.key][1] for key, check in checks.items()}
     disagree = [r for r in results if _unexpected(r) != found[checks[_key(r)].key][0]]
     if disagree:

@@ -182,3 +182,29 @@ def test_gx_lists_the_rows_itself_where_polars_counts_differently(contracts, mak
     listed = [("residence_permits_长春.csv", n) for n in range(1, 6)]
     assert [k for k, o in out.items() if o.row_list == listed] != []
     assert all(o.unexpected_count == len(o.row_list) for o in out.values())
+
+
+def test_gx_lists_every_check_when_polars_cannot_test_the_helpers(contracts, make_staged, ids, monkeypatch):
+    """A helper polars fails on never stops validation: GX then names the rows of every check."""
+    import expectations.validate as validate
+
+    valid_id, bad_check_id = ids
+    rows = [
+        {"file": "residence_permits_长春.csv", "row_number": n, "id_number": valid_id("22010220150315123")}
+        for n in range(1, 6)
+    ]
+    rows[1]["id_number"] = bad_check_id("22010220150315123")
+    staged = make_staged(contracts["residence_permits"], rows)
+    expected = validate.validate_source(contracts["residence_permits"], staged, today=TODAY)
+
+    def broken(helpers, checks):
+        raise pl.exceptions.ComputeError("cannot test")
+
+    monkeypatch.setattr(validate, "failing_rows", broken)
+    result = validate.validate_source(contracts["residence_permits"], staged, today=TODAY)
+    assert [(o.check.key, o.unexpected_count, o.row_list) for o in result.outcomes] == [
+        (o.check.key, o.unexpected_count, o.row_list) for o in expected.outcomes
+    ]
+    assert ("residence_permits_长春.csv", 2) in {o.check.key: o for o in result.outcomes}[
+        "id_number.id_check_digit"
+    ].row_list
