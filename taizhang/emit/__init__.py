@@ -143,22 +143,19 @@ def emit_period(
     files: dict[str, Path] = dict(write_tables(ledger, flags, changes, review, out_dir))
     files["candidates"] = write_candidates(candidates, out_dir)
     people = people_frame(ledger, changes)
+    everyone = case_people(people, getattr(decisions, "profiles", None))
     county_files = write_county_workbooks(
         out_dir,
         period,
         people,
         changes,
         review,
+        everyone,
         counties,
-        profiles=getattr(decisions, "profiles", None),
         candidates=candidate_rows(candidates),
     )
     push_files = write_push_lists(out_dir, period, people)
-    placed = review.join(
-        case_people(people, getattr(decisions, "profiles", None)).select("child_id", "residence_county"),
-        on="child_id",
-        how="left",
-    )
+    placed = review.join(everyone.select("child_id", "residence_county"), on="child_id", how="left")
     summary = province_summary(ledger, changes, placed["residence_county"])
     files.update(write_province_summary(out_dir, period, summary))
     files.update({f"county:{c}": p for c, p in county_files.items()})

@@ -208,6 +208,13 @@ def push_rows(people: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def by_county(frame: pl.DataFrame, column: str) -> dict[str, pl.DataFrame]:
+    """``frame`` cut once into its counties' rows (each in the frame's order), keyed by ``column``."""
+    return {
+        key: part for (key,), part in frame.partition_by(column, as_dict=True, maintain_order=True).items()
+    }
+
+
 def write_county_workbook(
     path: Path,
     code: str,
@@ -218,41 +225,35 @@ def write_county_workbook(
     review: pl.DataFrame,
     candidates: pl.DataFrame | None = None,
 ) -> Path:
-    """Write one county's workbook from the province-wide display frames, keeping only ``code``."""
-    mine = people.filter(pl.col("_residence_county") == code)
+    """Write one county's workbook from that county's rows of the display frames.
+
+    ``people``, ``pushes`` (both by ``_residence_county``), ``changes``,
+    ``review`` and ``candidates`` (by ``_county``) hold only county ``code``'s rows.
+    """
+    mine = for_people(people, list(people.columns))
     title = f"{period} 流动儿童台账 {county_file_stem(code)}"
     sheets = [
-        ("流动儿童台账", for_people(mine, REGISTER_COLUMNS)),
-        ("重点关爱", for_people(mine.filter(pl.col("_care_level") == KEY_CARE_LEVEL), KEY_COLUMNS)),
+        ("流动儿童台账", mine.select(REGISTER_COLUMNS)),
+        ("重点关爱", mine.filter(pl.col("_care_level") == KEY_CARE_LEVEL).select(KEY_COLUMNS)),
         (
             "紧急情况",
-            for_people(
-                mine.filter(pl.col("_urgent")).with_columns(pl.lit(URGENT_ACTION).alias("处置要求")),
-                URGENT_COLUMNS,
-            ),
+            mine.filter(pl.col("_urgent"))
+            .with_columns(pl.lit(URGENT_ACTION).alias("处置要求"))
+            .select(URGENT_COLUMNS),
         ),
-        (
-            "变动情况",
-            changes.filter(pl.col("_county") == code)
-            .sort(["变动情况", "姓名", "儿童编号"], nulls_last=True)
-            .select(CHANGE_COLUMNS),
-        ),
+        ("变动情况", changes.sort(["变动情况", "姓名", "儿童编号"], nulls_last=True).select(CHANGE_COLUMNS)),
         (
             "推送户籍地",
-            pushes.filter(pl.col("_residence_county") == code)
-            .sort(["户籍地代码", "姓名", "出生日期", "儿童编号"], nulls_last=True)
-            .select(PUSH_COLUMNS),
+            pushes.sort(["户籍地代码", "姓名", "出生日期", "儿童编号"], nulls_last=True).select(PUSH_COLUMNS),
         ),
-        (REVIEW_SHEET, _cases_of(review, code)),
+        (
+            REVIEW_SHEET,
+            review.sort(["儿童编号", "问题类别", "核实事项"], nulls_last=True).select(REVIEW_SHEET_COLUMNS),
+        ),
     ]
     if candidates is not None:
-        sheets.append(
-            (
-                CANDIDATE_SHEET,
-                for_people(candidates.filter(pl.col("_county") == code), CANDIDATE_COLUMNS),
-            )
-        )
-    form = form_frame(for_people(mine, list(mine.columns)))
+        sheets.append((CANDIDATE_SHEET, for_people(candidates, CANDIDATE_COLUMNS)))
+    form = form_frame(mine)
 
     def build(tmp: Path) -> None:
         wb = new_workbook(tmp, period, title)
@@ -271,28 +272,20 @@ def write_county_workbook(
     return write_with_atomic(path, build)
 
 
-def _cases_of(cases: pl.DataFrame, code: str) -> pl.DataFrame:
-    return (
-        cases.filter(pl.col("_county") == code)
-        .sort(["儿童编号", "问题类别", "核实事项"], nulls_last=True)
-        .select(REVIEW_SHEET_COLUMNS)
-    )
-
-
 def write_county_workbooks(
     out_dir: Path,
     period: Period,
     people: pl.DataFrame,
     changes: pl.DataFrame,
     review: pl.DataFrame,
+    everyone: pl.DataFrame,
     counties: Iterable[str] | None = None,
-    profiles: pl.DataFrame | None = None,
     candidates: pl.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write the workbooks of ``counties`` (all counties with any row when None).
 
     ``people`` is ``display.people_frame``; ``changes`` the change list;
-    ``review`` the review table; ``profiles`` the decision stage's profiles (so
+    ``review`` the review table; ``everyone`` is :func:`case_people` (so
     that a review item about a child outside the ledger reaches the county the
     child lives in); ``candidates`` the candidate sheet's rows
     (``candidates.candidate_rows``); ``out_dir`` the
@@ -301,7 +294,6 @@ def write_county_workbooks(
     no row gets no new workbook. Returns code -> path.
     """
     change_display = change_rows(changes)
-    everyone = case_people(people, profiles)
     review_display = case_rows(review, everyone)
     pushes = push_rows(people)
     present = (
@@ -325,16 +317,32 @@ def write_county_workbooks(
         if counties is None
         else sorted(c for c in set(counties) if c in present or county_workbook_path(out_dir, c).exists())
     )
+    # Each display frame is cut into counties once; a county's workbook is written from its slices.
+    slices = {
+        "people": (people, by_county(people, "_residence_county")),
+        "changes": (change_display, by_county(change_display, "_county")),
+        "pushes": (pushes, by_county(pushes, "_residence_county")),
+        "review": (review_display, by_county(review_display, "_county")),
+    }
+    if candidates is not None:
+        slices["candidates"] = (candidates, by_county(candidates, "_county"))
+
+    def of(name: str, code: str) -> pl.DataFrame | None:
+        if name not in slices:
+            return None
+        frame, parts = slices[name]
+        return parts.get(code, frame.clear())
+
     written = {
         code: write_county_workbook(
             county_workbook_path(out_dir, code),
             code,
             period,
-            people,
-            change_display,
-            pushes,
-            review_display,
-            candidates,
+            of("people", code),
+            of("changes", code),
+            of("pushes", code),
+            of("review", code),
+            of("candidates", code),
         )
         for code in wanted
     }

@@ -11,8 +11,10 @@ but the work is done column-wise in Rust.
 Only what the ledgers use is made this way: text, integers, dates and blanks
 under one format per column. A sheet with anything else (floats, datetimes,
 strings that need xlsxwriter's control-character escapes or truncation), or a
-worksheet state this module does not reproduce (row heights, Excel 2010
-extensions), returns None and is written cell by cell as before.
+worksheet state this module does not reproduce (row heights on the data rows,
+Excel 2010 extensions), returns None and is written cell by cell as before.
+Heights of header rows above the data (the registration form's title and
+field rows) are written by xlsxwriter itself and do not stand in the way.
 """
 
 from __future__ import annotations
@@ -39,12 +41,12 @@ _MAX_EXACT_INT = 10**15
 Column = tuple[int, pl.Series, Format, str]
 
 
-def can_write_rows(ws: Worksheet) -> bool:
-    """Whether ``ws`` is in the state whose row XML this module reproduces."""
+def can_write_rows(ws: Worksheet, first_row: int = 1) -> bool:
+    """Whether ``ws`` is in the state whose row XML this module reproduces for rows ``first_row`` on."""
     return (
         getattr(ws, "constant_memory", False)
         and getattr(ws, "excel_version", None) == 2007
-        and not ws.row_info
+        and all(row < first_row for row in ws.row_info)
         and ws.default_row_height == ws.original_row_height
         and getattr(ws, "fh", None) is not None
     )
@@ -114,17 +116,19 @@ def rows_xml(columns: Sequence[Column], height: int, first_row: int = 1) -> str:
     return "".join(xml["xml"].to_list())
 
 
-def write_rows(ws: Worksheet, columns: Sequence[Column], height: int) -> bool:
-    """Write rows 1 … ``height`` of ``ws`` (row 0, the header, already written) at once.
+def write_rows(ws: Worksheet, columns: Sequence[Column], height: int, first_row: int = 1) -> bool:
+    """Write rows ``first_row`` … ``first_row + height - 1`` of ``ws`` (the header rows above
+    them already written) at once.
 
     Returns False, having written nothing, when the cell-by-cell path must do it (or when there
     is no row: a style index taken for no cell would change the workbook's styles).
     """
-    if height == 0 or not columns or not can_write_rows(ws) or not plain_columns(columns):
+    if height == 0 or not columns or not can_write_rows(ws, first_row) or not plain_columns(columns):
         return False
-    ws._check_dimensions(height, max(col for col, _, _, _ in columns))
-    # Flush the header row as xlsxwriter does when a later row starts (its style index first),
-    # then append the data rows.
-    ws._write_single_row(height + 1)
-    ws.fh.write(rows_xml(columns, height))
+    last_row = first_row + height - 1
+    ws._check_dimensions(last_row, max(col for col, _, _, _ in columns))
+    # Flush the last header row as xlsxwriter does when a later row starts (its style index
+    # first), then append the data rows.
+    ws._write_single_row(last_row + 1)
+    ws.fh.write(rows_xml(columns, height, first_row))
     return True
