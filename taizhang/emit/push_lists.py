@@ -107,9 +107,11 @@ def write_push_lists(out_dir: Path, period: Period, people: pl.DataFrame) -> dic
     rows = push_list_rows(people)
     folder = Path(out_dir) / PUSH_DIR
     destinations = rows.select("_push_code", "_push_stem").unique().sort("_push_code").rows()
+    # Cut once by destination; each list is written from its own rows.
+    parts = {key: part for (key,), part in rows.partition_by("_push_code", as_dict=True).items()}
     written: dict[str, Path] = {}
     for code, stem in destinations:
-        frame = for_people(rows.filter(pl.col("_push_code") == code), ["户籍地代码", *PUSH_LIST_COLUMNS[1:]])
+        frame = for_people(parts[code], ["户籍地代码", *PUSH_LIST_COLUMNS[1:]])
         frame = frame.sort("户籍地代码", maintain_order=True)
 
         def build(tmp: Path, frame: pl.DataFrame = frame, stem: str = stem) -> None:

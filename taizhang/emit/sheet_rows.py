@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 
 import polars as pl
 from xlsxwriter.format import Format
@@ -52,20 +53,33 @@ def can_write_rows(ws: Worksheet, first_row: int = 1) -> bool:
     )
 
 
-def _cell_start(col: int, row: pl.Expr, fmt: Format) -> pl.Expr:
-    return pl.concat_str(pl.lit(f'<c r="{xl_col_to_name(col)}'), row, pl.lit(f'" s="{fmt._get_xf_index()}"'))
+_ROW = pl.col("_row")
 
 
-def _text_cell(values: pl.Expr, start: pl.Expr) -> pl.Expr:
-    escaped = values.str.replace_all("&", "&amp;", literal=True)
-    escaped = escaped.str.replace_all("<", "&lt;", literal=True).str.replace_all(">", "&gt;", literal=True)
-    preserve = values.str.contains(r"^\s|\s$")
-    open_t = pl.when(preserve).then(pl.lit('<t xml:space="preserve">')).otherwise(pl.lit("<t>"))
-    return pl.concat_str(start, pl.lit(' t="inlineStr"><is>'), open_t, escaped, pl.lit("</t></is></c>"))
+@cache
+def _cell(i: int, col: int, xf_index: int, kind: str) -> pl.Expr:
+    """The ``<c>`` element of column ``c{i}`` at sheet column ``col`` with style ``xf_index``.
 
-
-def _value_cell(text: pl.Expr, start: pl.Expr) -> pl.Expr:
-    return pl.concat_str(start, pl.lit("><v>"), text, pl.lit("</v></c>"))
+    Built once per (column, style, kind) and reused: a province's workbooks have some
+    six hundred sheets of the same few layouts, and building polars expressions costs Python time.
+    """
+    c = pl.col(f"c{i}")
+    start = pl.concat_str(pl.lit(f'<c r="{xl_col_to_name(col)}'), _ROW, pl.lit(f'" s="{xf_index}"'))
+    if kind == "text":
+        escaped = c.str.replace_all("&", "&amp;", literal=True)
+        escaped = escaped.str.replace_all("<", "&lt;", literal=True).str.replace_all(
+            ">", "&gt;", literal=True
+        )
+        open_t = (
+            pl.when(c.str.contains(r"^\s|\s$"))
+            .then(pl.lit('<t xml:space="preserve">'))
+            .otherwise(pl.lit("<t>"))
+        )
+        filled = pl.concat_str(start, pl.lit(' t="inlineStr"><is>'), open_t, escaped, pl.lit("</t></is></c>"))
+    else:
+        text = c.cast(pl.Utf8) if kind == "number" else (c.cast(pl.Int64) + _DAYS_1970).cast(pl.Utf8)
+        filled = pl.concat_str(start, pl.lit("><v>"), text, pl.lit("</v></c>"))
+    return pl.when(c.is_null()).then(pl.concat_str(start, pl.lit("/>"))).otherwise(filled)
 
 
 def plain_columns(columns: Sequence[Column]) -> bool:
@@ -97,23 +111,12 @@ def rows_xml(columns: Sequence[Column], height: int, first_row: int = 1) -> str:
     Each format's style index is taken here, in column order, as xlsxwriter takes it when it
     writes the first row of cells.
     """
+    cells = [_cell(i, col, fmt._get_xf_index(), kind) for i, (col, _, fmt, kind) in enumerate(columns)]
     frame = pl.DataFrame([values.alias(f"c{i}") for i, (_, values, _, _) in enumerate(columns)])
-    row = (pl.int_range(0, height, dtype=pl.Int64) + first_row + 1).cast(pl.Utf8)
-    cells = []
-    for i, (col, _, fmt, kind) in enumerate(columns):
-        c = pl.col(f"c{i}")
-        start = _cell_start(col, row, fmt)
-        if kind == "text":
-            filled = _text_cell(c, start)
-        elif kind == "number":
-            filled = _value_cell(c.cast(pl.Utf8), start)
-        else:
-            filled = _value_cell((c.cast(pl.Int64) + _DAYS_1970).cast(pl.Utf8), start)
-        cells.append(pl.when(c.is_null()).then(pl.concat_str(start, pl.lit("/>"))).otherwise(filled))
-    xml = frame.select(
-        pl.concat_str(pl.lit('<row r="'), row, pl.lit('">'), *cells, pl.lit("</row>")).alias("xml")
-    )
-    return "".join(xml["xml"].to_list())
+    xml = frame.with_columns(
+        (pl.int_range(0, height, dtype=pl.Int64) + first_row + 1).cast(pl.Utf8).alias("_row")
+    ).select(pl.concat_str(pl.lit('<row r="'), _ROW, pl.lit('">'), *cells, pl.lit("</row>")).str.join(""))
+    return xml.item()
 
 
 def write_rows(ws: Worksheet, columns: Sequence[Column], height: int, first_row: int = 1) -> bool:
