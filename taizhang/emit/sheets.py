@@ -81,9 +81,7 @@ def _display_widths(frame: pl.DataFrame) -> list[int]:
     return [min(MAX_WIDTH, max(w, h) + 2) for w, h in zip(widths, headers, strict=True)]
 
 
-def _columns(
-    frame: pl.DataFrame, fmt_of: Callable[[str, pl.DataType], Format]
-) -> list[Column]:
+def _columns(frame: pl.DataFrame, fmt_of: Callable[[str, pl.DataType], Format]) -> list[Column]:
     """Each column of ``frame`` with its cell format and kind; booleans become 是/否."""
     columns: list[Column] = []
     for col, (column, dtype) in enumerate(frame.schema.items()):
