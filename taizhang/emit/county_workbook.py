@@ -21,6 +21,9 @@ each county gets only the children whose ``residence_county`` is its code:
 Every sheet prints on A4 (landscape, one page wide, header rows repeated). A
 county with nothing to show gets no new workbook on a county rerun.
 
+The display frames are built once for the whole province and cut once by
+county; each workbook is written from its own county's slices.
+
 Files are ``counties/<code>_<name>.xlsx`` (the code alone outside Jilin's list).
 """
 
@@ -49,6 +52,8 @@ KEY_CARE_LEVEL = "重点关爱"
 URGENT_ACTION = "立即报告公安机关，并落实临时监护"
 _WORKBOOK_NAME = re.compile(r"^\d{6}(_.*)?\.xlsx$")
 
+# Sheet layouts, picked from the headers of ``display.PERSON_COLUMNS`` (处置要求 and 推送至 are
+# the sheets' own).
 KEY_COLUMNS = (
     "姓名",
     "性别",
