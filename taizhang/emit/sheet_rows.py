@@ -82,27 +82,31 @@ def _cell(i: int, col: int, xf_index: int, kind: str) -> pl.Expr:
     return pl.when(c.is_null()).then(pl.concat_str(start, pl.lit("/>"))).otherwise(filled)
 
 
+@cache
+def _not_plain(i: int, kind: str) -> pl.Expr:
+    """True when a value of column ``c{i}`` needs what only xlsxwriter's own writer does."""
+    c = pl.col(f"c{i}")
+    if kind == "text":
+        return (c.str.contains(_NEEDS_ESCAPE) | (c.str.len_chars() > _MAX_PLAIN_LEN)).any().alias(f"k{i}")
+    if kind == "number":
+        return (c.abs() >= _MAX_EXACT_INT).any().alias(f"k{i}")
+    return (c < _FIRST_PLAIN_DATE).any().alias(f"k{i}")
+
+
+def _plain_dtype(values: pl.Series, kind: str) -> bool:
+    if kind == "text":
+        return values.dtype == pl.Utf8
+    if kind == "number":
+        return values.dtype.is_integer()
+    return kind == "date" and values.dtype == pl.Date
+
+
 def plain_columns(columns: Sequence[Column]) -> bool:
     """Whether every value can be written as this module writes it (no xlsxwriter escapes needed)."""
+    if not all(_plain_dtype(values, kind) for _, values, _, kind in columns):
+        return False
     frame = pl.DataFrame([values.alias(f"c{i}") for i, (_, values, _, _) in enumerate(columns)])
-    checks = []
-    for i, (_, values, _, kind) in enumerate(columns):
-        c = pl.col(f"c{i}")
-        if kind == "text":
-            if values.dtype != pl.Utf8:
-                return False
-            checks += [c.str.contains(_NEEDS_ESCAPE).any(), (c.str.len_chars() > _MAX_PLAIN_LEN).any()]
-        elif kind == "number":
-            if not values.dtype.is_integer():
-                return False
-            checks.append((c.abs() >= _MAX_EXACT_INT).any())
-        elif kind == "date":
-            if values.dtype != pl.Date:
-                return False
-            checks.append((c < _FIRST_PLAIN_DATE).any())
-        else:
-            return False
-    return not any(frame.select(e.alias(f"k{n}") for n, e in enumerate(checks)).row(0))
+    return not any(frame.select(_not_plain(i, kind) for i, (_, _, _, kind) in enumerate(columns)).row(0))
 
 
 def rows_xml(columns: Sequence[Column], height: int, first_row: int = 1) -> str:
