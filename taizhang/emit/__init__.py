@@ -9,7 +9,6 @@ same decisions.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -17,12 +16,14 @@ import polars as pl
 
 from taizhang.emit.candidates import candidate_rows, candidates_table, write_candidates
 from taizhang.emit.changes import CHANGE_LABELS, change_list
-from taizhang.emit.county_workbook import case_people, write_county_workbooks
+from taizhang.emit.county_rerun import merge_candidates, merge_counties
+from taizhang.emit.county_workbook import write_county_workbooks
 from taizhang.emit.display import people_frame
-from taizhang.emit.ledger import flags_table, ledger_table, review_table, write_tables
 from taizhang.emit.mask import mask_sensitive
 from taizhang.emit.province_summary import province_summary, write_province_summary
+from taizhang.emit.public_tables import flags_table, ledger_table, review_table, write_tables
 from taizhang.emit.push_lists import write_push_lists
+from taizhang.emit.review_sheet import case_people
 from taizhang.period import Period
 
 __all__ = ["DecisionsLike", "change_list", "emit_period", "mask_sensitive", "read_previous_ledger"]
@@ -45,52 +46,6 @@ def read_previous_ledger(previous_dir: Path | None) -> pl.DataFrame | None:
     if not path.is_file():
         raise FileNotFoundError(f"previous run folder {previous_dir} has no ledger.parquet")
     return pl.read_parquet(path)
-
-
-def _merge_counties(
-    fresh_ledger: pl.DataFrame,
-    fresh_flags: pl.DataFrame,
-    fresh_review: pl.DataFrame,
-    out_dir: Path,
-    counties: Sequence[str],
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """For a county rerun: fresh rows of ``counties``, the last emitted rows of every other county.
-
-    A rerun must not change what other counties were given, even when the
-    fresh decisions differ for them, so their ledger, flag and review rows are
-    read back from the files already in ``out_dir``.
-    """
-    paths = {n: out_dir / f"{n}.parquet" for n in ("ledger", "flags", "review")}
-    if not paths["ledger"].is_file():
-        return fresh_ledger, fresh_flags, fresh_review
-    wanted = pl.col("residence_county").is_in(list(counties))
-    fresh = fresh_ledger.filter(wanted)
-    old = pl.read_parquet(paths["ledger"]).drop("change", strict=False)
-    kept = old.filter(~wanted & ~pl.col("child_id").is_in(fresh["child_id"].implode()))
-    kept_ids = kept["child_id"].implode()
-
-    def merged(name: str, fresh_rows: pl.DataFrame) -> pl.DataFrame:
-        old_rows = pl.read_parquet(paths[name]) if paths[name].is_file() else fresh_rows.clear()
-        return pl.concat(
-            [
-                old_rows.filter(pl.col("child_id").is_in(kept_ids)),
-                fresh_rows.filter(~pl.col("child_id").is_in(kept_ids)),
-            ],
-            how="diagonal_relaxed",
-        )
-
-    ledger = pl.concat([kept, fresh], how="diagonal_relaxed")
-    return ledger, merged("flags", fresh_flags), merged("review", fresh_review)
-
-
-def _merge_candidates(fresh: pl.DataFrame, out_dir: Path, counties: Sequence[str]) -> pl.DataFrame:
-    """For a county rerun: fresh candidates of ``counties``, the last emitted ones of every other county."""
-    path = out_dir / "candidates.parquet"
-    if not path.is_file():
-        return fresh
-    wanted = pl.col("residence_county").is_in(list(counties))
-    old = pl.read_parquet(path).filter(~wanted)
-    return candidates_table(pl.concat([old, fresh.filter(wanted)], how="diagonal_relaxed"))
 
 
 def _sha256(path: Path) -> str:
@@ -128,7 +83,7 @@ def emit_period(
     review_in = review_table(getattr(decisions, "review", None))
     ledger_in, flags_in = decisions.ledger, decisions.flags
     if counties is not None:
-        ledger_in, flags_in, review_in = _merge_counties(ledger_in, flags_in, review_in, out_dir, counties)
+        ledger_in, flags_in, review_in = merge_counties(ledger_in, flags_in, review_in, out_dir, counties)
 
     previous = read_previous_ledger(previous_dir)
     changes = change_list(ledger_in, previous, period.as_of, getattr(decisions, "merged_ids", None))
@@ -138,27 +93,24 @@ def emit_period(
 
     candidates = candidates_table(getattr(decisions, "candidates", None))
     if counties is not None:
-        candidates = _merge_candidates(candidates, out_dir, counties)
+        candidates = merge_candidates(candidates, out_dir, counties)
 
     files: dict[str, Path] = dict(write_tables(ledger, flags, changes, review, out_dir))
     files["candidates"] = write_candidates(candidates, out_dir)
     people = people_frame(ledger, changes)
+    everyone = case_people(people, getattr(decisions, "profiles", None))
     county_files = write_county_workbooks(
         out_dir,
         period,
         people,
         changes,
         review,
+        everyone,
         counties,
-        profiles=getattr(decisions, "profiles", None),
         candidates=candidate_rows(candidates),
     )
     push_files = write_push_lists(out_dir, period, people)
-    placed = review.join(
-        case_people(people, getattr(decisions, "profiles", None)).select("child_id", "residence_county"),
-        on="child_id",
-        how="left",
-    )
+    placed = review.join(everyone.select("child_id", "residence_county"), on="child_id", how="left")
     summary = province_summary(ledger, changes, placed["residence_county"])
     files.update(write_province_summary(out_dir, period, summary))
     files.update({f"county:{c}": p for c, p in county_files.items()})

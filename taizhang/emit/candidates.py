@@ -25,17 +25,19 @@ CANDIDATE_COLUMNS: dict[str, pl.DataType] = {
     "evidence": pl.Utf8(),
 }
 SHEET_NAME = "初步筛查"
-SHEET_COLUMNS = (
-    "姓名",
-    "性别",
-    "出生日期",
-    "公民身份号码",
-    "户籍地",
-    "现居住地",
-    "待核实事项",
-    "已有记录",
-    "儿童编号",
-)
+# The sheet's columns: Chinese header -> how it is made from a candidate row (with the division
+# names candidate_rows adds; ``_records_text`` is the evidence's source rows as text).
+SHEET_COLUMNS: dict[str, pl.Expr] = {
+    "姓名": pl.col("name"),
+    "性别": pl.col("sex"),
+    "出生日期": pl.col("birth_date"),
+    "公民身份号码": pl.col("id_number"),
+    "户籍地": pl.col("_hukou_full"),
+    "现居住地": pl.col("_res_short"),
+    "待核实事项": pl.col("reason"),
+    "已有记录": pl.col("_records_text"),
+    "儿童编号": pl.col("child_id"),
+}
 
 
 def candidates_table(candidates: pl.DataFrame | None) -> pl.DataFrame:
@@ -95,15 +97,7 @@ def candidate_rows(candidates: pl.DataFrame) -> pl.DataFrame:
             df = df.with_columns(pl.lit(None, dtype=dtype).alias(col))
     df = with_division_names(df, "hukou_county", None, "_hukou_full")
     df = with_division_names(df, "residence_county", "_res_short", None)
-    return df.select(
-        pl.col("name").alias("姓名"),
-        pl.col("sex").alias("性别"),
-        pl.col("birth_date").alias("出生日期"),
-        pl.col("id_number").alias("公民身份号码"),
-        pl.col("_hukou_full").alias("户籍地"),
-        pl.col("_res_short").alias("现居住地"),
-        pl.col("reason").alias("待核实事项"),
-        _records_text(pl.col("evidence")).alias("已有记录"),
-        pl.col("child_id").alias("儿童编号"),
+    return df.with_columns(_records_text(pl.col("evidence")).alias("_records_text")).select(
+        *(expr.alias(name) for name, expr in SHEET_COLUMNS.items()),
         pl.col("residence_county").alias("_county"),
     )

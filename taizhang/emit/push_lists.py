@@ -22,7 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from taizhang.emit.atomic import write_with_atomic
-from taizhang.emit.display import TEXT_COLUMNS, for_people
+from taizhang.emit.display import REGISTER_COLUMNS, TEXT_COLUMNS, for_people
 from taizhang.emit.divisions import JILIN_PROVINCE, county_file_stem, province_names
 from taizhang.emit.sheets import add_table_sheet, new_workbook
 from taizhang.period import Period
@@ -30,27 +30,12 @@ from taizhang.period import Period
 PUSH_DIR = "push"
 _PUSH_NAME = re.compile(r"^\d{6}(_.*)?\.xlsx$")
 
+# A push list: where the child's hukou is (code and name), then the child as the county ledger
+# shows it, except the change since the last half-year (the destination's ledger has its own).
 PUSH_LIST_COLUMNS = (
     "户籍地代码",
     "户籍地",
-    "姓名",
-    "性别",
-    "民族",
-    "出生日期",
-    "公民身份号码",
-    "现居住地",
-    "居住起始日期",
-    "就学情况",
-    "监护人",
-    "联系电话",
-    "关爱等级",
-    "疑似孤儿",
-    "疑似事实无人抚养",
-    "参照孤儿保障",
-    "重点关爱原因",
-    "服务缺口",
-    "紧急情况",
-    "儿童编号",
+    *(c for c in REGISTER_COLUMNS if c not in ("户籍地", "变动情况")),
 )
 
 
@@ -86,17 +71,21 @@ def push_destination(df: pl.DataFrame, code_col: str) -> pl.DataFrame:
     )
 
 
-def push_list_rows(people: pl.DataFrame) -> pl.DataFrame:
-    """Children living in Jilin whose hukou county is known and is not where they live."""
+def pushed_children(people: pl.DataFrame) -> pl.DataFrame:
+    """Children (``display.people_frame`` rows) whose hukou county is known and is not where they
+    live, with ``户籍地代码``, ``_push_code`` and ``_push_stem`` (see :func:`push_destination`)."""
     rows = people.filter(
-        pl.col("_residence_county").str.starts_with(JILIN_PROVINCE)
-        & pl.col("_hukou_county").is_not_null()
-        & (pl.col("_hukou_county") != pl.col("_residence_county"))
-    ).with_columns(
-        pl.col("_hukou_county").alias("户籍地代码"),
-        pl.col("_residence_full").alias("现居住地"),
-    )
+        pl.col("_hukou_county").is_not_null() & (pl.col("_hukou_county") != pl.col("_residence_county"))
+    ).with_columns(pl.col("_hukou_county").alias("户籍地代码"))
     return push_destination(rows, "_hukou_county")
+
+
+def push_list_rows(people: pl.DataFrame) -> pl.DataFrame:
+    """Children living in Jilin whose hukou county is known and is not where they live; their
+    现居住地 with the full division name, as the hukou area reads it."""
+    return pushed_children(
+        people.filter(pl.col("_residence_county").str.starts_with(JILIN_PROVINCE))
+    ).with_columns(pl.col("_residence_full").alias("现居住地"))
 
 
 def write_push_lists(out_dir: Path, period: Period, people: pl.DataFrame) -> dict[str, Path]:
@@ -107,9 +96,11 @@ def write_push_lists(out_dir: Path, period: Period, people: pl.DataFrame) -> dic
     rows = push_list_rows(people)
     folder = Path(out_dir) / PUSH_DIR
     destinations = rows.select("_push_code", "_push_stem").unique().sort("_push_code").rows()
+    # Cut once by destination; each list is written from its own rows.
+    parts = {key: part for (key,), part in rows.partition_by("_push_code", as_dict=True).items()}
     written: dict[str, Path] = {}
     for code, stem in destinations:
-        frame = for_people(rows.filter(pl.col("_push_code") == code), ["户籍地代码", *PUSH_LIST_COLUMNS[1:]])
+        frame = for_people(parts[code], PUSH_LIST_COLUMNS)
         frame = frame.sort("户籍地代码", maintain_order=True)
 
         def build(tmp: Path, frame: pl.DataFrame = frame, stem: str = stem) -> None:

@@ -102,27 +102,52 @@ def evidence_text(frame: pl.DataFrame, column: str = "evidence") -> pl.Series:
     )
 
 
-REVIEW_SHEET_COLUMNS = ("儿童编号", "姓名", "出生日期", "问题类别", "核实事项", "依据（来源文件与行号）")
+# The review sheet's columns: Chinese header -> how it is made from a case joined to its child
+# (``_evidence_text`` is :func:`evidence_text`).
+REVIEW_SHEET_COLUMNS: dict[str, pl.Expr] = {
+    "儿童编号": pl.col("child_id"),
+    "姓名": pl.col("name"),
+    "出生日期": pl.col("birth_date"),
+    "问题类别": kind_of(pl.col("reason_code")),
+    "核实事项": pl.col("reason"),
+    "依据（来源文件与行号）": pl.col("_evidence_text"),
+}
+# The order a county reads its cases in.
+REVIEW_SHEET_ORDER = ("儿童编号", "问题类别", "核实事项")
+
+
+def case_people(people: pl.DataFrame, profiles: pl.DataFrame | None) -> pl.DataFrame:
+    """``child_id, name, birth_date, residence_county`` of the ledger's children (``people`` is
+    ``display.people_frame``), then of every other profiled child (a review item may be about a
+    child the ledger does not hold)."""
+    ledger_people = people.select(
+        pl.col("_child_id").alias("child_id"),
+        pl.col("姓名").alias("name"),
+        pl.col("出生日期").alias("birth_date"),
+        pl.col("_residence_county").alias("residence_county"),
+    )
+    if profiles is None or not {"child_id", "name", "birth_date", "residence_county"} <= set(
+        profiles.columns
+    ):
+        return ledger_people
+    others = profiles.select(
+        "child_id", "name", pl.col("birth_date").cast(pl.Date), pl.col("residence_county").cast(pl.Utf8)
+    )
+    return pl.concat([ledger_people, others.join(ledger_people, on="child_id", how="anti")])
 
 
 def case_rows(cases: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
-    """Display rows of review items or candidates, with ``_county`` (the county that checks them).
+    """Display rows of review items (``REVIEW_SHEET_COLUMNS``) with ``_county``, the county that checks them.
 
     ``cases`` holds ``child_id``, ``reason_code``, ``reason`` and optionally
-    ``evidence``; ``people`` holds ``child_id, name, birth_date,
-    residence_county`` of every child the decision stage profiled (not only the
-    ledger's migrant children: a child whose hukou is unknown is not in the
-    ledger, yet lives in a county that has to check it).
+    ``evidence``; ``people`` is :func:`case_people`: every child the decision stage
+    profiled (not only the ledger's migrant children: a child whose hukou is unknown
+    is not in the ledger, yet lives in a county that has to check it).
     """
     info = people.select("child_id", "name", "birth_date", pl.col("residence_county").alias("_people_county"))
     df = cases.join(info, on="child_id", how="left", maintain_order="left")
     own = pl.col("residence_county") if "residence_county" in cases.columns else pl.lit(None, dtype=pl.Utf8)
-    return df.select(
-        pl.col("child_id").alias("儿童编号"),
-        pl.col("name").alias("姓名"),
-        pl.col("birth_date").alias("出生日期"),
-        kind_of(pl.col("reason_code")).alias("问题类别"),
-        pl.col("reason").alias("核实事项"),
-        evidence_text(df).alias("依据（来源文件与行号）"),
+    return df.with_columns(evidence_text(df).alias("_evidence_text")).select(
+        *(expr.alias(name) for name, expr in REVIEW_SHEET_COLUMNS.items()),
         pl.coalesce(pl.col("_people_county"), own).alias("_county"),
     )

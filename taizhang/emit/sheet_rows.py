@@ -11,14 +11,17 @@ but the work is done column-wise in Rust.
 Only what the ledgers use is made this way: text, integers, dates and blanks
 under one format per column. A sheet with anything else (floats, datetimes,
 strings that need xlsxwriter's control-character escapes or truncation), or a
-worksheet state this module does not reproduce (row heights, Excel 2010
-extensions), returns None and is written cell by cell as before.
+worksheet state this module does not reproduce (row heights on the data rows,
+Excel 2010 extensions), returns None and is written cell by cell as before.
+Heights of header rows above the data (the registration form's title and
+field rows) are written by xlsxwriter itself and do not stand in the way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 
 import polars as pl
 from xlsxwriter.format import Format
@@ -39,54 +42,71 @@ _MAX_EXACT_INT = 10**15
 Column = tuple[int, pl.Series, Format, str]
 
 
-def can_write_rows(ws: Worksheet) -> bool:
-    """Whether ``ws`` is in the state whose row XML this module reproduces."""
+def can_write_rows(ws: Worksheet, first_row: int = 1) -> bool:
+    """Whether ``ws`` is in the state whose row XML this module reproduces for rows ``first_row`` on."""
     return (
         getattr(ws, "constant_memory", False)
         and getattr(ws, "excel_version", None) == 2007
-        and not ws.row_info
+        and all(row < first_row for row in ws.row_info)
         and ws.default_row_height == ws.original_row_height
         and getattr(ws, "fh", None) is not None
     )
 
 
-def _cell_start(col: int, row: pl.Expr, fmt: Format) -> pl.Expr:
-    return pl.concat_str(pl.lit(f'<c r="{xl_col_to_name(col)}'), row, pl.lit(f'" s="{fmt._get_xf_index()}"'))
+_ROW = pl.col("_row")
 
 
-def _text_cell(values: pl.Expr, start: pl.Expr) -> pl.Expr:
-    escaped = values.str.replace_all("&", "&amp;", literal=True)
-    escaped = escaped.str.replace_all("<", "&lt;", literal=True).str.replace_all(">", "&gt;", literal=True)
-    preserve = values.str.contains(r"^\s|\s$")
-    open_t = pl.when(preserve).then(pl.lit('<t xml:space="preserve">')).otherwise(pl.lit("<t>"))
-    return pl.concat_str(start, pl.lit(' t="inlineStr"><is>'), open_t, escaped, pl.lit("</t></is></c>"))
+@cache
+def _cell(i: int, col: int, xf_index: int, kind: str) -> pl.Expr:
+    """The ``<c>`` element of column ``c{i}`` at sheet column ``col`` with style ``xf_index``.
+
+    Built once per (column, style, kind) and reused: a province's workbooks have some
+    six hundred sheets of the same few layouts, and building polars expressions costs Python time.
+    """
+    c = pl.col(f"c{i}")
+    start = pl.concat_str(pl.lit(f'<c r="{xl_col_to_name(col)}'), _ROW, pl.lit(f'" s="{xf_index}"'))
+    if kind == "text":
+        escaped = c.str.replace_all("&", "&amp;", literal=True)
+        escaped = escaped.str.replace_all("<", "&lt;", literal=True).str.replace_all(
+            ">", "&gt;", literal=True
+        )
+        open_t = (
+            pl.when(c.str.contains(r"^\s|\s$"))
+            .then(pl.lit('<t xml:space="preserve">'))
+            .otherwise(pl.lit("<t>"))
+        )
+        filled = pl.concat_str(start, pl.lit(' t="inlineStr"><is>'), open_t, escaped, pl.lit("</t></is></c>"))
+    else:
+        text = c.cast(pl.Utf8) if kind == "number" else (c.cast(pl.Int64) + _DAYS_1970).cast(pl.Utf8)
+        filled = pl.concat_str(start, pl.lit("><v>"), text, pl.lit("</v></c>"))
+    return pl.when(c.is_null()).then(pl.concat_str(start, pl.lit("/>"))).otherwise(filled)
 
 
-def _value_cell(text: pl.Expr, start: pl.Expr) -> pl.Expr:
-    return pl.concat_str(start, pl.lit("><v>"), text, pl.lit("</v></c>"))
+@cache
+def _not_plain(i: int, kind: str) -> pl.Expr:
+    """True when a value of column ``c{i}`` needs what only xlsxwriter's own writer does."""
+    c = pl.col(f"c{i}")
+    if kind == "text":
+        return (c.str.contains(_NEEDS_ESCAPE) | (c.str.len_chars() > _MAX_PLAIN_LEN)).any().alias(f"k{i}")
+    if kind == "number":
+        return (c.abs() >= _MAX_EXACT_INT).any().alias(f"k{i}")
+    return (c < _FIRST_PLAIN_DATE).any().alias(f"k{i}")
+
+
+def _plain_dtype(values: pl.Series, kind: str) -> bool:
+    if kind == "text":
+        return values.dtype == pl.Utf8
+    if kind == "number":
+        return values.dtype.is_integer()
+    return kind == "date" and values.dtype == pl.Date
 
 
 def plain_columns(columns: Sequence[Column]) -> bool:
     """Whether every value can be written as this module writes it (no xlsxwriter escapes needed)."""
+    if not all(_plain_dtype(values, kind) for _, values, _, kind in columns):
+        return False
     frame = pl.DataFrame([values.alias(f"c{i}") for i, (_, values, _, _) in enumerate(columns)])
-    checks = []
-    for i, (_, values, _, kind) in enumerate(columns):
-        c = pl.col(f"c{i}")
-        if kind == "text":
-            if values.dtype != pl.Utf8:
-                return False
-            checks += [c.str.contains(_NEEDS_ESCAPE).any(), (c.str.len_chars() > _MAX_PLAIN_LEN).any()]
-        elif kind == "number":
-            if not values.dtype.is_integer():
-                return False
-            checks.append((c.abs() >= _MAX_EXACT_INT).any())
-        elif kind == "date":
-            if values.dtype != pl.Date:
-                return False
-            checks.append((c < _FIRST_PLAIN_DATE).any())
-        else:
-            return False
-    return not any(frame.select(e.alias(f"k{n}") for n, e in enumerate(checks)).row(0))
+    return not any(frame.select(_not_plain(i, kind) for i, (_, _, _, kind) in enumerate(columns)).row(0))
 
 
 def rows_xml(columns: Sequence[Column], height: int, first_row: int = 1) -> str:
@@ -95,36 +115,27 @@ def rows_xml(columns: Sequence[Column], height: int, first_row: int = 1) -> str:
     Each format's style index is taken here, in column order, as xlsxwriter takes it when it
     writes the first row of cells.
     """
+    cells = [_cell(i, col, fmt._get_xf_index(), kind) for i, (col, _, fmt, kind) in enumerate(columns)]
     frame = pl.DataFrame([values.alias(f"c{i}") for i, (_, values, _, _) in enumerate(columns)])
-    row = (pl.int_range(0, height, dtype=pl.Int64) + first_row + 1).cast(pl.Utf8)
-    cells = []
-    for i, (col, _, fmt, kind) in enumerate(columns):
-        c = pl.col(f"c{i}")
-        start = _cell_start(col, row, fmt)
-        if kind == "text":
-            filled = _text_cell(c, start)
-        elif kind == "number":
-            filled = _value_cell(c.cast(pl.Utf8), start)
-        else:
-            filled = _value_cell((c.cast(pl.Int64) + _DAYS_1970).cast(pl.Utf8), start)
-        cells.append(pl.when(c.is_null()).then(pl.concat_str(start, pl.lit("/>"))).otherwise(filled))
-    xml = frame.select(
-        pl.concat_str(pl.lit('<row r="'), row, pl.lit('">'), *cells, pl.lit("</row>")).alias("xml")
-    )
-    return "".join(xml["xml"].to_list())
+    xml = frame.with_columns(
+        (pl.int_range(0, height, dtype=pl.Int64) + first_row + 1).cast(pl.Utf8).alias("_row")
+    ).select(pl.concat_str(pl.lit('<row r="'), _ROW, pl.lit('">'), *cells, pl.lit("</row>")).str.join(""))
+    return xml.item()
 
 
-def write_rows(ws: Worksheet, columns: Sequence[Column], height: int) -> bool:
-    """Write rows 1 … ``height`` of ``ws`` (row 0, the header, already written) at once.
+def write_rows(ws: Worksheet, columns: Sequence[Column], height: int, first_row: int = 1) -> bool:
+    """Write rows ``first_row`` … ``first_row + height - 1`` of ``ws`` (the header rows above
+    them already written) at once.
 
     Returns False, having written nothing, when the cell-by-cell path must do it (or when there
     is no row: a style index taken for no cell would change the workbook's styles).
     """
-    if height == 0 or not columns or not can_write_rows(ws) or not plain_columns(columns):
+    if height == 0 or not columns or not can_write_rows(ws, first_row) or not plain_columns(columns):
         return False
-    ws._check_dimensions(height, max(col for col, _, _, _ in columns))
-    # Flush the header row as xlsxwriter does when a later row starts (its style index first),
-    # then append the data rows.
-    ws._write_single_row(height + 1)
-    ws.fh.write(rows_xml(columns, height))
+    last_row = first_row + height - 1
+    ws._check_dimensions(last_row, max(col for col, _, _, _ in columns))
+    # Flush the last header row as xlsxwriter does when a later row starts (its style index
+    # first), then append the data rows.
+    ws._write_single_row(last_row + 1)
+    ws.fh.write(rows_xml(columns, height, first_row))
     return True

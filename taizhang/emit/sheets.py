@@ -33,6 +33,8 @@ from taizhang.period import Period
 SERIAL_COLUMN = "序号"
 MAX_WIDTH = 48
 DATE_FORMAT = "yyyy-mm-dd"
+# The registration form's title, group and field rows above its data rows.
+FORM_HEADER_ROWS = 3
 
 
 def fixed_timestamp(period: Period) -> datetime:
@@ -79,9 +81,7 @@ def _display_widths(frame: pl.DataFrame) -> list[int]:
     return [min(MAX_WIDTH, max(w, h) + 2) for w, h in zip(widths, headers, strict=True)]
 
 
-def _columns(
-    frame: pl.DataFrame, fmt_of: Callable[[str, pl.DataType], Format]
-) -> list[Column]:
+def _columns(frame: pl.DataFrame, fmt_of: Callable[[str, pl.DataType], Format]) -> list[Column]:
     """Each column of ``frame`` with its cell format and kind; booleans become 是/否."""
     columns: list[Column] = []
     for col, (column, dtype) in enumerate(frame.schema.items()):
@@ -230,9 +230,11 @@ def add_form_sheet(
             return date_fmt
         return text_fmt if column in text_columns else cell_fmt
 
-    # Row heights set above keep this sheet off the whole-rows path: cell by cell.
-    _write_cells(ws, _columns(frame, fmt_of), frame.height, row0=3)
-    ws.freeze_panes(3, 2)
-    ws.autofilter(2, 0, frame.height + 2, frame.width - 1)
-    a4_print_setup(ws, title, header_rows=3)
+    # The row heights set above are on header rows only, so the data rows go the whole-rows way.
+    columns = _columns(frame, fmt_of)
+    if not write_rows(ws, columns, frame.height, FORM_HEADER_ROWS):
+        _write_cells(ws, columns, frame.height, row0=FORM_HEADER_ROWS)
+    ws.freeze_panes(FORM_HEADER_ROWS, 2)
+    ws.autofilter(FORM_HEADER_ROWS - 1, 0, frame.height + FORM_HEADER_ROWS - 1, frame.width - 1)
+    a4_print_setup(ws, title, header_rows=FORM_HEADER_ROWS)
     return ws

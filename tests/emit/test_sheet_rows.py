@@ -51,3 +51,31 @@ def test_values_xlsxwriter_must_escape_fall_back_to_cell_by_cell(tmp_path, monke
     fast = _workbook(tmp_path / "fast.xlsx", frame, True, monkeypatch)
     slow = _workbook(tmp_path / "slow.xlsx", frame, False, monkeypatch)
     assert fast == slow
+
+
+def test_form_sheet_rows_under_taller_header_rows_equal_cell_by_cell(tmp_path, monkeypatch):
+    groups = (("基本信息", ("姓名", "出生日期")), ("编号", ("儿童编号",)), ("走访", ("走访人",)))
+    frame = pl.DataFrame(
+        {
+            "姓名": ["张三", " 李四", "A&B<C>", None],
+            "出生日期": [date(2015, 3, 15), None, date(2020, 1, 2), date(2011, 12, 31)],
+            "儿童编号": ["C0001", "C0002", None, "C0004"],
+            "走访人": pl.Series([None] * 4, dtype=pl.Utf8),
+        }
+    )
+
+    def form(path: Path, fast: bool) -> bytes:
+        with monkeypatch.context() as m:
+            if not fast:
+                m.setattr(sheets, "write_rows", lambda *a: False)
+            wb = sheets.new_workbook(path, PERIOD, "测试")
+            sheets.add_form_sheet(wb, "登记表", "登记表（测试）", groups, frame, ("儿童编号",))
+            wb.close()
+        return path.read_bytes()
+
+    built = []
+    real = sheet_rows.rows_xml
+    monkeypatch.setattr(sheet_rows, "rows_xml", lambda *a: built.append(a[2]) or real(*a))
+    fast = form(tmp_path / "fast.xlsx", True)
+    assert built == [sheets.FORM_HEADER_ROWS], "the form's data rows did not take the column-wise path"
+    assert fast == form(tmp_path / "slow.xlsx", False)
