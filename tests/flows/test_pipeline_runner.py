@@ -163,3 +163,35 @@ def test_stage_keys_chain_so_an_upstream_change_invalidates_downstream(tmp_path)
 def test_run_report_versions_name_the_stack():
     assert set(versions.versions()) == {"taizhang", "duckdb", "polars", "prefect", "great-expectations"}
     json.dumps(versions.versions())
+
+
+def test_a_period_shares_the_cached_stage_files_instead_of_copying_them(tmp_path):
+    stage_folder = tmp_path / "cache" / "link" / "k"
+    (stage_folder / "validation").mkdir(parents=True)
+    (stage_folder / "registry.parquet").write_bytes(b"sealed bytes")
+    (stage_folder / "validation" / "index.html").write_text("report")
+    state = tmp_path / "2026H1" / "state"
+    state.mkdir(parents=True)
+    for path in stage_folder.iterdir():
+        publish.link_or_copy(path, state / path.name)
+    assert (state / "registry.parquet").read_bytes() == b"sealed bytes"
+    assert (state / "registry.parquet").stat().st_ino == (stage_folder / "registry.parquet").stat().st_ino
+    assert (state / "validation" / "index.html").read_text() == "report"
+    # Files are replaced, never rewritten in place: the cache keeps its bytes when the period's change.
+    (state / "registry.parquet").unlink()
+    (state / "registry.parquet").write_bytes(b"resealed")
+    assert (stage_folder / "registry.parquet").read_bytes() == b"sealed bytes"
+
+
+def test_a_stage_file_on_another_file_system_is_copied(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    def cross_device(src: object, dst: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", cross_device)
+    (tmp_path / "a").write_bytes(b"x")
+    publish.link_or_copy(tmp_path / "a", tmp_path / "b")
+    assert (tmp_path / "b").read_bytes() == b"x"
+    assert (tmp_path / "b").stat().st_ino != (tmp_path / "a").stat().st_ino
