@@ -79,6 +79,7 @@ def test_a_finished_stage_is_reused_and_a_crashed_one_leaves_nothing(tmp_path):
 def test_a_failed_stage_stops_the_run_before_the_next_and_publishes_nothing(tmp_path, monkeypatch):
     from taizhang import stages
 
+    monkeypatch.setenv(stage_cache.CACHE_DIR_ENV, str(tmp_path / "cache"))  # not the shared cache
     later = []
     monkeypatch.setattr(stages, "standardize", lambda **kw: later.append("standardize") or {})
 
@@ -92,8 +93,7 @@ def test_a_failed_stage_stops_the_run_before_the_next_and_publishes_nothing(tmp_
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == [
         "audit.jsonl"
     ]
-    cache = stage_cache.cache_root_for(tmp_path / "out")
-    assert not list((cache / "ingest_and_validate").glob(f"*/{stage_cache.STAGE_MARKER}"))
+    assert not list((tmp_path / "cache" / "ingest_and_validate").glob(f"*/{stage_cache.STAGE_MARKER}"))
 
 
 def test_publish_replaces_the_old_folder_whole(tmp_path):
