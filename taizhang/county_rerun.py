@@ -23,18 +23,14 @@ from typing import Any
 
 import polars as pl
 
-from matchers.configs.children import children_config
-from matchers.engine import link as link_records
 from taizhang import audit, sealed, stages
 from taizhang.errors import PipelineError
-from taizhang.ingest import read_extracts
 from taizhang.period import Period
 from taizhang.pipeline import RunOutcome, find_previous, guarded, is_complete_period_dir
 from taizhang.publish import clean_stale, move_into_place, owner_only, work_dir_for
 from taizhang.reference import county_names
 from taizhang.stage_cache import file_digest
 from taizhang.versions import versions
-from transforms.records import standardize_records
 
 
 def check_county(county: str) -> str:
@@ -60,6 +56,12 @@ def corrected_field_visits(
     county (a prefecture's whole sheet, say) are left out: they are not this
     county's to correct, and keeping them would duplicate that county's records.
     """
+    # Read, standardized and linked only when a sheet is given: a rerun without one loads none of these.
+    from matchers.configs.children import children_config
+    from matchers.engine import link as link_records
+    from taizhang.ingest import read_extracts
+    from transforms.records import standardize_records
+
     if not sheet.is_file():
         raise PipelineError(
             "field_visits_missing",

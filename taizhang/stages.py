@@ -7,6 +7,12 @@ returns its counts. Each stage reads only the columns it needs. Both runners
 call these same functions: :mod:`taizhang.pipeline` directly, the Prefect
 flows (``flows/``) as tasks.
 
+Each stage function imports its stage's package where it starts (a plain
+``import``, no loading by name): a command imports the stages it runs and no
+more, so ``taizhang validate`` does not load the linker, the rules or the
+workbook writers, and ``rerun-county`` does not load ingest, validation or
+the linker (about a second of CPU each on start-up).
+
 Nothing here logs or raises a value from a record: messages carry stage names,
 file names, row numbers and counts.
 """
@@ -21,28 +27,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import polars as pl
 
-from data_contracts import load_contracts
-from expectations.report import write_reports
-from expectations.validate import validate_source
-from matchers.configs.children import children_config
-from matchers.engine import link as link_records
-from matchers.stable_ids import IdSchemeError
 from taizhang import progress, sealed
-from taizhang.emit import emit_period
-from taizhang.emit.linkage_review import write_linkage_review
 from taizhang.errors import id_scheme_broken, required_sources_missing
-from taizhang.ingest import read_extracts
 from taizhang.period import Period
-from taizhang.rules import decide as decide_rules
-from taizhang.rules._frames import RECORD_COLUMNS
 from taizhang.stage_cache import check_extracts_folder
 from taizhang.stage_summary import STAGE_DESCRIPTIONS, summarize_counts
-from transforms.records import standardize_guardians, standardize_records, standardize_status
+
+if TYPE_CHECKING:
+    import duckdb
 
 DUCKDB_MEMORY_LIMIT_ENV = "TAIZHANG_DUCKDB_MEMORY_LIMIT"
 DUCKDB_TEMP_DIR_ENV = "TAIZHANG_DUCKDB_TEMP_DIR"
@@ -80,6 +76,11 @@ def ingest_and_validate(extracts: Path, into: Path) -> dict[str, int]:
     Writes ``staged_<source>.parquet``, ``quarantine.parquet``,
     ``file_reports.json``, ``errors.json`` and ``validation/``.
     """
+    from data_contracts import load_contracts
+    from expectations.report import write_reports
+    from expectations.validate import validate_source
+    from taizhang.ingest import read_extracts
+
     check_extracts_folder(extracts)
     result = read_extracts(extracts)
     counts: dict[str, int] = {}
@@ -127,6 +128,8 @@ def standardize(ingest_dir: Path, period: Period, into: Path) -> dict[str, int]:
     Dates are bounded by the period's as-of date rather than the wall clock,
     so a rerun months later gives the same tables.
     """
+    from transforms.records import standardize_guardians, standardize_records, standardize_status
+
     staged = _read_staged(ingest_dir)
     today = period.as_of
     records = standardize_records(staged, today=today)
@@ -152,6 +155,8 @@ def duckdb_for_stage(into: Path, memory_limit: str, threads: int) -> Iterator[du
     ``$TAIZHANG_DUCKDB_TEMP_DIR`` moves the spill folder to another disk. The spill folder is
     removed when the stage ends, so it never reaches the published outputs.
     """
+    import duckdb
+
     spill = Path(os.environ.get(DUCKDB_TEMP_DIR_ENV) or into) / f".duckdb-spill-{uuid.uuid4().hex[:8]}"
     con = duckdb.connect()
     try:
@@ -166,6 +171,10 @@ def duckdb_for_stage(into: Path, memory_limit: str, threads: int) -> Iterator[du
 
 def link(std_dir: Path, previous_registry: Path | None, into: Path) -> dict[str, int]:
     """Stage 3: assign every child-level record a stable ``child_id``."""
+    from matchers.configs.children import children_config
+    from matchers.engine import link as link_records
+    from matchers.stable_ids import IdSchemeError
+
     config = children_config()
     # Only the columns the linkage configuration reads: the rest of std_records is not needed here.
     records = sealed.read_frame_present(std_dir / "std_records.parquet", ["record_id", *config.columns])
@@ -207,6 +216,9 @@ def links_table(std_dir: Path, link_dir: Path) -> pl.DataFrame:
 
 def write_review_page(std_dir: Path, link_dir: Path, work: Path) -> None:
     """``linkage_review.html``: the pairs an operator should check, with their weights (see emit)."""
+    from matchers.configs.children import children_config
+    from taizhang.emit.linkage_review import write_linkage_review
+
     write_linkage_review(std_dir, link_dir, work / "linkage_review.html", children_config().threshold)
 
 
@@ -222,6 +234,9 @@ def decide(
     records of a child seen again no longer say (its birth date), and dates its presence in the
     county it lived in then.
     """
+    from taizhang.rules import decide as decide_rules
+    from taizhang.rules._frames import RECORD_COLUMNS
+
     previous = (
         pl.read_parquet(
             previous_ledger, columns=["child_id", "birth_date", "residence_county", "residence_since"]
@@ -312,6 +327,8 @@ def emit(
     counties: list[str] | None = None,
 ) -> dict[str, int]:
     """Stage 5: ledger, flags, county workbooks and change lists into the period folder."""
+    from taizhang.emit import emit_period
+
     reporter = progress.current()
     reporter.stage_started("emit", STAGE_DESCRIPTIONS["emit"])
     written = emit_period(load_decisions(decide_dir), out_period_dir, period, previous_dir, counties)
