@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import hashlib
 import json
 import os
@@ -221,10 +222,11 @@ def run_stage(
 def release_freed_memory() -> None:
     """Hand the memory a finished stage freed back to the system, so the next stage starts low.
 
-    A stage's frames are freed when it returns, but the C allocator keeps freed pages
-    for reuse; the next stage's peak would then sit on top of them. (No ``gc.collect()``:
-    the stages leave no reference cycles worth it, and it costs 0.2 CPU seconds a call
-    once Great Expectations is loaded.)
+    A stage's frames are garbage once it returned, but what sits in reference cycles waits
+    for the collector, and the C allocator keeps freed pages for reuse; the next stage's
+    peak would then sit on top of them. Measured at 300,000 children: resident memory fell
+    from 1.1-2.4 GB to 0.6-0.7 GB between stages, for about 0.4 CPU seconds a stage.
     """
+    gc.collect()
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
         ctypes.CDLL("libc.so.6").malloc_trim(0)
