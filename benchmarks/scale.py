@@ -5,10 +5,10 @@ For each size it generates the extracts once (``taizhang generate``, kept under
 run would, and records:
 
 - wall seconds and peak resident memory of the whole command (the largest
-  stage peak, or ``wait4``'s figure when larger), its CPU seconds (with
-  Prefect's temporary server, a child process), and the start-up
-  (wall time not spent in any stage: interpreter, imports, Prefect's
-  temporary server, publishing);
+  stage peak, or ``wait4``'s figure when larger), its CPU seconds (with any
+  child process: Prefect's flows run only where ``PREFECT_API_URL`` names a
+  server), and the start-up and publishing (wall time not spent in any
+  stage: interpreter, imports, hashing the extracts, publishing, run report);
 - seconds and peak RSS of every stage, from the run report
   (``run_report.json``, written by ``taizhang.pipeline``);
 - linkage precision / recall / F1 and the ledger's quality against the
@@ -17,6 +17,9 @@ run would, and records:
   (``bench_link.py``'s Splink runner; needs ``uv sync --group bench``).
 
     uv run python benchmarks/scale.py --children 300000 [--children 1000000] [--memory-limit 4GB] [--splink]
+
+``--extracts-root`` takes extracts generated earlier (``<root>/extracts_<children>_<seed>/``, as
+this script writes them) from a folder that is only read.
 
 Results are merged into ``benchmarks/results/scale.json`` keyed by size, so
 sizes can be measured in separate sessions (the 2,500,000-child run needs a
@@ -121,8 +124,16 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def measure(children: int, seed: int, work: Path, memory_limit: str | None, splink: bool) -> dict:
-    extracts = generate(work, children, seed)
+def measure(
+    children: int,
+    seed: int,
+    work: Path,
+    memory_limit: str | None,
+    splink: bool,
+    extracts_root: Path | None = None,
+) -> dict:
+    given = extracts_root / f"extracts_{children}_{seed}" if extracts_root else None
+    extracts = given if given and (given / "truth" / PERIOD).is_dir() else generate(work, children, seed)
     out = work / f"out_{children}_{seed}"
     env = dict(os.environ)
     if memory_limit:
@@ -163,11 +174,14 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "data" / "scale")
     parser.add_argument("--memory-limit", help="DuckDB memory limit for the run, e.g. 4GB")
     parser.add_argument("--splink", action="store_true", help="also time Splink 5 (uv group bench)")
+    parser.add_argument(
+        "--extracts-root", type=Path, help="read extracts_<children>_<seed>/ from here when they are there"
+    )
     args = parser.parse_args()
 
     results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     for children in args.children or [SIZES[0]]:
-        result = measure(children, args.seed, args.work, args.memory_limit, args.splink)
+        result = measure(children, args.seed, args.work, args.memory_limit, args.splink, args.extracts_root)
         print(json.dumps(result, ensure_ascii=False, indent=2))
         results[str(children)] = result
         RESULTS.parent.mkdir(parents=True, exist_ok=True)

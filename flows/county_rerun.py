@@ -2,7 +2,8 @@
 
 For a county analyst whose child director handed in a corrected field-visit
 sheet, or who wants the county's workbook rebuilt: the province is not
-relinked, and only that county's files change.
+relinked, and only that county's files change. The steps are those of
+:func:`taizhang.county_rerun.rerun_county`, with emit as a Prefect task.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from prefect.logging import get_run_logger
 
 from flows import tasks
 from flows.artifacts import artifact_key
-from taizhang import pipeline
+from taizhang import audit, stages
+from taizhang.county_rerun import county_work, guarded_rerun, record_rerun
+from taizhang.period import Period
 
 
 @flow(name="county-rerun")
@@ -30,9 +33,26 @@ def county_rerun(county: str, period: str, out: str = "out", field_visits: str |
 
     Returns the rerun report (counts only).
     """
-    outcome = pipeline.rerun_county(
-        county, period, Path(out), Path(field_visits) if field_visits else None, emit_call=tasks.emit_call
-    )
+    the_period, root = Period.of(period), Path(out)
+    sheet = Path(field_visits) if field_visits else None
+    with guarded_rerun(county, the_period, root, sheet) as entry:
+        with county_work(county, the_period, root, sheet) as run:
+            counts = stages.decide(
+                std_dir=run.linked_state,
+                link_dir=run.linked_state,
+                period=the_period,
+                into=run.decided,
+                previous_ledger=run.previous_ledger,
+            )
+            emit_counts = tasks.emit(
+                decide_dir=run.decided,
+                out_period_dir=run.period_dir,
+                period=the_period,
+                previous_dir=run.previous_dir,
+                counties=[run.county],
+            )
+            outcome = record_rerun(run, counts, emit_counts)
+        entry["outputs_digest"] = audit.tree_digest(outcome.out_dir)
     rows = [
         {"stage": stage, "figure": name, "value": value}
         for stage, info in outcome.report["stages"].items()

@@ -3,7 +3,8 @@
 Scheduled twice a year (see ``prefect.yaml``): in early January for the
 previous year's second half, in early July for the first half. Without a
 ``period`` parameter the flow takes the last half-year that ended before the
-run date (Asia/Shanghai).
+run date (Asia/Shanghai). Each stage is a Prefect task around the same stage
+function :func:`taizhang.pipeline.run_period` calls directly.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from prefect.logging import get_run_logger
 
 from flows import tasks
 from flows.artifacts import publish_run_artifacts
-from taizhang import pipeline
+from flows.tasks import planned_stage as stage
+from taizhang import pipeline, stages
 from taizhang.period import Period, last_ended
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -47,17 +49,37 @@ def semiannual_ledger(
     Returns the run report (counts, timings, versions; no personal information).
     """
     logger = get_run_logger()
-    if not period:
-        period = str(period_for_run_date(datetime.now(SHANGHAI).date()))
-    logger.info("building the ledger for %s", period)
-    outcome = pipeline.run_period(
-        Path(extracts),
-        period,
-        Path(out),
-        Path(previous) if previous else None,
-        call=tasks.prefect_call(Path(out)),
-        emit_call=tasks.emit_call,
-    )
+    the_period = Period.of(period) if period else period_for_run_date(datetime.now(SHANGHAI).date())
+    logger.info("building the ledger for %s", the_period)
+    root = Path(out)
+    with pipeline.guarded(root, "run", period=str(the_period), extracts=str(extracts)) as entry:
+        plan = pipeline.plan_period(Path(extracts), the_period, root, Path(previous) if previous else None)
+        ingest = stage(plan, tasks.ingest_task, "ingest_and_validate", extracts=plan.extracts)
+        stages.check_required_sources(ingest.path)
+        std = stage(plan, tasks.standardize_task, "standardize", ingest_dir=ingest.path, period=the_period)
+        linked = stage(
+            plan, tasks.link_task, "link", std_dir=std.path, previous_registry=plan.previous_registry
+        )
+        decided = stage(
+            plan,
+            tasks.decide_task,
+            "decide",
+            std_dir=std.path,
+            link_dir=linked.path,
+            period=the_period,
+            previous_ledger=plan.previous_ledger,
+        )
+        with pipeline.publishing(plan, [ingest, std, linked, decided]) as work:
+            emitted = pipeline.measured(
+                "emit",
+                tasks.emit,
+                decide_dir=decided.path,
+                out_period_dir=work,
+                period=the_period,
+                previous_dir=plan.previous_dir,
+            )
+            outcome = pipeline.publish_period(plan, [ingest, std, linked, decided, emitted], work)
+        pipeline.record_outcome(entry, outcome)
     publish_run_artifacts(outcome.out_dir)
     logger.info("published %s", outcome.out_dir)
     return outcome.report

@@ -1,11 +1,13 @@
-"""Prefect tasks around the pipeline's stages, shared by the three flows.
+"""The pipeline's stages as Prefect tasks, shared by the three flows.
 
-Each cached stage is one task. Its Prefect cache key is ``INPUTS + TASK_SOURCE``
-over the stage's content key (a sha256 chained from the extract files' bytes,
-see :func:`taizhang.pipeline.stage_keys`) with the path arguments excluded, so
-copying the extracts elsewhere still hits the cache and changing one byte
-misses it. Results are persisted under ``<out>/.prefect-results`` so a rerun
-in a new process, after a crash, resumes at the first unfinished stage.
+Each task calls the same stage function the direct runner calls
+(:mod:`taizhang.stages`). A cached stage's task is also cached by Prefect: its
+cache key is ``INPUTS + TASK_SOURCE`` over the stage's content key (a sha256
+chained from the extract files' bytes, see :func:`taizhang.stage_cache.stage_keys`)
+with the path arguments excluded, so copying the extracts elsewhere still hits
+the cache and changing one byte misses it. Results are persisted under
+``<out>/.prefect-results`` so a rerun in a new process, after a crash, resumes
+at the first unfinished stage.
 
 Only counts and codes are logged; a task never logs a record's value.
 """
@@ -15,11 +17,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from prefect import task
+from prefect import Task, task
 from prefect.cache_policies import INPUTS, TASK_SOURCE
 from prefect.logging import get_run_logger
 
-from taizhang import pipeline
+from taizhang import progress, stages
+from taizhang.errors import PipelineError
+from taizhang.period import Period
+from taizhang.pipeline import PeriodPlan
+from taizhang.stage_cache import StageResult, run_stage
+from taizhang.stage_summary import STAGE_DESCRIPTIONS, summarize_counts
 
 RESULTS_DIR_NAME = ".prefect-results"
 
@@ -30,15 +37,15 @@ CONTENT_CACHE = (
 
 
 def _no_retry_on_expected_errors(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry I/O hiccups, not a missing source or an unavailable stage (retrying cannot fix those)."""
+    """Retry I/O hiccups, not a missing source or a bad input (retrying cannot fix those)."""
     try:
         exc = state.result(raise_on_failure=False)
     except Exception:
         return True
-    return not isinstance(exc, pipeline.PipelineError | ValueError | KeyError | TypeError)
+    return not isinstance(exc, PipelineError | ValueError | KeyError | TypeError)
 
 
-def _log(result: pipeline.StageResult) -> pipeline.StageResult:
+def _log(result: StageResult) -> StageResult:
     counts = ", ".join(f"{k}={v}" for k, v in result.counts.items())
     get_run_logger().info("stage %s finished in %.1f s: %s", result.stage, result.seconds, counts)
     return result
@@ -52,27 +59,23 @@ def _log(result: pipeline.StageResult) -> pipeline.StageResult:
     retry_delay_seconds=[2, 10],
     retry_condition_fn=_no_retry_on_expected_errors,
 )
-def ingest_task(key: str, cache_root: str, extracts: str) -> pipeline.StageResult:
+def ingest_task(key: str, cache_root: str, extracts: str) -> StageResult:
     """Read the extract files (I/O: retried), quarantine bad rows, write liaison reports."""
     return _log(
-        pipeline.run_stage(
-            Path(cache_root),
-            "ingest_and_validate",
-            key,
-            pipeline.ingest_and_validate,
-            extracts=Path(extracts),
+        run_stage(
+            Path(cache_root), "ingest_and_validate", key, stages.ingest_and_validate, extracts=Path(extracts)
         )
     )
 
 
 @task(name="standardize", cache_policy=CONTENT_CACHE, persist_result=True)
-def standardize_task(key: str, cache_root: str, ingest_dir: str, period: str) -> pipeline.StageResult:
+def standardize_task(key: str, cache_root: str, ingest_dir: str, period: Period) -> StageResult:
     return _log(
-        pipeline.run_stage(
+        run_stage(
             Path(cache_root),
             "standardize",
             key,
-            pipeline.standardize,
+            stages.standardize,
             ingest_dir=Path(ingest_dir),
             period=period,
         )
@@ -80,13 +83,13 @@ def standardize_task(key: str, cache_root: str, ingest_dir: str, period: str) ->
 
 
 @task(name="link", cache_policy=CONTENT_CACHE, persist_result=True)
-def link_task(key: str, cache_root: str, std_dir: str, previous_registry: str | None) -> pipeline.StageResult:
+def link_task(key: str, cache_root: str, std_dir: str, previous_registry: str | None) -> StageResult:
     return _log(
-        pipeline.run_stage(
+        run_stage(
             Path(cache_root),
             "link",
             key,
-            pipeline.link,
+            stages.link,
             std_dir=Path(std_dir),
             previous_registry=Path(previous_registry) if previous_registry else None,
         )
@@ -95,14 +98,14 @@ def link_task(key: str, cache_root: str, std_dir: str, previous_registry: str | 
 
 @task(name="decide", cache_policy=CONTENT_CACHE, persist_result=True)
 def decide_task(
-    key: str, cache_root: str, std_dir: str, link_dir: str, period: str, previous_ledger: str | None = None
-) -> pipeline.StageResult:
+    key: str, cache_root: str, std_dir: str, link_dir: str, period: Period, previous_ledger: str | None = None
+) -> StageResult:
     return _log(
-        pipeline.run_stage(
+        run_stage(
             Path(cache_root),
             "decide",
             key,
-            pipeline.decide,
+            stages.decide,
             std_dir=Path(std_dir),
             link_dir=Path(link_dir),
             period=period,
@@ -120,12 +123,12 @@ def decide_task(
 def emit_task(
     decide_dir: str,
     out_period_dir: str,
-    period: str,
+    period: Period,
     previous_dir: str | None,
     counties: list[str] | None = None,
 ) -> dict[str, int]:
     """Write ledgers and workbooks (I/O: retried; not cached, it writes into the run's folder)."""
-    counts = pipeline.emit(
+    counts = stages.emit(
         decide_dir=Path(decide_dir),
         out_period_dir=Path(out_period_dir),
         period=period,
@@ -136,43 +139,35 @@ def emit_task(
     return counts
 
 
-STAGE_TASKS = {
-    "ingest_and_validate": ingest_task,
-    "standardize": standardize_task,
-    "link": link_task,
-    "decide": decide_task,
-}
+def cached(stage_task: Task, stage: str, key: str, cache_root: Path, out: Path, **inputs: Any) -> StageResult:
+    """Run one cached stage's task, its results persisted under ``<out>/.prefect-results``.
 
-
-def prefect_call(out: Path):
-    """A :data:`taizhang.pipeline.StageCall` that runs each stage as its cached Prefect task."""
-    storage = Path(out).resolve() / RESULTS_DIR_NAME
-
-    def call(stage: str, key: str, cache_root: Path, **kwargs: Any) -> pipeline.StageResult:
-        args = {k: (str(v) if isinstance(v, Path) else v) for k, v in kwargs.items()}
-        base = STAGE_TASKS[stage].with_options(result_storage=storage)
-        state = base(key=key, cache_root=str(cache_root), return_state=True, **args)
-        result: pipeline.StageResult = state.result()  # raises the stage's own error on failure
-        if state.name == "Cached":
-            if not result.path.is_dir():
-                # The stage folder was deleted after Prefect cached it: compute it again.
-                state = base.with_options(refresh_cache=True)(
-                    key=key, cache_root=str(cache_root), return_state=True, **args
-                )
-                result = state.result()
-            else:
-                result.cached = True
-        progress_reporter = pipeline.progress.current()
-        if state.name == "Cached":
-            progress_reporter.stage_started(stage, pipeline.STAGE_DESCRIPTIONS.get(stage, stage))
-            progress_reporter.stage_finished(
-                stage, pipeline.summarize_counts(result.counts, stage), cached=True
+    A stage Prefect remembers but whose folder was deleted since is computed again.
+    """
+    args = {k: (str(v) if isinstance(v, Path) else v) for k, v in inputs.items()}
+    base = stage_task.with_options(result_storage=Path(out).resolve() / RESULTS_DIR_NAME)
+    state = base(key=key, cache_root=str(cache_root), return_state=True, **args)
+    result: StageResult = state.result()  # raises the stage's own error on failure
+    if state.name == "Cached":
+        if not result.path.is_dir():
+            state = base.with_options(refresh_cache=True)(
+                key=key, cache_root=str(cache_root), return_state=True, **args
             )
-        return result
+            result = state.result()
+        else:
+            result.cached = True
+    if state.name == "Cached":
+        reporter = progress.current()
+        reporter.stage_started(stage, STAGE_DESCRIPTIONS.get(stage, stage))
+        reporter.stage_finished(stage, summarize_counts(result.counts, stage), cached=True)
+    return result
 
-    return call
+
+def planned_stage(plan: PeriodPlan, stage_task: Task, stage: str, **inputs: Any) -> StageResult:
+    """One cached stage of a half-year's run as its task (:func:`cached` with the plan's key)."""
+    return cached(stage_task, stage, plan.keys[stage], plan.cache_root, plan.out, **inputs)
 
 
-def emit_call(**kwargs: Any) -> dict[str, int]:
-    args = {k: (str(v) if isinstance(v, Path) else v) for k, v in kwargs.items()}
-    return emit_task(**args)
+def emit(**kwargs: Any) -> dict[str, int]:
+    """The emit task called with paths as text (task parameters are kept as JSON)."""
+    return emit_task(**{k: (str(v) if isinstance(v, Path) else v) for k, v in kwargs.items()})

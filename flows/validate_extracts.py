@@ -14,6 +14,7 @@ from prefect.logging import get_run_logger
 from flows import tasks
 from flows.artifacts import publish_validation_artifacts
 from taizhang import pipeline
+from taizhang.stage_cache import ingest_key
 
 
 @flow(name="validate-extracts")
@@ -26,7 +27,18 @@ def validate_extracts(extracts: str = "extracts", out: str = "out/validation-run
 
     Returns counts only (rows staged and quarantined, reports written).
     """
-    outcome = pipeline.validate_only(Path(extracts), Path(out), call=tasks.prefect_call(Path(out)))
+    root = Path(out)
+    with pipeline.guarded(root, "validate", extracts=str(extracts)) as entry:
+        extracts_key, cache_root = pipeline.validation_plan(Path(extracts), root)
+        ingest = tasks.cached(
+            tasks.ingest_task,
+            "ingest_and_validate",
+            ingest_key(extracts_key),
+            cache_root,
+            root,
+            extracts=Path(extracts),
+        )
+        outcome = pipeline.record_outcome(entry, pipeline.publish_validation(root, extracts_key, ingest))
     publish_validation_artifacts(outcome.out_dir, outcome.out_dir / "quarantine.parquet", "extracts")
     get_run_logger().info("validation reports published in %s", outcome.out_dir)
     return outcome.report

@@ -1,22 +1,25 @@
 """The ``taizhang`` command line: generate, validate, run, rerun-county, rotate-key, demo.
 
-Each command runs the same Prefect flows the deployments run, with Prefect in
-ephemeral mode: no server to set up, its database under ``./.prefect/`` (or
+Where a Prefect server is configured (``PREFECT_API_URL``), each command
+runs the same Prefect flows the deployments run, so the run shows there.
+Without one, Prefect could only run a flow against a temporary server it
+starts for the command (about 15 s on 2 cores) and keeps nothing of, so the
+commands run the same stage functions directly and do not import Prefect at
+all; ``--no-prefect`` asks for that with a server too. Prefect's settings are
+filled in for the flows all the same: its database under ``./.prefect/`` (or
 ``PREFECT_HOME``), analytics off and the temporary server's harmless
-"database is locked" noise silenced. ``--no-prefect`` runs the same stages
-without Prefect at all.
+"database is locked" noise silenced.
 
-Expected errors (a missing source, a bad period, an empty folder, a stage not
-built yet, no key or a wrong one, a busy output folder, a full or read-only
-disk) end with a bilingual message and exit code 2, never a traceback. The
-process creates files for its owner only (umask 077) and masks personal values
-in every log record and uncaught error (``taizhang.logmask``).
+Expected errors (a missing source, a bad period, an empty folder, no key or a
+wrong one, a busy output folder, a full or read-only disk) end with a
+bilingual message and exit code 2, never a traceback. The process creates
+files for its owner only (umask 077) and masks personal values in every log
+record and uncaught error (``taizhang.logmask``).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
 import sys
@@ -24,7 +27,10 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from taizhang.period import Period
 
 EXIT_EXPECTED_ERROR = 2
 DEMO_CHILDREN = 3000
@@ -65,12 +71,12 @@ class _DropExpectedErrors(logging.Filter):
     """Prefect logs a failed run with a traceback; for an expected error the CLI's own message is enough."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from taizhang.pipeline import PipelineError
+        from taizhang.errors import PipelineError
 
         if record.exc_info and isinstance(record.exc_info[1], PipelineError):
             return False
         text = record.getMessage()
-        return not any(name in text for name in ("PipelineError", "StageUnavailable"))
+        return "PipelineError" not in text
 
 
 def _quiet_logs() -> None:
@@ -110,14 +116,11 @@ def default_periods(count: int = DEMO_PERIOD_COUNT) -> list[str]:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from taizhang import pipeline
+    from taizhang.generate import generate
+    from taizhang.period import Period
 
-    try:
-        generate = importlib.import_module("taizhang.generate").generate
-    except (ModuleNotFoundError, AttributeError):
-        raise pipeline.StageUnavailable("generate", "taizhang.generate.generate") from None
     texts = args.periods.split(",") if args.periods else default_periods()
-    periods = [pipeline.parse_period(p) for p in texts if p.strip()]
+    periods = [Period.of(p) for p in texts if p.strip()]
     started = time.perf_counter()
     marks = False if getattr(args, "no_marks", False) else None
     generate(Path(args.out), args.children, args.seed, [str(p) for p in periods], args.noise, marks=marks)
@@ -145,22 +148,24 @@ def _unreadable_message(folder: Path) -> str | None:
     )
 
 
-def _as_flow(args: argparse.Namespace) -> bool:
-    """Whether a one-off command (``validate``, ``rerun-county``) runs as a Prefect flow.
+def _as_flow(no_prefect: bool) -> bool:
+    """Whether a command runs as a Prefect flow.
 
     Only when a Prefect server is configured (``PREFECT_API_URL``), so the run shows there.
     Without one, Prefect would start a temporary server for the command (about 15 s on 2 cores)
     and keep nothing of it, so the stages run directly: a liaison's or county analyst's check
-    takes seconds. ``run`` and ``demo`` always run as flows.
+    takes seconds, and a run resumes from its own stage cache all the same.
     """
-    return not args.no_prefect and bool(os.environ.get("PREFECT_API_URL"))
+    return not no_prefect and bool(os.environ.get("PREFECT_API_URL"))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from taizhang import pipeline
+    from taizhang.stage_cache import check_extracts_folder
 
-    pipeline.check_extracts_folder(Path(args.extracts))
-    if not _as_flow(args):
+    check_extracts_folder(Path(args.extracts))
+    if not _as_flow(args.no_prefect):
+        from taizhang import pipeline
+
         outcome = _with_progress(lambda: pipeline.validate_only(Path(args.extracts), Path(args.out)))
         folder = outcome.out_dir
     else:
@@ -182,20 +187,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(extracts: str, period: str, out: str, previous: str | None, no_prefect: bool) -> dict:
-    from taizhang import pipeline
+def _run(extracts: str, period: Period, out: str, previous: str | None, no_prefect: bool) -> dict:
+    if not _as_flow(no_prefect):
+        from taizhang import pipeline
 
-    if no_prefect:
         return _with_progress(
             lambda: pipeline.run_period(
                 Path(extracts), period, Path(out), Path(previous) if previous else None
             ),
-            period,
+            str(period),
         ).report
     from flows.semiannual_ledger import semiannual_ledger
 
     return _with_progress(
-        lambda: semiannual_ledger(period=period, extracts=extracts, out=out, previous=previous), period
+        lambda: semiannual_ledger(period=str(period), extracts=extracts, out=out, previous=previous),
+        str(period),
     )
 
 
@@ -244,27 +250,34 @@ def _print_file_errors(errors_json: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from taizhang import pipeline
+    from taizhang.period import Period
+    from taizhang.stage_cache import check_extracts_folder
 
-    period = str(pipeline.parse_period(args.period))
-    pipeline.check_extracts_folder(Path(args.extracts))
+    period = Period.of(args.period)
+    check_extracts_folder(Path(args.extracts))
     _run(args.extracts, period, args.out, args.previous, args.no_prefect)
-    _print_file_errors(Path(args.out) / period / "state" / "errors.json")
-    _print_outputs(Path(args.out) / period)
+    _print_file_errors(Path(args.out) / str(period) / "state" / "errors.json")
+    _print_outputs(Path(args.out) / str(period))
     return 0
 
 
 def cmd_rerun_county(args: argparse.Namespace) -> int:
-    from taizhang import pipeline
+    from taizhang import county_rerun as rerun
+    from taizhang.period import Period
+    from taizhang.pipeline import is_complete_period_dir
 
-    period = str(pipeline.parse_period(args.period))
-    pipeline.check_county(args.county)
-    if not pipeline.is_complete_period_dir(Path(args.out) / period):
-        pipeline.rerun_county(args.county, period, Path(args.out))  # raises the "run it first" error
-    if not _as_flow(args):
+    the_period = Period.of(args.period)
+    period = str(the_period)
+    rerun.check_county(args.county)
+    if not is_complete_period_dir(Path(args.out) / period):
+        rerun.rerun_county(args.county, the_period, Path(args.out))  # raises the "run it first" error
+    if not _as_flow(args.no_prefect):
         _with_progress(
-            lambda: pipeline.rerun_county(
-                args.county, period, Path(args.out), Path(args.field_visits) if args.field_visits else None
+            lambda: rerun.rerun_county(
+                args.county,
+                the_period,
+                Path(args.out),
+                Path(args.field_visits) if args.field_visits else None,
             ),
             f"{period} {args.county}",
         )
@@ -289,10 +302,11 @@ def cmd_rerun_county(args: argparse.Namespace) -> int:
 
 
 def cmd_rotate_key(args: argparse.Namespace) -> int:
-    from taizhang import pipeline, rotation
+    from taizhang import rotation
+    from taizhang.stage_cache import cache_root_for
 
     outs = [Path(o) for o in args.out]
-    caches = [pipeline.cache_root_for(o) for o in outs]
+    caches = [cache_root_for(o) for o in outs]
     extra = [c for c in caches if not any(c.is_relative_to(o) for o in outs)]
     result = rotation.rotate(outs, [c for c in dict.fromkeys(extra) if c.is_dir()])
     console = _console()
@@ -311,7 +325,9 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Sample extracts for the latest two ended half-years into ./demo, both runs, and what to open."""
-    from taizhang import pipeline, run_report
+    from taizhang import run_report
+    from taizhang.errors import PipelineError
+    from taizhang.period import Period
 
     root = Path(args.dir)
     extracts_root = root / "extracts"
@@ -329,12 +345,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for period in periods:
         folder = extracts_root / period
         if not folder.is_dir():
-            raise pipeline.PipelineError(
+            raise PipelineError(
                 "extracts_missing",
                 f"样例数据缺少 {folder}。",
                 f"the generated sample has no folder {folder}.",
             )
-        _run(str(folder), period, str(out), None, args.no_prefect)
+        _run(str(folder), Period.of(period), str(out), None, args.no_prefect)
     console = _console()
     console.rule("taizhang demo")
     console.print(
@@ -524,7 +540,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--no-prefect",
             action="store_true",
-            help="不经 Prefect 直接运行 / run the stages directly, without Prefect",
+            help="不经 Prefect 直接运行（未设 PREFECT_API_URL 时亦然）/ run the stages directly, "
+            "without Prefect (as without PREFECT_API_URL)",
         )
     return parser
 
@@ -538,7 +555,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     logmask.install()
     _quiet_logs()
-    from taizhang.pipeline import PipelineError
+    from taizhang.errors import PipelineError
 
     try:
         return args.func(args)

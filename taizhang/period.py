@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from taizhang.errors import bad_period
+
 _PERIOD = re.compile(r"^(\d{4})H([12])$")
 
 
@@ -20,6 +22,17 @@ class Period:
         if not m:
             raise ValueError(f"period {text!r} is not of the form 2026H1 or 2026H2")
         return cls(int(m.group(1)), int(m.group(2)))
+
+    @classmethod
+    def of(cls, value: Period | str) -> Period:
+        """``value`` as a period: a :class:`Period` as it is, text parsed once (the command line, a flow
+        parameter), or a :class:`~taizhang.errors.PipelineError` that says what a period looks like."""
+        if isinstance(value, Period):
+            return value
+        try:
+            return cls.parse(value)
+        except ValueError:
+            raise bad_period(value) from None
 
     @property
     def as_of(self) -> date:

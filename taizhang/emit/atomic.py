@@ -2,8 +2,8 @@
 
 A county director may open a workbook while a rerun is writing it, and a crash
 must never leave half a parquet file behind: each file is written to a temp
-file in the target folder, flushed to disk (fsync) and moved into place with
-``os.replace``, which is atomic on one file system.
+file in the target folder, flushed to disk (fsync) and moved into place by
+:func:`taizhang.publish.move_into_place` (a rename, atomic on one file system).
 
 When the new bytes equal the file already there, the old file is kept
 untouched (same bytes, same modification time). That is what lets
@@ -23,19 +23,7 @@ from typing import Any
 import polars as pl
 
 from taizhang.emit.mask import mask_sensitive
-
-# Outputs hold minors' personal data: readable by their owner only, whatever the umask.
-_FILE_MODE = 0o600
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Make the rename itself durable; not every platform can open a folder.
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+from taizhang.publish import FILE_MODE, move_into_place
 
 
 def _same_bytes(a: Path, b: Path) -> bool:
@@ -56,7 +44,7 @@ def atomic_target(path: Path) -> Iterator[Path]:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
-    os.chmod(tmp, _FILE_MODE)
+    os.chmod(tmp, FILE_MODE)
     try:
         yield tmp
         with open(tmp, "rb+") as fh:
@@ -64,8 +52,7 @@ def atomic_target(path: Path) -> Iterator[Path]:
         if _same_bytes(tmp, path):
             tmp.unlink()
         else:
-            os.replace(tmp, path)
-            _fsync_dir(path.parent)
+            move_into_place(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -14,7 +14,10 @@ import pytest
 from flows.county_rerun import county_rerun
 from flows.semiannual_ledger import semiannual_ledger
 from flows.validate_extracts import validate_extracts
-from taizhang import audit, pipeline, sealed
+from taizhang import audit, sealed, stages
+from taizhang import stage_cache as cache
+from taizhang.errors import PipelineError
+from taizhang.period import Period
 from tests.flows.helpers import (
     corrected_field_visit_sheet,
     field_visit_county,
@@ -35,6 +38,10 @@ def _task_states(flow_run_id) -> dict[str, str]:
     return {run.name.rsplit("-", 1)[0]: run.state.name for run in runs}
 
 
+def _failing_decide(**inputs: object) -> dict[str, int]:
+    raise RuntimeError("stage decide failed on purpose")
+
+
 @pytest.fixture(scope="session")
 def crashed_then_resumed(prefect_harness, stage_cache, extracts_root, tmp_path_factory):
     """A run that fails in the decide stage (after linkage, injected), then run again.
@@ -45,10 +52,10 @@ def crashed_then_resumed(prefect_harness, stage_cache, extracts_root, tmp_path_f
     extracts = str(extracts_root / PERIOD)
     # An earlier test may have finished decide for these inputs in the shared cache; the crash
     # must happen in decide, so that entry goes (ingest, standardize and link stay cached).
-    keys = pipeline.stage_keys(pipeline.extracts_digest(Path(extracts)), pipeline.parse_period(PERIOD), None)
-    shutil.rmtree(pipeline.stage_dir(stage_cache, "decide", keys["decide"]), ignore_errors=True)
+    keys = cache.stage_keys(cache.extracts_digest(Path(extracts)), Period.of(PERIOD), None)
+    shutil.rmtree(cache.stage_dir(stage_cache, "decide", keys["decide"]), ignore_errors=True)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(pipeline.FAIL_STAGE_ENV, "decide")
+        mp.setattr(stages, "decide", _failing_decide)
         crashed = semiannual_ledger(period=PERIOD, extracts=extracts, out=str(out), return_state=True)
     left_after_crash = sorted(p.name for p in out.iterdir())
     state = semiannual_ledger(period=PERIOD, extracts=extracts, out=str(out), return_state=True)
@@ -255,7 +262,7 @@ def test_county_rerun_with_another_countys_sheet_is_refused(crashed_then_resumed
     sheet = corrected_field_visit_sheet(state, county, out / "corrected.xlsx")
     other = next(c for c in ("220102", "220103", "220104", "220105") if c != county)
     before = _all_files(out / PERIOD)
-    with pytest.raises(pipeline.PipelineError) as err:
+    with pytest.raises(PipelineError) as err:
         county_rerun(county=other, period=PERIOD, out=str(out), field_visits=str(sheet))
     assert err.value.code == "field_visits_other_county"
     assert _all_files(out / PERIOD) == before
@@ -314,7 +321,7 @@ def test_a_missing_required_source_fails_the_run_clearly(
     shutil.copytree(extracts_root / PERIOD, extracts)
     for path in extracts.glob("residence_permits*"):
         path.unlink()
-    with pytest.raises(pipeline.PipelineError) as err:
+    with pytest.raises(PipelineError) as err:
         semiannual_ledger(period=PERIOD, extracts=str(extracts), out=str(tmp_path / "out"))
     assert err.value.code == "missing_source"
     assert "residence_permits" in err.value.en

@@ -1,8 +1,8 @@
 """An operator's ``taizhang run`` killed with SIGKILL right after linkage, then run again.
 
 The killed run is the real command line in its own process group, with its stage
-cache in ``<out>/.cache`` as the README says. The pipeline's test hook
-``TAIZHANG_PAUSE_AFTER_STAGE=link`` holds it once the link stage is in the
+cache in ``<out>/.cache`` as the README says. ``tests/flows/paused_cli.py``
+holds it before the decide stage starts, once the link stage is in the
 cache, so the kill lands at the same point every time; the kill itself is a
 real ``SIGKILL`` of the whole group (no clean-up handler runs). The rerun must
 take ingest, standardize and link from the cache and publish the same bytes as
@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 
 from flows.semiannual_ledger import semiannual_ledger
-from taizhang import pipeline
+from taizhang import stage_cache
+from tests.flows import paused_cli
 from tests.flows.helpers import VOLATILE, snapshot
 
 PERIOD = "2026H1"
@@ -49,13 +50,14 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _start_run(extracts: Path, out: Path, log: Path, **env: str) -> subprocess.Popen:
-    argv = [*_taizhang(), "run", "--extracts", str(extracts), "--period", PERIOD, "--out", str(out)]
+def _start_run(extracts: Path, out: Path, log: Path, hold: str | None = None) -> subprocess.Popen:
+    args = ["run", "--extracts", str(extracts), "--period", PERIOD, "--out", str(out)]
+    argv = paused_cli.command(hold, *args) if hold else [*_taizhang(), *args]
     with log.open("wb") as sink:
         return subprocess.Popen(
             argv,
             cwd=out.parent,
-            env=_env(**env),
+            env=paused_cli.environment(_env()) if hold else _env(),
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -64,17 +66,17 @@ def _start_run(extracts: Path, out: Path, log: Path, **env: str) -> subprocess.P
 
 def _finished(out: Path, stage: str) -> list[Path]:
     """The stage's finished cache entries: a folder that holds the stage marker."""
-    return sorted((out / pipeline.CACHE_DIR_NAME / stage).glob(f"*/{pipeline.STAGE_MARKER}"))
+    return sorted((out / stage_cache.CACHE_DIR_NAME / stage).glob(f"*/{stage_cache.STAGE_MARKER}"))
 
 
 def _code_on_disk() -> str:
     """The pipeline's code fingerprint as the files are now (the in-process one is memoised)."""
-    memo = list(pipeline._CODE_FINGERPRINT)
-    pipeline._CODE_FINGERPRINT.clear()
+    memo = list(stage_cache._CODE_FINGERPRINT)
+    stage_cache._CODE_FINGERPRINT.clear()
     try:
-        return pipeline.code_fingerprint()
+        return stage_cache.code_fingerprint()
     finally:
-        pipeline._CODE_FINGERPRINT[:] = memo
+        stage_cache._CODE_FINGERPRINT[:] = memo
 
 
 def _group_alive(pgid: int) -> bool:
@@ -93,7 +95,7 @@ def killed_then_rerun(prefect_harness, extracts_root, tmp_path_factory):
     extracts = extracts_root / PERIOD
     code_before = _code_on_disk()
 
-    killed = _start_run(extracts, out, root / "killed.log", **{pipeline.PAUSE_AFTER_STAGE_ENV: "link:600"})
+    killed = _start_run(extracts, out, root / "killed.log", hold="decide:600")
     deadline = time.monotonic() + TIMEOUT
     while not _finished(out, "link"):
         if killed.poll() is not None:
@@ -120,7 +122,7 @@ def killed_then_rerun(prefect_harness, extracts_root, tmp_path_factory):
     rerun = _start_run(extracts, out, root / "rerun.log")
     assert rerun.wait(timeout=TIMEOUT) == 0, _tail(root / "rerun.log")
 
-    if not code_before == _code_on_disk() == pipeline.code_fingerprint():
+    if not code_before == _code_on_disk() == stage_cache.code_fingerprint():
         # Cache keys follow the code: a source file edited while the test ran (in a working
         # tree shared with others, not in CI) rightly makes the rerun start over.
         pytest.skip("the pipeline's source files changed while the test ran")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from taizhang import pipeline
+from taizhang import pipeline, publish, stage_cache, versions
+from taizhang.errors import PipelineError
 from taizhang.period import Period
 
 
@@ -21,9 +22,9 @@ def _extracts(folder: Path, text: str = "姓名,性别\n张三,男\n") -> Path:
 def test_extracts_digest_follows_bytes_not_paths(tmp_path):
     a = _extracts(tmp_path / "a")
     b = _extracts(tmp_path / "elsewhere" / "b")
-    assert pipeline.extracts_digest(a) == pipeline.extracts_digest(b)
+    assert stage_cache.extracts_digest(a) == stage_cache.extracts_digest(b)
     (b / "residence_permits.csv").write_text("姓名,性别\n张三,女\n", encoding="utf-8")
-    assert pipeline.extracts_digest(a) != pipeline.extracts_digest(b)
+    assert stage_cache.extracts_digest(a) != stage_cache.extracts_digest(b)
 
 
 @pytest.mark.parametrize("make", ["missing", "empty"])
@@ -32,22 +33,22 @@ def test_missing_or_empty_extracts_folder_is_an_expected_error(tmp_path, make):
     if make == "empty":
         folder.mkdir()
         (folder / "README.txt").write_text("not an extract", encoding="utf-8")
-    with pytest.raises(pipeline.PipelineError) as err:
-        pipeline.extracts_digest(folder)
+    with pytest.raises(PipelineError) as err:
+        stage_cache.extracts_digest(folder)
     assert err.value.code == f"extracts_{make}"
     assert str(folder) in err.value.en
 
 
 def test_bad_period_names_the_expected_form():
-    with pytest.raises(pipeline.PipelineError, match="2026H1") as err:
-        pipeline.parse_period("2026H3")
+    with pytest.raises(PipelineError, match="2026H1") as err:
+        Period.of("2026H3")
     assert err.value.code == "bad_period"
 
 
 def test_expected_errors_survive_pickling_as_prefect_persists_them():
-    err = pickle.loads(pickle.dumps(pipeline.StageUnavailable("link", "matchers.engine")))
-    assert isinstance(err, pipeline.StageUnavailable)
-    assert (err.code, err.stage, err.missing) == ("stage_unavailable", "link", "matchers.engine")
+    err = pickle.loads(pickle.dumps(PipelineError("missing_source", "缺少来源", "source missing")))
+    assert isinstance(err, PipelineError)
+    assert (err.code, err.zh, err.en) == ("missing_source", "缺少来源", "source missing")
 
 
 def test_a_finished_stage_is_reused_and_a_crashed_one_leaves_nothing(tmp_path):
@@ -58,8 +59,8 @@ def test_a_finished_stage_is_reused_and_a_crashed_one_leaves_nothing(tmp_path):
         (into / "t.txt").write_text(str(value))
         return {"rows": value}
 
-    first = pipeline.run_stage(tmp_path, "standardize", "k1", stage, value=3)
-    again = pipeline.run_stage(tmp_path, "standardize", "k1", stage, value=3)
+    first = stage_cache.run_stage(tmp_path, "standardize", "k1", stage, value=3)
+    again = stage_cache.run_stage(tmp_path, "standardize", "k1", stage, value=3)
     assert calls == [3]
     assert (first.cached, again.cached) == (False, True)
     assert again.counts == {"rows": 3}
@@ -70,26 +71,38 @@ def test_a_finished_stage_is_reused_and_a_crashed_one_leaves_nothing(tmp_path):
         raise OSError("disk full")
 
     with pytest.raises(OSError):
-        pipeline.run_stage(tmp_path, "link", "k2", crash)
+        stage_cache.run_stage(tmp_path, "link", "k2", crash)
     assert list((tmp_path / "link").iterdir()) == []
-    assert pipeline.cached_stage(tmp_path, "link", "k2") is None
+    assert stage_cache.cached_stage(tmp_path, "link", "k2") is None
 
 
-def test_injected_failure_stops_only_the_named_stage(tmp_path, monkeypatch):
-    monkeypatch.setenv(pipeline.FAIL_STAGE_ENV, "decide")
-    ok = pipeline.run_stage(tmp_path, "link", "k", lambda into: {"n": 1})
-    assert ok.counts == {"n": 1}
-    with pytest.raises(RuntimeError, match="decide"):
-        pipeline.run_stage(tmp_path, "decide", "k", lambda into: {"n": 1})
+def test_a_failed_stage_stops_the_run_before_the_next_and_publishes_nothing(tmp_path, monkeypatch):
+    from taizhang import stages
+
+    monkeypatch.setenv(stage_cache.CACHE_DIR_ENV, str(tmp_path / "cache"))  # not the shared cache
+    later = []
+    monkeypatch.setattr(stages, "standardize", lambda **kw: later.append("standardize") or {})
+
+    def failing(extracts: Path, into: Path) -> dict[str, int]:
+        raise RuntimeError("stage ingest_and_validate failed")
+
+    monkeypatch.setattr(stages, "ingest_and_validate", failing)
+    with pytest.raises(RuntimeError, match="ingest_and_validate"):
+        pipeline.run_period(_extracts(tmp_path / "extracts"), "2026H1", tmp_path / "out")
+    assert later == []
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == [
+        "audit.jsonl"
+    ]
+    assert not list((tmp_path / "cache" / "ingest_and_validate").glob(f"*/{stage_cache.STAGE_MARKER}"))
 
 
 def test_publish_replaces_the_old_folder_whole(tmp_path):
     final = tmp_path / "2026H1"
     final.mkdir()
     (final / "old.txt").write_text("old")
-    with pipeline.work_dir_for(tmp_path, "2026H1") as work:
+    with publish.work_dir_for(tmp_path, "2026H1") as work:
         (work / "new.txt").write_text("new")
-        pipeline.publish(work, final)
+        publish.publish(work, final)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2026H1"]
     assert [p.name for p in final.iterdir()] == ["new.txt"]
 
@@ -98,7 +111,7 @@ def test_a_failed_run_leaves_the_published_folder_untouched_and_no_temporary(tmp
     final = tmp_path / "2026H1"
     final.mkdir()
     (final / "ledger.parquet").write_text("published")
-    with pytest.raises(RuntimeError), pipeline.work_dir_for(tmp_path, "2026H1") as work:
+    with pytest.raises(RuntimeError), publish.work_dir_for(tmp_path, "2026H1") as work:
         (work / "ledger.parquet").write_text("half")
         raise RuntimeError("emit failed")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2026H1"]
@@ -110,7 +123,7 @@ def test_leftovers_of_a_killed_run_are_cleaned_and_an_aside_folder_restored(tmp_
     aside = tmp_path / ".2026H1.old-1234"
     aside.mkdir()
     (aside / "ledger.parquet").write_text("published")
-    pipeline.clean_stale(tmp_path, "2026H1")
+    publish.clean_stale(tmp_path, "2026H1")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2026H1"]
     assert (tmp_path / "2026H1" / "ledger.parquet").read_text() == "published"
 
@@ -133,20 +146,52 @@ def test_previous_is_the_latest_complete_earlier_half_year(tmp_path):
 
 def test_a_named_previous_folder_must_be_a_complete_run(tmp_path):
     (tmp_path / "2025H2").mkdir()
-    with pytest.raises(pipeline.PipelineError) as err:
+    with pytest.raises(PipelineError) as err:
         pipeline.resolve_previous(tmp_path, Period.parse("2026H1"), tmp_path / "2025H2")
     assert err.value.code == "previous_missing"
 
 
 def test_stage_keys_chain_so_an_upstream_change_invalidates_downstream(tmp_path):
-    a = pipeline.stage_keys("extracts-a", Period.parse("2026H1"), None)
-    b = pipeline.stage_keys("extracts-b", Period.parse("2026H1"), None)
+    a = stage_cache.stage_keys("extracts-a", Period.parse("2026H1"), None)
+    b = stage_cache.stage_keys("extracts-b", Period.parse("2026H1"), None)
     assert all(a[s] != b[s] for s in a)
-    h2 = pipeline.stage_keys("extracts-a", Period.parse("2026H2"), None)
+    h2 = stage_cache.stage_keys("extracts-a", Period.parse("2026H2"), None)
     assert a["ingest_and_validate"] == h2["ingest_and_validate"]
     assert a["decide"] != h2["decide"]
 
 
 def test_run_report_versions_name_the_stack():
-    assert set(pipeline.versions()) == {"taizhang", "duckdb", "polars", "prefect", "great-expectations"}
-    json.dumps(pipeline.versions())
+    assert set(versions.versions()) == {"taizhang", "duckdb", "polars", "prefect", "great-expectations"}
+    json.dumps(versions.versions())
+
+
+def test_a_period_shares_the_cached_stage_files_instead_of_copying_them(tmp_path):
+    stage_folder = tmp_path / "cache" / "link" / "k"
+    (stage_folder / "validation").mkdir(parents=True)
+    (stage_folder / "registry.parquet").write_bytes(b"sealed bytes")
+    (stage_folder / "validation" / "index.html").write_text("report")
+    state = tmp_path / "2026H1" / "state"
+    state.mkdir(parents=True)
+    for path in stage_folder.iterdir():
+        publish.link_or_copy(path, state / path.name)
+    assert (state / "registry.parquet").read_bytes() == b"sealed bytes"
+    assert (state / "registry.parquet").stat().st_ino == (stage_folder / "registry.parquet").stat().st_ino
+    assert (state / "validation" / "index.html").read_text() == "report"
+    # Files are replaced, never rewritten in place: the cache keeps its bytes when the period's change.
+    (state / "registry.parquet").unlink()
+    (state / "registry.parquet").write_bytes(b"resealed")
+    assert (stage_folder / "registry.parquet").read_bytes() == b"sealed bytes"
+
+
+def test_a_stage_file_on_another_file_system_is_copied(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    def cross_device(src: object, dst: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", cross_device)
+    (tmp_path / "a").write_bytes(b"x")
+    publish.link_or_copy(tmp_path / "a", tmp_path / "b")
+    assert (tmp_path / "b").read_bytes() == b"x"
+    assert (tmp_path / "b").stat().st_ino != (tmp_path / "a").stat().st_ino

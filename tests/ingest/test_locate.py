@@ -11,7 +11,7 @@ import xlsxwriter
 from taizhang import sealed
 from taizhang.ingest import read_extracts
 from taizhang.ingest.locate import locate_rows, segments_frame
-from taizhang.pipeline import ingest_and_validate
+from taizhang.stages import ingest_and_validate
 
 
 def test_rows_are_located_on_their_sheet(extracts: Path) -> None:

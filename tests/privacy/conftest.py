@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from taizhang import pipeline
+from taizhang import pipeline, stage_cache
 from taizhang.ingest import read_extracts
 from tests.flows.helpers import PERIODS, generated_extracts
 
@@ -35,12 +35,12 @@ def sensitive_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     generated = generated_extracts(tmp_path_factory)
     root = tmp_path_factory.mktemp("sensitive-run")
     out = root / "out"
-    saved = os.environ.pop(pipeline.CACHE_DIR_ENV, None)
+    saved = os.environ.pop(stage_cache.CACHE_DIR_ENV, None)
     try:
         for period in PERIODS:
             extracts = _with_sensitive_rows(generated / period, root / "extracts" / period)
             pipeline.run_period(extracts, period, out)
     finally:
         if saved is not None:
-            os.environ[pipeline.CACHE_DIR_ENV] = saved
+            os.environ[stage_cache.CACHE_DIR_ENV] = saved
     yield {"root": root, "out": out, "extracts": root / "extracts"}

@@ -1,6 +1,6 @@
 """Acceptance: two ``taizhang run`` into one output folder at once.
 
-The first run is held after ingest (the pipeline's pause hook) while it holds
+The first run is held after ingest (``tests/flows/paused_cli.py``) while it holds
 the folder; a second run started then is refused at once with a clear message
 (exit 2, no traceback), and a third that may wait does so and then finishes
 from the first's cache. Both published outputs are whole.
@@ -15,35 +15,35 @@ import sys
 import time
 from pathlib import Path
 
-from taizhang import audit, pipeline, sealed
+from taizhang import audit, sealed, stage_cache
+from tests.flows import paused_cli
 from tests.flows.helpers import snapshot
 
 PERIOD = "2026H1"
 
 
-def _argv(extracts: Path, out: Path) -> list[str]:
-    return [
-        *(sys.executable, "-m", "taizhang.cli", "run", "--extracts", str(extracts), "--period", PERIOD),
-        *("--out", str(out), "--no-prefect"),
-    ]
+def _argv(extracts: Path, out: Path, hold: str | None = None) -> list[str]:
+    args = ["run", "--extracts", str(extracts), "--period", PERIOD, "--out", str(out), "--no-prefect"]
+    return paused_cli.command(hold, *args) if hold else [sys.executable, "-m", "taizhang.cli", *args]
 
 
 def _env(**extra: str) -> dict[str, str]:
     """The test's environment (its key file) with the stage cache under ``--out``."""
-    return {k: v for k, v in os.environ.items() if k != pipeline.CACHE_DIR_ENV} | extra
+    return {k: v for k, v in os.environ.items() if k != stage_cache.CACHE_DIR_ENV} | extra
 
 
-def _start(extracts: Path, out: Path, log: Path, **env: str) -> subprocess.Popen:
+def _start(extracts: Path, out: Path, log: Path, hold: str | None = None, **env: str) -> subprocess.Popen:
+    argv, environment = _argv(extracts, out, hold), paused_cli.environment(_env(**env))
     with log.open("wb") as sink:
-        return subprocess.Popen(_argv(extracts, out), env=_env(**env), stdout=sink, stderr=subprocess.STDOUT)
+        return subprocess.Popen(argv, env=environment, stdout=sink, stderr=subprocess.STDOUT)
 
 
 def test_a_second_run_into_a_busy_folder_is_refused_or_waits_and_nothing_breaks(sensitive_run, tmp_path):
     extracts = sensitive_run["extracts"] / PERIOD
     out = tmp_path / "out"
-    first = _start(extracts, out, tmp_path / "first.log", TAIZHANG_PAUSE_AFTER_STAGE="ingest_and_validate:8")
+    first = _start(extracts, out, tmp_path / "first.log", hold="standardize:8")
     deadline = time.monotonic() + 300
-    while not list((out / ".cache" / "ingest_and_validate").glob(f"*/{pipeline.STAGE_MARKER}")):
+    while not list((out / ".cache" / "ingest_and_validate").glob(f"*/{stage_cache.STAGE_MARKER}")):
         assert first.poll() is None, (tmp_path / "first.log").read_text("utf-8")
         assert time.monotonic() < deadline
         time.sleep(0.1)

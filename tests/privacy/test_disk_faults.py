@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from taizhang import audit, cli, pipeline
+from taizhang import audit, cli, stage_cache
 from taizhang.errors import PipelineError
 from tests.flows.helpers import snapshot
 
@@ -57,7 +57,7 @@ def _nothing_half_written(out: Path) -> None:
     leftovers = [p for p in out.rglob("*") if ".tmp" in p.name or p.name.endswith(".alive")]
     assert leftovers == []
     for stage in (out / ".cache").glob("*/*") if (out / ".cache").is_dir() else ():
-        assert (stage / pipeline.STAGE_MARKER).is_file(), stage
+        assert (stage / stage_cache.STAGE_MARKER).is_file(), stage
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def extracts(sensitive_run) -> Path:
 
 @pytest.fixture(autouse=True)
 def _own_cache(monkeypatch, tmp_path):
-    monkeypatch.delenv(pipeline.CACHE_DIR_ENV, raising=False)
+    monkeypatch.delenv(stage_cache.CACHE_DIR_ENV, raising=False)
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / ".prefect"))
 
 

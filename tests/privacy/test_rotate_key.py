@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from taizhang import audit, cli, keys, pipeline, sealed
+from taizhang import audit, cli, keys, sealed, stage_cache
 from tests.flows.helpers import PERIODS, snapshot
 
 
@@ -19,7 +19,7 @@ def copied_run(sensitive_run, tmp_path, monkeypatch):
     keys.write_key_file(key_file, keys.load().material)
     monkeypatch.setenv(keys.KEY_FILE_ENV, str(key_file))
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / ".prefect"))
-    monkeypatch.delenv(pipeline.CACHE_DIR_ENV, raising=False)
+    monkeypatch.delenv(stage_cache.CACHE_DIR_ENV, raising=False)
     return out, key_file
 
 

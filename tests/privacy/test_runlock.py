@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from taizhang import pipeline, runlock
+from taizhang import publish, runlock
 from taizhang.errors import PipelineError
 
 
@@ -81,7 +81,7 @@ def test_clean_stale_keeps_a_live_runs_folder_and_removes_a_dead_ones(tmp_path):
     legacy = out / ".2026H1.tmp-legacy"  # a folder with no marker at all (an older version's)
     legacy.mkdir()
 
-    pipeline.clean_stale(out, "2026H1")
+    publish.clean_stale(out, "2026H1")
 
     assert (live.path / "ledger.parquet").read_bytes() == b"being written"
     assert not dead_path.exists() and not legacy.exists()

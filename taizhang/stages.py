@@ -1,0 +1,340 @@
+"""The five stages as plain functions: ingest and validate, standardize, link, decide, emit.
+
+Stages hand each other FILE PATHS, never frames: every stage reads parquet
+from its upstream stage's folder and writes sealed parquet into its own
+(``into``, a folder of the stage cache, see :mod:`taizhang.stage_cache`), and
+returns its counts. Each stage reads only the columns it needs. Both runners
+call these same functions: :mod:`taizhang.pipeline` directly, the Prefect
+flows (``flows/``) as tasks.
+
+Each stage function imports its stage's package where it starts (a plain
+``import``, no loading by name): a command imports the stages it runs and no
+more, so ``taizhang validate`` does not load the linker, the rules or the
+workbook writers, and ``rerun-county`` does not load ingest, validation or
+the linker (about a second of CPU each on start-up).
+
+Nothing here logs or raises a value from a record: messages carry stage names,
+file names, row numbers and counts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from taizhang import progress, sealed
+from taizhang.errors import id_scheme_broken, required_sources_missing
+from taizhang.period import Period
+from taizhang.stage_cache import check_extracts_folder
+from taizhang.stage_summary import STAGE_DESCRIPTIONS, summarize_counts
+
+if TYPE_CHECKING:
+    import duckdb
+
+DUCKDB_MEMORY_LIMIT_ENV = "TAIZHANG_DUCKDB_MEMORY_LIMIT"
+DUCKDB_TEMP_DIR_ENV = "TAIZHANG_DUCKDB_TEMP_DIR"
+QUARANTINE_SORT = ("source", "file", "row_number", "reason_code", "column")
+
+
+def write_sorted(df: pl.DataFrame, path: Path, sort_by: Iterable[str] | None = None) -> int:
+    """Write a sealed parquet file sorted by its key (determinism), return its row count."""
+    by = [c for c in (sort_by or ()) if c in df.columns]
+    if by:
+        df = df.sort(by, nulls_last=True, maintain_order=True)
+    sealed.write_frame(df, path)
+    return df.height
+
+
+def _file_report_json(report: Any) -> Any:
+    """A file report as JSON-ready data (it holds headers and counts, never cell values)."""
+    if hasattr(report, "__dataclass_fields__"):
+        return {k: _file_report_json(v) for k, v in asdict(report).items()}
+    if isinstance(report, dict):
+        return {str(k): _file_report_json(v) for k, v in report.items()}
+    if isinstance(report, (list, tuple)):
+        return [_file_report_json(v) for v in report]
+    if isinstance(report, (str, int, float, bool)) or report is None:
+        return report
+    return str(report)
+
+
+# --------------------------------------------------------------------------- 1. ingest and validate
+
+
+def ingest_and_validate(extracts: Path, into: Path) -> dict[str, int]:
+    """Stage 1: read every extract, quarantine unreadable rows, write the liaison reports.
+
+    Writes ``staged_<source>.parquet``, ``quarantine.parquet``,
+    ``file_reports.json``, ``errors.json`` and ``validation/``.
+    """
+    from data_contracts import load_contracts
+    from expectations.report import write_reports
+    from expectations.validate import validate_source
+    from taizhang.ingest import read_extracts
+
+    check_extracts_folder(extracts)
+    result = read_extracts(extracts)
+    counts: dict[str, int] = {}
+    for source, staged in sorted(result.staged.items()):
+        counts[f"staged_{source}"] = write_sorted(
+            staged, into / f"staged_{source}.parquet", ("file", "row_number")
+        )
+    counts["quarantined"] = write_sorted(result.quarantine, into / "quarantine.parquet", QUARANTINE_SORT)
+    sealed.write_json(_file_report_json(list(result.file_reports)), into / "file_reports.json")
+    errors = _file_report_json(list(result.errors))
+    sealed.write_json(errors, into / "errors.json")
+    counts["file_errors"] = len(errors)
+    contracts = load_contracts()
+    validations = [
+        validate_source(contracts[source], staged)
+        for source, staged in sorted(result.staged.items())
+        if source in contracts
+    ]
+    written = write_reports(validations, [*result.file_reports, *result.errors], result.quarantine, into)
+    sealed.seal_tree(into / "validation")  # published in clear by the run, kept sealed in the cache
+    counts["validation_reports"] = len(written)
+    return counts
+
+
+def check_required_sources(ingest_dir: Path) -> None:
+    """Stop the run when a required source has no file, or none of its files could be read."""
+    error = required_sources_missing(sealed.read_json(ingest_dir / "errors.json"))
+    if error is not None:
+        raise error
+
+
+# --------------------------------------------------------------------------- 2. standardize
+
+
+def _read_staged(ingest_dir: Path) -> dict[str, pl.DataFrame]:
+    return {
+        p.stem.removeprefix("staged_"): sealed.read_frame(p)
+        for p in sorted(ingest_dir.glob("staged_*.parquet"))
+    }
+
+
+def standardize(ingest_dir: Path, period: Period, into: Path) -> dict[str, int]:
+    """Stage 2: ``std_records``, ``std_guardians`` and ``std_status`` from the staged rows.
+
+    Dates are bounded by the period's as-of date rather than the wall clock,
+    so a rerun months later gives the same tables.
+    """
+    from transforms.records import standardize_guardians, standardize_records, standardize_status
+
+    staged = _read_staged(ingest_dir)
+    today = period.as_of
+    records = standardize_records(staged, today=today)
+    guardians = standardize_guardians(staged, records, today=today)
+    status = standardize_status(staged, today=today)
+    return {
+        "std_records": write_sorted(records, into / "std_records.parquet", ("record_id",)),
+        "std_guardians": write_sorted(
+            guardians, into / "std_guardians.parquet", ("record_id", "role", "source", "file", "row_number")
+        ),
+        "std_status": write_sorted(status, into / "std_status.parquet", ("source", "file", "row_number")),
+    }
+
+
+# --------------------------------------------------------------------------- 3. link
+
+
+@contextlib.contextmanager
+def duckdb_for_stage(into: Path, memory_limit: str, threads: int) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private DuckDB with a memory limit that spills to a folder inside the stage's work folder.
+
+    ``$TAIZHANG_DUCKDB_MEMORY_LIMIT`` overrides the limit (a bigger machine, or a shared one);
+    ``$TAIZHANG_DUCKDB_TEMP_DIR`` moves the spill folder to another disk. The spill folder is
+    removed when the stage ends, so it never reaches the published outputs.
+    """
+    import duckdb
+
+    spill = Path(os.environ.get(DUCKDB_TEMP_DIR_ENV) or into) / f".duckdb-spill-{uuid.uuid4().hex[:8]}"
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET threads={int(threads)}")
+        con.execute("SET memory_limit=$m", {"m": os.environ.get(DUCKDB_MEMORY_LIMIT_ENV) or memory_limit})
+        con.execute("SET temp_directory=$t", {"t": str(spill)})
+        yield con
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def link(std_dir: Path, previous_registry: Path | None, into: Path) -> dict[str, int]:
+    """Stage 3: assign every child-level record a stable ``child_id``."""
+    from matchers.configs.children import children_config
+    from matchers.engine import link as link_records
+    from matchers.stable_ids import IdSchemeError
+
+    config = children_config()
+    # Only the columns the linkage configuration reads: the rest of std_records is not needed here.
+    records = sealed.read_frame_present(std_dir / "std_records.parquet", ["record_id", *config.columns])
+    previous = sealed.read_frame(previous_registry) if previous_registry else None
+    try:
+        with duckdb_for_stage(into, config.memory_limit, config.threads) as con:
+            result = link_records(records, config, previous, con=con)
+    except IdSchemeError as exc:
+        # Not the operator's data at fault: say so plainly, with no value from a record.
+        raise id_scheme_broken(str(exc)) from None
+    del records
+    counts = {
+        "records_linked": write_sorted(result.record_child, into / "record_child.parquet", ("record_id",)),
+        "registry": write_sorted(result.registry, into / "registry.parquet", ("child_id",)),
+        "pairs_scored": write_sorted(result.pairs, into / "pairs.parquet", ("l", "r")),
+        "review_sample": write_sorted(result.review_sample, into / "review_sample.parquet", None),
+    }
+    counts["children"] = result.record_child["child_id"].n_unique()
+    counts["candidate_pairs"] = int(getattr(result, "n_candidate_pairs", 0))
+    for name in ("id_events", "blocking_report", "parameters", "vetoed_apart"):
+        frame = getattr(result, name, None)
+        if isinstance(frame, pl.DataFrame):
+            write_sorted(frame, into / f"link_{name}.parquet", None)
+    return counts
+
+
+def links_table(std_dir: Path, link_dir: Path) -> pl.DataFrame:
+    """``links.parquet``: (source, file, row_number, child_id) for every readable child-level record."""
+    records = sealed.read_frame(
+        std_dir / "std_records.parquet", columns=["record_id", "source", "file", "row_number"]
+    )
+    record_child = sealed.read_frame(link_dir / "record_child.parquet", columns=["record_id", "child_id"])
+    return (
+        records.join(record_child, on="record_id", how="left")
+        .select("source", "file", "row_number", "child_id")
+        .sort("source", "file", "row_number")
+    )
+
+
+def write_review_page(std_dir: Path, link_dir: Path, work: Path) -> None:
+    """``linkage_review.html``: the pairs an operator should check, with their weights (see emit)."""
+    from matchers.configs.children import children_config
+    from taizhang.emit.linkage_review import write_linkage_review
+
+    write_linkage_review(std_dir, link_dir, work / "linkage_review.html", children_config().threshold)
+
+
+# --------------------------------------------------------------------------- 4. decide
+
+
+def decide(
+    std_dir: Path, link_dir: Path, period: Period, into: Path, previous_ledger: Path | None = None
+) -> dict[str, int]:
+    """Stage 4: child profiles, parents, policy decisions and flags as of the period's end.
+
+    ``previous_ledger`` (last half-year's ``ledger.parquet``) supplies what this half-year's
+    records of a child seen again no longer say (its birth date), and dates its presence in the
+    county it lived in then.
+    """
+    from taizhang.rules import decide as decide_rules
+    from taizhang.rules._frames import RECORD_COLUMNS
+
+    previous = (
+        pl.read_parquet(
+            previous_ledger, columns=["child_id", "birth_date", "residence_county", "residence_since"]
+        )
+        if previous_ledger is not None and previous_ledger.exists()
+        else None
+    )
+    # The rules read std_records through the columns they declare (RECORD_COLUMNS, see
+    # taizhang/rules/_frames.py); the raw, pinyin and source-number columns stay on disk.
+    records_path = std_dir / "std_records.parquet"
+    result = decide_rules(
+        records=sealed.read_frame_present(records_path, list(RECORD_COLUMNS), file_order=True),
+        guardians=sealed.read_frame(std_dir / "std_guardians.parquet"),
+        status=sealed.read_frame(std_dir / "std_status.parquet"),
+        record_child=sealed.read_frame(link_dir / "record_child.parquet"),
+        period=period,
+        previous_ledger=previous,
+        vetoed_apart=_read_if_exists(link_dir / "link_vetoed_apart.parquet"),
+    )
+    counts = {}
+    for name, frame in _frames(result).items():
+        counts[name] = write_sorted(frame, into / f"{name}.parquet", ("child_id", "flag", "role"))
+    counts["merged_ids"] = write_sorted(
+        merged_ids(link_dir), into / "merged_ids.parquet", ("previous_child_id",)
+    )
+    return counts
+
+
+def _read_if_exists(path: Path) -> pl.DataFrame | None:
+    return sealed.read_frame(path) if path.exists() else None
+
+
+def merged_ids(link_dir: Path) -> pl.DataFrame:
+    """Last half-year's child ids that linkage merged into another id (for the change list)."""
+    schema = {"previous_child_id": pl.Utf8, "child_id": pl.Utf8}
+    path = link_dir / "link_id_events.parquet"
+    if not path.exists():
+        return pl.DataFrame(schema=schema)
+    events = sealed.read_frame(path)
+    return (
+        events.filter(pl.col("event") == "merged")
+        .select(pl.col("related_child_id").alias("previous_child_id"), "child_id")
+        .cast(schema)
+    )
+
+
+def _frames(result: Any) -> dict[str, pl.DataFrame]:
+    """The named frames of a stage result (a dict or an object with frame attributes)."""
+    items = result.items() if isinstance(result, dict) else vars(result).items()
+    return {name: frame for name, frame in items if isinstance(frame, pl.DataFrame)}
+
+
+# --------------------------------------------------------------------------- 5. emit
+
+
+class _DecisionFiles(SimpleNamespace):
+    """The decide stage's tables, each read from its parquet file when emit first asks for it.
+
+    Emit needs the ledger, flags, review and merged ids; the province's profiles and parents
+    stay on disk unless an emitter reads them.
+    """
+
+    def __init__(self, decide_dir: Path) -> None:
+        super().__init__()
+        self._paths = {p.stem: p for p in sorted(decide_dir.glob("*.parquet"))}
+
+    def __getattr__(self, name: str) -> Any:
+        paths = self.__dict__.get("_paths", {})
+        if name in paths:
+            frame = sealed.read_frame(paths[name])
+            setattr(self, name, frame)
+            return frame
+        if name == "review":
+            return None
+        raise AttributeError(name)
+
+
+def load_decisions(decide_dir: Path) -> Any:
+    """The decide stage's frames read back (lazily), in the shape ``taizhang.emit`` expects."""
+    return _DecisionFiles(decide_dir)
+
+
+def emit(
+    decide_dir: Path,
+    out_period_dir: Path,
+    period: Period,
+    previous_dir: Path | None,
+    counties: list[str] | None = None,
+) -> dict[str, int]:
+    """Stage 5: ledger, flags, county workbooks and change lists into the period folder."""
+    from taizhang.emit import emit_period
+
+    reporter = progress.current()
+    reporter.stage_started("emit", STAGE_DESCRIPTIONS["emit"])
+    written = emit_period(load_decisions(decide_dir), out_period_dir, period, previous_dir, counties)
+    counts: dict[str, int] = {}
+    if isinstance(written, dict):
+        counts = {k: v for k, v in written.items() if isinstance(v, int)}
+    counts["county_workbooks"] = len(list((out_period_dir / "counties").glob("*.xlsx")))
+    reporter.stage_finished("emit", summarize_counts(counts, "emit"), cached=False)
+    return counts
