@@ -27,7 +27,7 @@ from datetime import date
 import polars as pl
 
 from taizhang.period import Period
-from taizhang.rules._frames import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, conform
+from taizhang.rules._frames import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, conform, where_flagged
 from taizhang.rules.candidates import migrant_candidates
 from taizhang.rules.care_level import care_levels, child_conditions, latest_school
 from taizhang.rules.evidence import events_of, evidence_json, refs_of
@@ -288,27 +288,33 @@ def decide(
     visits = latest_visits(linked, as_of)
     school = latest_school(linked)
     conditions = child_conditions(events, child_matches)
-    status_flags = (
+    # The rows and events behind a status flag, for the key-care reasons of the flagged children.
+    status_flags = where_flagged(
         orphans.join(unsup, on="child_id")
         .join(
             parents.select(
                 "child_id",
-                status_refs=refs_of(pl.col("father_evidence"), pl.col("mother_evidence")),
-                status_events=events_of(
-                    pl.col("father_dm_events"),
-                    pl.col("father_s8_events"),
-                    pl.col("mother_dm_events"),
-                    pl.col("mother_s8_events"),
-                ),
+                "father_evidence",
+                "mother_evidence",
+                "father_dm_events",
+                "father_s8_events",
+                "mother_dm_events",
+                "mother_s8_events",
             ),
             on="child_id",
             how="left",
         )
-        .join(child_states.select(child_id="person_id", _hiv_events="hiv_events"), on="child_id", how="left")
-    )
-    status_flags = status_flags.with_columns(
-        status_events=events_of(pl.col("status_events"), pl.col("_hiv_events"))
-    ).drop("_hiv_events")
+        .join(child_states.select(child_id="person_id", _hiv_events="hiv_events"), on="child_id", how="left"),
+        pl.col("suspected_orphan") | pl.col("suspected_unsupported") | pl.col("refer_orphan"),
+        status_refs=refs_of(pl.col("father_evidence"), pl.col("mother_evidence")),
+        status_events=events_of(
+            pl.col("father_dm_events"),
+            pl.col("father_s8_events"),
+            pl.col("mother_dm_events"),
+            pl.col("mother_s8_events"),
+            pl.col("_hiv_events"),
+        ),
+    ).select(*orphans.columns, *unsup.columns[1:], "status_refs", "status_events")
     care = care_levels(profiles, visits, school, conditions, status_flags)
     urgent = urgent_cases(profiles, visits)
     disabled = pl.concat(

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from taizhang.rules._frames import where_flagged
 from taizhang.rules.evidence import events_of, evidence_json, refs_of
 
 ADULT_AGE = 18
+_EVIDENCE = ("father_evidence", "mother_evidence", "father_dm_events", "mother_dm_events")
 
 
 def _parent_text(role_zh: str, role: str) -> pl.Expr:
@@ -41,24 +43,20 @@ def suspected_orphans(parents: pl.DataFrame, profiles: pl.DataFrame) -> pl.DataF
         False
     )
     flag = both & (pl.col("age") < ADULT_AGE).fill_null(False)
-    return p.select(
-        "child_id",
-        suspected_orphan=flag,
-        orphan_reason=pl.when(flag).then(
-            pl.concat_str(
-                pl.lit("父母双方均死亡或被宣告失踪："),
-                _parent_text("父亲", "father"),
-                pl.lit("；"),
-                _parent_text("母亲", "mother"),
-            )
+    return where_flagged(
+        p.select("child_id", "father_statuses", "mother_statuses", *_EVIDENCE, suspected_orphan=flag),
+        pl.col("suspected_orphan"),
+        orphan_reason=pl.concat_str(
+            pl.lit("父母双方均死亡或被宣告失踪："),
+            _parent_text("父亲", "father"),
+            pl.lit("；"),
+            _parent_text("母亲", "mother"),
         ),
-        orphan_evidence=pl.when(flag).then(
-            evidence_json(
-                refs_of(pl.col("father_evidence"), pl.col("mother_evidence")),
-                events_of(pl.col("father_dm_events"), pl.col("mother_dm_events")),
-            )
+        orphan_evidence=evidence_json(
+            refs_of(pl.col("father_evidence"), pl.col("mother_evidence")),
+            events_of(pl.col("father_dm_events"), pl.col("mother_dm_events")),
         ),
-    ).sort("child_id")
+    ).select("child_id", "suspected_orphan", "orphan_reason", "orphan_evidence").sort("child_id")
 
 
 def parents_not_findable(

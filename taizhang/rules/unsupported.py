@@ -24,6 +24,7 @@ import polars as pl
 
 from taizhang.emit.mask import MASKED_TERM
 from taizhang.rules.evidence import events_of, evidence_json, refs_of
+from taizhang.rules._frames import where_flagged
 from taizhang.rules.orphan import ADULT_AGE
 from taizhang.rules.parent_status import R5
 
@@ -32,6 +33,14 @@ def _text(role_zh: str, role: str) -> pl.Expr:
     return pl.concat_str(
         pl.lit(role_zh), pl.lit("（"), pl.col(f"{role}_statuses").list.join("、"), pl.lit("）")
     )
+
+
+# The columns of a parent's state the reasons and evidence read.
+PARENT_FACTS = tuple(
+    f"{role}_{fact}"
+    for role in ("father", "mother")
+    for fact in ("statuses", "evidence", "dm_events", "s8_events")
+)
 
 
 def _r5_only(events: pl.Expr) -> pl.Expr:
@@ -74,13 +83,23 @@ def suspected_unsupported(
     refer = parents_r5 | child_hiv
 
     both_text = pl.concat_str(_text("父亲", "father"), pl.lit("；"), _text("母亲", "mother"))
-    unsup_reason = (
-        pl.when(unsup & both_s8)
-        .then(pl.concat_str(pl.lit("父母双方均符合重残、重病、服刑在押等八类情形之一："), both_text))
-        .when(unsup)
-        .then(pl.concat_str(pl.lit("父母一方死亡或被宣告失踪，另一方符合八类情形之一："), both_text))
+    flagged = p.select(
+        "child_id",
+        *PARENT_FACTS,
+        "child_hiv_events",
+        suspected_unsupported=unsup,
+        refer_orphan=refer,
+        _unsup_both_s8=unsup & both_s8,
+        _parents_r5=parents_r5,
+        _child_hiv=child_hiv,
     )
-    parent_refs = refs_of(pl.col("father_evidence"), pl.col("mother_evidence"))
+    unsup, refer = pl.col("suspected_unsupported"), pl.col("refer_orphan")
+    parents_r5, child_hiv = pl.col("_parents_r5"), pl.col("_child_hiv")
+    unsup_reason = (
+        pl.when(pl.col("_unsup_both_s8"))
+        .then(pl.concat_str(pl.lit("父母双方均符合重残、重病、服刑在押等八类情形之一："), both_text))
+        .otherwise(pl.concat_str(pl.lit("父母一方死亡或被宣告失踪，另一方符合八类情形之一："), both_text))
+    )
     refer_reason = (
         pl.when(parents_r5 & child_hiv)
         .then(
@@ -92,36 +111,45 @@ def suspected_unsupported(
         )
         .when(parents_r5)
         .then(pl.concat_str(pl.lit("参照孤儿保障：父母情形符合吉林省规定："), both_text))
-        .when(child_hiv)
-        .then(pl.lit("参照孤儿保障：儿童患" + MASKED_TERM))
+        .otherwise(pl.lit("参照孤儿保障：儿童患" + MASKED_TERM))
     )
-    return p.select(
-        "child_id",
-        suspected_unsupported=unsup,
+    unsupported = where_flagged(
+        flagged,
+        unsup,
         unsupported_reason=unsup_reason,
-        unsupported_evidence=pl.when(unsup).then(
-            evidence_json(
-                parent_refs,
-                events_of(
-                    pl.col("father_dm_events"),
-                    pl.col("mother_dm_events"),
-                    pl.col("father_s8_events"),
-                    pl.col("mother_s8_events"),
-                ),
-            )
+        unsupported_evidence=evidence_json(
+            refs_of(pl.col("father_evidence"), pl.col("mother_evidence")),
+            events_of(
+                pl.col("father_dm_events"),
+                pl.col("mother_dm_events"),
+                pl.col("father_s8_events"),
+                pl.col("mother_s8_events"),
+            ),
         ),
-        refer_orphan=refer,
+    )
+    referred = where_flagged(
+        unsupported,
+        refer,
         refer_orphan_reason=refer_reason,
-        refer_orphan_evidence=pl.when(refer).then(
-            evidence_json(
-                pl.when(parents_r5).then(parent_refs).otherwise(pl.lit([])),
-                events_of(
-                    pl.when(parents_r5).then(pl.col("father_dm_events")),
-                    pl.when(parents_r5).then(pl.col("mother_dm_events")),
-                    pl.when(parents_r5).then(_r5_only(pl.col("father_s8_events"))),
-                    pl.when(parents_r5).then(_r5_only(pl.col("mother_s8_events"))),
-                    pl.when(child_hiv).then(pl.col("child_hiv_events")),
-                ),
-            )
+        refer_orphan_evidence=evidence_json(
+            pl.when(parents_r5)
+            .then(refs_of(pl.col("father_evidence"), pl.col("mother_evidence")))
+            .otherwise(pl.lit([])),
+            events_of(
+                pl.when(parents_r5).then(pl.col("father_dm_events")),
+                pl.when(parents_r5).then(pl.col("mother_dm_events")),
+                pl.when(parents_r5).then(_r5_only(pl.col("father_s8_events"))),
+                pl.when(parents_r5).then(_r5_only(pl.col("mother_s8_events"))),
+                pl.when(child_hiv).then(pl.col("child_hiv_events")),
+            ),
         ),
+    )
+    return referred.select(
+        "child_id",
+        "suspected_unsupported",
+        "unsupported_reason",
+        "unsupported_evidence",
+        "refer_orphan",
+        "refer_orphan_reason",
+        "refer_orphan_evidence",
     ).sort("child_id")
