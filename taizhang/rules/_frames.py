@@ -195,7 +195,9 @@ def choose(
     )
 
 
-def where_flagged(df: pl.DataFrame, flagged: pl.Expr, key: str = "child_id", **values: pl.Expr) -> pl.DataFrame:
+def where_flagged(
+    df: pl.DataFrame, flagged: pl.Expr, key: str = "child_id", **values: pl.Expr
+) -> pl.DataFrame:
     """``df`` with ``values`` computed on the rows where ``flagged`` holds and null elsewhere.
 
     The same columns as ``df.with_columns(**{c: pl.when(flagged).then(e)})``: polars evaluates

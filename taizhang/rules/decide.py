@@ -152,9 +152,7 @@ def _slip(events: pl.Expr) -> pl.Expr:
     return events.list.eval(pl.element().filter(pl.element().struct.field("match").is_in(list(SLIP_MATCHES))))
 
 
-def _uncounted_events(
-    events: pl.DataFrame, minors: pl.DataFrame, code: str, reason: str
-) -> pl.DataFrame:
+def _uncounted_events(events: pl.DataFrame, minors: pl.DataFrame, code: str, reason: str) -> pl.DataFrame:
     """One review item per minor whose parents' status rows (``child_id, event``) were not counted."""
     return (
         events.join(minors, on="child_id", how="semi")

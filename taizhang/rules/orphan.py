@@ -43,20 +43,24 @@ def suspected_orphans(parents: pl.DataFrame, profiles: pl.DataFrame) -> pl.DataF
         False
     )
     flag = both & (pl.col("age") < ADULT_AGE).fill_null(False)
-    return where_flagged(
-        p.select("child_id", "father_statuses", "mother_statuses", *_EVIDENCE, suspected_orphan=flag),
-        pl.col("suspected_orphan"),
-        orphan_reason=pl.concat_str(
-            pl.lit("父母双方均死亡或被宣告失踪："),
-            _parent_text("父亲", "father"),
-            pl.lit("；"),
-            _parent_text("母亲", "mother"),
-        ),
-        orphan_evidence=evidence_json(
-            refs_of(pl.col("father_evidence"), pl.col("mother_evidence")),
-            events_of(pl.col("father_dm_events"), pl.col("mother_dm_events")),
-        ),
-    ).select("child_id", "suspected_orphan", "orphan_reason", "orphan_evidence").sort("child_id")
+    return (
+        where_flagged(
+            p.select("child_id", "father_statuses", "mother_statuses", *_EVIDENCE, suspected_orphan=flag),
+            pl.col("suspected_orphan"),
+            orphan_reason=pl.concat_str(
+                pl.lit("父母双方均死亡或被宣告失踪："),
+                _parent_text("父亲", "father"),
+                pl.lit("；"),
+                _parent_text("母亲", "mother"),
+            ),
+            orphan_evidence=evidence_json(
+                refs_of(pl.col("father_evidence"), pl.col("mother_evidence")),
+                events_of(pl.col("father_dm_events"), pl.col("mother_dm_events")),
+            ),
+        )
+        .select("child_id", "suspected_orphan", "orphan_reason", "orphan_evidence")
+        .sort("child_id")
+    )
 
 
 def parents_not_findable(
