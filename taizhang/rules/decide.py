@@ -209,8 +209,14 @@ def _parent_review(
         _slip(pl.col("mother_dm_events")),
         _slip(pl.col("mother_s8_events")),
     )
+    any_event = pl.any_horizontal(
+        pl.col(f"{role}_{kind}_events").list.len() > 0
+        for role in ("father", "mother")
+        for kind in ("dm", "s8")
+    )
     slips = (
-        p.with_columns(_slips=slip_events)
+        p.filter(any_event)
+        .with_columns(_slips=slip_events)
         .filter(pl.col("_slips").list.len() > 0)
         .select(
             "child_id",
