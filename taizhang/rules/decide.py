@@ -27,7 +27,13 @@ from datetime import date
 import polars as pl
 
 from taizhang.period import Period
-from taizhang.rules._frames import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, conform, where_flagged
+from taizhang.rules._frames import (
+    GUARDIAN_COLUMNS,
+    RECORD_CHILD_COLUMNS,
+    RECORD_COLUMNS,
+    conform,
+    where_flagged,
+)
 from taizhang.rules.candidates import migrant_candidates
 from taizhang.rules.care_level import care_levels, child_conditions, latest_school
 from taizhang.rules.evidence import events_of, evidence_json, refs_of
@@ -268,9 +274,12 @@ def decide(
             raise ValueError("decide needs as_of or period")
         as_of = period.as_of
     record_child = conform(record_child, RECORD_CHILD_COLUMNS)
-    linked = link_records(records, record_child)
-    dated = with_evidence_dates(linked, as_of)
-    profiles = build_profiles(records, record_child, as_of, previous=previous_ledger, dated=dated)
+    guardians = conform(guardians, GUARDIAN_COLUMNS).select(list(GUARDIAN_COLUMNS))
+    # ``linked``: the records with their child and the dates each row gives (one copy of them)
+    linked = dated = with_evidence_dates(link_records(records, record_child), as_of)
+    record_refs = conform(records, RECORD_COLUMNS).select("record_id", "source", "file", "row_number")
+    del records
+    profiles = build_profiles(record_refs, record_child, as_of, previous=previous_ledger, dated=dated)
 
     child_parents, people = link_parents(guardians, record_child, resolver)
     child_parents = profiles.select("child_id").join(child_parents, on="child_id", how="left")
@@ -403,7 +412,7 @@ def decide(
         ),
     ]
     if vetoed_apart is not None:
-        review_parts.append(renamed_or_twin_review(vetoed_apart, records))
+        review_parts.append(renamed_or_twin_review(vetoed_apart, record_refs))
     review = (
         pl.concat([r.select(list(REVIEW_SCHEMA)).cast(REVIEW_SCHEMA) for r in review_parts])
         .unique(subset=["child_id", "reason_code"], keep="first", maintain_order=True)
