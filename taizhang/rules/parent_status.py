@@ -284,8 +284,12 @@ def unmatched_name_hits(
             pname=pl.col(f"{role}_name"),
             known=pl.col(f"{role}_known"),
         ).filter(pl.col("pname").is_not_null())
-        hit = ev.join(cp, left_on="name", right_on="pname", how="inner").filter(
-            ~usable | (pl.col("known") == "name_only")
-        )
-        frames.append(hit.select("child_id", pl.lit(role).alias("parent_role"), "event"))
+        # an event without a usable number hits every parent of that name; one with a number only
+        # the parents known by name alone (joined apart: common names would multiply the rows)
+        for events_part, parents_part in (
+            (ev.filter(~usable), cp),
+            (ev.filter(usable), cp.filter(pl.col("known") == "name_only")),
+        ):
+            hit = events_part.join(parents_part, left_on="name", right_on="pname", how="inner")
+            frames.append(hit.select("child_id", pl.lit(role).alias("parent_role"), "event"))
     return pl.concat(frames).sort("child_id", "parent_role") if frames else pl.DataFrame()

@@ -171,6 +171,8 @@ def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl
             pl.col("name_right").is_null() | (pl.col("name_right") == pl.col("name"))
         )
         found = found.drop("name_right").cast(_ROLE_ROWS)
+        if found.is_empty():
+            return rows
         kept = rows.join(found.select("child_id", "parent_role"), on=["child_id", "parent_role"], how="anti")
         return pl.concat([kept, found])
 
