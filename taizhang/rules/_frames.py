@@ -107,6 +107,18 @@ RECORD_CHILD_COLUMNS: dict[str, pl.DataType] = {"record_id": pl.Int64(), "child_
 # The struct naming one input row, kept beside every value a rule derives.
 REF_DTYPE = pl.Struct({"source": pl.Utf8(), "file": pl.Utf8(), "row_number": pl.Int64()})
 
+# A status event as evidence shows it (status masked); ``match``: how the row was tied to the person
+# (``exact`` or a slip, see ``sql/decide_status_matches.sql``).
+EVENT_DTYPE = pl.Struct(
+    {
+        "file": pl.Utf8(),
+        "row_number": pl.Int64(),
+        "status": pl.Utf8(),
+        "start": pl.Date(),
+        "end": pl.Date(),
+        "match": pl.Utf8(),
+    }
+)
 # Identity-number statuses that still carry 18 characters (docs/ARCHITECTURE.md).
 ID_USABLE = ("valid", "bad_check")
 
