@@ -1,9 +1,9 @@
-"""Policy rules of the decide stage, one module per rule.
+"""The decide stage: the facts of each child, the policy rules (one module per rule), the tables.
 
-``profile`` (one file per child), ``parents`` (father and mother as people),
-``parent_status`` (statuses in force at the as-of date), ``orphan``,
-``unsupported`` (with the Jilin 参照孤儿保障 group), ``migrant``,
-``care_level``, ``urgent``, ``service_gaps``; ``decide`` assembles them.
+Facts (``facts`` over ``profile``, ``parents``, ``parent_status``, ``visits``); rules
+(``migrant``, ``candidates``, ``orphan``, ``unsupported``, ``refer_orphan``, ``care_level``,
+``urgent``, ``service_gaps``, ``renamed_or_twin``); ``assemble`` builds the tables; ``decide``
+runs the three steps.
 """
 
 from taizhang.rules.decide import Decisions, decide

@@ -107,6 +107,18 @@ RECORD_CHILD_COLUMNS: dict[str, pl.DataType] = {"record_id": pl.Int64(), "child_
 # The struct naming one input row, kept beside every value a rule derives.
 REF_DTYPE = pl.Struct({"source": pl.Utf8(), "file": pl.Utf8(), "row_number": pl.Int64()})
 
+# A status event as evidence shows it (status masked); ``match``: how the row was tied to the person
+# (``exact`` or a slip, see ``sql/decide_status_matches.sql``).
+EVENT_DTYPE = pl.Struct(
+    {
+        "file": pl.Utf8(),
+        "row_number": pl.Int64(),
+        "status": pl.Utf8(),
+        "start": pl.Date(),
+        "end": pl.Date(),
+        "match": pl.Utf8(),
+    }
+)
 # Identity-number statuses that still carry 18 characters (docs/ARCHITECTURE.md).
 ID_USABLE = ("valid", "bad_check")
 
@@ -193,3 +205,17 @@ def choose(
         .first()
         .select("child_id", value, pl.col("_ref").alias(f"{value}_source"))
     )
+
+
+def where_flagged(
+    df: pl.DataFrame, flagged: pl.Expr, key: str = "child_id", **values: pl.Expr
+) -> pl.DataFrame:
+    """``df`` with ``values`` computed on the rows where ``flagged`` holds and null elsewhere.
+
+    The same columns as ``df.with_columns(**{c: pl.when(flagged).then(e)})``: polars evaluates
+    every branch of a ``when`` on every row, and the evidence of a flag (lists of row refs
+    sorted, JSON encoded) is the costly part of a rule while few children are flagged.
+    ``key`` is unique in ``df``; the row order of ``df`` is kept.
+    """
+    computed = df.filter(flagged.fill_null(False)).select(key, **values)
+    return df.join(computed, on=key, how="left", maintain_order="left")

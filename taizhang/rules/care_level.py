@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from taizhang.rules._frames import ref
+from taizhang.rules._frames import ref, where_flagged
 from taizhang.rules.evidence import EVENTS, REFS, events_of, evidence_json, refs_of
 
 KEY_GUARDIANSHIP = ("监护不足", "监护不当", "监护缺失", "监护侵害")
@@ -126,16 +126,25 @@ def care_levels(
         .then(pl.lit(MONTHLY))
         .otherwise(pl.lit(QUARTERLY))
     )
-    return p.select(
-        "child_id",
-        care_level=level,
-        key_reasons=pl.col("key_reasons").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
-        care_reason=pl.when(has_key)
-        .then(pl.concat_str(pl.lit("重点关爱："), pl.col("key_reasons").list.join("、")))
-        .when(pl.col("guardianship") == "一般")
-        .then(pl.lit("监护状况一般，每月走访")),
-        care_evidence=pl.when(has_key)
-        .then(evidence_json(refs_of(pl.col("_refs")), events_of(pl.col("_events"))))
-        .when(pl.col("guardianship") == "一般")
-        .then(evidence_json(refs_of(pl.concat_list(pl.col("visit_ref"))))),
-    ).sort("child_id")
+    key_text = pl.concat_str(pl.lit("重点关爱："), pl.col("key_reasons").list.join("、"))
+    return (
+        where_flagged(
+            p.select(
+                "child_id",
+                "_refs",
+                "_events",
+                "visit_ref",
+                care_level=level,
+                key_reasons=pl.col("key_reasons").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
+                _key=has_key,
+                _monthly=pl.col("guardianship") == "一般",
+            ),
+            pl.col("_key") | pl.col("_monthly"),
+            care_reason=pl.when(pl.col("_key")).then(key_text).otherwise(pl.lit("监护状况一般，每月走访")),
+            care_evidence=pl.when(pl.col("_key"))
+            .then(evidence_json(refs_of(pl.col("_refs")), events_of(pl.col("_events"))))
+            .otherwise(evidence_json(refs_of(pl.concat_list(pl.col("visit_ref"))))),
+        )
+        .select("child_id", "care_level", "key_reasons", "care_reason", "care_evidence")
+        .sort("child_id")
+    )

@@ -12,8 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from taizhang.emit.mask import SENSITIVE_TERM, mask_sensitive
-from taizhang.rules._frames import REF_DTYPE
-from taizhang.rules.parent_status import EVENT_DTYPE
+from taizhang.rules._frames import EVENT_DTYPE, REF_DTYPE
 
 REFS = pl.List(REF_DTYPE)
 EVENTS = pl.List(EVENT_DTYPE)

@@ -20,12 +20,33 @@ from __future__ import annotations
 
 import polars as pl
 
+from taizhang.rules._frames import where_flagged
 from taizhang.rules.evidence import events_of, evidence_json, refs_of
 
 ADULT_AGE = 18
+_EVIDENCE = ("father_evidence", "mother_evidence", "father_dm_events", "mother_dm_events")
 
 
-def _parent_text(role_zh: str, role: str) -> pl.Expr:
+# 死亡 (natural death or a court's 宣告死亡) and 人民法院宣告失踪; a plain 失踪 counts only when a
+# court reported it (:func:`dead_or_missing`).
+DEAD_OR_MISSING = ("死亡", "宣告死亡", "宣告失踪")
+
+
+def declared_by_court() -> pl.Expr:
+    """The status row was reported by a court (来源单位), or its detail says so (宣告), over a status row."""
+    return pl.col("reporter").fill_null("").str.contains("法院") | pl.col("status_detail").fill_null(
+        ""
+    ).str.contains("法院|宣告")
+
+
+def dead_or_missing() -> pl.Expr:
+    """The status row says the person is dead or declared missing, over a status row."""
+    st = pl.col("status")
+    return st.is_in(list(DEAD_OR_MISSING)) | ((st == "失踪") & declared_by_court())
+
+
+def parent_text(role_zh: str, role: str) -> pl.Expr:
+    """``父亲（死亡、…）``: a parent's counting statuses as a reason shows them."""
     return pl.concat_str(
         pl.lit(role_zh), pl.lit("（"), pl.col(f"{role}_statuses").list.join("、"), pl.lit("）")
     )
@@ -41,24 +62,24 @@ def suspected_orphans(parents: pl.DataFrame, profiles: pl.DataFrame) -> pl.DataF
         False
     )
     flag = both & (pl.col("age") < ADULT_AGE).fill_null(False)
-    return p.select(
-        "child_id",
-        suspected_orphan=flag,
-        orphan_reason=pl.when(flag).then(
-            pl.concat_str(
+    return (
+        where_flagged(
+            p.select("child_id", "father_statuses", "mother_statuses", *_EVIDENCE, suspected_orphan=flag),
+            pl.col("suspected_orphan"),
+            orphan_reason=pl.concat_str(
                 pl.lit("父母双方均死亡或被宣告失踪："),
-                _parent_text("父亲", "father"),
+                parent_text("父亲", "father"),
                 pl.lit("；"),
-                _parent_text("母亲", "mother"),
-            )
-        ),
-        orphan_evidence=pl.when(flag).then(
-            evidence_json(
+                parent_text("母亲", "mother"),
+            ),
+            orphan_evidence=evidence_json(
                 refs_of(pl.col("father_evidence"), pl.col("mother_evidence")),
                 events_of(pl.col("father_dm_events"), pl.col("mother_dm_events")),
-            )
-        ),
-    ).sort("child_id")
+            ),
+        )
+        .select("child_id", "suspected_orphan", "orphan_reason", "orphan_evidence")
+        .sort("child_id")
+    )
 
 
 def parents_not_findable(

@@ -1,15 +1,10 @@
 """The status of each parent (and of the child itself) as of the period's as-of date.
 
-Policy text implemented (民发〔2019〕62号, amended by 民发〔2020〕125号; docs/policy.md §1.1–1.2):
-
-  > 父母双方均符合重残、重病、服刑在押、强制隔离戒毒、被执行其他限制人身自由的措施、失联情形之一的儿童；
-  > 或者父母一方死亡或失踪，另一方符合……情形之一的儿童。
-
-with the sub-definitions: 重残 = 一级、二级残疾 of any kind, or 三级、四级 精神 or 智力
-disability; 失联 = 失去联系且未履行监护抚养责任 **6个月以上**; 服刑在押 / 强制隔离戒毒 /
-被执行其他限制人身自由的措施 = a term of **6个月以上** (an open-ended term counts);
-死亡 = natural death or a court's 宣告死亡; 失踪 = 人民法院**宣告失踪** (a plain 失踪 only
-when a court reported it); 125号 adds 被撤销监护资格 and 被遣送（驱逐）出境.
+What counts is defined beside the rule that uses it: dead or declared missing in
+:mod:`taizhang.rules.orphan`, the eight situations (with their severity and duration tests) in
+:mod:`taizhang.rules.unsupported`, the five situations of the Jilin group in
+:mod:`taizhang.rules.refer_orphan`. This module applies them to the status rows and ties the
+rows to people.
 
 An event is in force when ``start <= as_of`` and (``end`` is empty or ``end >
 as_of``). A reported event without a start date (departments often leave the
@@ -47,31 +42,21 @@ import polars as pl
 
 from taizhang.emit.mask import MASKED_TERM, SENSITIVE_TERM
 from taizhang.rules._duck import run_sql
-from taizhang.rules._frames import STATUS_COLUMNS, conform, months_after, months_before
+from taizhang.rules._frames import STATUS_COLUMNS, conform
+from taizhang.rules.orphan import DEAD_OR_MISSING, dead_or_missing, declared_by_court
+from taizhang.rules.refer_orphan import FIVE_SITUATIONS
+from taizhang.rules.unsupported import (
+    EIGHT_SITUATION_STATUSES,
+    TERM_STATUSES,
+    eight_situations,
+    long_term,
+    lost_long,
+    severe_disability,
+)
 from transforms.id_numbers import check_digit, clean_id_text
 
-DEAD_OR_MISSING = ("死亡", "宣告死亡", "宣告失踪")
-TERM_STATUSES = ("服刑在押", "强制隔离戒毒", "限制人身自由")
-S8_PLAIN = ("重病", "撤销监护资格", "遣送出境")
-R5 = ("遣送出境", "服刑在押", "强制隔离戒毒", "限制人身自由", "撤销监护资格")
-SEVERE_ANY_KIND_GRADES = (1, 2)
-SEVERE_MIND_KINDS = ("智力", "精神")
-
-# ``match``: how the row was tied to the person (``exact`` or a slip, see ``sql/decide_status_matches.sql``).
-EVENT_DTYPE = pl.Struct(
-    {
-        "file": pl.Utf8(),
-        "row_number": pl.Int64(),
-        "status": pl.Utf8(),
-        "start": pl.Date(),
-        "end": pl.Date(),
-        "match": pl.Utf8(),
-    }
-)
 # Matches by a slip of the number (same name): counted, shown in the evidence and listed for review.
 SLIP_MATCHES = ("one_digit", "transposition", "impossible_date")
-
-_GRADE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
 
 def mask_status(status: pl.Expr) -> pl.Expr:
@@ -90,30 +75,13 @@ def evaluate_events(status: pl.DataFrame, as_of: date) -> pl.DataFrame:
     ev = ev.with_columns(status=pl.when(sensitive).then(pl.lit(MASKED_TERM)).otherwise(pl.col("status")))
     ev = ev.with_row_index("event_id").with_columns(pl.col("event_id").cast(pl.Int64))
     start, end, st = pl.col("start_date"), pl.col("end_date"), pl.col("status")
-    detail = pl.col("status_detail").fill_null("")
-    grade = pl.coalesce(
-        pl.col("disability_grade").cast(pl.Int32),
-        detail.str.extract(r"([一二三四1-4])级", 1).replace_strict(
-            _GRADE_DIGITS, default=None, return_dtype=pl.Int32
-        ),
-    )
-    mind = pl.coalesce(pl.col("disability_kind"), pl.lit("")).str.contains("智力|精神") | detail.str.contains(
-        "智力|精神"
-    )
-    severe = grade.is_in(list(SEVERE_ANY_KIND_GRADES)) | (grade.is_in([3, 4]) & mind)
-    court = pl.col("reporter").fill_null("").str.contains("法院") | detail.str.contains("法院|宣告")
-    long_term = end.is_null() | (end >= months_after(start, 6)).fill_null(False)
-    lost_long = start <= months_before(as_of, 6)
-
-    dead_or_missing = st.is_in(list(DEAD_OR_MISSING)) | ((st == "失踪") & court)
-    s8 = (
-        st.is_in(list(S8_PLAIN))
-        | ((st == "重残") & severe.fill_null(False))
-        | (st.is_in(list(TERM_STATUSES)) & long_term)
-        | ((st == "失联") & lost_long)
-    )
+    severe = severe_disability().fill_null(False)
+    court = declared_by_court()
+    term_ok, lost_ok = long_term(), lost_long(as_of)
+    dm = dead_or_missing()
+    s8 = eight_situations(as_of)
     kind = (
-        pl.when(dead_or_missing)
+        pl.when(dm)
         .then(pl.lit("dead_or_missing"))
         .when(s8)
         .then(pl.lit("s8"))
@@ -129,11 +97,11 @@ def evaluate_events(status: pl.DataFrame, as_of: date) -> pl.DataFrame:
         .then(pl.lit("ended_before_as_of"))
         .when((st == "失踪") & ~court)
         .then(pl.lit("missing_not_declared_by_court"))
-        .when((st == "重残") & ~severe.fill_null(False))
+        .when((st == "重残") & ~severe)
         .then(pl.lit("disability_not_severe"))
-        .when(st.is_in(list(TERM_STATUSES)) & ~long_term)
+        .when(st.is_in(list(TERM_STATUSES)) & ~term_ok)
         .then(pl.lit("term_under_6_months"))
-        .when((st == "失联") & ~lost_long)
+        .when((st == "失联") & ~lost_ok)
         .then(pl.lit("lost_contact_under_6_months"))
         .when(kind.is_null())
         .then(pl.lit("not_a_policy_status"))
@@ -141,7 +109,7 @@ def evaluate_events(status: pl.DataFrame, as_of: date) -> pl.DataFrame:
     return ev.with_columns(
         status_label=mask_status(st),
         kind=kind,
-        r5=st.is_in(list(R5)) & s8,
+        r5=st.is_in(list(FIVE_SITUATIONS)) & s8,
         not_counted=not_counted,
     ).with_columns(
         counts=pl.col("not_counted").is_null(),
@@ -275,7 +243,7 @@ def unmatched_name_hits(
     usable = pl.col("id_status").is_in(["valid", "bad_check"]) & pl.col("id_number").is_not_null()
     ev = events.join(matches.select("event_id"), on="event_id", how="anti").filter(
         pl.col("name").is_not_null()
-        & pl.col("status").is_in([*DEAD_OR_MISSING, "失踪", "失联", *TERM_STATUSES, *S8_PLAIN, "重残"])
+        & pl.col("status").is_in([*DEAD_OR_MISSING, "失踪", *EIGHT_SITUATION_STATUSES])
     )
     frames = []
     for role in ("father", "mother"):
@@ -284,8 +252,12 @@ def unmatched_name_hits(
             pname=pl.col(f"{role}_name"),
             known=pl.col(f"{role}_known"),
         ).filter(pl.col("pname").is_not_null())
-        hit = ev.join(cp, left_on="name", right_on="pname", how="inner").filter(
-            ~usable | (pl.col("known") == "name_only")
-        )
-        frames.append(hit.select("child_id", pl.lit(role).alias("parent_role"), "event"))
+        # an event without a usable number hits every parent of that name; one with a number only
+        # the parents known by name alone (joined apart: common names would multiply the rows)
+        for events_part, parents_part in (
+            (ev.filter(~usable), cp),
+            (ev.filter(usable), cp.filter(pl.col("known") == "name_only")),
+        ):
+            hit = events_part.join(parents_part, left_on="name", right_on="pname", how="inner")
+            frames.append(hit.select("child_id", pl.lit(role).alias("parent_role"), "event"))
     return pl.concat(frames).sort("child_id", "parent_role") if frames else pl.DataFrame()

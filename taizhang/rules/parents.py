@@ -44,17 +44,28 @@ ROLES = ("father", "mother")
 Resolver = Callable[[pl.DataFrame], pl.DataFrame]
 
 
+def linked_guardians(guardians: pl.DataFrame, record_child: pl.DataFrame) -> pl.DataFrame:
+    """The people named on linked records (:data:`GUARDIAN_COLUMNS` only) with the record's ``child_id``."""
+    return (
+        conform(guardians, GUARDIAN_COLUMNS)
+        .select(list(GUARDIAN_COLUMNS))
+        .join(
+            conform(record_child, RECORD_CHILD_COLUMNS).select("record_id", "child_id"),
+            on="record_id",
+            how="inner",
+        )
+    )
+
+
 def parent_mentions(guardians: pl.DataFrame, record_child: pl.DataFrame) -> pl.DataFrame:
     """Every father/mother named on a linked record: child_id, parent_role, name, id_number, id_status, ref.
 
     ``mention_id`` numbers the mentions in a fixed order (child, role, source
     priority, file, row number, role column) so that resolvers can answer per mention.
     """
-    g = conform(guardians, GUARDIAN_COLUMNS)
-    rc = conform(record_child, RECORD_CHILD_COLUMNS).select("record_id", "child_id")
     usable = pl.col("id_status").is_in(["valid", "bad_check"]) & pl.col("id_number").is_not_null()
     m = (
-        g.join(rc, on="record_id", how="inner")
+        linked_guardians(guardians, record_child)
         .filter(pl.col("child_id").is_not_null() & pl.col("parent_role").is_in(list(ROLES)))
         .with_columns(
             id_number=pl.when(usable).then(pl.col("id_number")),
@@ -160,6 +171,8 @@ def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl
             pl.col("name_right").is_null() | (pl.col("name_right") == pl.col("name"))
         )
         found = found.drop("name_right").cast(_ROLE_ROWS)
+        if found.is_empty():
+            return rows
         kept = rows.join(found.select("child_id", "parent_role"), on=["child_id", "parent_role"], how="anti")
         return pl.concat([kept, found])
 
@@ -283,12 +296,11 @@ def link_parents(
         .join(conflict, on=["child_id", "parent_role"], how="left")
         .with_columns(basis=pl.lit("own_records"))
     )
-    g_linked = conform(guardians, GUARDIAN_COLUMNS).join(
-        conform(record_child, RECORD_CHILD_COLUMNS).select("record_id", "child_id"),
-        on="record_id",
-        how="inner",
+    # only the guardians named without a parent role are read by the inference
+    unrelated = linked_guardians(
+        conform(guardians, GUARDIAN_COLUMNS).filter(pl.col("parent_role").is_null()), record_child
     )
-    role_rows = infer_missing_parents(role_rows, m, g_linked)
+    role_rows = infer_missing_parents(role_rows, m, unrelated)
     ids = run_sql("decide_person_ids", keys=role_rows.select("person_key")).with_columns(
         pl.col("person_key").cast(pl.Utf8)
     )

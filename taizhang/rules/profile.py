@@ -93,8 +93,17 @@ PROFILE_FIELDS = (
 def link_records(records: pl.DataFrame, record_child: pl.DataFrame) -> pl.DataFrame:
     """Records with their ``child_id`` (rows the linker left unassigned are dropped), conformed."""
     rc = conform(record_child, RECORD_CHILD_COLUMNS).select("record_id", "child_id")
-    linked = conform(records, RECORD_COLUMNS).join(rc, on="record_id", how="inner")
-    return linked.filter(pl.col("child_id").is_not_null())
+    records = conform(records, RECORD_COLUMNS)
+    if rc["record_id"].is_unique().all():
+        # One child per record (what the linker writes): the child id is looked up beside the
+        # records instead of joined into a second copy of the province's records.
+        child_id = records.select("record_id").join(rc, on="record_id", how="left", maintain_order="left")
+        linked = records.with_columns(child_id=child_id["child_id"])
+    else:
+        linked = records.join(rc, on="record_id", how="inner")
+    if linked["child_id"].null_count():
+        linked = linked.filter(pl.col("child_id").is_not_null())
+    return linked
 
 
 def _clip(d: pl.Expr, as_of: date) -> pl.Expr:
@@ -113,7 +122,13 @@ def with_clinic_county(linked: pl.DataFrame) -> pl.DataFrame:
     table = resolve_divisions(clinics).select(
         pl.col("raw").alias("clinic"), _clinic_county="county", _clinic_prefecture="prefecture"
     )
-    return linked.join(table, on="clinic", how="left")
+    # a lookup beside the records, not a join that would copy every column of them
+    return linked.with_columns(
+        pl.col("clinic")
+        .replace_strict(table["clinic"], table[name], default=None, return_dtype=pl.Utf8)
+        .alias(name)
+        for name in ("_clinic_county", "_clinic_prefecture")
+    )
 
 
 def clinic_of_county() -> pl.Expr:

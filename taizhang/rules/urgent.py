@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from taizhang.rules._frames import where_flagged
 from taizhang.rules.evidence import evidence_json, refs_of
 
 URGENT_SITUATIONS = (
@@ -37,14 +38,20 @@ def urgent_cases(profiles: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFrame:
     )
     p = profiles.select("child_id").join(u, on="child_id", how="left")
     flag = pl.col("urgent_reasons").list.len().fill_null(0) > 0
-    return p.select(
-        "child_id",
-        urgent=flag,
-        urgent_reasons=pl.col("urgent_reasons").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
-        urgent_reason=pl.when(flag).then(
-            pl.concat_str(
+    return (
+        where_flagged(
+            p.select(
+                "child_id",
+                "visit_ref",
+                urgent=flag,
+                urgent_reasons=pl.col("urgent_reasons").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
+            ),
+            pl.col("urgent"),
+            urgent_reason=pl.concat_str(
                 pl.lit("紧急情况："), pl.col("urgent_reasons").list.join("、"), pl.lit("，应立即报告公安机关")
-            )
-        ),
-        urgent_evidence=pl.when(flag).then(evidence_json(refs_of(pl.concat_list(pl.col("visit_ref"))))),
-    ).sort("child_id")
+            ),
+            urgent_evidence=evidence_json(refs_of(pl.concat_list(pl.col("visit_ref")))),
+        )
+        .select("child_id", "urgent", "urgent_reasons", "urgent_reason", "urgent_evidence")
+        .sort("child_id")
+    )

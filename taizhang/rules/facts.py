@@ -1,0 +1,129 @@
+"""The facts the policy rules read: each child's profile, its parents and their statuses, its visits.
+
+Step one of the decide stage. Nothing here is policy: the records are joined to their
+children and dated (:mod:`taizhang.rules.profile`), the parents resolved as people
+(:mod:`taizhang.rules.parents`), the status rows evaluated and tied to parents and children
+(:mod:`taizhang.rules.parent_status`), and the latest visit, school record, own conditions and the
+guardian the county calls are taken per child.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from taizhang.rules._frames import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, RECORD_COLUMNS, conform
+from taizhang.rules.care_level import child_conditions, latest_school
+from taizhang.rules.parent_status import (
+    accepted,
+    child_people,
+    evaluate_events,
+    match_events,
+    parent_states,
+    person_states,
+    status_row_matches,
+)
+from taizhang.rules.parents import Resolver, link_parents
+from taizhang.rules.profile import build_profiles, link_records, with_evidence_dates
+from taizhang.rules.visits import latest_visits
+
+
+@dataclass
+class Facts:
+    """What the records say of each child, as of the as-of date."""
+
+    linked: pl.DataFrame  # every linked record with its child_id and dates (with_evidence_dates)
+    record_refs: pl.DataFrame  # record_id, source, file, row_number of every record
+    profiles: pl.DataFrame  # build_profiles: one row per child
+    child_parents: pl.DataFrame  # link_parents, one row per profile (unknown parents filled in)
+    parents: pl.DataFrame  # child_parents with each parent's counting statuses (parent_states)
+    events: pl.DataFrame  # evaluate_events: every status row
+    parent_rows: pl.DataFrame  # status_row_matches against the parents (ambiguous ones included)
+    child_matches: pl.DataFrame  # status rows tied to the children themselves
+    child_states: pl.DataFrame  # person_states of the children (person_id = child_id)
+    visits: pl.DataFrame  # latest_visits
+    school: pl.DataFrame  # latest_school
+    conditions: pl.DataFrame  # child_conditions: the child's own 重病 / 重残 in force
+    guardian: pl.DataFrame  # main_guardian
+
+
+def main_guardian(guardians: pl.DataFrame, dated: pl.DataFrame) -> pl.DataFrame:
+    """``child_id, guardian_name, guardian_phone, guardian_relation``: the guardian the county calls.
+
+    From the most recent record naming a guardian with a phone (then without
+    one), first guardian before second, parents named on birth certificates
+    only when nothing else names anyone.
+    """
+    g = conform(guardians, GUARDIAN_COLUMNS).filter(pl.col("name").is_not_null())
+    rec = dated.select("record_id", "child_id", "evidence_date", "_rank")
+    role_rank = pl.col("role").replace_strict(
+        {"guardian1": 0, "guardian2": 1, "mother": 2, "father": 3}, default=4, return_dtype=pl.Int32
+    )
+    return (
+        g.join(rec, on="record_id", how="inner")
+        .with_columns(_phone=pl.col("phone").is_null().cast(pl.Int8), _role=role_rank)
+        .sort(
+            ["child_id", "_phone", "evidence_date", "_rank", "_role", "file", "row_number"],
+            descending=[False, False, True, False, False, False, False],
+            nulls_last=True,
+        )
+        .group_by("child_id", maintain_order=True)
+        .first()
+        .select(
+            "child_id",
+            guardian_name="name",
+            guardian_phone="phone",
+            guardian_relation=pl.coalesce(
+                pl.col("relation"),
+                pl.col("parent_role").replace_strict({"father": "父亲", "mother": "母亲"}, default=None),
+            ),
+        )
+    )
+
+
+def gather_facts(
+    records: pl.DataFrame,
+    guardians: pl.DataFrame,
+    status: pl.DataFrame,
+    record_child: pl.DataFrame,
+    as_of: date,
+    *,
+    resolver: Resolver | None = None,
+    previous_ledger: pl.DataFrame | None = None,
+) -> Facts:
+    """The :class:`Facts` of every linked child (arguments as :func:`taizhang.rules.decide.decide`)."""
+    record_child = conform(record_child, RECORD_CHILD_COLUMNS)
+    guardians = conform(guardians, GUARDIAN_COLUMNS).select(list(GUARDIAN_COLUMNS))
+    # The records with their child and the dates each row gives: one copy of the province's records.
+    linked = with_evidence_dates(link_records(records, record_child), as_of)
+    record_refs = conform(records, RECORD_COLUMNS).select("record_id", "source", "file", "row_number")
+    del records
+    profiles = build_profiles(record_refs, record_child, as_of, previous=previous_ledger, dated=linked)
+
+    child_parents, people = link_parents(guardians, record_child, resolver)
+    child_parents = profiles.select("child_id").join(child_parents, on="child_id", how="left")
+    for role in ("father", "mother"):
+        child_parents = child_parents.with_columns(
+            pl.col(f"{role}_known").fill_null("unknown"), pl.col(f"{role}_conflict").fill_null(False)
+        )
+    events = evaluate_events(status, as_of)
+    parent_rows = status_row_matches(events, people)
+    parents = parent_states(child_parents, person_states(events, accepted(parent_rows)))
+    child_matches = match_events(events, child_people(linked))
+    return Facts(
+        linked=linked,
+        record_refs=record_refs,
+        profiles=profiles,
+        child_parents=child_parents,
+        parents=parents,
+        events=events,
+        parent_rows=parent_rows,
+        child_matches=child_matches,
+        child_states=person_states(events, child_matches),
+        visits=latest_visits(linked, as_of),
+        school=latest_school(linked),
+        conditions=child_conditions(events, child_matches),
+        guardian=main_guardian(guardians, linked),
+    )
