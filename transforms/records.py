@@ -18,7 +18,7 @@ from datetime import date
 import polars as pl
 
 from data_contracts import SOURCE_ORDER, load_contracts
-from taizhang.emit.mask import MASKED_TERM
+from taizhang.masking import MASKED_TERM
 from transforms.dates import with_date_columns, with_month_column
 from transforms.divisions import prefer_code_of_same_name, with_division_columns
 from transforms.id_numbers import id_table

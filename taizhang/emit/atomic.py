@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from taizhang.emit.mask import mask_sensitive
+from taizhang.masking import mask_sensitive
 
 # Outputs hold minors' personal data: readable by their owner only, whatever the umask.
 _FILE_MODE = 0o600

@@ -45,7 +45,7 @@ from datetime import date
 
 import polars as pl
 
-from taizhang.emit.mask import MASKED_TERM, SENSITIVE_TERM
+from taizhang.masking import MASKED_TERM, SENSITIVE_TERM
 from taizhang.rules._duck import run_sql
 from taizhang.rules._frames import STATUS_COLUMNS, conform, months_after, months_before
 from transforms.id_numbers import check_digit, clean_id_text
