@@ -19,12 +19,12 @@ import polars as pl
 
 from data_contracts import SOURCE_ORDER, load_contracts
 from taizhang.masking import MASKED_TERM
-from transforms.dates import with_date_columns, with_month_column
-from transforms.divisions import prefer_code_of_same_name, with_division_columns
-from transforms.id_numbers import id_table
-from transforms.names import standardize_names
-from transforms.phones import parse_phone
-from transforms.sexes import parse_sex, sex_conflict
+from taizhang.parsers.dates import with_date_columns, with_month_column
+from taizhang.parsers.divisions import prefer_code_of_same_name, with_division_columns
+from taizhang.parsers.id_numbers import id_table
+from taizhang.parsers.names import standardize_names
+from taizhang.parsers.phones import parse_phone
+from taizhang.parsers.sexes import parse_sex, sex_conflict
 
 # Raw columns feeding the hukou and residence county, in order of preference.
 HUKOU_COLUMNS = ("hukou_code", "hukou_division", "hukou_address")

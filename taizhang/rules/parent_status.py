@@ -46,9 +46,9 @@ from datetime import date
 import polars as pl
 
 from taizhang.masking import MASKED_TERM, SENSITIVE_TERM
+from taizhang.parsers.id_numbers import check_digit, clean_id_text
 from taizhang.rules._duck import run_sql
 from taizhang.rules._frames import STATUS_COLUMNS, conform, months_after, months_before
-from transforms.id_numbers import check_digit, clean_id_text
 
 DEAD_OR_MISSING = ("死亡", "宣告死亡", "宣告失踪")
 TERM_STATUSES = ("服刑在押", "强制隔离戒毒", "限制人身自由")

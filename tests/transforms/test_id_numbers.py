@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.iso7064 import mod_11_2
 
-from transforms.id_numbers import CHECK_CHARS, WEIGHTS, upgrade_15, with_id_columns
+from taizhang.parsers.id_numbers import CHECK_CHARS, WEIGHTS, upgrade_15, with_id_columns
 
 TODAY = date(2026, 6, 30)
 
