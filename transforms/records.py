@@ -159,20 +159,37 @@ def _looked_up(values: pl.Series, table: pl.DataFrame, renames: dict[str, str]) 
     return [found[k].alias(v) for k, v in renames.items()]
 
 
+def _distinct(columns: list[pl.Series]) -> pl.Series:
+    """The distinct values of several raw columns as one text series (deduplicated column by column
+    first, so the columns are never copied end to end)."""
+    if not columns:
+        return pl.Series([], dtype=pl.Utf8)
+    return pl.concat([c.cast(pl.Utf8).unique() for c in columns]).unique()
+
+
 def _names_for(columns: list[pl.Series]) -> pl.DataFrame:
     """One standardized-name table for several raw name columns."""
-    values = pl.concat([c.cast(pl.Utf8) for c in columns]) if columns else pl.Series([], dtype=pl.Utf8)
-    return standardize_names(values)
+    return standardize_names(_distinct(columns))
 
 
 def _ids_for(columns: list[pl.Series], today: date | None) -> pl.DataFrame:
     """One identity-number table for several raw columns (each distinct value parsed once)."""
-    return id_table(pl.concat([c.cast(pl.Utf8) for c in columns]), today)
+    return id_table(_distinct(columns), today)
 
 
 def _dates_for(columns: list[pl.Series], today: date | None) -> pl.DataFrame:
     """One date table for several raw columns bounded by the same ``today``."""
-    return date_table(pl.concat([c.cast(pl.Utf8) for c in columns]), today)
+    return date_table(_distinct(columns), today)
+
+
+def _sorted_distinct(first: pl.Expr, second: pl.Expr) -> pl.Expr:
+    """The distinct non-null values of two text columns as a sorted list.
+
+    Equal to ``concat_list(...).list.drop_nulls().list.unique().list.sort()`` without
+    hashing each row's list.
+    """
+    low, high = pl.min_horizontal(first, second), pl.max_horizontal(first, second)
+    return pl.concat_list(low, pl.when(high != low).then(high)).list.drop_nulls()
 
 
 RECORD_COLUMNS: tuple[str, ...] = (
@@ -406,7 +423,7 @@ def standardize_records(staged: dict[str, pl.DataFrame], today: date | None = No
         inputs.select(
             _ethnicity(_col(inputs, "ethnicity")).alias("ethnicity"),
             _birth_cert(_col(inputs, "birth_cert_no")).alias("birth_cert_no"),
-            pl.concat_list(phones).list.drop_nulls().list.unique().list.sort().alias("guardian_phones"),
+            _sorted_distinct(*phones).alias("guardian_phones"),
             _text(_col(inputs, "permit_no")).alias("permit_no"),
             _text(_col(inputs, "pupil_no")).str.to_uppercase().alias("pupil_no"),
             _grade(_col(inputs, "grade")).alias("grade"),
@@ -431,8 +448,7 @@ def _divisions(rows: pl.DataFrame, id_county: pl.Series) -> pl.DataFrame:
     residence = [x for x in RESIDENCE_COLUMNS if x in rows.columns]
     birth_place = [x for x in ["birth_place_code"] if x in rows.columns]
     inputs = list(dict.fromkeys([*hukou, *residence, *birth_place]))
-    values = pl.concat([rows[x] for x in inputs]) if inputs else pl.Series([], dtype=pl.Utf8)
-    table = resolve_divisions(values)
+    table = resolve_divisions(_distinct([rows[x] for x in inputs]))
     fields = ("raw", *DIVISION_FIELDS)
     hk = with_division_columns(rows.select("record_id", *hukou), hukou, "hukou", table)
     hk = prefer_code_of_same_name(hk.with_columns(id_county), "hukou", "id_county")
