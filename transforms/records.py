@@ -18,6 +18,7 @@ from datetime import date
 import polars as pl
 
 from data_contracts import SOURCE_ORDER, load_contracts
+from data_contracts.tables import STD_GUARDIANS, STD_RECORDS, STD_STATUS
 from taizhang.masking import MASKED_TERM
 from taizhang.parsers.dates import date_table, month_table, with_date_columns
 from taizhang.parsers.divisions import (
@@ -192,85 +193,7 @@ def _sorted_distinct(first: pl.Expr, second: pl.Expr) -> pl.Expr:
     return pl.concat_list(low, pl.when(high != low).then(high)).list.drop_nulls()
 
 
-RECORD_COLUMNS: tuple[str, ...] = (
-    "record_id",
-    "source",
-    "file",
-    "row_number",
-    "name_raw",
-    "name",
-    "name_pinyin",
-    "name_initials",
-    "surname",
-    "given_name",
-    "name_placeholder",
-    "name_variant_key",
-    "id_raw",
-    "id_number",
-    "id_status",
-    "id_birth_date",
-    "id_sex",
-    "id_county",
-    "id_repair",
-    "id_prefix",
-    "birth_date",
-    "birth_date_alt",
-    "birth_date_raw",
-    "birth_date_issue",
-    "sex_raw",
-    "sex",
-    "sex_conflict",
-    "ethnicity",
-    "hukou_raw",
-    "hukou_county",
-    "hukou_prefecture",
-    "hukou_province",
-    "hukou_resolution",
-    "residence_raw",
-    "residence_county",
-    "residence_prefecture",
-    "residence_province",
-    "residence_resolution",
-    "birth_cert_no",
-    "guardian_ids",
-    "guardian_phones",
-    "mother_name",
-    "father_name",
-    "mother_id",
-    "father_id",
-    "permit_no",
-    "residence_start",
-    "issue_date",
-    "valid_until",
-    "pupil_no",
-    "pupil_id_number",
-    "school_id",
-    "school_name",
-    "grade",
-    "enrol_month",
-    "school_status",
-    "health_record_no",
-    "clinic",
-    "record_opened",
-    "last_followup",
-    "management_status",
-    "client_code",
-    "card_opened",
-    "last_dose",
-    "missed_doses",
-    "insurance_no",
-    "insurance_status",
-    "insurance_year",
-    "remote_care",
-    "birth_place_county",
-    "visit_date",
-    "guardianship",
-    "special",
-    "self_apply",
-    "urgent",
-    "remarks",
-    "extra",
-)
+RECORD_COLUMNS: tuple[str, ...] = tuple(STD_RECORDS)
 
 
 # Event dates that may not lie in the future (a permit's expiry, valid_until, lies ahead by design).
@@ -464,27 +387,7 @@ def _divisions(rows: pl.DataFrame, id_county: pl.Series) -> pl.DataFrame:
     )
 
 
-GUARDIAN_COLUMNS: tuple[str, ...] = (
-    "record_id",
-    "source",
-    "file",
-    "row_number",
-    "role",
-    "relation",
-    "parent_role",
-    "name_raw",
-    "name",
-    "name_pinyin",
-    "name_variant_key",
-    "name_placeholder",
-    "id_raw",
-    "id_number",
-    "id_status",
-    "id_birth_date",
-    "id_sex",
-    "phone_raw",
-    "phone",
-)
+GUARDIAN_COLUMNS: tuple[str, ...] = tuple(STD_GUARDIANS)
 
 
 def standardize_guardians(
@@ -562,25 +465,7 @@ def standardize_guardians(
     return g.sort("record_id", "__order").select(GUARDIAN_COLUMNS)
 
 
-STATUS_COLUMNS: tuple[str, ...] = (
-    "source",
-    "file",
-    "row_number",
-    "id_raw",
-    "id_number",
-    "id_status",
-    "id_birth_date",
-    "id_sex",
-    "name",
-    "status",
-    "status_sensitive",
-    "status_detail",
-    "disability_kind",
-    "disability_grade",
-    "start_date",
-    "end_date",
-    "reporter",
-)
+STATUS_COLUMNS: tuple[str, ...] = tuple(STD_STATUS)
 
 
 def _disability(detail: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
