@@ -32,7 +32,7 @@ import polars as pl
 from data_contracts import SOURCE_ORDER, Contract, load_contracts
 from expectations.checks import REDACTED, redact
 from expectations.validate import CheckOutcome, SourceValidation, validate_source
-from taizhang.emit.charts import Series, bar_chart, page
+from taizhang.charts import Series, bar_chart, page
 from taizhang.ingest.locate import locate_rows, segments_frame
 
 ROW_CAP = 30  # row numbers shown per file and finding before "及另外 N 行"
