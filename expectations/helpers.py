@@ -21,12 +21,9 @@ import polars as pl
 
 from data_contracts import Column, Contract
 from expectations.checks import Check, helper_name
+from taizhang.parsers.id_numbers import check_digit
+from taizhang.parsers.phones import parse_phone
 from taizhang.reference import jilin_divisions
-
-# ISO 7064 MOD 11-2 weights for the 17 body digits of a GB 11643 number
-# (2^(18-i) mod 11) and the check character for each remainder 0..10.
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK_CHARS = "10X98765432"
 
 # Excel stores day numbers counted from 1899-12-30 (with its 1900 leap-year bug absorbed).
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -78,10 +75,7 @@ def normalise_id(expr: pl.Expr) -> pl.Expr:
 
 def id_check_ok(normalised: pl.Expr) -> pl.Expr:
     """True/False for 18-character numbers (the check digit matches), null for anything else."""
-    total = pl.sum_horizontal(
-        [normalised.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(ID_WEIGHTS)]
-    )
-    expected = pl.lit(ID_CHECK_CHARS).str.slice(total % 11, 1)
+    expected = check_digit(normalised.str.slice(0, 17))
     return pl.when(normalised.str.contains(r"^\d{17}[0-9X]$")).then(normalised.str.slice(17, 1) == expected)
 
 
@@ -172,18 +166,14 @@ def resolve_county(expr: pl.Expr) -> pl.Expr:
     return _county_finish(_county_prep(clean(expr)))
 
 
-def _phone_prep(v: pl.Expr) -> pl.Expr:
-    return v.str.replace_all(r"[\s\-()]", "")
+def phone_helper(value: pl.Expr) -> pl.Expr:
+    """The mobile number standardization reads from a cleaned cell, ``""`` where it reads none.
 
-
-def _phone_finish(v: pl.Expr) -> pl.Expr:
-    v = _nonempty(_strip_excel_decimal(v))
-    return v.str.replace(r"^(?:\+86|0086|86)(1\d{10})$", "${1}")
-
-
-def normalise_phone(expr: pl.Expr) -> pl.Expr:
-    """Digits of a phone number without ``+86``/``0086``, spaces, dashes or brackets."""
-    return _phone_finish(_phone_prep(clean(expr)))
+    The same parser as the pipeline's (:func:`taizhang.parsers.phones.parse_phone`), so a
+    liaison's report and the pipeline never disagree about a cell; ``""`` fails the mobile
+    regex, and an empty cell stays null (not checked).
+    """
+    return pl.when(value.is_not_null()).then(pl.coalesce(parse_phone(value), pl.lit("")))
 
 
 Stages = list[dict[str, pl.Expr]]
@@ -233,8 +223,7 @@ def _stages_for(column: Column, today: date) -> Stages:
     elif t == "sex":
         s1[h("sex")] = value.str.to_uppercase()
     elif t == "phone":
-        s1[h("t_phone")] = _phone_prep(value)
-        s2[h("phone")] = _phone_finish(c("t_phone"))
+        s1[h("phone")] = phone_helper(value)
     elif t == "integer":
         s1[h("value")] = _strip_excel_decimal(value)
     elif t == "birth_cert":

@@ -6,7 +6,7 @@ from typing import Any
 
 from expectations.overview import badge
 from expectations.wording import esc
-from taizhang.emit.charts import Series, bar_chart, page
+from taizhang.charts import Series, bar_chart, page
 
 
 def index_html(rows: list[dict[str, Any]]) -> str:

@@ -19,7 +19,7 @@ from expectations.wording import (
     short,
     threshold_text,
 )
-from taizhang.emit.charts import Series, bar_chart, page
+from taizhang.charts import Series, bar_chart, page
 
 FIX_LIST_CAP = 200  # rows of the fix list shown on the page (the attachment has them all)
 

@@ -27,7 +27,7 @@ import traceback
 from types import TracebackType
 from typing import Any
 
-from taizhang.emit.mask import mask_sensitive
+from taizhang.masking import mask_sensitive
 
 _ID = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")

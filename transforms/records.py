@@ -18,13 +18,19 @@ from datetime import date
 import polars as pl
 
 from data_contracts import SOURCE_ORDER, load_contracts
-from taizhang.emit.mask import MASKED_TERM
-from transforms.dates import with_date_columns, with_month_column
-from transforms.divisions import prefer_code_of_same_name, with_division_columns
-from transforms.id_numbers import id_table
-from transforms.names import standardize_names
-from transforms.phones import parse_phone
-from transforms.sexes import parse_sex, sex_conflict
+from data_contracts.tables import STD_GUARDIANS, STD_RECORDS, STD_STATUS
+from taizhang.masking import MASKED_TERM
+from taizhang.parsers.dates import date_table, month_table, with_date_columns
+from taizhang.parsers.divisions import (
+    DIVISION_FIELDS,
+    prefer_code_of_same_name,
+    resolve_divisions,
+    with_division_columns,
+)
+from taizhang.parsers.id_numbers import ID_FIELDS, id_table
+from taizhang.parsers.names import standardize_names
+from taizhang.parsers.phones import parse_phone
+from taizhang.parsers.sexes import parse_sex, sex_conflict
 
 # Raw columns feeding the hukou and residence county, in order of preference.
 HUKOU_COLUMNS = ("hukou_code", "hukou_division", "hukou_address")
@@ -46,20 +52,35 @@ def _child_sources(staged: dict[str, pl.DataFrame]) -> list[str]:
     return [s for s in SOURCE_ORDER if s in staged and s in contracts and contracts[s].child_level]
 
 
-def _with_contract_columns(source: str, df: pl.DataFrame) -> pl.DataFrame:
-    """Every contract column present (null when the file lacked it), all as Utf8 text."""
-    names = load_contracts()[source].column_names
-    missing = [pl.lit(None, pl.Utf8).alias(c) for c in names if c not in df.columns]
-    out = df.with_columns(missing) if missing else df
-    return out.with_columns(
-        pl.col(c).cast(pl.Utf8) for c in [*names, "file", "source"] if c in out.columns
-    ).with_columns(pl.col("row_number").cast(pl.Int64))
+def _with_contract_columns(
+    source: str, df: pl.DataFrame, wanted: tuple[str, ...] | None = None
+) -> pl.DataFrame:
+    """Every contract column present (null when the file lacked it), all as Utf8 text.
+
+    ``wanted`` keeps only those of the contract's columns (and ``extra``), so a
+    caller that reads a few columns never copies the others.
+    """
+    names = [
+        c for c in [*load_contracts()[source].column_names, "extra"] if wanted is None or c in wanted
+    ]
+    if "extra" not in df.columns:
+        names.remove("extra")
+    keep = [c for c in ("source", "file", "row_number") if c in df.columns]
+    return df.select(
+        *(pl.col(c).cast(pl.Utf8) if c != "row_number" else pl.col(c).cast(pl.Int64) for c in keep),
+        *(pl.col(c).cast(pl.Utf8) if c in df.columns else pl.lit(None, pl.Utf8).alias(c) for c in names),
+    )
 
 
-def stacked_child_rows(staged: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """All child-level staged rows in record order, with ``record_id`` (Int64, from 1)."""
+def stacked_child_rows(
+    staged: dict[str, pl.DataFrame], wanted: tuple[str, ...] | None = None
+) -> pl.DataFrame:
+    """All child-level staged rows in record order, with ``record_id`` (Int64, from 1).
+
+    ``wanted`` names the raw columns to carry (default: all of them).
+    """
     frames = [
-        _with_contract_columns(s, staged[s])
+        _with_contract_columns(s, staged[s], wanted)
         .with_columns(pl.lit(s).alias("source"))
         .sort("file", "row_number")
         for s in _child_sources(staged)
@@ -127,104 +148,118 @@ def _birth_cert(expr: pl.Expr) -> pl.Expr:
     return pl.when(t.str.contains(r"^[A-Z]\d{9}$")).then(t)
 
 
-def _attach_ids(
-    df: pl.DataFrame, raw: str, prefix: str, today: date | None, fields: tuple[str, ...]
-) -> pl.DataFrame:
-    """Parse identity numbers in column ``raw`` into ``{prefix}_{field}`` columns (distinct values only)."""
-    table = id_table(df[raw].cast(pl.Utf8), today).select(
-        pl.col("raw").alias(raw), *[pl.col(f).alias(f"{prefix}_{f}") for f in fields]
+def _looked_up(values: pl.Series, table: pl.DataFrame, renames: dict[str, str]) -> list[pl.Series]:
+    """The ``renames`` columns of ``table`` (one row per distinct ``raw``) for each of ``values``, in order.
+
+    Only the key column is joined, so a lookup never copies the wide frame it is added to.
+    """
+    keys = values.cast(pl.Utf8).alias("raw").to_frame()
+    found = keys.join(
+        table.select("raw", *renames), on="raw", how="left", nulls_equal=True, maintain_order="left"
     )
-    return df.join(table, on=raw, how="left", nulls_equal=True, maintain_order="left")
+    return [found[k].alias(v) for k, v in renames.items()]
+
+
+def _distinct(columns: list[pl.Series]) -> pl.Series:
+    """The distinct values of several raw columns as one text series (deduplicated column by column
+    first, so the columns are never copied end to end)."""
+    if not columns:
+        return pl.Series([], dtype=pl.Utf8)
+    return pl.concat([c.cast(pl.Utf8).unique() for c in columns]).unique()
 
 
 def _names_for(columns: list[pl.Series]) -> pl.DataFrame:
     """One standardized-name table for several raw name columns."""
-    values = pl.concat([c.cast(pl.Utf8) for c in columns]) if columns else pl.Series([], dtype=pl.Utf8)
-    return standardize_names(values)
+    return standardize_names(_distinct(columns))
 
 
-def _attach_name(df: pl.DataFrame, table: pl.DataFrame, raw: str, renames: dict[str, str]) -> pl.DataFrame:
-    t = table.select(pl.col("raw").alias(raw), *[pl.col(k).alias(v) for k, v in renames.items()])
-    return df.join(t, on=raw, how="left", nulls_equal=True)
+def _ids_for(columns: list[pl.Series], today: date | None) -> pl.DataFrame:
+    """One identity-number table for several raw columns (each distinct value parsed once)."""
+    return id_table(_distinct(columns), today)
 
 
-RECORD_COLUMNS: tuple[str, ...] = (
-    "record_id",
-    "source",
-    "file",
-    "row_number",
-    "name_raw",
+def _dates_for(columns: list[pl.Series], today: date | None) -> pl.DataFrame:
+    """One date table for several raw columns bounded by the same ``today``."""
+    return date_table(_distinct(columns), today)
+
+
+def _sorted_distinct(first: pl.Expr, second: pl.Expr) -> pl.Expr:
+    """The distinct non-null values of two text columns as a sorted list.
+
+    Equal to ``concat_list(...).list.drop_nulls().list.unique().list.sort()`` without
+    hashing each row's list.
+    """
+    low, high = pl.min_horizontal(first, second), pl.max_horizontal(first, second)
+    return pl.concat_list(low, pl.when(high != low).then(high)).list.drop_nulls()
+
+
+RECORD_COLUMNS: tuple[str, ...] = tuple(STD_RECORDS)
+
+
+# Event dates that may not lie in the future (a permit's expiry, valid_until, lies ahead by design).
+_PAST_DATES = (
+    "residence_start",
+    "issue_date",
+    "record_opened",
+    "last_followup",
+    "card_opened",
+    "last_dose",
+    "visit_date",
+)
+_NAME_FIELDS = {
+    "name": "name",
+    "pinyin": "name_pinyin",
+    "initials": "name_initials",
+    "surname": "surname",
+    "given_name": "given_name",
+    "placeholder": "name_placeholder",
+    "variant_key": "name_variant_key",
+}
+_TEXT_COLUMNS = (
+    "school_id",
+    "school_name",
+    "school_status",
+    "health_record_no",
+    "clinic",
+    "management_status",
+    "client_code",
+    "insurance_no",
+    "insurance_status",
+    "guardianship",
+    "remarks",
+)
+# The raw columns std_records reads; the staged rows' other columns are never stacked.
+RECORD_INPUTS: tuple[str, ...] = (
     "name",
-    "name_pinyin",
-    "name_initials",
-    "surname",
-    "given_name",
-    "name_placeholder",
-    "name_variant_key",
-    "id_raw",
     "id_number",
-    "id_status",
-    "id_birth_date",
-    "id_sex",
-    "id_county",
-    "id_repair",
-    "id_prefix",
     "birth_date",
-    "birth_date_alt",
-    "birth_date_raw",
-    "birth_date_issue",
-    "sex_raw",
     "sex",
-    "sex_conflict",
-    "ethnicity",
-    "hukou_raw",
-    "hukou_county",
-    "hukou_prefecture",
-    "hukou_province",
-    "hukou_resolution",
-    "residence_raw",
-    "residence_county",
-    "residence_prefecture",
-    "residence_province",
-    "residence_resolution",
-    "birth_cert_no",
-    "guardian_ids",
-    "guardian_phones",
     "mother_name",
     "father_name",
     "mother_id",
     "father_id",
-    "permit_no",
-    "residence_start",
-    "issue_date",
-    "valid_until",
+    "guardian1_id",
+    "guardian2_id",
+    "guardian1_phone",
+    "guardian2_phone",
     "pupil_no",
-    "pupil_id_number",
-    "school_id",
-    "school_name",
-    "grade",
+    *_PAST_DATES,
+    "valid_until",
     "enrol_month",
-    "school_status",
-    "health_record_no",
-    "clinic",
-    "record_opened",
-    "last_followup",
-    "management_status",
-    "client_code",
-    "card_opened",
-    "last_dose",
+    *HUKOU_COLUMNS,
+    *RESIDENCE_COLUMNS,
+    "birth_place_code",
+    "ethnicity",
+    "birth_cert_no",
+    "permit_no",
+    "grade",
     "missed_doses",
-    "insurance_no",
-    "insurance_status",
     "insurance_year",
     "remote_care",
-    "birth_place_county",
-    "visit_date",
-    "guardianship",
     "special",
     "self_apply",
     "urgent",
-    "remarks",
+    *_TEXT_COLUMNS,
     "extra",
 )
 
@@ -236,145 +271,123 @@ def standardize_records(staged: dict[str, pl.DataFrame], today: date | None = No
     ``*_prefecture``, ``*_resolution``, ``id_repair``, ``id_prefix``,
     ``name_variant_key``, ``pupil_id_number`` …). ``today`` bounds birth dates
     (default: the current date).
+
+    Each kind of value is parsed once over the distinct values of all the
+    columns holding it (one name table, one identity-number table, one date
+    table per bound, one division table); the parsed fields are looked up by
+    joining the key column alone, so the wide frame is never copied.
     """
-    stacked = stacked_child_rows(staged)
-    # Raw columns get a prefix so that standardized columns can take the contract names.
-    rows = stacked.rename({k: f"__r_{k}" for k in stacked.columns if k not in ("record_id", *_ROW_KEY)})
-    c = lambda name: _col(rows, f"__r_{name}")  # noqa: E731
-    df = rows.with_columns(
-        c("name").alias("name_raw"),
-        c("id_number").alias("id_raw"),
-        c("birth_date").alias("birth_date_raw"),
-        c("sex").alias("sex_raw"),
-        c("mother_name").alias("__mother_name"),
-        c("father_name").alias("__father_name"),
-        c("mother_id").alias("__mother_id"),
-        c("father_id").alias("__father_id"),
-        c("guardian1_id").alias("__g1_id"),
-        c("guardian2_id").alias("__g2_id"),
-        c("pupil_no").alias("__pupil_no"),
+    rows = stacked_child_rows(staged, RECORD_INPUTS)
+    height = rows.height
+
+    def raw(name: str) -> pl.Series:
+        """A raw column as text, all null when no stacked source has it."""
+        if name in rows.columns:
+            return rows[name]
+        return pl.Series(name, [], dtype=pl.Utf8).extend_constant(None, height)
+
+    names = _names_for([raw("name"), raw("mother_name"), raw("father_name")])
+    pupil_no = pl.col("pupil_no")
+    pupil_id = (
+        raw("pupil_no")
+        .to_frame()
+        .select(pl.when(pupil_no.str.contains(r"^\s*[Gg]")).then(pupil_no.str.strip_chars().str.slice(1)))
+        .to_series()
     )
+    id_columns = ("id_number", "mother_id", "father_id", "guardian1_id", "guardian2_id")
+    ids = _ids_for([*(raw(x) for x in id_columns), pupil_id], today)
+    dates = _dates_for([raw(x) for x in ("birth_date", *_PAST_DATES)], today)
+    far = _dates_for([raw("valid_until")], date(9999, 12, 31))
+    months = month_table(raw("enrol_month"))
 
-    names = _names_for([df["name_raw"], df["__mother_name"], df["__father_name"]])
-    df = _attach_name(
-        df,
-        names,
-        "name_raw",
-        {
-            "name": "name",
-            "pinyin": "name_pinyin",
-            "initials": "name_initials",
-            "surname": "surname",
-            "given_name": "given_name",
-            "placeholder": "name_placeholder",
-            "variant_key": "name_variant_key",
-        },
-    )
-    df = _attach_name(df, names, "__mother_name", {"name": "mother_name"})
-    df = _attach_name(df, names, "__father_name", {"name": "father_name"})
+    parsed = [
+        *_looked_up(raw("name"), names, _NAME_FIELDS),
+        *_looked_up(raw("mother_name"), names, {"name": "mother_name"}),
+        *_looked_up(raw("father_name"), names, {"name": "father_name"}),
+        *_looked_up(raw("id_number"), ids, {f: f"id_{f}" for f in ID_FIELDS}),
+        *_looked_up(raw("mother_id"), ids, {"number": "mother_id"}),
+        *_looked_up(raw("father_id"), ids, {"number": "father_id"}),
+        *_looked_up(raw("guardian1_id"), ids, {"number": "__g1_number"}),
+        *_looked_up(raw("guardian2_id"), ids, {"number": "__g2_number"}),
+        *_looked_up(pupil_id, ids, {"number": "__pupil_number", "status": "__pupil_status"}),
+        *_looked_up(
+            raw("birth_date"),
+            dates,
+            {"date": "birth_date", "alt": "birth_date_alt", "issue": "birth_date_issue"},
+        ),
+        *(s for x in _PAST_DATES for s in _looked_up(raw(x), dates, {"date": x})),
+        *_looked_up(raw("valid_until"), far, {"date": "valid_until"}),
+        *_looked_up(raw("enrol_month"), months, {"month": "enrol_month"}),
+    ]
+    df = rows.select(
+        "record_id",
+        *_ROW_KEY,
+        _col(rows, "name").alias("name_raw"),
+        _col(rows, "id_number").alias("id_raw"),
+        _col(rows, "birth_date").alias("birth_date_raw"),
+        _col(rows, "sex").alias("sex_raw"),
+    ).with_columns(parsed)
+    df = df.hstack(_divisions(rows, df["id_county"]))
 
-    id_fields = ("number", "status", "birth_date", "sex", "county", "repair", "prefix")
-    df = _attach_ids(df, "id_raw", "id", today, id_fields)
-    for raw, prefix in (
-        ("__mother_id", "__mid"),
-        ("__father_id", "__fid"),
-        ("__g1_id", "__g1"),
-        ("__g2_id", "__g2"),
-    ):
-        df = _attach_ids(df, raw, prefix, today, ("number",))
-    df = df.with_columns(
-        pl.when(c("pupil_no").str.contains(r"^\s*[Gg]"))
-        .then(c("pupil_no").str.strip_chars().str.slice(1))
-        .alias("__pupil_id")
-    )
-    df = _attach_ids(df, "__pupil_id", "__pupil", today, ("number", "status"))
-
-    df = with_date_columns(df, "birth_date_raw", "birth_date", today)
-    far = date(9999, 12, 31)
-    # Permit expiry lies ahead by design; other event dates may not be in the future.
-    for column, bound in (
-        ("residence_start", today),
-        ("issue_date", today),
-        ("valid_until", far),
-        ("record_opened", today),
-        ("last_followup", today),
-        ("card_opened", today),
-        ("last_dose", today),
-        ("visit_date", today),
-    ):
-        df = df.with_columns(c(column).alias(f"__d_{column}"))
-        df = with_date_columns(df, f"__d_{column}", column, bound, fields=("date",))
-    df = with_month_column(df.with_columns(c("enrol_month").alias("__d_enrol")), "__d_enrol", "enrol_month")
-    df = with_division_columns(df, [f"__r_{x}" for x in HUKOU_COLUMNS if f"__r_{x}" in rows.columns], "hukou")
-    df = prefer_code_of_same_name(df, "hukou", "id_county")
-    residence = [f"__r_{x}" for x in RESIDENCE_COLUMNS if f"__r_{x}" in rows.columns]
-    df = with_division_columns(df, residence, "residence")
-    birth_place = [x for x in ["__r_birth_place_code"] if x in rows.columns]
-    df = with_division_columns(df, birth_place, "__bp")
-
-    phones = [parse_phone(c(p)) for p in ("guardian1_phone", "guardian2_phone")]
+    # Every input column present (null where no source has it), so no expression below is a lone literal.
+    inputs = rows.with_columns(pl.lit(None, pl.Utf8).alias(x) for x in RECORD_INPUTS if x not in rows.columns)
+    phones = [parse_phone(_col(inputs, p)) for p in ("guardian1_phone", "guardian2_phone")]
     sex = parse_sex(pl.col("sex_raw"))
     out = df.with_columns(
         sex.alias("sex"),
         sex_conflict(sex, pl.col("id_sex")).alias("sex_conflict"),
-        _ethnicity(c("ethnicity")).alias("ethnicity"),
-        _birth_cert(c("birth_cert_no")).alias("birth_cert_no"),
-        pl.concat_list("__mid_number", "__fid_number", "__g1_number", "__g2_number")
+        pl.concat_list("mother_id", "father_id", "__g1_number", "__g2_number")
         .list.drop_nulls()
         .list.unique()
         .list.sort()
         .alias("guardian_ids"),
-        pl.concat_list(phones).list.drop_nulls().list.unique().list.sort().alias("guardian_phones"),
-        pl.col("__mid_number").alias("mother_id"),
-        pl.col("__fid_number").alias("father_id"),
-        _text(c("permit_no")).alias("permit_no"),
-        _text(c("pupil_no")).str.to_uppercase().alias("pupil_no"),
         pl.when(pl.col("__pupil_status") == "valid").then(pl.col("__pupil_number")).alias("pupil_id_number"),
-        _text(c("school_id")).alias("school_id"),
-        _text(c("school_name")).alias("school_name"),
-        _grade(c("grade")).alias("grade"),
-        _text(c("school_status")).alias("school_status"),
-        _text(c("health_record_no")).alias("health_record_no"),
-        _text(c("clinic")).alias("clinic"),
-        _text(c("management_status")).alias("management_status"),
-        _text(c("client_code")).alias("client_code"),
-        _int(c("missed_doses"), pl.Int32).alias("missed_doses"),
-        _text(c("insurance_no")).alias("insurance_no"),
-        _text(c("insurance_status")).alias("insurance_status"),
-        _int(c("insurance_year"), pl.Int32).alias("insurance_year"),
-        _yes_no(c("remote_care")).alias("remote_care"),
-        pl.col("__bp_county").alias("birth_place_county"),
-        _text(c("guardianship")).alias("guardianship"),
-        _multi(c("special")).alias("special"),
-        _yes_no(c("self_apply")).alias("self_apply"),
-        _multi(c("urgent")).alias("urgent"),
-        _text(c("remarks")).alias("remarks"),
-        c("extra").cast(pl.Utf8).alias("extra"),
+    ).hstack(
+        inputs.select(
+            _ethnicity(_col(inputs, "ethnicity")).alias("ethnicity"),
+            _birth_cert(_col(inputs, "birth_cert_no")).alias("birth_cert_no"),
+            _sorted_distinct(*phones).alias("guardian_phones"),
+            _text(_col(inputs, "permit_no")).alias("permit_no"),
+            _text(_col(inputs, "pupil_no")).str.to_uppercase().alias("pupil_no"),
+            _grade(_col(inputs, "grade")).alias("grade"),
+            _int(_col(inputs, "missed_doses"), pl.Int32).alias("missed_doses"),
+            _int(_col(inputs, "insurance_year"), pl.Int32).alias("insurance_year"),
+            _yes_no(_col(inputs, "remote_care")).alias("remote_care"),
+            _multi(_col(inputs, "special")).alias("special"),
+            _yes_no(_col(inputs, "self_apply")).alias("self_apply"),
+            _multi(_col(inputs, "urgent")).alias("urgent"),
+            *(_text(_col(inputs, x)).alias(x) for x in _TEXT_COLUMNS),
+            _col(inputs, "extra").cast(pl.Utf8).alias("extra"),
+        )
     )
-    return out.select(RECORD_COLUMNS).sort("record_id")
+    out = out.select(RECORD_COLUMNS)
+    # Rows are stacked in record order and every lookup keeps it: sort only if that ever fails.
+    return out if out["record_id"].is_sorted() else out.sort("record_id")
 
 
-GUARDIAN_COLUMNS: tuple[str, ...] = (
-    "record_id",
-    "source",
-    "file",
-    "row_number",
-    "role",
-    "relation",
-    "parent_role",
-    "name_raw",
-    "name",
-    "name_pinyin",
-    "name_variant_key",
-    "name_placeholder",
-    "id_raw",
-    "id_number",
-    "id_status",
-    "id_birth_date",
-    "id_sex",
-    "phone_raw",
-    "phone",
-)
+def _divisions(rows: pl.DataFrame, id_county: pl.Series) -> pl.DataFrame:
+    """The hukou, residence and birth-place division columns of the stacked rows (one division table)."""
+    hukou = [x for x in HUKOU_COLUMNS if x in rows.columns]
+    residence = [x for x in RESIDENCE_COLUMNS if x in rows.columns]
+    birth_place = [x for x in ["birth_place_code"] if x in rows.columns]
+    inputs = list(dict.fromkeys([*hukou, *residence, *birth_place]))
+    table = resolve_divisions(_distinct([rows[x] for x in inputs]))
+    fields = ("raw", *DIVISION_FIELDS)
+    hk = with_division_columns(rows.select("record_id", *hukou), hukou, "hukou", table)
+    hk = prefer_code_of_same_name(hk.with_columns(id_county), "hukou", "id_county")
+    res = with_division_columns(rows.select("record_id", *residence), residence, "residence", table)
+    bp = with_division_columns(rows.select("record_id", *birth_place), birth_place, "__bp", table)
+    return pl.concat(
+        [
+            hk.select(f"hukou_{f}" for f in fields),
+            res.select(f"residence_{f}" for f in fields),
+            bp.select(pl.col("__bp_county").alias("birth_place_county")),
+        ],
+        how="horizontal",
+    )
+
+
+GUARDIAN_COLUMNS: tuple[str, ...] = tuple(STD_GUARDIANS)
 
 
 def standardize_guardians(
@@ -385,7 +398,8 @@ def standardize_guardians(
     ``records`` (``std_records``), when given, supplies the record ids; they
     are otherwise assigned exactly as :func:`standardize_records` does.
     """
-    rows = stacked_child_rows(staged)
+    wanted = tuple(f"{r}_{f}" for r in GUARDIAN_ROLES for f in ("name", "id", "phone", "relation"))
+    rows = stacked_child_rows(staged, wanted)
     if records is not None and rows.height:
         rows = rows.drop("record_id").join(
             records.select("record_id", *_ROW_KEY), on=list(_ROW_KEY), how="left"
@@ -422,18 +436,20 @@ def standardize_guardians(
     }
     g = pl.concat([p.cast(schema) for p in parts]) if parts else pl.DataFrame(schema=schema)
     names = _names_for([g["name_raw"]])
-    g = _attach_name(
-        g,
-        names,
-        "name_raw",
-        {
-            "name": "name",
-            "pinyin": "name_pinyin",
-            "variant_key": "name_variant_key",
-            "placeholder": "name_placeholder",
-        },
+    ids = _ids_for([g["id_raw"]], today)
+    g = g.with_columns(
+        *_looked_up(
+            g["name_raw"],
+            names,
+            {
+                "name": "name",
+                "pinyin": "name_pinyin",
+                "variant_key": "name_variant_key",
+                "placeholder": "name_placeholder",
+            },
+        ),
+        *_looked_up(g["id_raw"], ids, {f: f"id_{f}" for f in ("number", "status", "birth_date", "sex")}),
     )
-    g = _attach_ids(g, "id_raw", "id", today, ("number", "status", "birth_date", "sex"))
     role_order = {r: i for i, r in enumerate(GUARDIAN_ROLES)}
     g = g.with_columns(
         pl.when(pl.col("role").is_in(["father", "mother"]))
@@ -449,25 +465,7 @@ def standardize_guardians(
     return g.sort("record_id", "__order").select(GUARDIAN_COLUMNS)
 
 
-STATUS_COLUMNS: tuple[str, ...] = (
-    "source",
-    "file",
-    "row_number",
-    "id_raw",
-    "id_number",
-    "id_status",
-    "id_birth_date",
-    "id_sex",
-    "name",
-    "status",
-    "status_sensitive",
-    "status_detail",
-    "disability_kind",
-    "disability_grade",
-    "start_date",
-    "end_date",
-    "reporter",
-)
+STATUS_COLUMNS: tuple[str, ...] = tuple(STD_STATUS)
 
 
 def _disability(detail: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -525,9 +523,12 @@ def standardize_status(
     far = date(9999, 12, 31)
     df = with_date_columns(df, "__start_raw", "start_date", far, fields=("date",))
     df = with_date_columns(df, "__end_raw", "end_date", far, fields=("date",))
-    df = _attach_ids(df, "id_raw", "id", today, ("number", "status", "birth_date", "sex"))
+    ids = _ids_for([df["id_raw"]], today)
     names = _names_for([df["name"]])
-    df = _attach_name(df.rename({"name": "__name_raw"}), names, "__name_raw", {"name": "name"})
+    df = df.with_columns(
+        *_looked_up(df["id_raw"], ids, {f: f"id_{f}" for f in ("number", "status", "birth_date", "sex")}),
+        *_looked_up(df["name"], names, {"name": "name"}),
+    )
     status = _text(pl.col("status"))
     # Staged data holds a sensitive value's code (taizhang.ingest.sensitive); the value itself is
     # accepted too for frames built by hand.

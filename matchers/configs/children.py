@@ -17,8 +17,7 @@ What it encodes, and why:
 
 from __future__ import annotations
 
-import polars as pl
-
+from data_contracts.tables import STD_RECORDS, columns
 from matchers.blocking import BlockingRule
 from matchers.comparisons import (
     Comparison,
@@ -38,42 +37,45 @@ from matchers.comparisons import (
 from matchers.engine import LinkageConfig
 from matchers.stable_ids import Anchor
 
-COLUMNS: dict[str, pl.DataType] = {
-    "source": pl.Utf8,
-    "file": pl.Utf8,
-    "row_number": pl.Int64,
-    "name": pl.Utf8,
-    "name_pinyin": pl.Utf8,
-    "name_initials": pl.Utf8,
-    "surname": pl.Utf8,
-    "given_name": pl.Utf8,
-    "name_variant_key": pl.Utf8,
-    "name_placeholder": pl.Boolean,
-    "id_number": pl.Utf8,
-    "id_status": pl.Utf8,
-    "id_prefix": pl.Utf8,
-    "id_birth_date": pl.Date,
-    "id_sex": pl.Utf8,
-    "birth_date": pl.Date,
-    "birth_date_alt": pl.Date,
-    "sex": pl.Utf8,
-    "hukou_county": pl.Utf8,
-    "residence_county": pl.Utf8,
-    "birth_cert_no": pl.Utf8,
-    "birth_place_county": pl.Utf8,
-    "guardian_ids": pl.List(pl.Utf8),
-    "guardian_phones": pl.List(pl.Utf8),
-    "mother_name": pl.Utf8,
-    "father_name": pl.Utf8,
-    "mother_id": pl.Utf8,
-    "father_id": pl.Utf8,
-    "permit_no": pl.Utf8,
-    "pupil_no": pl.Utf8,
-    "pupil_id_number": pl.Utf8,
-    "health_record_no": pl.Utf8,
-    "client_code": pl.Utf8,
-    "insurance_no": pl.Utf8,
-}
+COLUMNS = columns(
+    STD_RECORDS,
+    (
+        "source",
+        "file",
+        "row_number",
+        "name",
+        "name_pinyin",
+        "name_initials",
+        "surname",
+        "given_name",
+        "name_variant_key",
+        "name_placeholder",
+        "id_number",
+        "id_status",
+        "id_prefix",
+        "id_birth_date",
+        "id_sex",
+        "birth_date",
+        "birth_date_alt",
+        "sex",
+        "hukou_county",
+        "residence_county",
+        "birth_cert_no",
+        "birth_place_county",
+        "guardian_ids",
+        "guardian_phones",
+        "mother_name",
+        "father_name",
+        "mother_id",
+        "father_id",
+        "permit_no",
+        "pupil_no",
+        "pupil_id_number",
+        "health_record_no",
+        "client_code",
+        "insurance_no",
+    ),
+)
 
 # The birth date an Excel-mangled number still shows in digits 7-14, for a record whose own date is
 # empty (rounding reaches those digits only through a run of nines).

@@ -2,7 +2,7 @@
 
 ``emit_period`` is the one entry point the pipeline, the flows and
 ``taizhang rerun-county`` call. Everything it writes is masked
-(``mask.mask_sensitive``), sorted, atomic, and byte-identical on a rerun with the
+(``taizhang.masking.mask_sensitive``), sorted, atomic, and byte-identical on a rerun with the
 same decisions.
 """
 
@@ -19,11 +19,11 @@ from taizhang.emit.changes import CHANGE_LABELS, change_list
 from taizhang.emit.county_rerun import merge_candidates, merge_counties
 from taizhang.emit.county_workbook import write_county_workbooks
 from taizhang.emit.display import people_frame
-from taizhang.emit.mask import mask_sensitive
 from taizhang.emit.province_summary import province_summary, write_province_summary
 from taizhang.emit.public_tables import flags_table, ledger_table, review_table, write_tables
 from taizhang.emit.push_lists import write_push_lists
 from taizhang.emit.review_sheet import case_people
+from taizhang.masking import mask_sensitive
 from taizhang.period import Period
 
 __all__ = ["DecisionsLike", "change_list", "emit_period", "mask_sensitive", "read_previous_ledger"]

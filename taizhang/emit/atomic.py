@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from taizhang.emit.mask import mask_sensitive
+from taizhang.masking import mask_sensitive
 from taizhang.publish import FILE_MODE, move_into_place
 
 

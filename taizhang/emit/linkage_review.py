@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from taizhang.emit.charts import PAGE_CSS, page, waterfall
+from taizhang.charts import PAGE_CSS, page, waterfall
 
 NEAREST = 20  # pairs nearest the threshold shown
 MAX_VETOED = 50  # renamed-or-twin pairs shown (the review list in the county workbooks has them all)

@@ -353,7 +353,7 @@ def summary_page(
     period: Period, summary: pl.DataFrame, prefectures: pl.DataFrame, quality: pl.DataFrame
 ) -> str:
     """The province summary as a self-contained page: totals, charts per prefecture, quality, counties."""
-    from taizhang.emit.charts import Series, bar_chart, page
+    from taizhang.charts import Series, bar_chart, page
 
     esc = html.escape
     total = {c: int(summary[c].sum()) for c in COUNT_COLUMNS}

@@ -26,8 +26,8 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from taizhang.emit.mask import mask_sensitive
 from taizhang.emit.sheet_rows import Column, write_rows
+from taizhang.masking import mask_sensitive
 from taizhang.period import Period
 
 SERIAL_COLUMN = "序号"

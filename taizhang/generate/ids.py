@@ -12,9 +12,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-# weights 2^(17-i) mod 11 for positions 1..17, and S mod 11 -> check character
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-CHECK_CHARS = "10X98765432"
+from taizhang.parsers.id_numbers import check_digit
 
 # current county code -> (code used before, last year the old code was in force)
 # from taizhang/reference_data/jilin_division_codes_history.csv
@@ -28,12 +26,6 @@ HISTORIC_CODES: dict[str, tuple[str, int]] = {
     "220284": ("220223", 1994),  # 磐石县
     "220283": ("220222", 1991),  # 舒兰县
 }
-
-
-def check_char(body: pl.Expr) -> pl.Expr:
-    """The MOD 11-2 check character of a 17-digit body column."""
-    total = pl.sum_horizontal([body.str.slice(i, 1).cast(pl.Int32) * w for i, w in enumerate(WEIGHTS)])
-    return (total % 11).replace_strict(dict(enumerate(CHECK_CHARS)), return_dtype=pl.Utf8)
 
 
 def issued_address_code(county: pl.Expr, year: pl.Expr) -> pl.Expr:
@@ -64,7 +56,7 @@ def assign_sequences(
 def build_id(addr: pl.Expr, birth: pl.Expr, seq: pl.Expr) -> pl.Expr:
     """18-character number from address code, birth date and sequence (0-999)."""
     body = pl.concat_str([addr, birth.dt.strftime("%Y%m%d"), seq.cast(pl.Utf8).str.zfill(3)])
-    return pl.concat_str([body, check_char(body)])
+    return pl.concat_str([body, check_digit(body)])
 
 
 def to_legacy_15(id18: pl.Expr) -> pl.Expr:

@@ -33,8 +33,9 @@ import polars as pl
 
 from taizhang.generate import geo as geo_mod
 from taizhang.generate import names as nm
-from taizhang.generate.ids import assign_sequences, build_id, check_char
+from taizhang.generate.ids import assign_sequences, build_id
 from taizhang.generate.population import Population, day_number
+from taizhang.parsers.id_numbers import check_digit
 
 STATUSES = (
     "死亡",
@@ -258,7 +259,7 @@ def one_digit_namesake_id(number: pl.Expr) -> pl.Expr:
     """Another person's valid number: one digit of the sequence code changed, check recomputed."""
     d = number.str.slice(14, 1).cast(pl.Int32)
     body = number.str.slice(0, 14) + ((d + 1) % 10).cast(pl.Utf8) + number.str.slice(15, 2)
-    return body + check_char(body)
+    return body + check_digit(body)
 
 
 def _month_add(d: pl.Expr, months: int) -> pl.Expr:

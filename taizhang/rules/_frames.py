@@ -14,6 +14,9 @@ from datetime import date
 
 import polars as pl
 
+from data_contracts.tables import RECORD_CHILD, STD_GUARDIANS, STD_RECORDS, STD_STATUS, columns
+from data_contracts.tables import conform as conform  # the rules import it from here
+
 # Source order of docs/ARCHITECTURE.md, also the priority used to break ties
 # between equally recent evidence: the county's own home visit first, then the
 # police permit, school, health, vaccination, insurance and birth certificate.
@@ -27,82 +30,90 @@ SOURCE_PRIORITY: tuple[str, ...] = (
     "birth_certificates",
 )
 
-RECORD_COLUMNS: dict[str, pl.DataType] = {
-    "record_id": pl.Int64(),
-    "source": pl.Utf8(),
-    "file": pl.Utf8(),
-    "row_number": pl.Int64(),
-    "name": pl.Utf8(),
-    "name_placeholder": pl.Boolean(),
-    "id_number": pl.Utf8(),
-    "id_status": pl.Utf8(),
-    "id_birth_date": pl.Date(),
-    "id_sex": pl.Utf8(),
-    "id_county": pl.Utf8(),
-    "birth_date": pl.Date(),
-    "sex": pl.Utf8(),
-    "ethnicity": pl.Utf8(),
-    "hukou_county": pl.Utf8(),
-    "residence_county": pl.Utf8(),
-    "residence_start": pl.Date(),
-    "issue_date": pl.Date(),
-    "valid_until": pl.Date(),
-    "school_name": pl.Utf8(),
-    "enrol_month": pl.Date(),
-    "school_status": pl.Utf8(),
-    "clinic": pl.Utf8(),
-    "record_opened": pl.Date(),
-    "last_followup": pl.Date(),
-    "management_status": pl.Utf8(),
-    "card_opened": pl.Date(),
-    "last_dose": pl.Date(),
-    "missed_doses": pl.Int32(),
-    "insurance_status": pl.Utf8(),
-    "insurance_year": pl.Int32(),
-    "birth_place_county": pl.Utf8(),
-    "visit_date": pl.Date(),
-    "guardianship": pl.Utf8(),
-    "special": pl.List(pl.Utf8()),
-    "self_apply": pl.Boolean(),
-    "urgent": pl.List(pl.Utf8()),
-    "remarks": pl.Utf8(),
-}
+# The columns each rule input reads, typed by the one declaration of the stage tables.
+RECORD_COLUMNS = columns(
+    STD_RECORDS,
+    (
+        "record_id",
+        "source",
+        "file",
+        "row_number",
+        "name",
+        "name_placeholder",
+        "id_number",
+        "id_status",
+        "id_birth_date",
+        "id_sex",
+        "id_county",
+        "birth_date",
+        "sex",
+        "ethnicity",
+        "hukou_county",
+        "residence_county",
+        "residence_start",
+        "issue_date",
+        "valid_until",
+        "school_name",
+        "enrol_month",
+        "school_status",
+        "clinic",
+        "record_opened",
+        "last_followup",
+        "management_status",
+        "card_opened",
+        "last_dose",
+        "missed_doses",
+        "insurance_status",
+        "insurance_year",
+        "birth_place_county",
+        "visit_date",
+        "guardianship",
+        "special",
+        "self_apply",
+        "urgent",
+        "remarks",
+    ),
+)
 
-GUARDIAN_COLUMNS: dict[str, pl.DataType] = {
-    "record_id": pl.Int64(),
-    "source": pl.Utf8(),
-    "file": pl.Utf8(),
-    "row_number": pl.Int64(),
-    "role": pl.Utf8(),
-    "relation": pl.Utf8(),
-    "parent_role": pl.Utf8(),
-    "name": pl.Utf8(),
-    "id_number": pl.Utf8(),
-    "id_status": pl.Utf8(),
-    "phone": pl.Utf8(),
-}
+GUARDIAN_COLUMNS = columns(
+    STD_GUARDIANS,
+    (
+        "record_id",
+        "source",
+        "file",
+        "row_number",
+        "role",
+        "relation",
+        "parent_role",
+        "name",
+        "id_number",
+        "id_status",
+        "phone",
+    ),
+)
 
-STATUS_COLUMNS: dict[str, pl.DataType] = {
-    "source": pl.Utf8(),
-    "file": pl.Utf8(),
-    "row_number": pl.Int64(),
-    "id_raw": pl.Utf8(),
-    "id_number": pl.Utf8(),
-    "id_status": pl.Utf8(),
-    "name": pl.Utf8(),
-    "status": pl.Utf8(),
-    "status_detail": pl.Utf8(),
-    "disability_kind": pl.Utf8(),
-    "disability_grade": pl.Int8(),
-    "start_date": pl.Date(),
-    "end_date": pl.Date(),
-    # 来源单位: in the contract; the rules need it for 失踪 declared by a court.
-    "reporter": pl.Utf8(),
-    # True for the sensitive category; the standardizer then holds only the masked term in ``status``.
-    "status_sensitive": pl.Boolean(),
-}
+STATUS_COLUMNS = columns(
+    STD_STATUS,
+    (
+        "source",
+        "file",
+        "row_number",
+        "id_raw",
+        "id_number",
+        "id_status",
+        "name",
+        "status",
+        "status_detail",
+        "disability_kind",
+        "disability_grade",
+        "start_date",
+        "end_date",
+        "reporter",
+        "status_sensitive",
+    ),
+)
 
-RECORD_CHILD_COLUMNS: dict[str, pl.DataType] = {"record_id": pl.Int64(), "child_id": pl.Utf8()}
+RECORD_CHILD_COLUMNS = RECORD_CHILD
 
 # The struct naming one input row, kept beside every value a rule derives.
 REF_DTYPE = pl.Struct({"source": pl.Utf8(), "file": pl.Utf8(), "row_number": pl.Int64()})
@@ -121,16 +132,6 @@ EVENT_DTYPE = pl.Struct(
 )
 # Identity-number statuses that still carry 18 characters (docs/ARCHITECTURE.md).
 ID_USABLE = ("valid", "bad_check")
-
-
-def conform(df: pl.DataFrame, columns: dict[str, pl.DataType]) -> pl.DataFrame:
-    """``df`` with every column of ``columns`` present (missing ones as typed nulls) and cast.
-
-    Extra columns are kept as they are.
-    """
-    return df.with_columns(
-        (pl.col(c).cast(t) if c in df.columns else pl.lit(None, dtype=t)).alias(c) for c, t in columns.items()
-    )
 
 
 def ref() -> pl.Expr:

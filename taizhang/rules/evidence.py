@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from taizhang.emit.mask import SENSITIVE_TERM, mask_sensitive
+from taizhang.masking import SENSITIVE_TERM, mask_sensitive
 from taizhang.rules._frames import EVENT_DTYPE, REF_DTYPE
 
 REFS = pl.List(REF_DTYPE)

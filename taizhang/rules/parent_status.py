@@ -40,7 +40,8 @@ from datetime import date
 
 import polars as pl
 
-from taizhang.emit.mask import MASKED_TERM, SENSITIVE_TERM
+from taizhang.masking import MASKED_TERM, SENSITIVE_TERM
+from taizhang.parsers.id_numbers import check_digit, clean_id_text
 from taizhang.rules._duck import run_sql
 from taizhang.rules._frames import STATUS_COLUMNS, conform
 from taizhang.rules.orphan import DEAD_OR_MISSING, dead_or_missing, declared_by_court
@@ -53,7 +54,6 @@ from taizhang.rules.unsupported import (
     lost_long,
     severe_disability,
 )
-from transforms.id_numbers import check_digit, clean_id_text
 
 # Matches by a slip of the number (same name): counted, shown in the evidence and listed for review.
 SLIP_MATCHES = ("one_digit", "transposition", "impossible_date")

@@ -55,6 +55,7 @@ from datetime import date
 
 import polars as pl
 
+from taizhang.parsers.divisions import resolve_divisions
 from taizhang.rules._frames import (
     RECORD_CHILD_COLUMNS,
     RECORD_COLUMNS,
@@ -65,7 +66,6 @@ from taizhang.rules._frames import (
     ref,
     source_rank,
 )
-from transforms.divisions import resolve_divisions
 
 # What dates a child's presence in its residence county (``residence_basis``).
 RESIDENCE_BASES = (

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from taizhang.emit.mask import MASKED_TERM
+from taizhang.masking import MASKED_TERM
 from taizhang.rules._frames import where_flagged
 from taizhang.rules.evidence import events_of, evidence_json, refs_of
 from taizhang.rules.orphan import ADULT_AGE, parent_text

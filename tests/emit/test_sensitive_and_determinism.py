@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from taizhang.emit import emit_period
-from taizhang.emit.mask import MASKED_TERM, SENSITIVE_TERM, mask_sensitive
+from taizhang.masking import MASKED_TERM, SENSITIVE_TERM, mask_sensitive
 
 ESCAPED = json.dumps(SENSITIVE_TERM)[1:-1]  # \u827e... as written by ensure_ascii JSON
 

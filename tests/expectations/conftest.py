@@ -8,21 +8,7 @@ import polars as pl
 import pytest
 
 from data_contracts import Contract, load_contracts
-
-
-def _check_char(body17: str) -> str:
-    """GB 11643 check character, written out independently of the code under test."""
-    weights = [2 ** (17 - i) % 11 for i in range(17)]
-    return "10X98765432"[sum(int(d) * w for d, w in zip(body17, weights, strict=True)) % 11]
-
-
-def valid_id(body17: str) -> str:
-    return body17 + _check_char(body17)
-
-
-def bad_check_id(body17: str) -> str:
-    good = _check_char(body17)
-    return body17 + ("0" if good != "0" else "1")
+from tests.support.ids import bad_check, with_check
 
 
 def staged(contract: Contract, rows: Sequence[dict[str, str | None]]) -> pl.DataFrame:
@@ -57,4 +43,4 @@ def make_staged():
 @pytest.fixture(scope="session")
 def ids():
     """(valid_id, bad_check_id) builders from a 17-digit body."""
-    return valid_id, bad_check_id
+    return with_check, bad_check

@@ -12,23 +12,15 @@ import unicodedata
 
 import polars as pl
 
-from taizhang.generate.ids import CHECK_CHARS, WEIGHTS
 from taizhang.generate.population import six_months_before
 from taizhang.period import Period
+from tests.support.ids import is_valid
 
 from .conftest import PERIODS, source_columns
 
 
 def _clean_id(raw: str) -> str:
     return "".join(unicodedata.normalize("NFKC", raw).upper().replace("'", "").split())
-
-
-def _valid(number: str) -> bool:
-    body = number[:17]
-    return (
-        body.isdigit()
-        and CHECK_CHARS[sum(int(c) * w for c, w in zip(body, WEIGHTS, strict=True)) % 11] == number[17]
-    )
 
 
 def _rows(folder, source: str, columns: dict[str, tuple[str, ...]]) -> pl.DataFrame:
@@ -53,7 +45,7 @@ def test_slipped_status_rows_keep_the_parents_name_and_are_one_slip_from_the_num
     for r in rows.iter_rows(named=True):
         typed, true = _clean_id(r["raw_id"]), r["id_number"]
         assert r["raw_name"] == r["name"]
-        assert len(typed) == 18 and not _valid(typed)
+        assert len(typed) == 18 and not is_valid(typed)
         diff = [i for i in range(18) if typed[i] != true[i]]
         if r["slip"] == "transposition":
             assert len(diff) == 2 and diff[1] == diff[0] + 1
@@ -75,7 +67,7 @@ def test_near_namesakes_have_a_valid_number_one_sequence_digit_off_the_fathers(g
     assert rows.height > 0
     for r in rows.iter_rows(named=True):
         typed = _clean_id(r["raw_id"])
-        assert _valid(typed) and typed != r["f_id"] and r["raw_name"] == r["f_name"]
+        assert is_valid(typed) and typed != r["f_id"] and r["raw_name"] == r["f_name"]
         assert [i for i in range(17) if typed[i] != r["f_id"][i]] == [14]
     # the truth never counts them for the child
     assert set(rows["is_decoy_kind"]) == {"namesake_one_digit_off"}

@@ -22,7 +22,7 @@ from matchers.configs import children
 from matchers.configs.children import GUARDS
 from matchers.engine import LinkageConfig, LinkResult, _prepare, link
 from matchers.evaluation import clusters_with_two_valid_ids
-from tests.matchers.fixtures import child, families, frame, with_check
+from tests.support.families import child, families, frame, with_check
 
 FILLER = 100
 COMMON_NAME = "张浩宇"

@@ -10,7 +10,7 @@ import pytest
 
 from matchers.configs import children
 from matchers.engine import LinkResult, link
-from tests.matchers.fixtures import child, frame, population, with_check
+from tests.support.families import child, frame, population, with_check
 
 TWIN_DOB = date(2016, 5, 20)
 MOTHER = with_check("22010219880101234")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from matchers.evaluation import clusters_with_two_valid_ids
-from tests.matchers.fixtures import with_check
+from tests.support.families import with_check
 
 
 def _excel_cut_prefix() -> str:

@@ -1,15 +1,10 @@
-"""Puts the rules test helpers (``rules_world``) on the import path and provides a fresh ``world``."""
+"""A fresh ``world`` (tests/support/rules_world.py) for every rules test."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from rules_world import World
+from tests.support.rules_world import World
 
 
 @pytest.fixture

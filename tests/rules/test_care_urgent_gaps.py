@@ -6,7 +6,8 @@ import json
 from datetime import date
 
 import polars as pl
-from rules_world import AS_OF, World
+
+from tests.support.rules_world import AS_OF, World
 
 
 def ledger_row(world: World, child: str = "C1") -> dict:

@@ -13,7 +13,8 @@ import json
 from datetime import date
 
 import polars as pl
-from rules_world import AS_OF, World, make_id
+
+from tests.support.rules_world import AS_OF, World, make_id
 
 F_ID = make_id("220281", date(1985, 10, 1), 13)
 M_ID = make_id("220281", date(1987, 10, 2), 24)

@@ -7,12 +7,12 @@ from datetime import date
 
 import polars as pl
 import pytest
-from rules_world import AS_OF, World, make_id
 
 from taizhang.rules.candidates import migrant_candidates
 from taizhang.rules.decide import decide
 from taizhang.rules.migrant import migrant_decisions, migrant_review
 from taizhang.rules.profile import build_profiles
+from tests.support.rules_world import AS_OF, World, make_id
 
 
 def decide_migrant(world: World, as_of: date = AS_OF) -> dict:

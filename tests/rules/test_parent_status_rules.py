@@ -7,7 +7,8 @@ from datetime import date
 
 import polars as pl
 import pytest
-from rules_world import AS_OF, World, make_id, typo
+
+from tests.support.rules_world import AS_OF, World, make_id, typo
 
 F_ID = make_id("220281", date(1985, 1, 1), 13)
 M_ID = make_id("220281", date(1987, 5, 2), 24)

@@ -7,9 +7,9 @@ from datetime import date
 import polars as pl
 import pytest
 
-from transforms.dates import date_table, month_table
-from transforms.phones import parse_phone
-from transforms.sexes import parse_sex, sex_conflict
+from taizhang.parsers.dates import date_table, month_table
+from taizhang.parsers.phones import parse_phone
+from taizhang.parsers.sexes import parse_sex, sex_conflict
 
 TODAY = date(2026, 6, 30)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from taizhang.parsers.divisions import resolve_divisions, with_division_columns
 from taizhang.reference import jilin_code_history
-from transforms.divisions import resolve_divisions, with_division_columns
 
 
 def resolve(raw: str | None) -> dict:

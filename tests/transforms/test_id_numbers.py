@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.iso7064 import mod_11_2
 
-from transforms.id_numbers import CHECK_CHARS, WEIGHTS, upgrade_15, with_id_columns
+from taizhang.parsers.id_numbers import upgrade_15, with_id_columns
+from tests.support.ids import check_character
 
 TODAY = date(2026, 6, 30)
 
@@ -19,18 +20,13 @@ def parse(values: list[str | None]) -> pl.DataFrame:
     return with_id_columns(pl.DataFrame({"raw": values}, schema={"raw": pl.Utf8}), "raw", today=TODAY)
 
 
-def by_hand(body17: str) -> str:
-    """The check character computed from the GB 11643 weights, written out for the test."""
-    return CHECK_CHARS[sum(int(c) * w for c, w in zip(body17, WEIGHTS, strict=True)) % 11]
-
-
 @st.composite
 def valid_numbers(draw) -> str:
     county = draw(st.sampled_from(["220102", "220381", "220172", "110105", "222401"]))
     born = draw(st.dates(min_value=date(1940, 1, 1), max_value=TODAY))
     seq = draw(st.integers(0, 999))
     body = f"{county}{born:%Y%m%d}{seq:03d}"
-    return body + by_hand(body)
+    return body + check_character(body)
 
 
 def test_standard_example_is_valid_female_born_1949():
@@ -102,7 +98,7 @@ def test_fifteen_digit_numbers_upgrade_to_eighteen():
     # 110105 491231 002 -> 110105 19 491231 002 + check (hand-computed: S = 2 -> 'X')
     assert upgrade_15("110105491231002") == "11010519491231002X"
     body = "22010219850615123"
-    expected = body + by_hand(body)
+    expected = body + check_character(body)
     row = parse(["220102850615123"]).row(0, named=True)
     assert row["id_number"] == expected
     assert row["id_status"] == "valid"
@@ -119,7 +115,7 @@ def test_excel_scientific_numbers_are_lossy_but_keep_their_prefix():
 
 def test_excel_scientific_with_every_digit_and_a_good_check_is_repaired():
     body = "22010220150315123"
-    number = body + by_hand(body)
+    number = body + check_character(body)
     row = parse([f"{number[0]}.{number[1:]}E+17"]).row(0, named=True)
     assert (row["id_status"], row["id_number"], row["id_repair"]) == ("valid", number, "excel_scientific")
 
@@ -152,5 +148,5 @@ def test_unusable_numbers_get_a_status_and_no_number(raw, status):
 def test_address_codes_are_not_checked_against_a_code_list():
     # 扶余市 220781 did not exist in 2012 (late registration) and 220172 is a dev-zone statistics code.
     for body in ("22078120120101001", "22017220150101002", "99999920150101003"):
-        number = body + by_hand(body)
+        number = body + check_character(body)
         assert parse([number])["id_status"][0] == "valid"

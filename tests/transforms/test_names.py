@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from pypinyin import Style, lazy_pinyin
 
-from transforms.names import SURNAME_PINYIN, standardize_names
+from taizhang.parsers.names import SURNAME_PINYIN, standardize_names
 
 
 def std(raw: str | None) -> dict:

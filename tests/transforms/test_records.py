@@ -6,6 +6,7 @@ from datetime import date
 
 import polars as pl
 
+from data_contracts.tables import STD_GUARDIANS, STD_RECORDS, STD_STATUS
 from transforms.records import standardize_guardians, standardize_records, standardize_status
 
 from .conftest import TODAY, staged_frame
@@ -172,3 +173,15 @@ def test_a_bare_county_name_shared_by_two_cities_follows_the_identity_numbers_co
     assert got["周三"] == got["周四"] == "120101"
     by_name = {r["name"]: r for r in out.iter_rows(named=True)}
     assert by_name["周一"]["hukou_prefecture"] == "210100" and by_name["周一"]["hukou_province"] == "21"
+
+
+def test_the_three_tables_have_exactly_the_declared_columns_and_types():
+    """The stage-table declaration is what the linkage engine and the rules rely on."""
+    tables = staged()
+    records = standardize_records(tables, TODAY)
+    assert dict(records.schema) == STD_RECORDS
+    assert dict(standardize_guardians(tables, records, TODAY).schema) == STD_GUARDIANS
+    assert dict(standardize_status(tables, TODAY).schema) == STD_STATUS
+    # Empty inputs still give the declared tables.
+    empty = standardize_records({}, TODAY)
+    assert empty.height == 0 and dict(empty.schema) == STD_RECORDS

@@ -356,13 +356,17 @@ def resolve_divisions(values: pl.Series) -> pl.DataFrame:
     return pl.concat([coded, texts, empty]).sort("raw", nulls_last=True)
 
 
-def with_division_columns(df: pl.DataFrame, raw_columns: list[str], prefix: str) -> pl.DataFrame:
+def with_division_columns(
+    df: pl.DataFrame, raw_columns: list[str], prefix: str, table: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Add ``{prefix}_raw``, ``_county``, ``_prefecture``, ``_province``, ``_resolution`` from the first
     resolvable of ``raw_columns``.
 
     Columns are tried in order; the first that yields a county wins, else the
     first that yields a prefecture, then a province. ``{prefix}_raw`` is the
-    raw text of the winning column (or of the first non-empty one).
+    raw text of the winning column (or of the first non-empty one). ``table``
+    is a :func:`resolve_divisions` table covering the columns' values, when the
+    caller resolved several columns' values at once; rows keep their order.
     """
     present = [c for c in raw_columns if c in df.columns]
     if not present:
@@ -371,8 +375,8 @@ def with_division_columns(df: pl.DataFrame, raw_columns: list[str], prefix: str)
             *[pl.lit(None, pl.Utf8).alias(f"{prefix}_{f}") for f in ("county", "prefecture", "province")],
             pl.lit("empty").alias(f"{prefix}_resolution"),
         )
-    values = pl.concat([df[c].cast(pl.Utf8) for c in present]).unique()
-    table = resolve_divisions(values)
+    if table is None:
+        table = resolve_divisions(pl.concat([df[c].cast(pl.Utf8) for c in present]).unique())
     rank = {"code": 0, "code_history": 0, "name": 0, "address": 0, "prefecture_only": 1, "province_only": 2}
     parts = []
     for i, col in enumerate(present):
@@ -386,7 +390,7 @@ def with_division_columns(df: pl.DataFrame, raw_columns: list[str], prefix: str)
         parts.append(t)
     out = df
     for t in parts:
-        out = out.join(t, on=t.columns[0], how="left", nulls_equal=True)
+        out = out.join(t, on=t.columns[0], how="left", nulls_equal=True, maintain_order="left")
     n = len(present)
     best_rank = pl.min_horizontal(pl.col(f"__div_rank{i}") for i in range(n))
     out = out.with_columns(best_rank.alias("__div_best"))
@@ -433,7 +437,9 @@ def prefer_code_of_same_name(df: pl.DataFrame, prefix: str, code_column: str) ->
         pl.col("name").alias("__same_name_other"),
         pl.col("prefecture").alias("__same_name_pref"),
     )
-    out = df.join(own, on=f"{prefix}_county", how="left").join(other, on=code_column, how="left")
+    out = df.join(own, on=f"{prefix}_county", how="left", maintain_order="left").join(
+        other, on=code_column, how="left", maintain_order="left"
+    )
     switch = (
         pl.col(f"{prefix}_resolution").is_in(["name", "address"])
         & (pl.col(code_column) != pl.col(f"{prefix}_county"))

@@ -1,11 +1,15 @@
-"""Masking of the one status that must never be shown: ``艾滋病病毒感染``.
+"""The sensitive term and its mask: ``艾滋病病毒感染`` is never shown in clear.
+
+A ground-floor module: every stage may use it (standardize masks the status,
+the rules word their evidence with the masked term, emit masks every value it
+writes, logging masks messages) and it uses no stage.
 
 The person-status extract may report HIV infection. It can drive a flag (Jilin
 treats HIV-infected children like orphans, 参照孤儿保障), but the term must not
 appear in clear text in any ledger, workbook, list or report
 (docs/ARCHITECTURE.md, "Personal information"). Every text value the emit stage
-writes passes through :func:`mask_sensitive`, so there is exactly one place
-where the replacement is defined.
+writes passes through :func:`mask_sensitive`; the term, its mask and the
+replacement are defined here and nowhere else.
 """
 
 from __future__ import annotations

@@ -14,22 +14,11 @@ from typing import Any
 import polars as pl
 
 from taizhang.rules import Decisions, decide
+from tests.support.ids import make_id, typo
 
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-CHECK = "10X98765432"
+__all__ = ["AS_OF", "World", "make_id", "typo"]
+
 AS_OF = date(2026, 6, 30)
-
-
-def make_id(county: str, birth: date, seq: int) -> str:
-    """A valid 18-character identity number."""
-    body = f"{county}{birth:%Y%m%d}{seq:03d}"
-    return body + CHECK[sum(int(c) * w for c, w in zip(body, WEIGHTS, strict=True)) % 11]
-
-
-def typo(id18: str, pos: int = 10) -> str:
-    """The same number with one digit changed (the check digit then fails)."""
-    d = str((int(id18[pos]) + 1) % 10)
-    return id18[:pos] + d + id18[pos + 1 :]
 
 
 @dataclass

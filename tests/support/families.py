@@ -7,15 +7,9 @@ from datetime import date
 import polars as pl
 
 from matchers.configs.children import COLUMNS
+from tests.support.ids import with_check
 
-# GB 11643 check digit, so fixtures can hold valid and deliberately broken numbers.
-_W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_C = "10X98765432"
-
-
-def with_check(body17: str) -> str:
-    """An 18-character identity number with a correct check digit."""
-    return body17 + _C[sum(int(d) * w for d, w in zip(body17, _W, strict=True)) % 11]
+__all__ = ["child", "families", "frame", "population", "record", "with_check"]
 
 
 def record(**values: object) -> dict[str, object]:
