@@ -345,6 +345,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/linkbench"))
     parser.add_argument("--skip", default="", help="comma list of: heavy,splink,scale,febrl")
     parser.add_argument("--also", default="", help="comma list of: tiled (the 20,000 tiled to scale size)")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=RESULTS,
+        help="where to write the figures (default: the committed benchmarks/results/link.json)",
+    )
     parser.add_argument("--step", default=None, help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
     if args.step:
@@ -400,8 +406,8 @@ def main() -> None:
     if "febrl" not in skip:
         results["febrl4"] = _measure("febrl")
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(
         json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
     )
     print(json.dumps(results, indent=2, ensure_ascii=False, default=str))

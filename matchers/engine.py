@@ -200,7 +200,9 @@ def _total_pairs(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> int:
     return int(con.sql(q).fetchall()[0][0] or 0)
 
 
-def _review_sample(con: duckdb.DuckDBPyConnection, config: LinkageConfig, scored: str) -> pl.DataFrame:
+def _review_sample(
+    con: duckdb.DuckDBPyConnection, config: LinkageConfig, scored: str, flagged: str, flag_floor: float
+) -> pl.DataFrame:
     """The pairs nearest the threshold, for a person to check: levels and masked names only."""
     t = float(np.log2(config.threshold / (1 - config.threshold)))
     cols = [c for c in config.review_columns if c in config.columns]
@@ -213,17 +215,16 @@ def _review_sample(con: duckdb.DuckDBPyConnection, config: LinkageConfig, scored
                 f"CASE WHEN {s}.{mc} IS NULL THEN NULL"
                 f" ELSE left({s}.{mc}, 1) || repeat('*', length({s}.{mc}) - 1) END AS {mc}_masked_{s}"
             )
-    q = f"""
-        SELECT p.l, p.r, {", ".join(side)}, p.match_weight, p.match_probability, p.tf_adjustment,
-               CAST(p.explanation AS VARCHAR) AS explanation
-        FROM {scored} AS p
-        JOIN {RECORDS} AS l ON l.record_id = p.l
-        JOIN {RECORDS} AS r ON r.record_id = p.r
-        WHERE NOT p.cannot_link AND NOT p.vetoed
-        ORDER BY abs(p.match_weight - $t), p.l, p.r
-        LIMIT $n
-    """
-    return con.sql(q, params={"t": t, "n": config.review_size}).pl()
+    q = render_sql(
+        "link_review_sample",
+        flagged=flagged,
+        scored=scored,
+        records=RECORDS,
+        sides=", ".join(side),
+        cannot_link=guard_sql(config),
+        vetoed=veto_sql(config),
+    )
+    return con.sql(q, params={"t": t, "n": config.review_size, "flag_floor": flag_floor}).pl()
 
 
 def _vetoed_apart(pairs: pl.DataFrame, record_child: pl.DataFrame, threshold: float) -> pl.DataFrame:
@@ -273,7 +274,6 @@ def link(
         comps = config.comparisons
         gammas = ",\n       ".join(c.gamma_sql() for c in comps)
         gamma_cols = ", ".join(c.column for c in comps)
-        cannot = guard_sql(config)
         tf = _tf_parts(con, config)
         con.execute(
             render_sql(
@@ -282,8 +282,6 @@ def link(
                 pairs="lk_candidates",
                 records=RECORDS,
                 gammas=gammas,
-                cannot_link=cannot,
-                vetoed=veto_sql(config),
                 tf_select=tf["tf_select"],
                 tf_joins=tf["tf_joins"],
             )
@@ -337,6 +335,19 @@ def link(
         )
         con.execute("DROP TABLE lk_weights")
         con.execute("DROP TABLE lk_gamma")
+        # Guards and vetoes on the pairs with a real chance only (edges, siblings, kept pairs).
+        flag_floor = min(config.keep_pairs_above, config.threshold)
+        con.execute(
+            render_sql(
+                "link_pair_flags",
+                out="lk_flagged",
+                scored="lk_scored",
+                records=RECORDS,
+                cannot_link=guard_sql(config),
+                vetoed=veto_sql(config),
+            ),
+            {"floor": flag_floor},
+        )
         lap("model")
 
         # Millions of candidate pairs are plain non-matches: clustering needs only the accepted
@@ -347,15 +358,22 @@ def link(
         # third record (a namesake's birth certificate) cannot join them.
         floor = config.cannot_link_below if config.cannot_link_below is not None else float("-inf")
         accepted = con.sql(
-            render_sql("link_edges", scored="lk_scored"),
+            render_sql("link_edges", flagged="lk_flagged"),
             params={"threshold": config.threshold, "floor": floor},
         ).pl()
         ids = con.sql(f"SELECT record_id FROM {RECORDS}").pl()["record_id"].to_numpy()
         components = component_frame(ids, accepted)
         con.register("lk_components", components)
         cannot = con.sql(
-            render_sql("link_cannot_in_component", scored="lk_scored", components="lk_components"),
-            params={"floor": floor},
+            render_sql(
+                "link_cannot_in_component",
+                scored="lk_scored",
+                flagged="lk_flagged",
+                components="lk_components",
+                records=RECORDS,
+                guards=guard_sql(config),
+            ),
+            params={"floor": floor, "flag_floor": flag_floor},
         ).pl()
         unscored = con.sql(
             render_sql(
@@ -370,9 +388,9 @@ def link(
         con.unregister("lk_components")
         edges = pl.concat([accepted, cannot, unscored.cast(cannot.schema)])
         pairs = con.sql(
-            render_sql("link_kept_pairs", scored="lk_scored"), params={"floor": config.keep_pairs_above}
+            render_sql("link_kept_pairs", flagged="lk_flagged"), params={"floor": config.keep_pairs_above}
         ).pl()
-        review = _review_sample(con, config, "lk_scored")
+        review = _review_sample(con, config, "lk_scored", "lk_flagged", flag_floor)
 
         def record_values(columns: str, required: str) -> pl.DataFrame:
             sql = render_sql("link_record_values", columns=columns, records=RECORDS, required=required)
@@ -388,12 +406,13 @@ def link(
             )
             con.register("lk_floater_keys", floaters)
             siblings = con.sql(
-                render_sql("link_sibling_pairs", scored="lk_scored", keys="lk_floater_keys"),
+                render_sql("link_sibling_pairs", flagged="lk_flagged", keys="lk_floater_keys"),
                 params={"threshold": config.threshold},
             ).pl()
             con.unregister("lk_floater_keys")
         # Everything the scored pairs are needed for is read: give their memory to the id stage.
         con.execute("DROP TABLE lk_scored")
+        con.execute("DROP TABLE lk_flagged")
         con.execute("DROP TABLE IF EXISTS lk_candidates")
         lap("pairs_and_review")
 
@@ -467,7 +486,7 @@ def link(
             vetoed_apart=_vetoed_apart(pairs, record_child, config.threshold),
         )
     finally:
-        for t in ("lk_scored", "lk_candidates", RECORDS):
+        for t in ("lk_scored", "lk_flagged", "lk_candidates", RECORDS):
             con.execute(f"DROP TABLE IF EXISTS {t}")
         if own:
             con.close()
