@@ -119,8 +119,15 @@ class LinkResult:
 
 
 def _any_of(conditions: list[str]) -> str:
-    """SQL true when any condition holds (a null counts as false); FALSE for none."""
-    return " OR ".join(f"coalesce(({c}), FALSE)" for c in conditions) or "FALSE"
+    """SQL true when any condition holds (a null counts as false); FALSE for none.
+
+    A CASE, not an OR of the conditions: DuckDB evaluates every operand of an OR or AND in a
+    select list over the whole vector, but a CASE's WHEN as a filter, so a condition stops at its
+    first false conjunct and the next condition runs only where no earlier one held.
+    """
+    if not conditions:
+        return "FALSE"
+    return "CASE " + " ".join(f"WHEN ({c}) THEN TRUE" for c in conditions) + " ELSE FALSE END"
 
 
 def veto_sql(config: LinkageConfig) -> str:
