@@ -194,25 +194,22 @@ def generate_candidates(
     rows = []
     for i, rule in enumerate(rules):
         cap = rule.max_block_size or max_block_size
-        before = con.sql(f"SELECT count(*) FROM {PAIRS_RAW}").fetchall()[0][0]
         run = _deletion_rule if rule.kind == "deletion" else _key_rule
         stats = run(con, rule, 1 << i, records, grp, link_only, cap)
-        after = con.sql(f"SELECT count(*) FROM {PAIRS_RAW}").fetchall()[0][0]
-        rows.append(
-            {
-                "rule": rule.name,
-                "bit": 1 << i,
-                "kind": rule.kind,
-                "cap": cap,
-                **stats,
-                "pairs": after - before,
-            }
-        )
+        rows.append({"rule": rule.name, "bit": 1 << i, "kind": rule.kind, "cap": cap, **stats})
+    # A rule's raw pairs may repeat a pair (two shared keys of a list rule): the union groups
+    # them once for all rules, and a rule's pair count is the number of distinct pairs it found.
     con.execute(render_sql("link_candidates", out=out, pairs=PAIRS_RAW))
     con.execute(f"DROP TABLE IF EXISTS {PAIRS_RAW}")
     for t in ("lk_block_keys", "lk_block_keys2", "lk_block_sizes"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    report = pl.DataFrame(rows)
+    per_rule = ", ".join(
+        f"count(*) FILTER (WHERE (rules & {1 << i}) <> 0) AS r{i}" for i in range(len(rules))
+    )
+    counts = con.sql(f"SELECT {per_rule} FROM {out}").fetchall()[0] if rules else ()
+    report = pl.DataFrame(
+        [row | {"pairs": int(n)} for row, n in zip(rows, counts, strict=True)]
+    )
     # Pairs a rule found that no earlier rule had found: what the rule adds to the union.
     firsts = con.sql(f"SELECT (rules & -rules) AS bit, count(*) AS n FROM {out} GROUP BY ALL").pl()
     only = con.sql(
