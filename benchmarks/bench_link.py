@@ -46,7 +46,7 @@ def _std(extracts: Path, period: str, out: Path) -> Path:
     """Ingest and standardize one generated period once; cached."""
     target = out / f"std_{period}.parquet"
     if not target.exists():
-        from matchers.evaluation import standardized_generated, with_truth
+        from evaluation import standardized_generated, with_truth
 
         as_of = date(int(period[:4]), 6, 30) if period.endswith("H1") else date(int(period[:4]), 12, 31)
         records = standardized_generated(extracts / period, as_of)
@@ -189,9 +189,10 @@ def _peak_mb() -> float:
 
 
 def step_link(std: str, registry_in: str, registry_out: str, assigned_out: str) -> dict[str, object]:
+    from evaluation import clusters_with_two_valid_ids, pairwise_scores
+
     from matchers.configs import children
     from matchers.engine import link
-    from matchers.evaluation import clusters_with_two_valid_ids, pairwise_scores
 
     wanted = {"record_id", "child_key", *children().columns}
     records = pl.read_parquet(std, columns=[c for c in pl.read_parquet_schema(std) if c in wanted])
@@ -221,9 +222,8 @@ def step_link(std: str, registry_in: str, registry_out: str, assigned_out: str) 
 
 def step_splink(std: str) -> dict[str, object]:
     import splink.comparison_library as cl
+    from evaluation import pairwise_scores
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
-
-    from matchers.evaluation import pairwise_scores
 
     records = pl.read_parquet(std)
     frame = records.select(
@@ -332,7 +332,7 @@ def _retention(h1: Path, h2: Path) -> dict[str, float | int]:
 
 
 def _twins(assigned: Path, truth: Path) -> dict[str, int]:
-    from matchers.evaluation import twin_merges, twin_pairs
+    from evaluation import twin_merges, twin_pairs
 
     pairs = twin_pairs(truth)
     return {"twin_pairs": pairs.height, "twin_pairs_merged": twin_merges(pl.read_parquet(assigned), pairs)}

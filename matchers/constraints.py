@@ -68,7 +68,7 @@ def weight_floor(config: LinkageConfig) -> float:
 
 
 def flag_pairs(session: LinkSession, config: LinkageConfig, scored: str) -> str:
-    """Table ``lk_flagged``: the scored pairs at least ``flag_floor`` likely, with their guard and veto flags."""
+    """Table ``lk_flagged``: the scored pairs at least ``flag_floor`` likely, with guard and veto flags."""
     return session.create(
         FLAGGED,
         "link_pair_flags",

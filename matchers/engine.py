@@ -27,7 +27,14 @@ import polars as pl
 from matchers import prediction
 from matchers.blocking import generate_candidates
 from matchers.clustering import ClusterReport, cluster_pairs
-from matchers.constraints import constraints, flag_pairs, forbidden_rejoins, guard_sql, record_values, veto_sql
+from matchers.constraints import (
+    constraints,
+    flag_pairs,
+    forbidden_rejoins,
+    guard_sql,
+    record_values,
+    veto_sql,
+)
 from matchers.model import ModelParameters
 from matchers.review import kept_pairs, review_sample, vetoed_apart
 from matchers.session import RECORDS, LinkSession, prepare_records
@@ -104,7 +111,9 @@ def _stable_ids(
         config.id_prefix,
         forbidden=lambda candidates: forbidden_rejoins(session, config, clusters, candidates),
     )
-    record_child = clusters.join(cluster_child, on="cluster_id").select("record_id", "child_id").sort("record_id")
+    record_child = (
+        clusters.join(cluster_child, on="cluster_id").select("record_id", "child_id").sort("record_id")
+    )
     return record_child, registry, events
 
 
@@ -131,7 +140,9 @@ def link(
         tf = prediction.term_frequencies(session, config)
         prediction.compare(session, config, tf)
         session.lap("comparisons")
-        model, patterns = prediction.train(session, config, dict(zip(report["rule"], report["bit"], strict=True)))
+        model, patterns = prediction.train(
+            session, config, dict(zip(report["rule"], report["bit"], strict=True))
+        )
         session.lap("model")
         scored = prediction.score(session, config, model, patterns, tf)
         n_candidates = int(patterns["n"].sum())

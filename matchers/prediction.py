@@ -93,7 +93,9 @@ def _total_pairs(session: LinkSession, config: LinkageConfig) -> int:
     return int(total or 0)
 
 
-def train(session: LinkSession, config: LinkageConfig, rule_bits: dict[str, int]) -> tuple[ModelParameters, pl.DataFrame]:
+def train(
+    session: LinkSession, config: LinkageConfig, rule_bits: dict[str, int]
+) -> tuple[ModelParameters, pl.DataFrame]:
     """The model's parameters, and the distinct comparison vectors of the candidates with their counts.
 
     Each training session is the pairs one blocking rule produced (``rule_bits``: rule name to its

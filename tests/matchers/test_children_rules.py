@@ -18,11 +18,11 @@ import duckdb
 import polars as pl
 import pytest
 
+from benchmarks.evaluation import clusters_with_two_valid_ids
 from matchers.configs import children
 from matchers.configs.children import GUARDS
 from matchers.engine import LinkageConfig, LinkResult, link
 from matchers.session import prepare_records
-from matchers.evaluation import clusters_with_two_valid_ids
 from tests.matchers.fixtures import child, families, frame, with_check
 
 FILLER = 100

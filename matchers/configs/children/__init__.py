@@ -28,4 +28,13 @@ from matchers.configs.children.features import COLUMNS, DERIVED
 from matchers.configs.children.guards import GUARDS, VETOES
 from matchers.configs.children.settings import ANCHORS, children_config
 
-__all__ = ["ANCHORS", "BLOCKING_RULES", "COLUMNS", "COMPARISONS", "DERIVED", "GUARDS", "VETOES", "children_config"]
+__all__ = [
+    "ANCHORS",
+    "BLOCKING_RULES",
+    "COLUMNS",
+    "COMPARISONS",
+    "DERIVED",
+    "GUARDS",
+    "VETOES",
+    "children_config",
+]

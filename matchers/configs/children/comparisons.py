@@ -13,6 +13,7 @@ from matchers.comparisons import (
     identity_number,
 )
 
+
 def _parent_name(name: str, column: str) -> Comparison:
     return Comparison(
         name=name,
