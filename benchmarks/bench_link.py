@@ -213,6 +213,7 @@ def step_link(std: str, registry_in: str, registry_out: str, assigned_out: str) 
         "peak_rss_mb": _peak_mb(),
         "candidate_pairs": result.n_candidate_pairs,
         "stage_seconds": result.timings,
+        "stage_cpu_seconds": result.cpu_seconds,
         "clusters_with_two_valid_ids": clusters_with_two_valid_ids(assigned),
         "cluster_report": result.cluster_report.__dict__,
         "id_events": dict(result.id_events.group_by("event").len().iter_rows()),
