@@ -3,7 +3,7 @@
 -- components a cannot-link pair is already kept apart, and millions of them would only cost memory.
 -- Pairs below the flagging floor ($flag_floor likely) have no guard flags yet: their guards are
 -- evaluated here, on the few that fall inside a component and weigh at least $floor bits.
-WITH inside AS (
+WITH inside AS MATERIALIZED (
     SELECT s.l, s.r, s.match_probability, s.match_weight
     FROM {scored} AS s
     JOIN {components} AS a ON a.record_id = s.l
