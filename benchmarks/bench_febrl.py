@@ -12,10 +12,10 @@ import json
 import time
 
 import polars as pl
+from evaluation import pairwise_scores
 
 from matchers.configs.febrl import febrl4_records, febrl_config
 from matchers.engine import link
-from matchers.evaluation import pairwise_scores
 
 
 def run_engine(df: pl.DataFrame) -> dict[str, object]:

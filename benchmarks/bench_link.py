@@ -46,7 +46,7 @@ def _std(extracts: Path, period: str, out: Path) -> Path:
     """Ingest and standardize one generated period once; cached."""
     target = out / f"std_{period}.parquet"
     if not target.exists():
-        from matchers.evaluation import standardized_generated, with_truth
+        from evaluation import standardized_generated, with_truth
 
         as_of = date(int(period[:4]), 6, 30) if period.endswith("H1") else date(int(period[:4]), 12, 31)
         records = standardized_generated(extracts / period, as_of)
@@ -189,9 +189,10 @@ def _peak_mb() -> float:
 
 
 def step_link(std: str, registry_in: str, registry_out: str, assigned_out: str) -> dict[str, object]:
+    from evaluation import clusters_with_two_valid_ids, pairwise_scores
+
     from matchers.configs import children
     from matchers.engine import link
-    from matchers.evaluation import clusters_with_two_valid_ids, pairwise_scores
 
     wanted = {"record_id", "child_key", *children().columns}
     records = pl.read_parquet(std, columns=[c for c in pl.read_parquet_schema(std) if c in wanted])
@@ -212,6 +213,7 @@ def step_link(std: str, registry_in: str, registry_out: str, assigned_out: str) 
         "peak_rss_mb": _peak_mb(),
         "candidate_pairs": result.n_candidate_pairs,
         "stage_seconds": result.timings,
+        "stage_cpu_seconds": result.cpu_seconds,
         "clusters_with_two_valid_ids": clusters_with_two_valid_ids(assigned),
         "cluster_report": result.cluster_report.__dict__,
         "id_events": dict(result.id_events.group_by("event").len().iter_rows()),
@@ -221,9 +223,8 @@ def step_link(std: str, registry_in: str, registry_out: str, assigned_out: str) 
 
 def step_splink(std: str) -> dict[str, object]:
     import splink.comparison_library as cl
+    from evaluation import pairwise_scores
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
-
-    from matchers.evaluation import pairwise_scores
 
     records = pl.read_parquet(std)
     frame = records.select(
@@ -332,7 +333,7 @@ def _retention(h1: Path, h2: Path) -> dict[str, float | int]:
 
 
 def _twins(assigned: Path, truth: Path) -> dict[str, int]:
-    from matchers.evaluation import twin_merges, twin_pairs
+    from evaluation import twin_merges, twin_pairs
 
     pairs = twin_pairs(truth)
     return {"twin_pairs": pairs.height, "twin_pairs_merged": twin_merges(pl.read_parquet(assigned), pairs)}
@@ -345,6 +346,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/linkbench"))
     parser.add_argument("--skip", default="", help="comma list of: heavy,splink,scale,febrl")
     parser.add_argument("--also", default="", help="comma list of: tiled (the 20,000 tiled to scale size)")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=RESULTS,
+        help="where to write the figures (default: the committed benchmarks/results/link.json)",
+    )
     parser.add_argument("--step", default=None, help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
     if args.step:
@@ -400,8 +407,8 @@ def main() -> None:
     if "febrl" not in skip:
         results["febrl4"] = _measure("febrl")
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(
         json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
     )
     print(json.dumps(results, indent=2, ensure_ascii=False, default=str))

@@ -6,7 +6,7 @@ generator's truth, as an outside evaluator would, and reports:
 
 - linkage: pairwise precision, recall and F1 over child-level records, and twin pairs merged;
 - rows: every row of the truth (junk rows included) linked or quarantined under its own
-  ``(source, file, row_number)`` (``matchers.evaluation.row_accounting``);
+  ``(source, file, row_number)`` (``benchmarks/evaluation.py``: ``row_accounting``);
 - quarantine: precision and recall against the truly unreadable rows;
 - migrant children, suspected orphans, suspected de facto unsupported:
   precision and recall of the ledger against the truth (orphan and unsupported
@@ -34,8 +34,8 @@ import time
 from pathlib import Path
 
 import polars as pl
+from evaluation import row_accounting, twin_merges, twin_pairs
 
-from matchers.evaluation import row_accounting, twin_merges, twin_pairs
 from taizhang.generate import generate
 from taizhang.pipeline import run_period
 

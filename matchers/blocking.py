@@ -63,13 +63,7 @@ def _grp_condition(link_only: bool) -> str:
 
 
 def _block_stats(con: duckdb.DuckDBPyConnection, sizes: str, cap: int) -> dict[str, int]:
-    row = con.sql(
-        f"""SELECT count(*), coalesce(max(n), 0),
-                   coalesce(sum(CASE WHEN n > {cap:d} THEN 1 ELSE 0 END), 0),
-                   coalesce(sum(CASE WHEN n > {cap:d} THEN n ELSE 0 END), 0),
-                   coalesce(sum(CASE WHEN n <= {cap:d} THEN n * (n - 1) / 2 ELSE 0 END), 0)
-            FROM {sizes}"""
-    ).fetchall()[0]
+    row = con.sql(render_sql("link_block_stats", sizes=sizes), params={"cap": cap}).fetchall()[0]
     return {
         "blocks": int(row[0]),
         "max_block": int(row[1]),
@@ -115,7 +109,7 @@ def _key_rule(
             ),
             {"cap": cap},
         )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {keys} AS SELECT * FROM lk_block_keys2")
+        con.execute(render_sql("link_copy_table", out=keys, source="lk_block_keys2"))
         con.execute(render_sql("link_block_sizes", out=sizes, keys=keys))
         warning = f"{first['oversized_blocks']} blocks above {cap} records sub-blocked"
     final = _block_stats(con, sizes, cap)
@@ -190,34 +184,29 @@ def generate_candidates(
         raise ValueError("at most 62 blocking rules fit in the rule bit mask")
     grp = f"CAST(r.{link_only_column} AS VARCHAR)" if link_only_column else "''"
     link_only = link_only_column is not None
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {PAIRS_RAW} (l BIGINT, r BIGINT, rules BIGINT)")
+    con.execute(render_sql("link_block_raw_pairs", out=PAIRS_RAW))
     rows = []
     for i, rule in enumerate(rules):
         cap = rule.max_block_size or max_block_size
-        before = con.sql(f"SELECT count(*) FROM {PAIRS_RAW}").fetchall()[0][0]
         run = _deletion_rule if rule.kind == "deletion" else _key_rule
         stats = run(con, rule, 1 << i, records, grp, link_only, cap)
-        after = con.sql(f"SELECT count(*) FROM {PAIRS_RAW}").fetchall()[0][0]
-        rows.append(
-            {
-                "rule": rule.name,
-                "bit": 1 << i,
-                "kind": rule.kind,
-                "cap": cap,
-                **stats,
-                "pairs": after - before,
-            }
-        )
+        rows.append({"rule": rule.name, "bit": 1 << i, "kind": rule.kind, "cap": cap, **stats})
+    # A rule's raw pairs may repeat a pair (two shared keys of a list rule): the union groups
+    # them once for all rules, and a rule's pair count is the number of distinct pairs it found.
     con.execute(render_sql("link_candidates", out=out, pairs=PAIRS_RAW))
     con.execute(f"DROP TABLE IF EXISTS {PAIRS_RAW}")
     for t in ("lk_block_keys", "lk_block_keys2", "lk_block_sizes"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    report = pl.DataFrame(rows)
+    per_rule = ", ".join(
+        f"count(*) FILTER (WHERE (rules & {1 << i}) <> 0) AS r{i}" for i in range(len(rules))
+    )
+    counts = (
+        con.sql(render_sql("link_rule_pairs", counts=per_rule, candidates=out)).fetchall()[0] if rules else ()
+    )
+    report = pl.DataFrame([row | {"pairs": int(n)} for row, n in zip(rows, counts, strict=True)])
     # Pairs a rule found that no earlier rule had found: what the rule adds to the union.
-    firsts = con.sql(f"SELECT (rules & -rules) AS bit, count(*) AS n FROM {out} GROUP BY ALL").pl()
-    only = con.sql(
-        f"SELECT rules AS bit, count(*) AS n FROM {out} WHERE (rules & (rules - 1)) = 0 GROUP BY ALL"
-    ).pl()
+    firsts = con.sql(render_sql("link_rule_first_pairs", candidates=out)).pl()
+    only = con.sql(render_sql("link_rule_only_pairs", candidates=out)).pl()
     report = (
         report.join(firsts.rename({"n": "new_pairs"}), on="bit", how="left")
         .join(only.rename({"n": "only_this_rule"}), on="bit", how="left")

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from rapidfuzz.distance import Levenshtein
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
+from matchers.names import typo_pairs
 
 
 @dataclass(frozen=True)
@@ -74,16 +75,33 @@ def _min_id_labels(ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return min_by_label[labels]
 
 
-def _related(a: set[tuple[str, str]], b: set[tuple[str, str]]) -> bool:
-    """Two groups' names could be one child's: a side unnamed, a pair equal in sound or a typo apart."""
+def _related(a: set[tuple[str, str]], b: set[tuple[str, str]], typos: set[tuple[str, str]]) -> bool:
+    """Two groups' names could be one child's: a side unnamed, a pair equal in sound or a typo apart.
+
+    ``typos``: the pairs of given names one typo apart, by the rule of ``matchers/names.py``.
+    """
     if not a or not b:
         return True
-    return any(sa == sb or _one_edit(na, nb) for na, sa in a for nb, sb in b)
+    return any(sa == sb or na == nb or (na, nb) in typos for na, sa in a for nb, sb in b)
 
 
-def _one_edit(a: str, b: str) -> bool:
-    """One edit apart, as a typo is: not one one-character name replaced by another (宇, 伟)."""
-    return Levenshtein.distance(a, b) <= 1 and not (len(a) == 1 and len(b) == 1 and a != b)
+def _typos_within(members: pl.DataFrame, labels: pl.DataFrame | None) -> set[tuple[str, str]]:
+    """The pairs of different given names of one conflict component that are one typo apart."""
+    if labels is None:
+        return set()
+    named = (
+        members.select("record_id", "component")
+        .join(labels.drop_nulls().select("record_id", "label"), on="record_id")
+        .select("component", "label")
+        .unique()
+    )
+    pairs = (
+        named.join(named, on="component", suffix="_b")
+        .filter(pl.col("label") != pl.col("label_b"))
+        .select(a="label", b="label_b")
+        .unique()
+    )
+    return typo_pairs(pairs)
 
 
 def _same_sound(a: tuple[str, str] | None, b: tuple[str, str] | None) -> bool:
@@ -99,6 +117,7 @@ def _constrained(
     labels: dict[int, tuple[str, str]] | None = None,
     floating: set[int] | None = None,
     keys: dict[int, str] | None = None,
+    typos: set[tuple[str, str]] | None = None,
 ) -> tuple[dict[int, int], int]:
     """Greedy constrained union-find over one conflict component's edges (strongest first).
 
@@ -109,6 +128,7 @@ def _constrained(
     birth date) of the members: see ``_place_floater``.
     """
     labels = labels or {}
+    typos = typos or set()
     floating = floating or set()
     keys = keys or {}
     parent = {int(x): int(x) for x in members}
@@ -157,7 +177,7 @@ def _constrained(
         if blocked(ra, rb):
             rejected += 1
             continue
-        if not _related(names[ra], names[rb]):
+        if not _related(names[ra], names[rb], typos):
             rejected += 1
             continue
         union(ra, rb)
@@ -373,6 +393,7 @@ def _resolve_conflicts(
         label_map,
         floating,
         key_map,
+        _typos_within(members, labels),
     )
     fixed = pl.DataFrame(
         {"record_id": list(roots.keys()), "new": list(roots.values())},

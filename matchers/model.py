@@ -100,7 +100,7 @@ def random_pair_patterns(
     Records are ordered by a seeded hash; the first ``m`` are each paired with
     the next ``k`` in that order, so about ``target_pairs`` pairs result.
     """
-    n = con.sql(f"SELECT count(*) FROM {records}").fetchall()[0][0]
+    n = con.sql(render_sql("link_count", table=records)).fetchall()[0][0]
     if n < 2:
         return pl.DataFrame()
     k = max(1, min(n - 1, -(-target_pairs // n)))

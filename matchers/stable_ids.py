@@ -76,10 +76,7 @@ def cluster_anchors(
     grouping by cluster comes back. ``fallback`` (SQL over ``r``) keys the clusters that have no
     real anchor; ``clusters`` maps ``record_id`` to ``cluster_id``.
     """
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {RECORD_ANCHORS}"
-        " (record_id BIGINT, anchor_type VARCHAR, anchor_key VARCHAR, weight DOUBLE)"
-    )
+    con.execute(render_sql("link_record_anchors", out=RECORD_ANCHORS))
     for a in anchors:
         con.execute(
             render_sql("link_anchor_keys", out=RECORD_ANCHORS, records=records, expr=a.expr),

@@ -10,7 +10,7 @@ WITH value_pairs AS (
 rec AS (
     SELECT r.record_id, {grp} AS grp, {key} AS v FROM {records} AS r WHERE {where} AND {key} IS NOT NULL
 )
-SELECT DISTINCT least(a.record_id, b.record_id) AS l, greatest(a.record_id, b.record_id) AS r,
+SELECT least(a.record_id, b.record_id) AS l, greatest(a.record_id, b.record_id) AS r,
        CAST($bit AS BIGINT) AS rules
 FROM value_pairs AS p
 JOIN rec AS a ON a.v = p.v1

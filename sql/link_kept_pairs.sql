@@ -1,2 +1,2 @@
 -- The scored pairs handed back to the caller: those with a real chance of being one person.
-SELECT * FROM {scored} WHERE match_probability >= $floor ORDER BY l, r
+SELECT * FROM {flagged} WHERE match_probability >= $floor ORDER BY l, r

@@ -7,7 +7,7 @@ WITH adjusted AS (
     FROM {gammas} AS g
     JOIN {weights} AS w USING ({gamma_columns})
 )
-SELECT l, r, rules, cannot_link, vetoed, {gamma_columns},
+SELECT l, r, rules, {gamma_columns},
        base_weight + {tf_sum} AS match_weight,
        1.0 / (1.0 + pow(2.0, -(base_weight + {tf_sum}))) AS match_probability,
        {tf_sum} AS tf_adjustment,

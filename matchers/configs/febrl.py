@@ -13,7 +13,7 @@ import polars as pl
 
 from matchers.blocking import BlockingRule
 from matchers.comparisons import code_with_typos, exact, fuzzy_text
-from matchers.engine import LinkageConfig
+from matchers.settings import LinkageConfig
 
 COLUMNS: dict[str, pl.DataType] = {
     "dataset": pl.Utf8,

@@ -14,7 +14,7 @@ import polars as pl
 
 from matchers.blocking import BlockingRule
 from matchers.comparisons import birth_date, chinese_name, exact, identity_number
-from matchers.engine import LinkageConfig
+from matchers.settings import LinkageConfig
 from matchers.stable_ids import Anchor
 
 COLUMNS: dict[str, pl.DataType] = {

@@ -1,7 +1,7 @@
 """Children the linker kept apart although their records scored as one child: renamed, or twins.
 
 A record that carries another given name, and shares no identity number or birth certificate with
-a child's records, is no link of its own (the rename veto of ``matchers/configs/children.py``):
+a child's records, is no link of its own (the rename veto of ``matchers/configs/children/guards.py``):
 twins share parents, birth date, counties and phones, and only such a number tells a twin from the
 same child renamed. When the rest of the evidence would have linked the two, both children are
 listed for a person to check; a county worker who finds one child renamed merges the two by hand.

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from matchers.evaluation import row_accounting
+from benchmarks.evaluation import row_accounting
 from taizhang.generate import generate
 from taizhang.pipeline import run_period
 

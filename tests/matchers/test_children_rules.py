@@ -18,10 +18,11 @@ import duckdb
 import polars as pl
 import pytest
 
+from benchmarks.evaluation import clusters_with_two_valid_ids
 from matchers.configs import children
 from matchers.configs.children import GUARDS
-from matchers.engine import LinkageConfig, LinkResult, _prepare, link
-from matchers.evaluation import clusters_with_two_valid_ids
+from matchers.engine import LinkageConfig, LinkResult, link
+from matchers.session import prepare_records
 from tests.support.families import child, families, frame, with_check
 
 FILLER = 100
@@ -515,7 +516,7 @@ def _guards_hit(records: pl.DataFrame, scenario: Scenario, a: str, b: str) -> se
     """Names of the child guards whose condition holds for the two records (both orders)."""
     con = duckdb.connect()
     try:
-        _prepare(con, records, children())
+        prepare_records(con, records, children())
         cols = ", ".join(f"coalesce(({g.condition}), FALSE)" for g in GUARDS)
         q = f"SELECT {cols} FROM lk_records l, lk_records r WHERE l.record_id = $l AND r.record_id = $r"
         hit: set[str] = set()
@@ -829,7 +830,7 @@ def test_a_valid_numbers_birth_date_wins_over_the_date_typed_beside_it(
 ) -> None:
     con = duckdb.connect()
     try:
-        _prepare(con, records, children())
+        prepare_records(con, records, children())
         (dob,) = con.sql(
             "SELECT dob FROM lk_records WHERE record_id = $r", params={"r": scenario.tags["typed_vs_id"]}
         ).fetchall()[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from matchers.evaluation import clusters_with_two_valid_ids
+from benchmarks.evaluation import clusters_with_two_valid_ids
 from tests.support.families import with_check
 
 

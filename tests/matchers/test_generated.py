@@ -14,9 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from matchers.configs import children
-from matchers.engine import link
-from matchers.evaluation import (
+from benchmarks.evaluation import (
     clusters_with_two_valid_ids,
     pairwise_scores,
     standardized_generated,
@@ -24,6 +22,8 @@ from matchers.evaluation import (
     twin_pairs,
     with_truth,
 )
+from matchers.configs import children
+from matchers.engine import link
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,45 @@
+"""The child configuration's blocking rules: which record pairs are compared at all."""
+
+from __future__ import annotations
+
+from matchers.blocking import BlockingRule
+
+BLOCKING_RULES: tuple[BlockingRule, ...] = (
+    BlockingRule("same_id", "r.id_any"),
+    BlockingRule("id_one_typo", "r.id_any", kind="deletion"),
+    BlockingRule("dob_pinyin", "r.pinyin_key || '|' || r.dob_text"),
+    BlockingRule("alt_dob_pinyin", "r.pinyin_key || '|' || r.alt_text"),
+    # Name and birth date with day and month in either order: a typed date whose day and month
+    # were swapped (no ambiguous raw text behind it, so no alt date either).
+    BlockingRule(
+        "pinyin_unordered_dob",
+        "r.pinyin_key || '|' || year(r.dob) || '|' || least(month(r.dob), day(r.dob))"
+        " || '-' || greatest(month(r.dob), day(r.dob))",
+    ),
+    BlockingRule(
+        "dob_sex_residence",
+        "[r.dob_text || '|' || r.sex_any || '|' || r.residence_county,"
+        " r.alt_text || '|' || r.sex_any || '|' || r.residence_county]",
+        unnest=True,
+        sub_key="r.name_initials",
+    ),
+    BlockingRule(
+        "dob_sex_hukou", "r.dob_text || '|' || r.sex_any || '|' || r.hukou_county", sub_key="r.name_initials"
+    ),
+    BlockingRule(
+        "dob_sex_origin",
+        "r.dob_text || '|' || r.sex_any || '|' || r.origin_county",
+        sub_key="left(r.surname, 1)",
+    ),
+    BlockingRule("guardian_id", "r.guardian_ids", unnest=True),
+    BlockingRule("guardian_phone", "r.guardian_phones", unnest=True, sub_key="r.dob_month"),
+    BlockingRule("birth_cert", "r.birth_cert_no"),
+    BlockingRule("birth_cert_typo", "r.birth_cert_no", kind="deletion"),
+    BlockingRule("pupil_no", "r.pupil_no"),
+    BlockingRule("variant_month", "r.variant_key || '|' || r.dob_month"),
+    BlockingRule("dob_initials", "r.dob_text || '|' || r.name_initials", sub_key="r.residence_county"),
+    BlockingRule("name_residence", "r.name_key || '|' || r.residence_county", sub_key="r.dob_month"),
+    BlockingRule(
+        "mother_dob", "[r.mother_id || '|' || r.dob_text, r.mother_name || '|' || r.dob_text]", unnest=True
+    ),
+)

@@ -1,0 +1,2 @@
+-- The number of rows of a table.
+SELECT count(*) FROM {table}
