@@ -299,14 +299,20 @@ class _DecisionFiles(SimpleNamespace):
     stay on disk unless an emitter reads them.
     """
 
-    def __init__(self, decide_dir: Path) -> None:
+    def __init__(self, decide_dir: Path, narrow: dict[str, tuple[str, ...]] | None = None) -> None:
         super().__init__()
         self._paths = {p.stem: p for p in sorted(decide_dir.glob("*.parquet"))}
+        # Tables emit reads only a few columns of (the province's profiles hold about fifty).
+        self._narrow = narrow or {}
 
     def __getattr__(self, name: str) -> Any:
         paths = self.__dict__.get("_paths", {})
         if name in paths:
-            frame = sealed.read_frame(paths[name])
+            wanted = self.__dict__.get("_narrow", {}).get(name)
+            if wanted is None:
+                frame = sealed.read_frame(paths[name])
+            else:
+                frame = sealed.read_frame_present(paths[name], list(wanted))
             setattr(self, name, frame)
             return frame
         if name == "review":
@@ -316,7 +322,9 @@ class _DecisionFiles(SimpleNamespace):
 
 def load_decisions(decide_dir: Path) -> Any:
     """The decide stage's frames read back (lazily), in the shape ``taizhang.emit`` expects."""
-    return _DecisionFiles(decide_dir)
+    from taizhang.emit.review_sheet import CASE_PROFILE_COLUMNS
+
+    return _DecisionFiles(decide_dir, narrow={"profiles": CASE_PROFILE_COLUMNS})
 
 
 def emit(

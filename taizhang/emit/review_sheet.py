@@ -112,6 +112,9 @@ REVIEW_SHEET_COLUMNS: dict[str, pl.Expr] = {
     "核实事项": pl.col("reason"),
     "依据（来源文件与行号）": pl.col("_evidence_text"),
 }
+# The profile columns case_people reads: emit loads no more of the province's profiles than these.
+CASE_PROFILE_COLUMNS = ("child_id", "name", "birth_date", "residence_county")
+
 # The order a county reads its cases in.
 REVIEW_SHEET_ORDER = ("儿童编号", "问题类别", "核实事项")
 
@@ -126,9 +129,7 @@ def case_people(people: pl.DataFrame, profiles: pl.DataFrame | None) -> pl.DataF
         pl.col("出生日期").alias("birth_date"),
         pl.col("_residence_county").alias("residence_county"),
     )
-    if profiles is None or not {"child_id", "name", "birth_date", "residence_county"} <= set(
-        profiles.columns
-    ):
+    if profiles is None or not set(CASE_PROFILE_COLUMNS) <= set(profiles.columns):
         return ledger_people
     others = profiles.select(
         "child_id", "name", pl.col("birth_date").cast(pl.Date), pl.col("residence_county").cast(pl.Utf8)
