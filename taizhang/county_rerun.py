@@ -62,7 +62,7 @@ def corrected_field_visits(
     from matchers.configs.children import children_config
     from matchers.engine import link as link_records
     from taizhang.ingest import read_extracts
-    from transforms.records import standardize_records
+    from transforms.standardize import standardize_records
 
     if not sheet.is_file():
         raise PipelineError(

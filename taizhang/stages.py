@@ -128,7 +128,7 @@ def standardize(ingest_dir: Path, period: Period, into: Path) -> dict[str, int]:
     Dates are bounded by the period's as-of date rather than the wall clock,
     so a rerun months later gives the same tables.
     """
-    from transforms.records import standardize_guardians, standardize_records, standardize_status
+    from transforms.standardize import standardize_guardians, standardize_records, standardize_status
 
     staged = _read_staged(ingest_dir)
     today = period.as_of
