@@ -30,9 +30,9 @@ from collections.abc import Callable
 
 import polars as pl
 
-from taizhang.rules._duck import run_sql
 from taizhang.rules.columns import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, conform
 from taizhang.rules.row_refs import REF_DTYPE, ref
+from taizhang.rules.run_model import run_sql
 from taizhang.rules.survivorship import source_rank
 
 ROLES = ("father", "mother")
