@@ -3,7 +3,8 @@ no link of their own, whatever they score)."""
 
 from __future__ import annotations
 
-from matchers.comparisons import Guard, Veto, day_month_swapped, one_year_apart, transposition
+from matchers.comparisons import day_month_swapped, one_year_apart, transposition
+from matchers.guards import Guard, Veto
 
 # Given names that are no typo of each other, or children of different sexes: twins 雨萱 and 宇轩 share
 # their pinyin, and a homophone typo can even give the boy his sister's characters.
