@@ -119,7 +119,7 @@ GUARDS: tuple[Guard, ...] = (
 
 # Another given name: no typo, homophone or look-alike of the other, whatever the surnames (a twin
 # may carry the mother's surname). Whether two names are one typo apart is the engine's
-# name-relatedness rule (matchers/names.py), which clustering applies too: one character of a
+# name-relatedness rule (matchers/name_relatedness.py), which clustering applies too: one character of a
 # one-character given name replaced by another that neither sounds nor looks like it is another
 # name (宇, 伟), not a typo.
 _ANOTHER_GIVEN_NAME = (
