@@ -27,7 +27,8 @@ from taizhang import audit, sealed, stages
 from taizhang.errors import PipelineError
 from taizhang.period import Period
 from taizhang.pipeline import find_previous, is_complete_period_dir
-from taizhang.publish import clean_stale, move_into_place, owner_only, work_dir_for
+from taizhang.private_folders import owner_only
+from taizhang.publish import clean_stale, move_into_place, work_dir_for
 from taizhang.reference import county_names
 from taizhang.run_guard import guarded
 from taizhang.run_report import RunOutcome

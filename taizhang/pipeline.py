@@ -29,7 +29,8 @@ from typing import Any
 from taizhang import peak_memory, sealed, stages
 from taizhang.errors import PipelineError
 from taizhang.period import Period
-from taizhang.publish import link_or_copy, private_dir, publish, work_dir_for
+from taizhang.private_folders import private_dir
+from taizhang.publish import link_or_copy, publish, work_dir_for
 from taizhang.run_guard import guarded, record_outcome
 from taizhang.run_report import RunOutcome, write_run_report
 from taizhang.stage_cache import (
