@@ -17,8 +17,8 @@ import polars as pl
 from taizhang.emit.candidates import candidate_rows, candidates_table, write_candidates
 from taizhang.emit.changes import CHANGE_LABELS, change_list
 from taizhang.emit.county_workbook import write_county_workbooks
-from taizhang.emit.display import people_frame
 from taizhang.emit.keep_other_counties import merge_candidates, merge_counties
+from taizhang.emit.ledger_display import people_frame
 from taizhang.emit.province_counts import province_counts
 from taizhang.emit.province_summary import write_province_summary
 from taizhang.emit.public_tables import flags_table, ledger_table, review_table, write_tables

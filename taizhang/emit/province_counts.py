@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from taizhang.emit.divisions import JILIN_PROVINCE
+from taizhang.emit.division_names import JILIN_PROVINCE
 from taizhang.reference import jilin_divisions
 
 GAP_PREFIX = "service_gap:"

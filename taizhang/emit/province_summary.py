@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from taizhang.emit.atomic import write_parquet_atomic, write_with_atomic
-from taizhang.emit.divisions import JILIN_PROVINCE
+from taizhang.emit.division_names import JILIN_PROVINCE
 from taizhang.emit.province_counts import COUNT_COLUMNS, GAP_PREFIX, LABEL_COLUMNS, by_prefecture
 from taizhang.emit.sheets import add_table_sheet, new_workbook
 from taizhang.period import Period
