@@ -22,10 +22,10 @@ from pathlib import Path
 
 import polars as pl
 
-from taizhang.generate.core import generate
+from taizhang.generate.extracts import generate
 from taizhang.ingest.read import read_extracts
 from taizhang.parsers.id_numbers import clean_id_text
-from transforms.records import standardize_guardians, standardize_records, standardize_status
+from transforms.standardize import standardize_guardians, standardize_records, standardize_status
 
 PERIOD = "2026H1"
 

@@ -65,7 +65,7 @@ def pairwise_scores(assigned: pl.DataFrame, predicted: str, truth: str) -> Pairw
 def standardized_generated(extracts_dir: Path, period_as_of: object | None = None) -> pl.DataFrame:
     """std_records of a generated extracts folder: ingest then standardize, as the pipeline does."""
     from taizhang.ingest import read_extracts
-    from transforms.records import standardize_records
+    from transforms.standardize import standardize_records
 
     ingested = read_extracts(extracts_dir)
     return standardize_records(ingested.staged, period_as_of)  # type: ignore[arg-type]

@@ -139,7 +139,7 @@ def load_contracts(directory: Path = CONTRACT_DIR) -> dict[str, Contract]:
 
 
 # The order sources are read, reported and numbered in (record ids follow it). Not the rules'
-# evidence priority (taizhang/rules/_frames.py SOURCE_PRIORITY): that is another fact, which puts
+# evidence priority (taizhang/rules/survivorship.py SOURCE_PRIORITY): that is another fact, which puts
 # the county's home visit first and leaves person_status out.
 SOURCE_ORDER = (
     "residence_permits",

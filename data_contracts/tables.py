@@ -1,7 +1,8 @@
 """The stage tables' columns and types, declared once: every producer and reader builds on these.
 
 Stage 2 writes ``std_records``, ``std_guardians`` and ``std_status`` with exactly
-these columns in this order (transforms/records.py selects them by these names);
+these columns in this order (``transforms/std_records.py``, ``std_guardians.py`` and
+``std_status.py`` select them by these names);
 the linkage engine and the rules read the subsets they name through
 :func:`columns` and make a frame fit with :func:`conform`. Beside the extract
 contracts because they are the contract between the stages.

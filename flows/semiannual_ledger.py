@@ -19,7 +19,7 @@ from prefect.logging import get_run_logger
 from flows import tasks
 from flows.artifacts import publish_run_artifacts
 from flows.tasks import planned_stage as stage
-from taizhang import pipeline, stages
+from taizhang import pipeline, run_guard, stages
 from taizhang.period import Period, last_ended
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -52,7 +52,7 @@ def semiannual_ledger(
     the_period = Period.of(period) if period else period_for_run_date(datetime.now(SHANGHAI).date())
     logger.info("building the ledger for %s", the_period)
     root = Path(out)
-    with pipeline.guarded(root, "run", period=str(the_period), extracts=str(extracts)) as entry:
+    with run_guard.guarded(root, "run", period=str(the_period), extracts=str(extracts)) as entry:
         plan = pipeline.plan_period(Path(extracts), the_period, root, Path(previous) if previous else None)
         ingest = stage(plan, tasks.ingest_task, "ingest_and_validate", extracts=plan.extracts)
         stages.check_required_sources(ingest.path)
@@ -79,7 +79,7 @@ def semiannual_ledger(
                 previous_dir=plan.previous_dir,
             )
             outcome = pipeline.publish_period(plan, [ingest, std, linked, decided, emitted], work)
-        pipeline.record_outcome(entry, outcome)
+        run_guard.record_outcome(entry, outcome)
     publish_run_artifacts(outcome.out_dir)
     logger.info("published %s", outcome.out_dir)
     return outcome.report

@@ -13,7 +13,7 @@ from prefect.logging import get_run_logger
 
 from flows import tasks
 from flows.artifacts import publish_validation_artifacts
-from taizhang import pipeline
+from taizhang import pipeline, run_guard
 from taizhang.stage_cache import ingest_key
 
 
@@ -28,7 +28,7 @@ def validate_extracts(extracts: str = "extracts", out: str = "out/validation-run
     Returns counts only (rows staged and quarantined, reports written).
     """
     root = Path(out)
-    with pipeline.guarded(root, "validate", extracts=str(extracts)) as entry:
+    with run_guard.guarded(root, "validate", extracts=str(extracts)) as entry:
         extracts_key, cache_root = pipeline.validation_plan(Path(extracts), root)
         ingest = tasks.cached(
             tasks.ingest_task,
@@ -38,7 +38,7 @@ def validate_extracts(extracts: str = "extracts", out: str = "out/validation-run
             root,
             extracts=Path(extracts),
         )
-        outcome = pipeline.record_outcome(entry, pipeline.publish_validation(root, extracts_key, ingest))
+        outcome = run_guard.record_outcome(entry, pipeline.publish_validation(root, extracts_key, ingest))
     publish_validation_artifacts(outcome.out_dir, outcome.out_dir / "quarantine.parquet", "extracts")
     get_run_logger().info("validation reports published in %s", outcome.out_dir)
     return outcome.report

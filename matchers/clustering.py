@@ -32,7 +32,7 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from matchers.names import typo_pairs
+from matchers.name_relatedness import typo_pairs
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def _min_id_labels(ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
 def _related(a: set[tuple[str, str]], b: set[tuple[str, str]], typos: set[tuple[str, str]]) -> bool:
     """Two groups' names could be one child's: a side unnamed, a pair equal in sound or a typo apart.
 
-    ``typos``: the pairs of given names one typo apart, by the rule of ``matchers/names.py``.
+    ``typos``: the pairs of given names one typo apart, by the rule of ``matchers/name_relatedness.py``.
     """
     if not a or not b:
         return True

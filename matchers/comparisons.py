@@ -75,24 +75,6 @@ class Comparison:
         return [x / total for x in raw]
 
 
-@dataclass(frozen=True)
-class Guard:
-    """A cannot-link rule: pairs meeting ``condition`` (SQL over ``l``, ``r``) never end in one cluster."""
-
-    name: str
-    condition: str
-
-
-@dataclass(frozen=True)
-class Veto:
-    """Evidence a score cannot stand for: a pair meeting ``condition`` (SQL over ``l``, ``r``) is no link of
-    its own, however it scores. Unlike a guard it forbids nothing: the two records may still end in one
-    cluster through others (a number each shares with a third)."""
-
-    name: str
-    condition: str
-
-
 def either_null(*columns: str) -> str:
     """SQL true when any of ``columns`` is null on either side."""
     return " OR ".join(f"l.{c} IS NULL OR r.{c} IS NULL" for c in columns)

@@ -9,7 +9,7 @@
    frequencies, Fellegi–Sunter with EM, every pair's score;
 5. constraints (``constraints.py``): guards and vetoes on the pairs with a chance, edges,
    cannot-links inside components, unscored guards, siblings;
-6. graph and conflict resolution (``clustering.py``, with the name rule of ``names.py``);
+6. graph and conflict resolution (``clustering.py``, with the name rule of ``name_relatedness.py``);
 7. stable ids (``stable_ids.py``), and what a person reads (``review.py``).
 
 Everything heavy runs in DuckDB over whole tables; the configuration says what to block on, what

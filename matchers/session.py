@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from matchers.names import define_name_macros
+from matchers.name_relatedness import define_name_macros
 from matchers.settings import LinkageConfig
 from sql import render_sql
 

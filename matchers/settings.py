@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from matchers.blocking import BlockingRule
-from matchers.comparisons import Comparison, Guard, Veto
+from matchers.comparisons import Comparison
+from matchers.guards import Guard, Veto
 from matchers.stable_ids import Anchor
 
 

@@ -1,6 +1,6 @@
 """DuckDB SQL, one statement or model per file, named for the table it builds.
 
-Files are prefixed by stage (``ingest_``, ``link_``, ``decide_``, ``emit_``).
+Files are prefixed by the stage that runs them (``ingest_``, ``link_``, ``decide_``).
 Templates use ``{name}`` placeholders for identifiers only; values are always
 bound as parameters.
 """

@@ -6,7 +6,7 @@ Without one, Prefect could only run a flow against a temporary server it
 starts for the command (about 15 s on 2 cores) and keeps nothing of, so the
 commands run the same stage functions directly and do not import Prefect at
 all; ``--no-prefect`` asks for that with a server too. Prefect's settings are
-filled in for the flows all the same: its database under ``./.prefect/`` (or
+filled in for the flows all the same (``taizhang.prefect_setup``): its database under ``./.prefect/`` (or
 ``PREFECT_HOME``), analytics off and the temporary server's harmless
 "database is locked" noise silenced.
 
@@ -20,7 +20,6 @@ record and uncaught error (``taizhang.logmask``).
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import time
@@ -36,54 +35,6 @@ EXIT_EXPECTED_ERROR = 2
 DEMO_CHILDREN = 3000
 DEMO_SEED = 20260630
 DEMO_PERIOD_COUNT = 2  # the demo runs the latest half-years that have ended, oldest first
-
-
-def configure_prefect_environment(project_dir: Path | None = None) -> None:
-    """Ephemeral Prefect with a project-local home, set before Prefect is imported.
-
-    Only unset variables are filled in, so an operator pointing the CLI at a
-    real server (``PREFECT_API_URL``) or another home keeps their choice.
-    """
-    home = (project_dir or Path.cwd()) / ".prefect"
-    defaults = {
-        "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        # The temporary server's periodic services log "database is locked"
-        # tracebacks that the Prefect maintainers call harmless (PrefectHQ/prefect#18934).
-        "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-        # A first start on a fresh home runs the database migrations (can take a while on 2 cores).
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-    }
-    for name, value in defaults.items():
-        os.environ.setdefault(name, value)
-
-
-class _DropLockedNoise(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if record.exc_info and record.exc_info[1] is not None:
-            text += str(record.exc_info[1])
-        return "database is locked" not in text
-
-
-class _DropExpectedErrors(logging.Filter):
-    """Prefect logs a failed run with a traceback; for an expected error the CLI's own message is enough."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        from taizhang.errors import PipelineError
-
-        if record.exc_info and isinstance(record.exc_info[1], PipelineError):
-            return False
-        text = record.getMessage()
-        return "PipelineError" not in text
-
-
-def _quiet_logs() -> None:
-    for name in ("prefect", "prefect.server", "prefect.client", "sqlalchemy", "uvicorn", "httpx"):
-        logging.getLogger(name).addFilter(_DropLockedNoise())
-    for name in ("prefect.flow_runs", "prefect.task_runs", "prefect.flow_engine", "prefect.task_engine"):
-        logging.getLogger(name).addFilter(_DropExpectedErrors())
 
 
 def _console() -> Any:
@@ -550,11 +501,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Everything this process creates is its owner's only (outputs, cache, Prefect's home).
     os.umask(0o077)
-    configure_prefect_environment()
+    from taizhang import prefect_setup
+
+    prefect_setup.configure_prefect_environment()
     from taizhang import logmask
 
     logmask.install()
-    _quiet_logs()
+    prefect_setup.quiet_prefect_logs()
     from taizhang.errors import PipelineError
 
     try:

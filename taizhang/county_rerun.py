@@ -26,9 +26,12 @@ import polars as pl
 from taizhang import audit, sealed, stages
 from taizhang.errors import PipelineError
 from taizhang.period import Period
-from taizhang.pipeline import RunOutcome, find_previous, guarded, is_complete_period_dir
-from taizhang.publish import clean_stale, move_into_place, owner_only, work_dir_for
+from taizhang.pipeline import find_previous, is_complete_period_dir
+from taizhang.private_folders import owner_only
+from taizhang.publish import clean_stale, move_into_place, work_dir_for
 from taizhang.reference import county_names
+from taizhang.run_guard import guarded
+from taizhang.run_report import RunOutcome
 from taizhang.stage_cache import file_digest
 from taizhang.versions import versions
 
@@ -60,7 +63,7 @@ def corrected_field_visits(
     from matchers.configs.children import children_config
     from matchers.engine import link as link_records
     from taizhang.ingest import read_extracts
-    from transforms.records import standardize_records
+    from transforms.standardize import standardize_records
 
     if not sheet.is_file():
         raise PipelineError(

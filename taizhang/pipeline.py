@@ -26,11 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from taizhang import audit, keys, peak_memory, runlock, sealed, stages
-from taizhang.diskfaults import reported_as_disk_faults
+from taizhang import peak_memory, sealed, stages
 from taizhang.errors import PipelineError
 from taizhang.period import Period
-from taizhang.publish import link_or_copy, private_dir, publish, work_dir_for
+from taizhang.private_folders import private_dir
+from taizhang.publish import link_or_copy, publish, work_dir_for
+from taizhang.run_guard import guarded, record_outcome
+from taizhang.run_report import RunOutcome, write_run_report
 from taizhang.stage_cache import (
     STAGE_MARKER,
     StageResult,
@@ -41,47 +43,8 @@ from taizhang.stage_cache import (
     run_stage,
     stage_keys,
 )
+from taizhang.stage_public_tables import write_public_tables
 from taizhang.versions import versions
-
-
-@dataclass
-class RunOutcome:
-    """Where a run published its outputs and what it counted."""
-
-    period: str
-    out_dir: Path
-    report: dict[str, Any]
-
-
-@contextlib.contextmanager
-def guarded(out: Path, command: str, create_key: bool = True, **fields: Any) -> Iterator[dict[str, Any]]:
-    """What every command that writes into ``out`` runs inside.
-
-    Disk faults become clear errors (exit 2); an audit line is appended to
-    ``<out>/audit.jsonl`` with the outcome; the output folder's lock is held,
-    so a second run into ``out`` waits or is refused; the key is loaded (or
-    created on first use) before any work, so a missing or unsafe key stops
-    the run before it starts.
-    """
-    out = Path(out)
-    with (
-        reported_as_disk_faults(out),  # the audit log's own writes
-        audit.recorded(out, command, **fields) as entry,
-        reported_as_disk_faults(out),  # so the audit line names a disk fault by its code
-    ):
-        key = keys.load(create=create_key)
-        entry["key_id"] = key.id
-        with runlock.folder_lock(out, command):
-            yield entry
-
-
-def record_outcome(entry: dict[str, Any], outcome: RunOutcome) -> RunOutcome:
-    """Name what a run read and what it published in its audit line."""
-    if "extracts_digest" in outcome.report:
-        entry["inputs_digest"] = outcome.report["extracts_digest"]
-    entry["outputs_digest"] = audit.tree_digest(outcome.out_dir)
-    return outcome
-
 
 # --------------------------------------------------------------------------- previous half-year
 
@@ -256,20 +219,6 @@ def link_stage_files(results: Sequence[StageResult], state: Path) -> None:
                 link_or_copy(path, state / path.name)
 
 
-def write_public_tables(ingest: StageResult, std: StageResult, linked: StageResult, work: Path) -> None:
-    """``quarantine.parquet``, ``links.parquet``, ``validation/`` and the linkage review page.
-
-    These are published outputs, so they are written in clear from the sealed stage files.
-    """
-    sealed.read_frame(ingest.path / "quarantine.parquet").write_parquet(
-        work / "quarantine.parquet", statistics=False
-    )
-    if (ingest.path / "validation").is_dir():
-        sealed.unseal_tree(ingest.path / "validation", work / "validation")
-    stages.links_table(std.path, linked.path).write_parquet(work / "links.parquet", statistics=False)
-    stages.write_review_page(std.path, linked.path, work)
-
-
 # --------------------------------------------------------------------------- validation only
 
 
@@ -323,12 +272,3 @@ def publish_validation(out: Path, extracts_key: str, ingest: StageResult) -> Run
         write_run_report(work, report)
         publish(work, out / "validation")
     return RunOutcome("validation", out / "validation", report)
-
-
-# --------------------------------------------------------------------------- run report
-
-
-def write_run_report(work: Path, report: dict[str, Any]) -> Path:
-    path = work / "run_report.json"
-    path.write_text(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
-    return path

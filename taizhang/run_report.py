@@ -1,4 +1,8 @@
-"""Aggregate figures of a published run, for Prefect artifacts and the command-line summary.
+"""The run report: what a run published (written as ``run_report.json``) and its aggregate figures.
+
+:class:`RunOutcome` and :func:`write_run_report` are what the runner keeps and
+writes; the rest reads a published run's figures back for Prefect artifacts
+and the command-line summary.
 
 Every table here is a count grouped by source, reason code, stage or county:
 the functions read only code-like columns (source, reason_code, county codes,
@@ -9,12 +13,29 @@ an artifact or a terminal through them.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from taizhang.reference import county_names
+
+
+@dataclass
+class RunOutcome:
+    """Where a run published its outputs and what it counted."""
+
+    period: str
+    out_dir: Path
+    report: dict[str, Any]
+
+
+def write_run_report(work: Path, report: dict[str, Any]) -> Path:
+    """``run_report.json`` in the folder about to be published."""
+    path = work / "run_report.json"
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
+    return path
 
 
 def load_run_report(period_dir: Path) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from taizhang import peak_memory, progress, runlock
 from taizhang.diskfaults import reported_as_disk_faults
 from taizhang.errors import PipelineError
 from taizhang.period import Period
-from taizhang.publish import owner_only, private_dir
+from taizhang.private_folders import owner_only, private_dir
 from taizhang.stage_summary import STAGE_DESCRIPTIONS, summarize_counts
 
 # Packages whose code decides what a stage produces; a change in any of them

@@ -128,7 +128,7 @@ def standardize(ingest_dir: Path, period: Period, into: Path) -> dict[str, int]:
     Dates are bounded by the period's as-of date rather than the wall clock,
     so a rerun months later gives the same tables.
     """
-    from transforms.records import standardize_guardians, standardize_records, standardize_status
+    from transforms.standardize import standardize_guardians, standardize_records, standardize_status
 
     staged = _read_staged(ingest_dir)
     today = period.as_of
@@ -235,7 +235,7 @@ def decide(
     county it lived in then.
     """
     from taizhang.rules import decide as decide_rules
-    from taizhang.rules._frames import RECORD_COLUMNS
+    from taizhang.rules.columns import RECORD_COLUMNS
 
     previous = (
         pl.read_parquet(
@@ -245,7 +245,7 @@ def decide(
         else None
     )
     # The rules read std_records through the columns they declare (RECORD_COLUMNS, see
-    # taizhang/rules/_frames.py); the raw, pinyin and source-number columns stay on disk.
+    # taizhang/rules/columns.py); the raw, pinyin and source-number columns stay on disk.
     records_path = std_dir / "std_records.parquet"
     result = decide_rules(
         records=sealed.read_frame_present(records_path, list(RECORD_COLUMNS), file_order=True),

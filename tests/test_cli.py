@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from taizhang import cli
+from taizhang import cli, prefect_setup
 
 
 @pytest.mark.parametrize(
@@ -78,13 +78,13 @@ def test_every_documented_command_is_there():
 def test_prefect_runs_ephemeral_with_a_project_local_home(tmp_path, monkeypatch):
     for name in ("PREFECT_HOME", "PREFECT_SERVER_ANALYTICS_ENABLED"):
         monkeypatch.delenv(name, raising=False)
-    cli.configure_prefect_environment(tmp_path)
+    prefect_setup.configure_prefect_environment(tmp_path)
     import os
 
     assert os.environ["PREFECT_HOME"] == str(tmp_path / ".prefect")
     assert os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
     monkeypatch.setenv("PREFECT_HOME", "/srv/elsewhere")
-    cli.configure_prefect_environment(tmp_path)
+    prefect_setup.configure_prefect_environment(tmp_path)
     assert os.environ["PREFECT_HOME"] == "/srv/elsewhere"
 
 

@@ -6,7 +6,13 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-GROUND = ("taizhang/parsers", "taizhang/masking.py", "taizhang/charts.py", "data_contracts")
+GROUND = (
+    "taizhang/parsers",
+    "taizhang/masking.py",
+    "taizhang/charts.py",
+    "taizhang/ages.py",
+    "data_contracts",
+)
 STAGES = ("taizhang.ingest", "expectations", "transforms", "matchers", "taizhang.rules", "taizhang.emit")
 
 

@@ -1,6 +1,7 @@
 """Linkage configurations: children (the ledger), parents (the decision stage), FEBRL (the benchmark).
 
-``children`` is the callable the pipeline's link stage asks for.
+``children`` is ``children_config`` (:mod:`matchers.configs.children`) under the short name the
+tests and benchmarks import; the link stage imports ``children_config`` from that package itself.
 """
 
 from __future__ import annotations

@@ -16,10 +16,11 @@ import polars as pl
 
 from taizhang.emit.candidates import candidate_rows, candidates_table, write_candidates
 from taizhang.emit.changes import CHANGE_LABELS, change_list
-from taizhang.emit.county_rerun import merge_candidates, merge_counties
 from taizhang.emit.county_workbook import write_county_workbooks
-from taizhang.emit.display import people_frame
-from taizhang.emit.province_summary import province_summary, write_province_summary
+from taizhang.emit.keep_other_counties import merge_candidates, merge_counties
+from taizhang.emit.ledger_display import people_frame
+from taizhang.emit.province_counts import province_counts
+from taizhang.emit.province_summary import write_province_summary
 from taizhang.emit.public_tables import flags_table, ledger_table, review_table, write_tables
 from taizhang.emit.push_lists import write_push_lists
 from taizhang.emit.review_sheet import case_people
@@ -111,7 +112,7 @@ def emit_period(
     )
     push_files = write_push_lists(out_dir, period, people)
     placed = review.join(everyone.select("child_id", "residence_county"), on="child_id", how="left")
-    summary = province_summary(ledger, changes, placed["residence_county"])
+    summary = province_counts(ledger, changes, placed["residence_county"])
     files.update(write_province_summary(out_dir, period, summary))
     files.update({f"county:{c}": p for c, p in county_files.items()})
     files.update({f"push:{c}": p for c, p in push_files.items()})

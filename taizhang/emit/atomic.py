@@ -23,7 +23,8 @@ from typing import Any
 import polars as pl
 
 from taizhang.masking import mask_sensitive
-from taizhang.publish import FILE_MODE, move_into_place
+from taizhang.private_folders import FILE_MODE
+from taizhang.publish import move_into_place
 
 
 def _same_bytes(a: Path, b: Path) -> bool:

@@ -15,7 +15,7 @@ import polars as pl
 
 from data_contracts import load_contracts
 from taizhang.emit.atomic import write_parquet_atomic
-from taizhang.emit.divisions import with_division_names
+from taizhang.emit.division_names import with_division_names
 
 CANDIDATE_COLUMNS: dict[str, pl.DataType] = {
     "child_id": pl.Utf8(),

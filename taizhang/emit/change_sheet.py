@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from taizhang.emit.divisions import with_division_names
+from taizhang.emit.division_names import with_division_names
 
 _PRESENT = pl.col("change").is_in(["new", "continuing", "status_changed"])
 

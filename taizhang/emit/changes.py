@@ -27,6 +27,8 @@ from datetime import date
 
 import polars as pl
 
+from taizhang.ages import age_at
+
 CHANGE_LABELS: dict[str, str] = {
     "new": "新增",
     "continuing": "持续",
@@ -66,14 +68,6 @@ CHANGES_SCHEMA: dict[str, pl.DataType] = {
     "previous_suspected_orphan": pl.Boolean(),
     "previous_suspected_unsupported": pl.Boolean(),
 }
-
-
-def age_at(birth: pl.Expr, as_of: date) -> pl.Expr:
-    """Completed years (周岁) at ``as_of``: the birthday must have been reached."""
-    before_birthday = (birth.dt.month() > as_of.month) | (
-        (birth.dt.month() == as_of.month) & (birth.dt.day() > as_of.day)
-    )
-    return (pl.lit(as_of.year) - birth.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int32)
 
 
 def _side(ledger: pl.DataFrame, prefix: str) -> pl.DataFrame:

@@ -39,8 +39,8 @@ from taizhang.emit.atomic import write_with_atomic
 from taizhang.emit.candidates import SHEET_COLUMNS as CANDIDATE_COLUMNS
 from taizhang.emit.candidates import SHEET_NAME as CANDIDATE_SHEET
 from taizhang.emit.change_sheet import CHANGE_SHEET_COLUMNS, CHANGE_SHEET_ORDER, change_rows
-from taizhang.emit.display import REGISTER_COLUMNS, TEXT_COLUMNS, for_people
-from taizhang.emit.divisions import county_file_stem
+from taizhang.emit.division_names import county_file_stem
+from taizhang.emit.ledger_display import REGISTER_COLUMNS, TEXT_COLUMNS, for_people
 from taizhang.emit.push_lists import pushed_children
 from taizhang.emit.registration_form import FORM_GROUPS, FORM_TITLE, form_frame
 from taizhang.emit.review_sheet import REVIEW_SHEET_COLUMNS, REVIEW_SHEET_ORDER, case_rows

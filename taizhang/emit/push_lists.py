@@ -22,8 +22,8 @@ from pathlib import Path
 import polars as pl
 
 from taizhang.emit.atomic import write_with_atomic
-from taizhang.emit.display import REGISTER_COLUMNS, TEXT_COLUMNS, for_people
-from taizhang.emit.divisions import JILIN_PROVINCE, county_file_stem, province_names
+from taizhang.emit.division_names import JILIN_PROVINCE, county_file_stem, province_names
+from taizhang.emit.ledger_display import REGISTER_COLUMNS, TEXT_COLUMNS, for_people
 from taizhang.emit.sheets import add_table_sheet, new_workbook
 from taizhang.period import Period
 

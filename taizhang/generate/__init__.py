@@ -7,6 +7,6 @@ about every row, child, parent and status event into ``out/truth/<period>/``.
 It is the fixture for the demo, the tests and the quality benchmark.
 """
 
-from taizhang.generate.core import generate
+from taizhang.generate.extracts import generate
 
 __all__ = ["generate"]

@@ -10,7 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from taizhang.generate.core import generate
+from taizhang.generate.extracts import generate
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,15 +6,15 @@ Public interface (docs/ARCHITECTURE.md, "Stage 1"):
 - :func:`stage_to_duckdb` writes it into ``stg_<source>``, ``quarantine`` and ``ingest_files``.
 """
 
-from taizhang.ingest.model import (
+from taizhang.ingest.read import read_extracts
+from taizhang.ingest.results import (
     FILE_ERROR_CODES,
     REASONS,
     FileError,
     FileReport,
     IngestResult,
 )
-from taizhang.ingest.read import read_extracts
-from taizhang.ingest.stage import stage_to_duckdb
+from taizhang.ingest.to_duckdb import stage_to_duckdb
 
 __all__ = [
     "FILE_ERROR_CODES",

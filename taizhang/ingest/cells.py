@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from taizhang.ingest.model import FileProblem
+from taizhang.ingest.results import FileProblem
 
 EMPTY_FILE = FileProblem(
     "empty_file",

@@ -6,7 +6,7 @@ import polars as pl
 
 from data_contracts import Contract
 from taizhang.ingest.headers import HeaderMap
-from taizhang.ingest.model import QUARANTINE_SCHEMA
+from taizhang.ingest.results import QUARANTINE_SCHEMA
 
 
 def staged_schema(contract: Contract) -> dict[str, pl.DataType]:

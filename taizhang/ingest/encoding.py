@@ -12,7 +12,7 @@ import codecs
 import re
 from dataclasses import dataclass
 
-from taizhang.ingest.model import FileProblem
+from taizhang.ingest.results import FileProblem
 
 BOM = b"\xef\xbb\xbf"
 _SAMPLE_LINES = 2000

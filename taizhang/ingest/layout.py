@@ -17,7 +17,7 @@ from data_contracts import Contract
 from taizhang.ingest.cells import EMPTY_FILE, cell_names
 from taizhang.ingest.csv_reader import csv_head, csv_rows, read_csv_text
 from taizhang.ingest.headers import HEADER_SCAN_ROWS, HeaderMap, HeaderSearch, find_header, map_headers
-from taizhang.ingest.model import FileError
+from taizhang.ingest.results import FileError
 from taizhang.ingest.xlsx_reader import read_xlsx_sheets
 
 

@@ -23,7 +23,7 @@ from taizhang.ingest.discover import discover
 from taizhang.ingest.headers import HeaderMap
 from taizhang.ingest.junk_rows import row_reasons
 from taizhang.ingest.layout import Block, Unmatched, csv_layout, unmatched_error, xlsx_layout
-from taizhang.ingest.model import (
+from taizhang.ingest.results import (
     QUARANTINE_SCHEMA,
     FileError,
     FileProblem,

@@ -16,7 +16,7 @@ import polars as pl
 
 from data_contracts import Contract
 from taizhang.ingest.junk_rows import GARBAGE
-from taizhang.ingest.model import QUARANTINE_SCHEMA, REASONS
+from taizhang.ingest.results import QUARANTINE_SCHEMA, REASONS
 
 # Empty: null, or nothing but (also full-width) spaces.
 _EMPTY = r"^[\s\x{3000}]*$"

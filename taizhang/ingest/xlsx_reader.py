@@ -17,7 +17,7 @@ import fastexcel
 import polars as pl
 
 from taizhang.ingest.cells import EMPTY_FILE, cell_names
-from taizhang.ingest.model import FileProblem
+from taizhang.ingest.results import FileProblem
 
 _DATE_CELL = re.compile(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$").pattern
 _LONG_INTEGER = r"^-?\d{17,}$"

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from taizhang.rules._frames import ref, where_flagged
 from taizhang.rules.evidence import EVENTS, REFS, events_of, evidence_json, refs_of
+from taizhang.rules.row_refs import ref
+from taizhang.rules.where_flagged import where_flagged
 
 KEY_GUARDIANSHIP = ("监护不足", "监护不当", "监护缺失", "监护侵害")
 KEY_SPECIAL = ("无户籍", "失辍学", "重病", "残疾", "心理行为异常", "流浪经历")

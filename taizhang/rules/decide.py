@@ -30,7 +30,6 @@ from datetime import date
 import polars as pl
 
 from taizhang.period import Period
-from taizhang.rules._frames import where_flagged
 from taizhang.rules.assemble import Decisions, Rulings, assemble
 from taizhang.rules.care_level import care_levels
 from taizhang.rules.evidence import events_of, refs_of
@@ -42,6 +41,7 @@ from taizhang.rules.refer_orphan import refer_orphans
 from taizhang.rules.service_gaps import gaps_per_child, service_gap_items
 from taizhang.rules.unsupported import suspected_unsupported
 from taizhang.rules.urgent import urgent_cases
+from taizhang.rules.where_flagged import where_flagged
 
 __all__ = ["Decisions", "apply_rules", "decide"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from taizhang.masking import SENSITIVE_TERM, mask_sensitive
-from taizhang.rules._frames import EVENT_DTYPE, REF_DTYPE
+from taizhang.rules.row_refs import EVENT_DTYPE, REF_DTYPE
 
 REFS = pl.List(REF_DTYPE)
 EVENTS = pl.List(EVENT_DTYPE)

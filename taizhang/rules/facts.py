@@ -14,8 +14,8 @@ from datetime import date
 
 import polars as pl
 
-from taizhang.rules._frames import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, RECORD_COLUMNS, conform
 from taizhang.rules.care_level import child_conditions, latest_school
+from taizhang.rules.columns import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, RECORD_COLUMNS, conform
 from taizhang.rules.parent_status import (
     accepted,
     child_people,

@@ -52,7 +52,7 @@ from datetime import date
 import polars as pl
 
 from taizhang.reference import current_county_expr, jilin_divisions
-from taizhang.rules._frames import months_before
+from taizhang.rules.dates import months_before
 
 MIGRANT_MAX_AGE = 16
 RESIDENCE_MONTHS = 6

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from taizhang.rules._frames import where_flagged
 from taizhang.rules.evidence import events_of, evidence_json, refs_of
+from taizhang.rules.where_flagged import where_flagged
 
 ADULT_AGE = 18
 _EVIDENCE = ("father_evidence", "mother_evidence", "father_dm_events", "mother_dm_events")

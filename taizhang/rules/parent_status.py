@@ -42,10 +42,10 @@ import polars as pl
 
 from taizhang.masking import MASKED_TERM, SENSITIVE_TERM
 from taizhang.parsers.id_numbers import check_digit, clean_id_text
-from taizhang.rules._duck import run_sql
-from taizhang.rules._frames import STATUS_COLUMNS, conform
+from taizhang.rules.columns import STATUS_COLUMNS, conform
 from taizhang.rules.orphan import DEAD_OR_MISSING, dead_or_missing, declared_by_court
 from taizhang.rules.refer_orphan import FIVE_SITUATIONS
+from taizhang.rules.run_model import run_sql
 from taizhang.rules.unsupported import (
     EIGHT_SITUATION_STATUSES,
     TERM_STATUSES,

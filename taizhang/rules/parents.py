@@ -30,15 +30,10 @@ from collections.abc import Callable
 
 import polars as pl
 
-from taizhang.rules._duck import run_sql
-from taizhang.rules._frames import (
-    GUARDIAN_COLUMNS,
-    RECORD_CHILD_COLUMNS,
-    REF_DTYPE,
-    conform,
-    ref,
-    source_rank,
-)
+from taizhang.rules.columns import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, conform
+from taizhang.rules.row_refs import REF_DTYPE, ref
+from taizhang.rules.run_model import run_sql
+from taizhang.rules.survivorship import source_rank
 
 ROLES = ("father", "mother")
 Resolver = Callable[[pl.DataFrame], pl.DataFrame]

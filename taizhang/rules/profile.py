@@ -55,17 +55,11 @@ from datetime import date
 
 import polars as pl
 
+from taizhang.ages import age_at
 from taizhang.parsers.divisions import resolve_divisions
-from taizhang.rules._frames import (
-    RECORD_CHILD_COLUMNS,
-    RECORD_COLUMNS,
-    SOURCE_PRIORITY,
-    age_at,
-    choose,
-    conform,
-    ref,
-    source_rank,
-)
+from taizhang.rules.columns import RECORD_CHILD_COLUMNS, RECORD_COLUMNS, conform
+from taizhang.rules.row_refs import ref
+from taizhang.rules.survivorship import SOURCE_PRIORITY, choose, source_rank
 
 # What dates a child's presence in its residence county (``residence_basis``).
 RESIDENCE_BASES = (

@@ -14,9 +14,9 @@ from __future__ import annotations
 import polars as pl
 
 from taizhang.masking import MASKED_TERM
-from taizhang.rules._frames import where_flagged
 from taizhang.rules.evidence import events_of, evidence_json, refs_of
 from taizhang.rules.orphan import ADULT_AGE, parent_text
+from taizhang.rules.where_flagged import where_flagged
 
 # The five situations of the Jilin group; each is also one of the eight situations
 # (a term of six months or more for the custodial ones).

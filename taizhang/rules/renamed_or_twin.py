@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from taizhang.rules._frames import REF_DTYPE
 from taizhang.rules.evidence import evidence_json, refs_of
+from taizhang.rules.row_refs import REF_DTYPE
 
 REASON_CODE = "renamed_or_twin"
 REASON = (

@@ -24,8 +24,8 @@ from datetime import date
 
 import polars as pl
 
-from taizhang.rules._frames import ref
 from taizhang.rules.evidence import REFS, evidence_json, refs_of
+from taizhang.rules.row_refs import ref
 
 SCHOOL_AGE = (6, 15)
 IN_SCHOOL = ("在读", "休学")

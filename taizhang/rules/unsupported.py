@@ -22,9 +22,10 @@ from datetime import date
 
 import polars as pl
 
-from taizhang.rules._frames import months_after, months_before, where_flagged
+from taizhang.rules.dates import months_after, months_before
 from taizhang.rules.evidence import events_of, evidence_json, refs_of
 from taizhang.rules.orphan import ADULT_AGE, parent_text
+from taizhang.rules.where_flagged import where_flagged
 
 TERM_STATUSES = ("服刑在押", "强制隔离戒毒", "限制人身自由")
 S8_PLAIN = ("重病", "撤销监护资格", "遣送出境")

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from taizhang.rules._frames import where_flagged
 from taizhang.rules.evidence import evidence_json, refs_of
+from taizhang.rules.where_flagged import where_flagged
 
 URGENT_SITUATIONS = (
     "脱离监护单独居住",

@@ -13,7 +13,7 @@ from datetime import date
 
 import polars as pl
 
-from taizhang.rules._frames import ref
+from taizhang.rules.row_refs import ref
 
 
 def latest_visits(linked: pl.DataFrame, as_of: date) -> pl.DataFrame:

@@ -65,7 +65,7 @@ def driver():
 def run(tmp_path_factory):
     """Two half-years generated and run without Prefect: every page a run writes."""
     from taizhang import pipeline
-    from taizhang.generate.core import generate
+    from taizhang.generate.extracts import generate
 
     root = tmp_path_factory.mktemp("browser-run")
     generate(root / "extracts", 600, 11, PERIODS)

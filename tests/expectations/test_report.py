@@ -220,7 +220,7 @@ def test_no_inputs_still_give_an_index(tmp_path):
 
 def test_reads_the_ingest_file_report_classes(tmp_path):
     from expectations.report import write_reports
-    from taizhang.ingest.model import FileError, FileReport
+    from taizhang.ingest.results import FileError, FileReport
 
     error = FileError(
         "corrupt_xlsx", "field_visits_白山.xlsx", "field_visits", "文件 field_visits_白山.xlsx：无法打开", "x"

@@ -3,7 +3,8 @@ no link of their own, whatever they score)."""
 
 from __future__ import annotations
 
-from matchers.comparisons import Guard, Veto, day_month_swapped, one_year_apart, transposition
+from matchers.comparisons import day_month_swapped, one_year_apart, transposition
+from matchers.guards import Guard, Veto
 
 # Given names that are no typo of each other, or children of different sexes: twins 雨萱 and 宇轩 share
 # their pinyin, and a homophone typo can even give the boy his sister's characters.
@@ -118,7 +119,7 @@ GUARDS: tuple[Guard, ...] = (
 
 # Another given name: no typo, homophone or look-alike of the other, whatever the surnames (a twin
 # may carry the mother's surname). Whether two names are one typo apart is the engine's
-# name-relatedness rule (matchers/names.py), which clustering applies too: one character of a
+# name-relatedness rule (matchers/name_relatedness.py), which clustering applies too: one character of a
 # one-character given name replaced by another that neither sounds nor looks like it is another
 # name (宇, 伟), not a typo.
 _ANOTHER_GIVEN_NAME = (

@@ -13,7 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from taizhang.emit.changes import CHANGE_LABELS
-from taizhang.emit.divisions import with_division_names
+from taizhang.emit.division_names import with_division_names
 
 LIST_SEPARATOR = "、"
 

@@ -6,7 +6,7 @@ import duckdb
 import polars as pl
 
 from matchers.configs.children import VETOES
-from matchers.names import define_name_macros, typo_pairs
+from matchers.name_relatedness import define_name_macros, typo_pairs
 
 
 def _typos(*pairs: tuple[str, str]) -> set[tuple[str, str]]:

@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 
 from sql import render_sql
-from taizhang.ingest.model import IngestResult
+from taizhang.ingest.results import IngestResult
 
 _FILES_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String(),

@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 
 from data_contracts.tables import STD_GUARDIANS, STD_RECORDS, STD_STATUS
-from transforms.records import standardize_guardians, standardize_records, standardize_status
+from transforms.standardize import standardize_guardians, standardize_records, standardize_status
 
 from .conftest import TODAY, staged_frame
 

@@ -1,0 +1,294 @@
+"""``std_records``: one standardized row per staged row of the child-level sources.
+
+Every column is read once over the stacked rows (:mod:`transforms.staged_rows`);
+names, identity numbers, dates and divisions through their parsers in
+``taizhang/parsers/``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from data_contracts.tables import STD_RECORDS
+from taizhang.parsers.dates import month_table
+from taizhang.parsers.divisions import (
+    DIVISION_FIELDS,
+    prefer_code_of_same_name,
+    resolve_divisions,
+    with_division_columns,
+)
+from taizhang.parsers.id_numbers import ID_FIELDS
+from taizhang.parsers.phones import parse_phone
+from taizhang.parsers.sexes import parse_sex, sex_conflict
+from transforms.staged_rows import (
+    ROW_KEY,
+    clean_text,
+    dates_for,
+    distinct_values,
+    ids_for,
+    looked_up,
+    names_for,
+    raw_col,
+    stacked_child_rows,
+)
+
+# Raw columns feeding the hukou and residence county, in order of preference.
+HUKOU_COLUMNS = ("hukou_code", "hukou_division", "hukou_address")
+RESIDENCE_COLUMNS = (
+    "residence_code",
+    "residence_division",
+    "insured_division",
+    "residence_address",
+    "school_code",
+)
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _int(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    return clean_text(expr).str.replace(r"\.0+$", "").cast(dtype, strict=False)
+
+
+def _grade(expr: pl.Expr) -> pl.Expr:
+    """School grade 1–9 from ``一年级``…``九年级``, ``1``–``9``, ``初一``–``初三``."""
+    t = clean_text(expr)
+    digit = t.str.extract(r"^(\d)(?:年级)?(?:\.0+)?$", 1).cast(pl.Int8, strict=False)
+    cn = t.str.extract(r"([一二三四五六七八九])年级", 1).replace_strict(
+        _CN_DIGITS, default=None, return_dtype=pl.Int8
+    )
+    junior = (
+        t.str.extract(r"初([一二三])", 1).replace_strict(_CN_DIGITS, default=None, return_dtype=pl.Int8) + 6
+    )
+    g = pl.coalesce(digit, cn, junior.cast(pl.Int8))
+    return pl.when(g.is_between(1, 9)).then(g)
+
+
+def _multi(expr: pl.Expr) -> pl.Expr:
+    """A ``、``-separated list (also ``,``, ``，``, ``;``, ``；``) as List(Utf8); empty list when blank."""
+    t = expr.str.normalize("NFKC").fill_null("").str.replace_all(r"[,，;；/]", "、")
+    return t.str.split("、").list.eval(
+        pl.element().str.strip_chars().filter(pl.element().str.strip_chars().str.len_chars() > 0)
+    )
+
+
+def _yes_no(expr: pl.Expr) -> pl.Expr:
+    return clean_text(expr).replace_strict(
+        {"是": True, "否": False, "Y": True, "N": False}, default=None, return_dtype=pl.Boolean
+    )
+
+
+def _ethnicity(expr: pl.Expr) -> pl.Expr:
+    """``汉`` and ``汉族`` alike as ``汉族``."""
+    t = clean_text(expr).str.replace_all(r"\s", "")
+    return pl.when(t.is_null() | t.str.ends_with("族")).then(t).otherwise(t + "族")
+
+
+def _birth_cert(expr: pl.Expr) -> pl.Expr:
+    """Birth-certificate number: one upper-case letter and 9 digits, else null."""
+    t = clean_text(expr).str.to_uppercase().str.replace_all(r"[\s\-]", "")
+    return pl.when(t.str.contains(r"^[A-Z]\d{9}$")).then(t)
+
+
+def _sorted_distinct(first: pl.Expr, second: pl.Expr) -> pl.Expr:
+    """The distinct non-null values of two text columns as a sorted list.
+
+    Equal to ``concat_list(...).list.drop_nulls().list.unique().list.sort()`` without
+    hashing each row's list.
+    """
+    low, high = pl.min_horizontal(first, second), pl.max_horizontal(first, second)
+    return pl.concat_list(low, pl.when(high != low).then(high)).list.drop_nulls()
+
+
+RECORD_COLUMNS: tuple[str, ...] = tuple(STD_RECORDS)
+
+
+# Event dates that may not lie in the future (a permit's expiry, valid_until, lies ahead by design).
+_PAST_DATES = (
+    "residence_start",
+    "issue_date",
+    "record_opened",
+    "last_followup",
+    "card_opened",
+    "last_dose",
+    "visit_date",
+)
+_NAME_FIELDS = {
+    "name": "name",
+    "pinyin": "name_pinyin",
+    "initials": "name_initials",
+    "surname": "surname",
+    "given_name": "given_name",
+    "placeholder": "name_placeholder",
+    "variant_key": "name_variant_key",
+}
+_TEXT_COLUMNS = (
+    "school_id",
+    "school_name",
+    "school_status",
+    "health_record_no",
+    "clinic",
+    "management_status",
+    "client_code",
+    "insurance_no",
+    "insurance_status",
+    "guardianship",
+    "remarks",
+)
+# The raw columns std_records reads; the staged rows' other columns are never stacked.
+RECORD_INPUTS: tuple[str, ...] = (
+    "name",
+    "id_number",
+    "birth_date",
+    "sex",
+    "mother_name",
+    "father_name",
+    "mother_id",
+    "father_id",
+    "guardian1_id",
+    "guardian2_id",
+    "guardian1_phone",
+    "guardian2_phone",
+    "pupil_no",
+    *_PAST_DATES,
+    "valid_until",
+    "enrol_month",
+    *HUKOU_COLUMNS,
+    *RESIDENCE_COLUMNS,
+    "birth_place_code",
+    "ethnicity",
+    "birth_cert_no",
+    "permit_no",
+    "grade",
+    "missed_doses",
+    "insurance_year",
+    "remote_care",
+    "special",
+    "self_apply",
+    "urgent",
+    *_TEXT_COLUMNS,
+    "extra",
+)
+
+
+def standardize_records(staged: dict[str, pl.DataFrame], today: date | None = None) -> pl.DataFrame:
+    """``std_records``: one standardized row per staged row of the child-level sources.
+
+    Columns are :data:`RECORD_COLUMNS` (docs/ARCHITECTURE.md plus the extra
+    ``*_prefecture``, ``*_resolution``, ``id_repair``, ``id_prefix``,
+    ``name_variant_key``, ``pupil_id_number`` …). ``today`` bounds birth dates
+    (default: the current date).
+
+    Each kind of value is parsed once over the distinct values of all the
+    columns holding it (one name table, one identity-number table, one date
+    table per bound, one division table); the parsed fields are looked up by
+    joining the key column alone, so the wide frame is never copied.
+    """
+    rows = stacked_child_rows(staged, RECORD_INPUTS)
+    height = rows.height
+
+    def raw(name: str) -> pl.Series:
+        """A raw column as text, all null when no stacked source has it."""
+        if name in rows.columns:
+            return rows[name]
+        return pl.Series(name, [], dtype=pl.Utf8).extend_constant(None, height)
+
+    names = names_for([raw("name"), raw("mother_name"), raw("father_name")])
+    pupil_no = pl.col("pupil_no")
+    pupil_id = (
+        raw("pupil_no")
+        .to_frame()
+        .select(pl.when(pupil_no.str.contains(r"^\s*[Gg]")).then(pupil_no.str.strip_chars().str.slice(1)))
+        .to_series()
+    )
+    id_columns = ("id_number", "mother_id", "father_id", "guardian1_id", "guardian2_id")
+    ids = ids_for([*(raw(x) for x in id_columns), pupil_id], today)
+    dates = dates_for([raw(x) for x in ("birth_date", *_PAST_DATES)], today)
+    far = dates_for([raw("valid_until")], date(9999, 12, 31))
+    months = month_table(raw("enrol_month"))
+
+    parsed = [
+        *looked_up(raw("name"), names, _NAME_FIELDS),
+        *looked_up(raw("mother_name"), names, {"name": "mother_name"}),
+        *looked_up(raw("father_name"), names, {"name": "father_name"}),
+        *looked_up(raw("id_number"), ids, {f: f"id_{f}" for f in ID_FIELDS}),
+        *looked_up(raw("mother_id"), ids, {"number": "mother_id"}),
+        *looked_up(raw("father_id"), ids, {"number": "father_id"}),
+        *looked_up(raw("guardian1_id"), ids, {"number": "__g1_number"}),
+        *looked_up(raw("guardian2_id"), ids, {"number": "__g2_number"}),
+        *looked_up(pupil_id, ids, {"number": "__pupil_number", "status": "__pupil_status"}),
+        *looked_up(
+            raw("birth_date"),
+            dates,
+            {"date": "birth_date", "alt": "birth_date_alt", "issue": "birth_date_issue"},
+        ),
+        *(s for x in _PAST_DATES for s in looked_up(raw(x), dates, {"date": x})),
+        *looked_up(raw("valid_until"), far, {"date": "valid_until"}),
+        *looked_up(raw("enrol_month"), months, {"month": "enrol_month"}),
+    ]
+    df = rows.select(
+        "record_id",
+        *ROW_KEY,
+        raw_col(rows, "name").alias("name_raw"),
+        raw_col(rows, "id_number").alias("id_raw"),
+        raw_col(rows, "birth_date").alias("birth_date_raw"),
+        raw_col(rows, "sex").alias("sex_raw"),
+    ).with_columns(parsed)
+    df = df.hstack(_divisions(rows, df["id_county"]))
+
+    # Every input column present (null where no source has it), so no expression below is a lone literal.
+    inputs = rows.with_columns(pl.lit(None, pl.Utf8).alias(x) for x in RECORD_INPUTS if x not in rows.columns)
+    phones = [parse_phone(raw_col(inputs, p)) for p in ("guardian1_phone", "guardian2_phone")]
+    sex = parse_sex(pl.col("sex_raw"))
+    out = df.with_columns(
+        sex.alias("sex"),
+        sex_conflict(sex, pl.col("id_sex")).alias("sex_conflict"),
+        pl.concat_list("mother_id", "father_id", "__g1_number", "__g2_number")
+        .list.drop_nulls()
+        .list.unique()
+        .list.sort()
+        .alias("guardian_ids"),
+        pl.when(pl.col("__pupil_status") == "valid").then(pl.col("__pupil_number")).alias("pupil_id_number"),
+    ).hstack(
+        inputs.select(
+            _ethnicity(raw_col(inputs, "ethnicity")).alias("ethnicity"),
+            _birth_cert(raw_col(inputs, "birth_cert_no")).alias("birth_cert_no"),
+            _sorted_distinct(*phones).alias("guardian_phones"),
+            clean_text(raw_col(inputs, "permit_no")).alias("permit_no"),
+            clean_text(raw_col(inputs, "pupil_no")).str.to_uppercase().alias("pupil_no"),
+            _grade(raw_col(inputs, "grade")).alias("grade"),
+            _int(raw_col(inputs, "missed_doses"), pl.Int32).alias("missed_doses"),
+            _int(raw_col(inputs, "insurance_year"), pl.Int32).alias("insurance_year"),
+            _yes_no(raw_col(inputs, "remote_care")).alias("remote_care"),
+            _multi(raw_col(inputs, "special")).alias("special"),
+            _yes_no(raw_col(inputs, "self_apply")).alias("self_apply"),
+            _multi(raw_col(inputs, "urgent")).alias("urgent"),
+            *(clean_text(raw_col(inputs, x)).alias(x) for x in _TEXT_COLUMNS),
+            raw_col(inputs, "extra").cast(pl.Utf8).alias("extra"),
+        )
+    )
+    out = out.select(RECORD_COLUMNS)
+    # Rows are stacked in record order and every lookup keeps it: sort only if that ever fails.
+    return out if out["record_id"].is_sorted() else out.sort("record_id")
+
+
+def _divisions(rows: pl.DataFrame, id_county: pl.Series) -> pl.DataFrame:
+    """The hukou, residence and birth-place division columns of the stacked rows (one division table)."""
+    hukou = [x for x in HUKOU_COLUMNS if x in rows.columns]
+    residence = [x for x in RESIDENCE_COLUMNS if x in rows.columns]
+    birth_place = [x for x in ["birth_place_code"] if x in rows.columns]
+    inputs = list(dict.fromkeys([*hukou, *residence, *birth_place]))
+    table = resolve_divisions(distinct_values([rows[x] for x in inputs]))
+    fields = ("raw", *DIVISION_FIELDS)
+    hk = with_division_columns(rows.select("record_id", *hukou), hukou, "hukou", table)
+    hk = prefer_code_of_same_name(hk.with_columns(id_county), "hukou", "id_county")
+    res = with_division_columns(rows.select("record_id", *residence), residence, "residence", table)
+    bp = with_division_columns(rows.select("record_id", *birth_place), birth_place, "__bp", table)
+    return pl.concat(
+        [
+            hk.select(f"hukou_{f}" for f in fields),
+            res.select(f"residence_{f}" for f in fields),
+            bp.select(pl.col("__bp_county").alias("birth_place_county")),
+        ],
+        how="horizontal",
+    )
