@@ -3,7 +3,7 @@
 import polars as pl
 
 from expectations.checks import MOBILE_REGEX
-from expectations.helpers import clean, id_check_ok, phone_helper
+from expectations.check_columns import clean, id_check_ok, phone_helper
 from taizhang.parsers.id_numbers import id_table
 from taizhang.parsers.phones import parse_phone
 
