@@ -152,7 +152,7 @@ def reported() -> pl.DataFrame:
 
 
 def _by_cell(reported: pl.DataFrame, column: str, cells: list[str], table: pl.DataFrame) -> pl.DataFrame:
-    """The report's verdicts on ``cells`` beside the pipeline's reading of them (``table`` keyed by ``raw``)."""
+    """The report's verdicts on ``cells`` beside the pipeline's reading (``table``, keyed by ``raw``)."""
     return (
         reported.head(len(cells))
         .join(table, left_on=column, right_on="raw", how="left", maintain_order="left")
