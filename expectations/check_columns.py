@@ -127,18 +127,27 @@ def phone_helper(value: pl.Expr) -> pl.Expr:
 
 
 def _parsed_tables(frame: pl.DataFrame, columns: list[Column], today: date) -> dict[str, pl.DataFrame]:
-    """Per parsed type: the check columns of every distinct value of that type's columns, one parser call."""
+    """Per parsed column: the check columns of its distinct values (the parsers deduplicate).
+
+    Identity numbers are read column by column: the child's and each guardian's
+    numbers barely overlap, and a small table per column keeps each join back
+    small. Dates, months and divisions repeat across columns and are read once
+    for all the columns of their type.
+    """
     readers = {
-        "id_number": lambda v: id_columns(v, today),
         "date": lambda v: date_columns(v, today),
         "month": month_columns,
         "division": division_columns,
     }
-    tables = {}
+    tables: dict[str, pl.DataFrame] = {}
+    for column in columns:
+        if column.type == "id_number":
+            tables[column.name] = id_columns(frame[helper_name(column.name, "value")], today)
     for kind, read in readers.items():
-        names = [helper_name(c.name, "value") for c in columns if c.type == kind]
-        if names:
-            tables[kind] = read(pl.concat([frame[n] for n in names]).unique())
+        of_kind = [c for c in columns if c.type == kind]
+        if of_kind:
+            table = read(pl.concat([frame[helper_name(c.name, "value")] for c in of_kind]))
+            tables |= {c.name: table for c in of_kind}
     return tables
 
 
@@ -189,7 +198,7 @@ def helper_frame(
     )
     tables = _parsed_tables(frame, [c for c in wanted if c.type in _PARSED_TYPES], today)
     for column in wanted:
-        table = tables.get(column.type)
+        table = tables.get(column.name)
         if table is None:
             continue
         value = helper_name(column.name, "value")
