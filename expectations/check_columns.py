@@ -32,7 +32,7 @@ from taizhang.parsers.divisions import county_table, resolve_divisions
 from taizhang.parsers.id_numbers import id_table
 from taizhang.parsers.phones import parse_phone
 
-# Column types read through a parser table (one call per kind over the distinct values of a source).
+# Column types read through a parser table of distinct values, joined back to the rows.
 _PARSED_TYPES = ("id_number", "date", "month", "division")
 
 
