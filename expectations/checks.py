@@ -3,8 +3,9 @@
 Every check is generated from a contract column's ``type``, ``allowed`` values
 and ``required`` flags, so a new source or a new allowed value is a YAML edit,
 never a code edit here. A check reads one *helper column* that
-:mod:`expectations.helpers` computes in polars (a normalised string or a
-boolean), so that GX only runs cheap regex / in-set / not-null tests.
+:mod:`expectations.check_columns` computes in polars with the pipeline's own
+parsers (a normalised string or a boolean), so that GX only runs cheap regex /
+in-set / not-null tests, and a value passes exactly when standardization can use it.
 
 Severity:
 
@@ -151,8 +152,9 @@ def _column_checks(column: Column, contract: Contract, jilin_counties: tuple[str
                 "id",
                 "regex",
                 "row",
-                f"{label}应为18位（前17位数字，末位数字或X）或15位数字的身份号码",
-                "不是18位或15位身份号码",
+                f"{label}应为18位（前17位数字，末位数字或X）或15位数字的身份号码，"
+                "出生日期为真实日期，且没有被Excel显示成科学计数法等形式而丢失末几位",
+                "不是可用的18位或15位身份号码",
                 regex=ID_SHAPE_REGEX,
             )
         )
@@ -211,7 +213,7 @@ def _column_checks(column: Column, contract: Contract, jilin_counties: tuple[str
                 "county",
                 "regex",
                 "row",
-                f"{label}应为6位县级区划代码（也接受9位或12位代码，或吉林省县级区划名称）",
+                f"{label}应为6位县级区划代码（也接受9位或12位代码，或县级区划名称）",
                 "无法解析为县级区划代码",
                 regex=COUNTY_CODE_REGEX,
             )

@@ -3,7 +3,7 @@
 Nothing here is written per source: :func:`build_suite` turns the checks that
 :func:`expectations.checks.contract_checks` derives from a contract into GX
 Core 1.24 expectations over the helper columns of
-:func:`expectations.helpers.helper_frame`. GX is imported inside the function
+:func:`expectations.check_columns.helper_frame`. GX is imported inside the function
 because importing it takes seconds and most CLI commands never need it.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from data_contracts import Contract
+from expectations.check_columns import jilin_county_codes
 from expectations.checks import Check, contract_checks
-from expectations.helpers import jilin_county_codes
 
 if TYPE_CHECKING:
     import great_expectations as gx

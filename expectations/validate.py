@@ -19,10 +19,10 @@ from typing import Any
 import polars as pl
 
 from data_contracts import Contract
+from expectations.check_columns import helper_frame
 from expectations.checks import Check
 from expectations.failing_rows import ROW_ID, failing_rows
 from expectations.gx_session import COUNTS_ONLY, rows_result_format, validate_frame
-from expectations.helpers import helper_frame
 from expectations.suites import build_suite, checks_for
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from expectations.helpers import id_check_ok, normalise_id, parse_date, parse_month, resolve_county
+from expectations.check_columns import date_columns, division_columns, id_columns, month_columns
 
 TODAY = date(2026, 6, 30)
 
@@ -32,7 +32,7 @@ def permits(contracts, make_staged, ids):
         ("residence_permits_长春.csv", 5): {"id_number": "22010220150315"},  # too short
         ("residence_permits_吉林.csv", 3): {"birth_date": "2015-02-30", "sex": "未说明"},
         ("residence_permits_吉林.csv", 4): {"birth_date": "2031-01-01", "guardian1_phone": "0431-8888"},
-        ("residence_permits_长春.csv", 7): {"residence_code": "郑州市金水区", "guardian1_relation": "叔叔"},
+        ("residence_permits_长春.csv", 7): {"residence_code": "长春市幸福街道", "guardian1_relation": "叔叔"},
         ("residence_permits_长春.csv", 8): {"residence_code": "110101", "id_number": None},
     }
     for row in rows:
@@ -77,7 +77,7 @@ def test_counts_and_rates_are_reported(permits):
 
 def test_outcomes_hold_no_values(permits):
     dumped = repr(permits)
-    for value in ("王小明", "22010220150315", "13800138000", "郑州市金水区", "未说明"):
+    for value in ("王小明", "22010220150315", "13800138000", "长春市幸福街道", "未说明"):
         assert value not in dumped
 
 
@@ -102,19 +102,38 @@ def test_check_digit_agrees_with_an_independent_computation(ids):
     bodies = ["11010519491231002", "22010220150315123", "22240320100101001", "22038119990909999"]
     raw = [valid_id(b) for b in bodies] + [bad_check_id(b) for b in bodies]
     raw += [" " + valid_id(bodies[0]).lower(), "'" + valid_id(bodies[1])]
-    df = pl.DataFrame({"raw": raw}).with_columns(ok=id_check_ok(normalise_id(pl.col("raw"))))
-    assert df["ok"].to_list() == [True] * 4 + [False] * 4 + [True, True]
+    table = id_columns(pl.Series(raw), TODAY)
+    ok = pl.DataFrame({"raw": raw}).join(table, on="raw", how="left", maintain_order="left")["id_check_ok"]
+    assert ok.to_list() == [True] * 4 + [False] * 4 + [True, True]
 
 
-def test_light_normalisation_of_identity_numbers():
+def _read(table: pl.DataFrame, raw: list[str | None], column: str) -> list:
+    """``column`` of a per-distinct-value table, in the order of ``raw``."""
+    cells = pl.DataFrame({"raw": raw}, schema={"raw": pl.Utf8})
+    return cells.join(table, on="raw", how="left", nulls_equal=True, maintain_order="left")[column].to_list()
+
+
+def test_light_normalisation_of_identity_numbers(ids):
+    valid_id, _ = ids
+    number = valid_id("22010220150315123")
     raw = [
-        "２２０１０２２０１５０３１５１２３４",
-        "2.20102201503151234E+17",
-        "220102201503151234.0",
-        "2201 0220 1503 1512 34",
+        "".join(chr(ord(d) + 0xFEE0) for d in number),  # full-width digits
+        f"{number[0]}.{number[1:]}E+17",  # Excel scientific notation that kept every digit
+        number + ".0",
+        " ".join((number[:4], number[4:8], number[8:12], number[12:16], number[16:])),
     ]
-    out = pl.DataFrame({"raw": raw}).select(normalise_id(pl.col("raw")))["raw"].to_list()
-    assert out == ["220102201503151234"] * 4
+    assert _read(id_columns(pl.Series(raw), TODAY), raw, "id") == [number] * 4
+
+
+def test_identity_numbers_whose_digits_are_gone_fail_the_shape_check(ids):
+    """Excel's 15 significant digits lose the tail: the number is unusable, not one typo away."""
+    valid_id, _ = ids
+    number = valid_id("22010220150315123")
+    raw = [f"{number[0]}.{number[1:15]}E+17", number[:15] + "000.0", "22010220151345123X", "220102150315123"]
+    table = id_columns(pl.Series(raw), TODAY)
+    assert _read(table, raw, "id")[:3] == ["", "", ""]
+    assert _read(table, raw, "id_check_ok") == [None, None, None, None]  # 15 digits: no check digit
+    assert len(_read(table, raw, "id")[3]) == 18
 
 
 def test_every_listed_date_format_parses():
@@ -127,17 +146,15 @@ def test_every_listed_date_format_parses():
         "42078",
         "2015-03-15 00:00:00",
     ]
-    out = pl.DataFrame({"raw": raw}).select(parse_date(pl.col("raw")))["raw"].to_list()
-    assert out == [date(2015, 3, 15)] * len(raw)
-    bad = pl.DataFrame({"raw": ["2015-02-30", "15/3/2015", "明年"]}).select(parse_date(pl.col("raw")))
-    assert bad["raw"].null_count() == 3
-    months = pl.DataFrame({"raw": ["2021-09", "202109", "2021年9月", "2021-13"]}).select(
-        parse_month(pl.col("raw"))
-    )
-    assert months["raw"].to_list() == [date(2021, 9, 1)] * 3 + [None]
+    raw += ["2015-02-30", "15/3/2015", "明年", "2027-01-01"]
+    table = date_columns(pl.Series(raw), TODAY)
+    assert _read(table, raw, "date_ok") == [True] * 7 + [False] * 3 + [True]
+    assert _read(table, raw, "date_not_future") == [True] * 7 + [None] * 3 + [False]
+    months = ["2021-09", "202109", "2021年9月", "2021-13"]
+    assert _read(month_columns(pl.Series(months)), months, "month_ok") == [True] * 3 + [False]
 
 
-def test_division_codes_and_jilin_names_resolve_to_counties():
+def test_division_codes_and_names_resolve_to_counties():
     raw = [
         "220102",
         "220102001",
@@ -148,8 +165,10 @@ def test_division_codes_and_jilin_names_resolve_to_counties():
         "河南省郑州市金水区",
         None,
     ]
-    out = pl.DataFrame({"raw": raw}).select(resolve_county(pl.col("raw")))["raw"].to_list()
-    assert out == ["220102"] * 6 + ["", None]
+    table = division_columns(pl.Series(raw))
+    assert _read(table, raw, "county") == ["220102"] * 6 + ["410105", None]
+    junk = ["长春市幸福街道", "999999", "不详"]
+    assert _read(division_columns(pl.Series(junk)), junk, "county") == ["", "", ""]
 
 
 def test_gx_lists_the_rows_itself_where_polars_counts_differently(contracts, make_staged, ids, monkeypatch):
@@ -208,3 +227,38 @@ def test_gx_lists_every_check_when_polars_cannot_test_the_helpers(contracts, mak
     assert ("residence_permits_长春.csv", 2) in {o.check.key: o for o in result.outcomes}[
         "id_number.id_check_digit"
     ].row_list
+
+
+def test_a_county_outside_jilin_is_read_and_only_the_in_jilin_check_flags_it(contracts, make_staged):
+    """The report reads a division as the pipeline does; "in Jilin" is one more rule on the county read."""
+    rows = [
+        {
+            "file": "residence_permits_长春.csv",
+            "row_number": 1,
+            "residence_code": "220102",
+            "hukou_code": "220102",
+        },
+        {
+            "file": "residence_permits_长春.csv",
+            "row_number": 2,
+            "residence_code": "河南省郑州市金水区",
+            "hukou_code": "河南省郑州市金水区",
+        },
+        {
+            "file": "residence_permits_长春.csv",
+            "row_number": 3,
+            "residence_code": "不详",
+            "hukou_code": "不详",
+        },
+    ]
+    from expectations.validate import validate_source
+
+    result = validate_source(
+        contracts["residence_permits"], make_staged(contracts["residence_permits"], rows), today=TODAY
+    )
+    failures = _failures(result)
+    assert failures["residence_code.division_in_jilin"] == [("residence_permits_长春.csv", 2)]
+    assert failures["residence_code.division_resolves"] == [("residence_permits_长春.csv", 3)]
+    # The hukou is where a migrant child comes from: outside Jilin is no finding, unreadable is.
+    assert failures["hukou_code.division_resolves"] == [("residence_permits_长春.csv", 3)]
+    assert "hukou_code.division_in_jilin" not in failures
