@@ -24,12 +24,12 @@ from typing import Any
 import polars as pl
 
 from taizhang import audit, sealed, stages
+from taizhang.division_reference import county_names
 from taizhang.errors import PipelineError
 from taizhang.period import Period
 from taizhang.pipeline import find_previous, is_complete_period_dir
 from taizhang.private_folders import owner_only
 from taizhang.publish import clean_stale, move_into_place, work_dir_for
-from taizhang.reference import county_names
 from taizhang.run_guard import guarded
 from taizhang.run_report import RunOutcome
 from taizhang.stage_cache import file_digest

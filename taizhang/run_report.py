@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from taizhang.reference import county_names
+from taizhang.division_reference import county_names
 
 
 @dataclass

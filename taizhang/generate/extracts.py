@@ -331,6 +331,6 @@ def generate(
 
 
 def _county_names() -> dict[str, str]:
-    from taizhang.reference import county_names
+    from taizhang.division_reference import county_names
 
     return county_names()

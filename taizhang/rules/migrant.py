@@ -12,7 +12,7 @@ Implemented as, at the as-of date:
 - hukou county ≠ residence county (跨县域); the hukou county may be any 6-digit
   code, inside Jilin or not; a retired Jilin code (220381 公主岭市 before 2020)
   is the same county as its current code (220184), see
-  :func:`taizhang.reference.county_successors`;
+  :func:`taizhang.division_reference.county_successors`;
 - living in the residence county 6 months or more: ``residence_since`` ≤ as-of
   − 6 calendar months ("以上" includes the bound), where ``residence_since`` is
   the earliest evidence of the child's PRESENCE in that county (a permit's
@@ -22,7 +22,7 @@ Implemented as, at the as-of date:
   pupil keeps from another county);
 - except a move between two central urban districts (中心城区,
   ``is_urban_district == 1``) of the same prefecture-level city. The list comes
-  from :func:`taizhang.reference.jilin_divisions`, which the province can
+  from :func:`taizhang.division_reference.jilin_divisions`, which the province can
   replace (``TAIZHANG_DIVISIONS``); an undetermined flag (empty) counts as NOT
   central, so such a move stays in the ledger for the county to judge;
 - the residence county is a county of the province's division list (a child
@@ -51,7 +51,7 @@ from datetime import date
 
 import polars as pl
 
-from taizhang.reference import current_county_expr, jilin_divisions
+from taizhang.division_reference import current_county_expr, jilin_divisions
 from taizhang.rules.dates import months_before
 
 MIGRANT_MAX_AGE = 16

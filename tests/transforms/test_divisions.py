@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from taizhang.division_reference import jilin_code_history
 from taizhang.parsers.divisions import resolve_divisions, with_division_columns
-from taizhang.reference import jilin_code_history
 
 
 def resolve(raw: str | None) -> dict:
