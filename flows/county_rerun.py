@@ -16,8 +16,8 @@ from prefect.logging import get_run_logger
 
 from flows import tasks
 from flows.artifacts import artifact_key
-from taizhang import audit, stages
-from taizhang.county_rerun import county_work, guarded_rerun, record_rerun
+from taizhang import audit
+from taizhang.county_rerun import county_work, decide_and_emit, guarded_rerun
 from taizhang.period import Period
 
 
@@ -37,21 +37,7 @@ def county_rerun(county: str, period: str, out: str = "out", field_visits: str |
     sheet = Path(field_visits) if field_visits else None
     with guarded_rerun(county, the_period, root, sheet) as entry:
         with county_work(county, the_period, root, sheet) as run:
-            counts = stages.decide(
-                std_dir=run.linked_state,
-                link_dir=run.linked_state,
-                period=the_period,
-                into=run.decided,
-                previous_ledger=run.previous_ledger,
-            )
-            emit_counts = tasks.emit(
-                decide_dir=run.decided,
-                out_period_dir=run.period_dir,
-                period=the_period,
-                previous_dir=run.previous_dir,
-                counties=[run.county],
-            )
-            outcome = record_rerun(run, counts, emit_counts)
+            outcome = decide_and_emit(run, the_period, tasks.emit)
         entry["outputs_digest"] = audit.tree_digest(outcome.out_dir)
     rows = [
         {"stage": stage, "figure": name, "value": value}

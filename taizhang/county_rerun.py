@@ -16,7 +16,7 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -227,20 +227,28 @@ def rerun_county(
     period, out = Period.of(period), Path(out)
     with guarded_rerun(county, period, out, field_visits) as entry:
         with county_work(county, period, out, field_visits) as run:
-            counts = stages.decide(
-                std_dir=run.linked_state,
-                link_dir=run.linked_state,
-                period=period,
-                into=run.decided,
-                previous_ledger=run.previous_ledger,
-            )
-            emit_counts = stages.emit(
-                decide_dir=run.decided,
-                out_period_dir=run.period_dir,
-                period=period,
-                previous_dir=run.previous_dir,
-                counties=[run.county],
-            )
-            outcome = record_rerun(run, counts, emit_counts)
+            outcome = decide_and_emit(run, period, stages.emit)
         entry["outputs_digest"] = audit.tree_digest(outcome.out_dir)
     return outcome
+
+
+def decide_and_emit(run: CountyRerun, period: Period, emit: Callable[..., dict[str, int]]) -> RunOutcome:
+    """The rerun's two stages over the linked state: decide, then emit the one county.
+
+    ``emit`` is ``stages.emit`` or, in the Prefect flow, the same function wrapped as a task.
+    """
+    counts = stages.decide(
+        std_dir=run.linked_state,
+        link_dir=run.linked_state,
+        period=period,
+        into=run.decided,
+        previous_ledger=run.previous_ledger,
+    )
+    emit_counts = emit(
+        decide_dir=run.decided,
+        out_period_dir=run.period_dir,
+        period=period,
+        previous_dir=run.previous_dir,
+        counties=[run.county],
+    )
+    return record_rerun(run, counts, emit_counts)
