@@ -41,9 +41,7 @@ def _under(module: str, packages: tuple[str, ...]) -> bool:
 def test_the_ground_floor_imports_no_stage() -> None:
     files = _files(*GROUND)
     assert len(files) > 5
-    offending = {
-        str(f.relative_to(ROOT)): sorted(m for m in _imports(f) if _under(m, STAGES)) for f in files
-    }
+    offending = {str(f.relative_to(ROOT)): sorted(m for m in _imports(f) if _under(m, STAGES)) for f in files}
     assert {f: m for f, m in offending.items() if m} == {}
 
 

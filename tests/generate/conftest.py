@@ -114,9 +114,7 @@ def source_of(name: str) -> str:
     raise AssertionError(f"file {name} matches no source")
 
 
-def source_columns(
-    folder: Path, source: str, columns: dict[str, tuple[str, ...]]
-) -> list[dict[str, object]]:
+def source_columns(folder: Path, source: str, columns: dict[str, tuple[str, ...]]) -> list[dict[str, object]]:
     """``file``, ``row_number`` and each wanted column (the first of its headers a table has) of every
     data row of ``source`` in ``folder``, row numbers counted per file across its tables."""
     out: list[dict[str, object]] = []
