@@ -19,10 +19,18 @@ from prefect.logging import get_run_logger
 from flows import tasks
 from flows.artifacts import publish_run_artifacts
 from flows.tasks import planned_stage as stage
-from taizhang import pipeline, run_guard, stages
+from taizhang import pipeline, run_guard
 from taizhang.period import Period, last_ended
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# Each cached stage's Prefect task, by the stage name the runner uses.
+TASKS = {
+    "ingest_and_validate": tasks.ingest_task,
+    "standardize": tasks.standardize_task,
+    "link": tasks.link_task,
+    "decide": tasks.decide_task,
+}
 
 
 def period_for_run_date(day: date) -> Period:
@@ -54,31 +62,12 @@ def semiannual_ledger(
     root = Path(out)
     with run_guard.guarded(root, "run", period=str(the_period), extracts=str(extracts)) as entry:
         plan = pipeline.plan_period(Path(extracts), the_period, root, Path(previous) if previous else None)
-        ingest = stage(plan, tasks.ingest_task, "ingest_and_validate", extracts=plan.extracts)
-        stages.check_required_sources(ingest.path)
-        std = stage(plan, tasks.standardize_task, "standardize", ingest_dir=ingest.path, period=the_period)
-        linked = stage(
-            plan, tasks.link_task, "link", std_dir=std.path, previous_registry=plan.previous_registry
-        )
-        decided = stage(
+        outcome = pipeline.build_period(
             plan,
-            tasks.decide_task,
-            "decide",
-            std_dir=std.path,
-            link_dir=linked.path,
-            period=the_period,
-            previous_ledger=plan.previous_ledger,
+            lambda name, task, **inputs: stage(plan, task, name, **inputs),
+            TASKS,
+            tasks.emit,
         )
-        with pipeline.publishing(plan, [ingest, std, linked, decided]) as work:
-            emitted = pipeline.measured(
-                "emit",
-                tasks.emit,
-                decide_dir=decided.path,
-                out_period_dir=work,
-                period=the_period,
-                previous_dir=plan.previous_dir,
-            )
-            outcome = pipeline.publish_period(plan, [ingest, std, linked, decided, emitted], work)
         run_guard.record_outcome(entry, outcome)
     publish_run_artifacts(outcome.out_dir)
     logger.info("published %s", outcome.out_dir)

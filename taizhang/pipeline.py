@@ -137,29 +137,57 @@ def run_period(extracts: Path, period: Period | str, out: Path, previous: Path |
     period = Period.of(period)
     with guarded(Path(out), "run", period=str(period), extracts=str(extracts)) as entry:
         plan = plan_period(extracts, period, out, previous)
-        ingest = plan.stage("ingest_and_validate", stages.ingest_and_validate, extracts=plan.extracts)
-        stages.check_required_sources(ingest.path)
-        std = plan.stage("standardize", stages.standardize, ingest_dir=ingest.path, period=period)
-        linked = plan.stage("link", stages.link, std_dir=std.path, previous_registry=plan.previous_registry)
-        decided = plan.stage(
-            "decide",
-            stages.decide,
-            std_dir=std.path,
-            link_dir=linked.path,
-            period=period,
-            previous_ledger=plan.previous_ledger,
-        )
-        with publishing(plan, [ingest, std, linked, decided]) as work:
-            emitted = measured(
-                "emit",
-                stages.emit,
-                decide_dir=decided.path,
-                out_period_dir=work,
-                period=period,
-                previous_dir=plan.previous_dir,
-            )
-            outcome = publish_period(plan, [ingest, std, linked, decided, emitted], work)
+        outcome = build_period(plan, plan.stage, stage_functions(), stages.emit)
         return record_outcome(entry, outcome)
+
+
+def stage_functions() -> dict[str, Callable[..., dict[str, int]]]:
+    """The cached stages of a half-year, by name, run in this process (the flow wraps each as a task).
+
+    Looked up when a run starts, so a test that replaces a function of ``taizhang.stages`` is heard.
+    """
+    return {
+        "ingest_and_validate": stages.ingest_and_validate,
+        "standardize": stages.standardize,
+        "link": stages.link,
+        "decide": stages.decide,
+    }
+
+
+def build_period(
+    plan: PeriodPlan,
+    run_stage: Callable[..., StageResult],
+    stage_fns: dict[str, Any],
+    emit: Callable[..., dict[str, int]],
+) -> RunOutcome:
+    """The five stages of ``plan`` in order, then the period published whole.
+
+    ``run_stage(name, fn, **inputs)`` runs one cached stage: ``PeriodPlan.stage`` here, the flow's
+    task runner in Prefect; ``stage_fns`` and ``emit`` are the stage functions or their tasks.
+    """
+    period = plan.period
+    ingest = run_stage("ingest_and_validate", stage_fns["ingest_and_validate"], extracts=plan.extracts)
+    stages.check_required_sources(ingest.path)
+    std = run_stage("standardize", stage_fns["standardize"], ingest_dir=ingest.path, period=period)
+    linked = run_stage("link", stage_fns["link"], std_dir=std.path, previous_registry=plan.previous_registry)
+    decided = run_stage(
+        "decide",
+        stage_fns["decide"],
+        std_dir=std.path,
+        link_dir=linked.path,
+        period=period,
+        previous_ledger=plan.previous_ledger,
+    )
+    with publishing(plan, [ingest, std, linked, decided]) as work:
+        emitted = measured(
+            "emit",
+            emit,
+            decide_dir=decided.path,
+            out_period_dir=work,
+            period=period,
+            previous_dir=plan.previous_dir,
+        )
+        return publish_period(plan, [ingest, std, linked, decided, emitted], work)
 
 
 def measured(stage: str, fn: Callable[..., dict[str, int]], **kwargs: Any) -> StageResult:
