@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from data_contracts import SOURCE_ORDER, load_contracts
+from taizhang.ages import age_at
 from taizhang.generate import noise as nz
 from taizhang.generate.population import Population, build_population, children_in
 from taizhang.generate.sources import child_records, undated
@@ -175,14 +176,7 @@ def _changes(prev: pl.DataFrame, cur: pl.DataFrame, pop: Population, period: Per
         pop.children.select("child_key", "birth_date"), on="child_key"
     )
     as_of = period.as_of
-    age = (
-        pl.lit(as_of.year)
-        - pl.col("birth_date").dt.year()
-        - (
-            (pl.col("birth_date").dt.month() > as_of.month)
-            | ((pl.col("birth_date").dt.month() == as_of.month) & (pl.col("birth_date").dt.day() > as_of.day))
-        ).cast(pl.Int32)
-    )
+    age = age_at(pl.col("birth_date"), as_of)
     gone = gone.select(
         "child_key", change=pl.when(age >= 16).then(pl.lit("turned_16")).otherwise(pl.lit("left"))
     )

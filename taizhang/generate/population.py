@@ -16,6 +16,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from taizhang.ages import age_at
 from taizhang.generate import geo as geo_mod
 from taizhang.generate import names as nm
 from taizhang.generate.ids import assign_sequences, build_id, issued_address_code, to_legacy_15
@@ -511,14 +512,7 @@ def children_in(pop: Population, period: Period) -> pl.DataFrame:
         & (pl.col("residence_since") <= as_of)
         & (pl.col("leave_date").is_null() | (pl.col("leave_date") > as_of))
     )
-    age = (
-        pl.lit(as_of.year)
-        - pl.col("birth_date").dt.year()
-        - (
-            (pl.col("birth_date").dt.month() > as_of.month)
-            | ((pl.col("birth_date").dt.month() == as_of.month) & (pl.col("birth_date").dt.day() > as_of.day))
-        ).cast(pl.Int32)
-    ).cast(pl.Int32)
+    age = age_at(pl.col("birth_date"), as_of)
     c = c.with_columns(age=age).filter(pl.col("age") < 18)
     same_city_urban = (
         (
