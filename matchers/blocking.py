@@ -46,6 +46,11 @@ class BlockingRule:
     With ``unnest=True`` it returns a list and every element is a key.
     ``where`` restricts the records the rule applies to. ``sub_key`` re-keys
     oversized blocks; ``max_block_size`` overrides the engine's cap.
+    ``one_side`` (SQL over ``r``, key rules only) keeps a pair only when at
+    least one of its two records satisfies it: a rule meant for records that
+    lack a field (no birth date) then compares them with every record of
+    their block without comparing the block's other records with each other,
+    so its pairs grow with those records, not with the square of the block.
     """
 
     name: str
@@ -55,6 +60,11 @@ class BlockingRule:
     kind: Literal["key", "deletion"] = "key"
     sub_key: str | None = None
     max_block_size: int | None = None
+    one_side: str = "TRUE"
+
+    def __post_init__(self) -> None:
+        if self.kind == "deletion" and self.one_side != "TRUE":
+            raise ValueError(f"blocking rule {self.name}: one_side applies to key rules only")
 
 
 def _grp_condition(link_only: bool) -> str:
@@ -91,6 +101,7 @@ def _key_rule(
             grp=grp,
             key=rule.key,
             where=rule.where,
+            one_side=rule.one_side,
             unnest="UNNEST" if rule.unnest else "",
         )
     )

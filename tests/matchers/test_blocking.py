@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
+import pytest
 
 from matchers.blocking import BlockingRule, generate_candidates
 
@@ -75,3 +76,23 @@ def test_report_says_which_rule_found_each_pair_first() -> None:
     assert by_rule["a"]["new_pairs"] == 1
     assert by_rule["b"]["new_pairs"] == 2
     assert by_rule["b"]["pairs"] == 3
+
+
+def test_one_side_rule_pairs_a_dateless_record_with_its_block_but_not_dated_records_together() -> None:
+    # One name in one county: four records with a birth date, one without. The rule exists for the
+    # dateless record; pairs among the dated ones belong to the date rules and are not formed here.
+    df = pl.DataFrame(
+        {
+            "record_id": [0, 1, 2, 3, 4],
+            "name_county": ["张伟|220102"] * 5,
+            "dob": ["20150315", "20150315", "20160101", "20170202", None],
+        }
+    )
+    rule = BlockingRule("name_county", "r.name_county", one_side="r.dob IS NULL")
+    pairs, _ = _candidates(df, [rule], cap=50)
+    assert pairs == {(0, 4), (1, 4), (2, 4), (3, 4)}
+
+
+def test_one_side_is_refused_on_a_deletion_rule() -> None:
+    with pytest.raises(ValueError, match="key rules only"):
+        BlockingRule("near", "r.id", kind="deletion", one_side="r.dob IS NULL")
