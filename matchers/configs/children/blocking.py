@@ -16,20 +16,33 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "r.pinyin_key || '|' || year(r.dob) || '|' || least(month(r.dob), day(r.dob))"
         " || '-' || greatest(month(r.dob), day(r.dob))",
     ),
+    # Birth date, sex and county, with no name to go by: a record known by a placeholder (之子, 小宝)
+    # or by no name at all is compared with every record of its block. Pairs of named records in
+    # these blocks belong to the name rules; forming them all grew with the square of the province
+    # (2.2 M pairs at 300,000 children, 0.4 % of them the same child found by no other rule).
     BlockingRule(
         "dob_sex_residence",
         "[r.dob_text || '|' || r.sex_any || '|' || r.residence_county,"
         " r.alt_text || '|' || r.sex_any || '|' || r.residence_county]",
         unnest=True,
         sub_key="r.name_initials",
+        one_side="r.name_key IS NULL",
     ),
+    # A child renamed (a new given name, the family name kept) in the county it lives in.
     BlockingRule(
-        "dob_sex_hukou", "r.dob_text || '|' || r.sex_any || '|' || r.hukou_county", sub_key="r.name_initials"
+        "dob_sex_surname_residence",
+        "[r.dob_text || '|' || r.sex_any || '|' || r.surname || '|' || r.residence_county,"
+        " r.alt_text || '|' || r.sex_any || '|' || r.surname || '|' || r.residence_county]",
+        unnest=True,
     ),
+    # Where a child comes from: a birth certificate's child may carry the name given at birth (or
+    # none) and later records the registered one, so a certificate, or a record with no name, is
+    # compared with every record of its birth date, sex and county of origin.
     BlockingRule(
         "dob_sex_origin",
         "r.dob_text || '|' || r.sex_any || '|' || r.origin_county",
         sub_key="left(r.surname, 1)",
+        one_side="r.name_key IS NULL OR r.source = 'birth_certificates'",
     ),
     BlockingRule("guardian_id", "r.guardian_ids", unnest=True),
     BlockingRule("guardian_phone", "r.guardian_phones", unnest=True, sub_key="r.dob_month"),
