@@ -46,11 +46,12 @@ class BlockingRule:
     With ``unnest=True`` it returns a list and every element is a key.
     ``where`` restricts the records the rule applies to. ``sub_key`` re-keys
     oversized blocks; ``max_block_size`` overrides the engine's cap.
-    ``one_side`` (SQL over ``r``, key rules only) keeps a pair only when at
-    least one of its two records satisfies it: a rule meant for records that
-    lack a field (no birth date) then compares them with every record of
-    their block without comparing the block's other records with each other,
-    so its pairs grow with those records, not with the square of the block.
+    ``one_side`` (SQL over ``r``) keeps a pair only when at least one of its
+    two records satisfies it: a rule meant for records that lack a field (no
+    birth date) then compares them with every record of their block without
+    comparing the block's other records with each other, so its pairs grow
+    with those records, not with the square of the block. For a deletion rule
+    a key value satisfies it when one of the records holding it does.
     """
 
     name: str
@@ -61,10 +62,6 @@ class BlockingRule:
     sub_key: str | None = None
     max_block_size: int | None = None
     one_side: str = "TRUE"
-
-    def __post_init__(self) -> None:
-        if self.kind == "deletion" and self.one_side != "TRUE":
-            raise ValueError(f"blocking rule {self.name}: one_side applies to key rules only")
 
 
 def _grp_condition(link_only: bool) -> str:
@@ -153,7 +150,14 @@ def _deletion_rule(
 ) -> dict[str, object]:
     keys, sizes = "lk_block_keys", "lk_block_sizes"
     con.execute(
-        render_sql("link_block_deletion_values", out=keys, records=records, key=rule.key, where=rule.where)
+        render_sql(
+            "link_block_deletion_values",
+            out=keys,
+            records=records,
+            key=rule.key,
+            where=rule.where,
+            one_side=rule.one_side,
+        )
     )
     con.execute(render_sql("link_block_sizes", out=sizes, keys=keys))
     stats = _block_stats(con, sizes, cap)

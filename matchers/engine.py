@@ -131,6 +131,9 @@ def link(
     session = LinkSession(con, config.threads, config.memory_limit)
     try:
         session.load_records(records, config)
+        # The records live in DuckDB from here on (spilled with the rest when memory runs short):
+        # dropping this reference frees the frame when the caller handed in its only one.
+        del records
         session.lap("prepare")
         report = generate_candidates(
             session.con, RECORDS, list(config.blocking_rules), config.max_block_size, config.link_only_column

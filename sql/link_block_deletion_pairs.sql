@@ -1,11 +1,12 @@
--- Record pairs whose (different) key values share a deletion key, within blocks under the cap.
+-- Record pairs whose (different) key values share a deletion key, within blocks under the cap, one of
+-- the two values meeting the rule's one_side condition.
 INSERT INTO {pairs}
 WITH value_pairs AS (
     SELECT DISTINCT a.v AS v1, b.v AS v2
     FROM {keys} AS a
     JOIN {keys} AS b ON a.block_key = b.block_key AND a.v < b.v
     JOIN {sizes} AS s ON s.block_key = a.block_key
-    WHERE s.n <= $cap
+    WHERE s.n <= $cap AND (a.probe OR b.probe)
 ),
 rec AS (
     SELECT r.record_id, {grp} AS grp, {key} AS v FROM {records} AS r WHERE {where} AND {key} IS NOT NULL

@@ -176,16 +176,20 @@ def link(std_dir: Path, previous_registry: Path | None, into: Path) -> dict[str,
     from matchers.stable_ids import IdSchemeError
 
     config = children_config()
-    # Only the columns the linkage configuration reads: the rest of std_records is not needed here.
-    records = sealed.read_frame_present(std_dir / "std_records.parquet", ["record_id", *config.columns])
     previous = sealed.read_frame(previous_registry) if previous_registry else None
     try:
         with duckdb_for_stage(into, config.memory_limit, config.threads) as con:
-            result = link_records(records, config, previous, con=con)
+            # Only the columns the linkage configuration reads, handed over without a name here so
+            # that the frame is freed once the engine has loaded it into DuckDB.
+            result = link_records(
+                sealed.read_frame_present(std_dir / "std_records.parquet", ["record_id", *config.columns]),
+                config,
+                previous,
+                con=con,
+            )
     except IdSchemeError as exc:
         # Not the operator's data at fault: say so plainly, with no value from a record.
         raise id_scheme_broken(str(exc)) from None
-    del records
     counts = {
         "records_linked": write_sorted(result.record_child, into / "record_child.parquet", ("record_id",)),
         "registry": write_sorted(result.registry, into / "registry.parquet", ("child_id",)),

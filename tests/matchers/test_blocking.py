@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
-import pytest
 
 from matchers.blocking import BlockingRule, generate_candidates
 
@@ -93,6 +92,16 @@ def test_one_side_rule_pairs_a_dateless_record_with_its_block_but_not_dated_reco
     assert pairs == {(0, 4), (1, 4), (2, 4), (3, 4)}
 
 
-def test_one_side_is_refused_on_a_deletion_rule() -> None:
-    with pytest.raises(ValueError, match="key rules only"):
-        BlockingRule("near", "r.id", kind="deletion", one_side="r.dob IS NULL")
+def test_one_side_deletion_rule_pairs_only_values_with_a_probe_side() -> None:
+    # Three numbers one substitution apart from each other; only the middle one fails its check. Two
+    # numbers that both pass are two people, so only pairs with the failing one are formed.
+    df = pl.DataFrame(
+        {
+            "record_id": [0, 1, 2],
+            "id": ["220102201503151234", "220102201503151235", "220102201503151236"],
+            "valid": [True, False, True],
+        }
+    )
+    rule = BlockingRule("near", "r.id", kind="deletion", one_side="NOT r.valid")
+    pairs, _ = _candidates(df, [rule], cap=100)
+    assert pairs == {(0, 1), (1, 2)}

@@ -1,4 +1,14 @@
-"""The child configuration's blocking rules: which record pairs are compared at all."""
+"""The child configuration's blocking rules: which record pairs are compared at all.
+
+Every rule's pairs must grow about as fast as the records, so that the whole province (2.5 million
+children, 7 million records) is compared on one machine. A key that holds a fixed set of values
+(a birth date with a sex and a county, say) makes blocks that fill up as the province grows, and
+pairs that grow with its square: such keys either carry something that grows with the province
+(a family name, a name) or pair only the records that need them (``one_side``: a record with no
+name, no birth date, a number that fails its check) with their block. Measured at 300,000 and
+1,000,000 generated children (``benchmarks/scale.py``): each rule's true pairs that no other rule
+found, against the pairs it cost.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +16,11 @@ from matchers.blocking import BlockingRule
 
 BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("same_id", "r.id_any"),
-    BlockingRule("id_one_typo", "r.id_any", kind="deletion"),
+    # A number one typo away from another. Two numbers that both pass the GB 11643 check digit are
+    # two children (the check catches every single substitution and adjacent transposition), so
+    # only a number that fails it (or was mangled) is paired with its neighbours: valid numbers of
+    # one county and birth date are dense, and pairing them all grew with the square of the province.
+    BlockingRule("id_one_typo", "r.id_any", kind="deletion", one_side="r.id_status IS DISTINCT FROM 'valid'"),
     BlockingRule("dob_pinyin", "r.pinyin_key || '|' || r.dob_text"),
     BlockingRule("alt_dob_pinyin", "r.pinyin_key || '|' || r.alt_text"),
     # Name and birth date with day and month in either order: a typed date whose day and month
@@ -16,10 +30,12 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "r.pinyin_key || '|' || year(r.dob) || '|' || least(month(r.dob), day(r.dob))"
         " || '-' || greatest(month(r.dob), day(r.dob))",
     ),
+    # A name with one character mistyped where its pinyin changed too, the family name kept: the
+    # birth date with the family name and every character's initial.
+    BlockingRule("dob_surname_initials", "r.dob_text || '|' || r.surname || '|' || r.name_initials"),
     # Birth date, sex and county, with no name to go by: a record known by a placeholder (之子, 小宝)
-    # or by no name at all is compared with every record of its block. Pairs of named records in
-    # these blocks belong to the name rules; forming them all grew with the square of the province
-    # (2.2 M pairs at 300,000 children, 0.4 % of them the same child found by no other rule).
+    # or by no name at all is compared with every record of its block (by residence, and by
+    # origin for a birth certificate that left the name empty).
     BlockingRule(
         "dob_sex_residence",
         "[r.dob_text || '|' || r.sex_any || '|' || r.residence_county,"
@@ -28,26 +44,30 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         sub_key="r.name_initials",
         one_side="r.name_key IS NULL",
     ),
-    # A child renamed (a new given name, the family name kept) in the county it lives in.
+    BlockingRule(
+        "dob_sex_origin",
+        "r.dob_text || '|' || r.sex_any || '|' || r.origin_county",
+        sub_key="left(r.surname, 1)",
+        one_side="r.name_key IS NULL",
+    ),
+    # A child renamed (a new given name, the family name kept): the name a birth certificate gives
+    # may be replaced at registration, so by county of origin as well as of residence.
     BlockingRule(
         "dob_sex_surname_residence",
         "[r.dob_text || '|' || r.sex_any || '|' || r.surname || '|' || r.residence_county,"
         " r.alt_text || '|' || r.sex_any || '|' || r.surname || '|' || r.residence_county]",
         unnest=True,
     ),
-    # Where a child comes from: a birth certificate's child may carry the name given at birth (or
-    # none) and later records the registered one, so a certificate, or a record with no name, is
-    # compared with every record of its birth date, sex and county of origin.
     BlockingRule(
-        "dob_sex_origin",
-        "r.dob_text || '|' || r.sex_any || '|' || r.origin_county",
-        sub_key="left(r.surname, 1)",
-        one_side="r.name_key IS NULL OR r.source = 'birth_certificates'",
+        "dob_sex_surname_origin",
+        "r.dob_text || '|' || r.sex_any || '|' || r.surname || '|' || r.origin_county",
     ),
     BlockingRule("guardian_id", "r.guardian_ids", unnest=True),
     BlockingRule("guardian_phone", "r.guardian_phones", unnest=True, sub_key="r.dob_month"),
     BlockingRule("birth_cert", "r.birth_cert_no"),
-    BlockingRule("birth_cert_typo", "r.birth_cert_no", kind="deletion"),
+    # A certificate number one typo away, with the same birth date: certificate numbers carry no
+    # check digit and are issued in sequence, so neighbours alone are mostly other children.
+    BlockingRule("birth_cert_typo", "r.birth_cert_no || '|' || coalesce(r.dob_text, '')", kind="deletion"),
     BlockingRule("pupil_no", "r.pupil_no"),
     # Homophone and look-alike spellings of one name (its variant key) with the same birth date.
     BlockingRule(
@@ -55,17 +75,15 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "[r.variant_key || '|' || r.dob_text, r.variant_key || '|' || r.alt_text]",
         unnest=True,
     ),
-    BlockingRule("dob_initials", "r.dob_text || '|' || r.name_initials", sub_key="r.residence_county"),
     # Same name in the same county of residence, for a record with no birth date at all (no other
-    # rule can reach it). The pairs among dated records of a name's block are what make this rule
-    # grow with the square of the province (8 M pairs at 300,000 children, of which the true pairs
-    # any other rule missed all had a side with no date): they are kept only for a fixed sample of
-    # records (one record id in 16), which trains the birth date's and sex's m (see settings).
+    # rule reaches it). Pairs of dated records in a name's block are formed only for a fixed sample
+    # of records (one record id in 64): enough to train the birth date's and sex's m (see settings),
+    # where pairing them all grew with the square of the province.
     BlockingRule(
         "name_residence",
         "r.name_key || '|' || r.residence_county",
         sub_key="r.sex_any",
-        one_side="r.dob IS NULL OR r.record_id % 16 = 0",
+        one_side="r.dob IS NULL OR r.record_id % 64 = 0",
     ),
     BlockingRule(
         "mother_dob", "[r.mother_id || '|' || r.dob_text, r.mother_name || '|' || r.dob_text]", unnest=True
