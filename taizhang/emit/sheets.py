@@ -11,7 +11,9 @@ Workbooks are written in xlsxwriter's ``constant_memory`` mode: each row goes
 to disk as soon as the next one starts, with its strings inline, so a county
 of 20,000 children costs one row of memory, not a table of cell objects and a
 shared-string index. Rows must then be written top to bottom, which
-:func:`add_table_sheet` does.
+:func:`add_table_sheet` does. The workbook is a
+:class:`~taizhang.emit.memory_workbook.MemoryWorkbook`: the same bytes, without
+xlsxwriter's temporary files.
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from datetime import datetime
 from pathlib import Path
 
 import polars as pl
-import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from taizhang.emit.memory_workbook import MemoryWorkbook
 from taizhang.emit.sheet_rows import Column, write_rows
 from taizhang.masking import mask_sensitive
 from taizhang.period import Period
@@ -44,7 +46,7 @@ def fixed_timestamp(period: Period) -> datetime:
 
 def new_workbook(path: Path, period: Period, title: str) -> Workbook:
     """A workbook whose bytes depend only on what is written into it and on ``period``."""
-    wb = xlsxwriter.Workbook(
+    wb = MemoryWorkbook(
         str(path),
         {
             "constant_memory": True,
