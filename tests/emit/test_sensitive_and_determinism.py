@@ -71,6 +71,23 @@ def test_mask_sensitive_covers_text_lists_structs_and_json_escapes():
     assert json.loads(mask_sensitive(frame)["evidence"][0]) == {"status": MASKED_TERM}
 
 
+def test_mask_sensitive_finds_the_term_in_any_row_of_any_text_column():
+    upper = "".join(f"\\u{ord(c):04X}" for c in SENSITIVE_TERM)
+    frame = pl.DataFrame(
+        {
+            "name": ["张三", "李四", None, "王五"],
+            "status": [None, "监护缺失", "监护缺失", f"母亲{SENSITIVE_TERM}"],
+            "evidence": ["{}", "{}", '{"s": "' + upper + '"}', None],
+            "category": pl.Series(["a", SENSITIVE_TERM, "b", "a"], dtype=pl.Categorical),
+        }
+    )
+    masked = mask_sensitive(frame)
+    assert masked["name"].to_list() == frame["name"].to_list()
+    assert masked["status"].to_list() == [None, "监护缺失", "监护缺失", f"母亲{MASKED_TERM}"]
+    assert json.loads(masked["evidence"][2]) == {"s": MASKED_TERM}
+    assert masked["category"].to_list() == ["a", MASKED_TERM, "b", "a"]
+
+
 def test_rerun_gives_byte_identical_files_and_leaves_them_untouched(tmp_path, fx, two_periods):
     out, report = two_periods
     prev = out.parent / "2025H2"
