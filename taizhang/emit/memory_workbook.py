@@ -39,20 +39,22 @@ _PIECE = 1 << 16
 
 
 class TextParts(io.StringIO):
-    """A write-only text sink that keeps what is written as a list of strings.
+    """A write-only text sink that keeps what is written as a list of pieces.
 
+    A piece is a string, or bytes already encoded in UTF-8 (rows made by
+    :mod:`taizhang.emit.sheet_rows`, which need no round trip through a Python string).
     It is a ``StringIO`` only so that xlsxwriter's XML writer takes it as an in-memory
     handle (it checks the type); nothing is stored in the ``StringIO`` itself.
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self.pieces: list[str] = []
+        self.pieces: list[str | bytes] = []
         self._small: list[str] = []
         self._small_len = 0
 
-    def write(self, s: str) -> int:
-        if len(s) >= _PIECE:
+    def write(self, s: str | bytes) -> int:  # type: ignore[override]
+        if isinstance(s, bytes) or len(s) >= _PIECE:
             self._join_small()
             self.pieces.append(s)
         else:
@@ -67,7 +69,7 @@ class TextParts(io.StringIO):
             self.pieces.append("".join(self._small))
             self._small, self._small_len = [], 0
 
-    def take(self) -> list[str]:
+    def take(self) -> list[str | bytes]:
         """Everything written so far, handed over (the sink is empty afterwards)."""
         self._join_small()
         pieces, self.pieces = self.pieces, []
@@ -75,7 +77,7 @@ class TextParts(io.StringIO):
 
     def getvalue(self) -> str:
         self._join_small()
-        return "".join(self.pieces)
+        return "".join(p.decode("utf-8") if isinstance(p, bytes) else p for p in self.pieces)
 
 
 class MemoryWorksheet(Worksheet):
@@ -156,4 +158,4 @@ class MemoryWorkbook(xlsxwriter.Workbook):
                 member.external_attr = _MEMBER_ATTR
                 with xlsx.open(member, "w") as dest:
                     for piece in part.take():
-                        dest.write(piece.encode("utf-8"))
+                        dest.write(piece if isinstance(piece, bytes) else piece.encode("utf-8"))

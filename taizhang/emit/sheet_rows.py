@@ -28,6 +28,8 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from taizhang.emit.memory_workbook import TextParts
+
 # Excel counts days from 1899-12-31 and wrongly has a 29 February 1900: from
 # 1 March 1900 on, a date's serial number is its distance from 1899-12-30.
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -109,8 +111,9 @@ def plain_columns(columns: Sequence[Column]) -> bool:
     return not any(frame.select(_not_plain(i, kind) for i, (_, _, _, kind) in enumerate(columns)).row(0))
 
 
-def rows_xml(columns: Sequence[Column], height: int, first_row: int = 1) -> str:
-    """The ``<row>`` elements of sheet rows ``first_row`` … (0-based) for :func:`plain_columns`.
+def rows_xml(columns: Sequence[Column], height: int, first_row: int = 1) -> bytes:
+    """The ``<row>`` elements of sheet rows ``first_row`` … (0-based) for :func:`plain_columns`,
+    encoded in UTF-8 as the xlsx file holds them (polars' own bytes, never decoded to a Python str).
 
     Each format's style index is taken here, in column order, as xlsxwriter takes it when it
     writes the first row of cells.
@@ -120,7 +123,7 @@ def rows_xml(columns: Sequence[Column], height: int, first_row: int = 1) -> str:
     xml = frame.with_columns(
         (pl.int_range(0, height, dtype=pl.Int64) + first_row + 1).cast(pl.Utf8).alias("_row")
     ).select(pl.concat_str(pl.lit('<row r="'), _ROW, pl.lit('">'), *cells, pl.lit("</row>")).str.join(""))
-    return xml.item()
+    return xml.to_series().cast(pl.Binary).item()
 
 
 def write_rows(ws: Worksheet, columns: Sequence[Column], height: int, first_row: int = 1) -> bool:
@@ -137,5 +140,7 @@ def write_rows(ws: Worksheet, columns: Sequence[Column], height: int, first_row:
     # Flush the last header row as xlsxwriter does when a later row starts (its style index
     # first), then append the data rows.
     ws._write_single_row(last_row + 1)
-    ws.fh.write(rows_xml(columns, height, first_row))
+    xml = rows_xml(columns, height, first_row)
+    # A MemoryWorkbook's sink takes the encoded rows as they are; a file takes text.
+    ws.fh.write(xml if isinstance(ws.fh, TextParts) else xml.decode("utf-8"))
     return True
