@@ -45,6 +45,7 @@ from taizhang.emit.push_lists import pushed_children
 from taizhang.emit.registration_form import FORM_GROUPS, FORM_TITLE, form_frame
 from taizhang.emit.review_sheet import REVIEW_SHEET_COLUMNS, REVIEW_SHEET_ORDER, case_rows
 from taizhang.emit.sheets import add_form_sheet, add_table_sheet, new_workbook
+from taizhang.emit.workbook_pool import write_each
 from taizhang.period import Period
 
 COUNTY_DIR = "counties"
@@ -234,8 +235,8 @@ def write_county_workbooks(
         frame, parts = slices[name]
         return parts.get(code, frame.clear())
 
-    written = {
-        code: write_county_workbook(
+    def write(code: str) -> Path:
+        return write_county_workbook(
             county_workbook_path(out_dir, code),
             code,
             period,
@@ -245,8 +246,8 @@ def write_county_workbooks(
             of("review", code),
             of("candidates", code),
         )
-        for code in wanted
-    }
+
+    written = write_each(wanted, write)
     if counties is None:
         folder = Path(out_dir) / COUNTY_DIR
         keep = {p.name for p in written.values()}

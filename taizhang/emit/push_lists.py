@@ -25,6 +25,7 @@ from taizhang.emit.atomic import write_with_atomic
 from taizhang.emit.division_names import JILIN_PROVINCE, county_file_stem, province_names
 from taizhang.emit.ledger_display import REGISTER_COLUMNS, TEXT_COLUMNS, for_people
 from taizhang.emit.sheets import add_table_sheet, new_workbook
+from taizhang.emit.workbook_pool import write_each
 from taizhang.period import Period
 
 PUSH_DIR = "push"
@@ -98,17 +99,20 @@ def write_push_lists(out_dir: Path, period: Period, people: pl.DataFrame) -> dic
     destinations = rows.select("_push_code", "_push_stem").unique().sort("_push_code").rows()
     # Cut once by destination; each list is written from its own rows.
     parts = {key: part for (key,), part in rows.partition_by("_push_code", as_dict=True).items()}
-    written: dict[str, Path] = {}
-    for code, stem in destinations:
-        frame = for_people(parts[code], PUSH_LIST_COLUMNS)
-        frame = frame.sort("户籍地代码", maintain_order=True)
+    stems = dict(destinations)
 
-        def build(tmp: Path, frame: pl.DataFrame = frame, stem: str = stem) -> None:
+    def write(code: str) -> Path:
+        frame = for_people(parts[code], PUSH_LIST_COLUMNS).sort("户籍地代码", maintain_order=True)
+        stem = stems[code]
+
+        def build(tmp: Path) -> None:
             wb = new_workbook(tmp, period, f"{period} 流动儿童推送名单 {stem}")
             add_table_sheet(wb, "推送名单", frame, TEXT_COLUMNS)
             wb.close()
 
-        written[code] = write_with_atomic(folder / f"{stem}.xlsx", build)
+        return write_with_atomic(folder / f"{stem}.xlsx", build)
+
+    written = write_each([code for code, _ in destinations], write)
     keep = {p.name for p in written.values()}
     if folder.is_dir():
         for stale in folder.glob("*.xlsx"):
