@@ -104,6 +104,22 @@ def test_rerun_gives_byte_identical_files_and_leaves_them_untouched(tmp_path, fx
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
 
 
+def test_workbooks_written_side_by_side_equal_those_written_one_at_a_time(
+    tmp_path, fx, two_periods, monkeypatch
+):
+    out, _ = two_periods
+    prev = out.parent / "2025H2"
+    runs = {}
+    for writers in ("1", "3"):
+        monkeypatch.setenv("TAIZHANG_EMIT_WRITERS", writers)
+        runs[writers] = emit_period(
+            fx.decisions_for(fx.current_ledger_rows()), tmp_path / writers, fx.CURRENT, prev
+        )
+    assert len(runs["3"]["counties_written"]) > 3
+    assert _files(tmp_path / "1") == _files(tmp_path / "3") == _files(out)
+    assert runs["1"] == runs["3"]
+
+
 def test_rerun_of_one_county_leaves_every_other_county_untouched(fx, two_periods):
     out, _ = two_periods
     prev = out.parent / "2025H2"
