@@ -85,30 +85,32 @@ def _cell(i: int, col: int, xf_index: int, kind: str) -> pl.Expr:
 
 
 @cache
-def _not_plain(i: int, kind: str) -> pl.Expr:
-    """True when a value of column ``c{i}`` needs what only xlsxwriter's own writer does."""
-    c = pl.col(f"c{i}")
+def not_plain(name: str, kind: str) -> pl.Expr:
+    """True when a value of column ``name`` (of ``kind``) needs what only xlsxwriter's own writer
+    does; an aggregate, so a sheet's columns are checked in one ``select``."""
+    c = pl.col(name)
     if kind == "text":
-        return (c.str.contains(_NEEDS_ESCAPE) | (c.str.len_chars() > _MAX_PLAIN_LEN)).any().alias(f"k{i}")
+        return (c.str.contains(_NEEDS_ESCAPE) | (c.str.len_chars() > _MAX_PLAIN_LEN)).any().alias(name)
     if kind == "number":
-        return (c.abs() >= _MAX_EXACT_INT).any().alias(f"k{i}")
-    return (c < _FIRST_PLAIN_DATE).any().alias(f"k{i}")
+        return (c.abs() >= _MAX_EXACT_INT).any().alias(name)
+    return (c < _FIRST_PLAIN_DATE).any().alias(name)
 
 
-def _plain_dtype(values: pl.Series, kind: str) -> bool:
+def plain_dtype(dtype: pl.DataType, kind: str) -> bool:
+    """Whether values of ``dtype`` written as ``kind`` are ones this module writes."""
     if kind == "text":
-        return values.dtype == pl.Utf8
+        return dtype == pl.Utf8
     if kind == "number":
-        return values.dtype.is_integer()
-    return kind == "date" and values.dtype == pl.Date
+        return dtype.is_integer()
+    return kind == "date" and dtype == pl.Date
 
 
 def plain_columns(columns: Sequence[Column]) -> bool:
     """Whether every value can be written as this module writes it (no xlsxwriter escapes needed)."""
-    if not all(_plain_dtype(values, kind) for _, values, _, kind in columns):
+    if not all(plain_dtype(values.dtype, kind) for _, values, _, kind in columns):
         return False
     frame = pl.DataFrame([values.alias(f"c{i}") for i, (_, values, _, _) in enumerate(columns)])
-    return not any(frame.select(_not_plain(i, kind) for i, (_, _, _, kind) in enumerate(columns)).row(0))
+    return not any(frame.select(not_plain(f"c{i}", kind) for i, (_, _, _, kind) in enumerate(columns)).row(0))
 
 
 def rows_xml(columns: Sequence[Column], height: int, first_row: int = 1) -> bytes:
@@ -120,20 +122,32 @@ def rows_xml(columns: Sequence[Column], height: int, first_row: int = 1) -> byte
     """
     cells = [_cell(i, col, fmt._get_xf_index(), kind) for i, (col, _, fmt, kind) in enumerate(columns)]
     frame = pl.DataFrame([values.alias(f"c{i}") for i, (_, values, _, _) in enumerate(columns)])
-    xml = frame.with_columns(
-        (pl.int_range(0, height, dtype=pl.Int64) + first_row + 1).cast(pl.Utf8).alias("_row")
-    ).select(pl.concat_str(pl.lit('<row r="'), _ROW, pl.lit('">'), *cells, pl.lit("</row>")).str.join(""))
-    return xml.to_series().cast(pl.Binary).item()
+    xml = (
+        frame.lazy()
+        .with_columns((pl.int_range(0, height, dtype=pl.Int64) + first_row + 1).cast(pl.Utf8).alias("_row"))
+        .select(
+            pl.concat_str(pl.lit('<row r="'), _ROW, pl.lit('">'), *cells, pl.lit("</row>"))
+            .str.join("")
+            .cast(pl.Binary)
+        )
+        .collect()
+    )
+    return xml.item()
 
 
-def write_rows(ws: Worksheet, columns: Sequence[Column], height: int, first_row: int = 1) -> bool:
+def write_rows(
+    ws: Worksheet, columns: Sequence[Column], height: int, first_row: int = 1, plain: bool | None = None
+) -> bool:
     """Write rows ``first_row`` … ``first_row + height - 1`` of ``ws`` (the header rows above
     them already written) at once.
 
+    ``plain`` is :func:`plain_columns` of ``columns`` when the caller has checked it already.
     Returns False, having written nothing, when the cell-by-cell path must do it (or when there
     is no row: a style index taken for no cell would change the workbook's styles).
     """
-    if height == 0 or not columns or not can_write_rows(ws, first_row) or not plain_columns(columns):
+    if height == 0 or not columns or not can_write_rows(ws, first_row):
+        return False
+    if not (plain_columns(columns) if plain is None else plain):
         return False
     last_row = first_row + height - 1
     ws._check_dimensions(last_row, max(col for col, _, _, _ in columns))

@@ -17,7 +17,7 @@ PERIOD = Period.parse("2026H1")
 def _workbook(path: Path, frame: pl.DataFrame, fast: bool, monkeypatch: pytest.MonkeyPatch) -> bytes:
     with monkeypatch.context() as m:
         if not fast:
-            m.setattr(sheets, "write_rows", lambda *a: False)
+            m.setattr(sheets, "write_rows", lambda *a, **k: False)
         wb = sheets.new_workbook(path, PERIOD, "测试")
         sheets.add_table_sheet(wb, "台账", frame, ("公民身份号码",))
         sheets.add_table_sheet(wb, "空表", frame.clear(), ("公民身份号码",))
@@ -67,7 +67,7 @@ def test_form_sheet_rows_under_taller_header_rows_equal_cell_by_cell(tmp_path, m
     def form(path: Path, fast: bool) -> bytes:
         with monkeypatch.context() as m:
             if not fast:
-                m.setattr(sheets, "write_rows", lambda *a: False)
+                m.setattr(sheets, "write_rows", lambda *a, **k: False)
             wb = sheets.new_workbook(path, PERIOD, "测试")
             sheets.add_form_sheet(wb, "登记表", "登记表（测试）", groups, frame, ("儿童编号",))
             wb.close()
