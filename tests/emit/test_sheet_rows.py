@@ -79,3 +79,26 @@ def test_form_sheet_rows_under_taller_header_rows_equal_cell_by_cell(tmp_path, m
     fast = form(tmp_path / "fast.xlsx", True)
     assert built == [sheets.FORM_HEADER_ROWS], "the form's data rows did not take the column-wise path"
     assert fast == form(tmp_path / "slow.xlsx", False)
+
+
+def test_sheets_cut_from_the_province_equal_each_county_made_alone():
+    frame = pl.DataFrame(
+        {
+            "county": ["220102", "220103", "220102", "220102", "220103"],
+            "姓名": ["张三", "欧阳李四李四李四", "王五", None, "bell\x07"],
+            "出生日期": [date(2015, 3, 15), None, date(2020, 1, 2), date(2011, 12, 31), date(2012, 2, 2)],
+            "疑似孤儿": [True, None, False, True, False],
+        }
+    )
+    by_county, empty = sheets.sheet_values_by(frame, "county")
+    assert sorted(by_county) == ["220102", "220103"]
+    for code, sheet in by_county.items():
+        alone = sheets.sheet_values(frame.filter(pl.col("county") == code).drop("county"))
+        assert sheet.values.equals(alone.values)
+        assert (sheet.widths, sheet.plain, sheet.schema) == (alone.widths, alone.plain, alone.schema)
+    assert by_county["220102"].values["序号"].to_list() == [1, 2, 3]
+    assert by_county["220102"].values["疑似孤儿"].to_list() == ["是", "否", "是"]
+    assert by_county["220102"].plain and not by_county["220103"].plain  # a bell needs xlsxwriter
+    assert by_county["220103"].widths[1] > by_county["220102"].widths[1]
+    assert empty.height == 0 and empty.values.columns == by_county["220102"].values.columns
+    assert empty.widths == [len(c) * 2 + 2 for c in empty.values.columns]
