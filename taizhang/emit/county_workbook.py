@@ -40,7 +40,7 @@ from taizhang.emit.candidates import SHEET_COLUMNS as CANDIDATE_COLUMNS
 from taizhang.emit.candidates import SHEET_NAME as CANDIDATE_SHEET
 from taizhang.emit.change_sheet import CHANGE_SHEET_COLUMNS, CHANGE_SHEET_ORDER, change_rows
 from taizhang.emit.division_names import county_file_stem
-from taizhang.emit.ledger_display import REGISTER_COLUMNS, TEXT_COLUMNS, for_people
+from taizhang.emit.ledger_display import PEOPLE_ORDER, REGISTER_COLUMNS, TEXT_COLUMNS
 from taizhang.emit.push_lists import pushed_children
 from taizhang.emit.registration_form import FORM_GROUPS, FORM_TITLE, form_frame
 from taizhang.emit.review_sheet import REVIEW_SHEET_COLUMNS, REVIEW_SHEET_ORDER, case_rows
@@ -137,6 +137,11 @@ def write_county_workbook(
     return write_with_atomic(path, build)
 
 
+def _by_county(frame: pl.DataFrame, county: str, order: Iterable[str]) -> pl.DataFrame:
+    """``frame``'s rows by county, and within a county in a sheet's ``order`` (nulls last)."""
+    return frame.sort([county, *order], nulls_last=True, maintain_order=True)
+
+
 def province_sheets(
     people: pl.DataFrame,
     change_display: pl.DataFrame,
@@ -147,16 +152,16 @@ def province_sheets(
 ]:
     """Every county's sheets, made for the province at once and cut by county.
 
-    Each sheet's rows are put in their order once for the province (a county's rows keep that
-    order when cut), then :func:`sheet_values_by` masks, numbers and measures them per county.
+    Each sheet's rows are put in order once for the province, by county and then in the
+    sheet's order, and :func:`sheet_values_by` masks, numbers and measures them per county.
     """
     here = "_residence_county"
-    mine = for_people(people, list(people.columns))
-    pushes = (
-        pushed_children(people)
-        .with_columns(pl.col("_push_stem").alias("推送至"))
-        .sort(PUSH_ORDER, nulls_last=True)
+    mine = _by_county(people, here, PEOPLE_ORDER)
+    pushes = _by_county(
+        pushed_children(people).with_columns(pl.col("_push_stem").alias("推送至")), here, PUSH_ORDER
     )
+    change_display = _by_county(change_display, "_county", CHANGE_SHEET_ORDER)
+    review_display = _by_county(review_display, "_county", REVIEW_SHEET_ORDER)
     frames = [
         ("流动儿童台账", mine.select(here, *REGISTER_COLUMNS), here),
         (
@@ -173,18 +178,19 @@ def province_sheets(
         ),
         (
             "变动情况",
-            change_display.sort(CHANGE_SHEET_ORDER, nulls_last=True).select("_county", *CHANGE_SHEET_COLUMNS),
+            change_display.select("_county", *CHANGE_SHEET_COLUMNS),
             "_county",
         ),
         ("推送户籍地", pushes.select(here, *PUSH_COLUMNS), here),
         (
             REVIEW_SHEET,
-            review_display.sort(REVIEW_SHEET_ORDER, nulls_last=True).select("_county", *REVIEW_SHEET_COLUMNS),
+            review_display.select("_county", *REVIEW_SHEET_COLUMNS),
             "_county",
         ),
     ]
     if candidates is not None:
-        frames.append((CANDIDATE_SHEET, for_people(candidates, ["_county", *CANDIDATE_COLUMNS]), "_county"))
+        ordered = _by_county(candidates, "_county", PEOPLE_ORDER)
+        frames.append((CANDIDATE_SHEET, ordered.select("_county", *CANDIDATE_COLUMNS), "_county"))
     tables = [(name, sheet_values_by(frame, key)) for name, frame, key in frames]
     form = sheet_values_by(form_frame(mine).with_columns(mine.get_column(here)), here)
     return tables, form

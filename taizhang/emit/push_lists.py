@@ -98,7 +98,9 @@ def write_push_lists(out_dir: Path, period: Period, people: pl.DataFrame) -> dic
     folder = Path(out_dir) / PUSH_DIR
     destinations = rows.select("_push_code", "_push_stem").unique().sort("_push_code").rows()
     # The lists' rows put in order, masked and measured once for all destinations, then cut.
-    ordered = for_people(rows, ["_push_code", *PUSH_LIST_COLUMNS]).sort("户籍地代码", maintain_order=True)
+    ordered = for_people(rows, ["_push_code", *PUSH_LIST_COLUMNS]).sort(
+        ["_push_code", "户籍地代码"], maintain_order=True
+    )
     sheets, _ = sheet_values_by(ordered, "_push_code")
     stems = dict(destinations)
 

@@ -107,12 +107,13 @@ class SheetValues:
 
 
 def sheet_values_by(frame: pl.DataFrame, key: str | None) -> tuple[dict[Any, SheetValues], SheetValues]:
-    """The sheets of ``frame`` (rows in their final order), one per value of column ``key``
-    (a county), made for the whole frame at once; and the sheet of a county without rows.
+    """The sheets of ``frame`` (rows in their final order, those of one ``key`` together), one
+    per value of column ``key`` (a county), made for the whole frame at once; and the sheet of
+    a county without rows.
 
     Masking, the serial numbers, 是/否, the widths and the check for values that need
     xlsxwriter's own writer are each one pass over the province, not one per county: a
-    county's sheet is a slice of the result. ``key=None`` makes one sheet (key ``None``).
+    county's sheet is a slice of the result (no copy). ``key=None`` makes one sheet (key ``None``).
     """
     frame = mask_sensitive(frame)
     names = [name for name in frame.columns if name != key]
@@ -131,11 +132,7 @@ def sheet_values_by(frame: pl.DataFrame, key: str | None) -> tuple[dict[Any, She
     aggregates = [*(_width(name).alias(f"w{i}") for i, name in enumerate(schema)), *checks]
     facts = lazy.group_by(key).agg(aggregates) if key else lazy.select(aggregates)
     values_df, facts_df = pl.collect_all([values, facts])
-    parts = (
-        {k: part for (k,), part in values_df.partition_by(key, as_dict=True, include_key=False).items()}
-        if key
-        else {None: values_df}
-    )
+    parts = _runs(values_df, key) if key else {None: values_df}
     headers = [len(c) * 2 for c in schema]
 
     def sheet(part: pl.DataFrame, found: tuple[Any, ...]) -> SheetValues:
@@ -147,6 +144,19 @@ def sheet_values_by(frame: pl.DataFrame, key: str | None) -> tuple[dict[Any, She
     sheets = {row[0]: sheet(parts[row[0]], row[1 : width + 1]) for row in rows if row[0] in parts}
     empty = sheet(values_df.clear().drop(key) if key else values_df.clear(), (0,) * len(schema))
     return sheets, empty
+
+
+def _runs(frame: pl.DataFrame, key: str) -> dict[Any, pl.DataFrame]:
+    """``frame`` (rows of one ``key`` together) cut into its keys' rows, as slices."""
+    runs = frame.get_column(key).rle().struct.unnest().rows()
+    if len({value for _, value in runs}) != len(runs):
+        raise ValueError(f"rows of one {key} are not together")
+    values = frame.drop(key)
+    parts, offset = {}, 0
+    for length, value in runs:
+        parts[value] = values.slice(offset, length)
+        offset += length
+    return parts
 
 
 def sheet_values(frame: pl.DataFrame) -> SheetValues:

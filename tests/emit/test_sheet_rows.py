@@ -90,6 +90,9 @@ def test_sheets_cut_from_the_province_equal_each_county_made_alone():
             "疑似孤儿": [True, None, False, True, False],
         }
     )
+    with pytest.raises(ValueError, match="not together"):
+        sheets.sheet_values_by(frame, "county")
+    frame = frame.sort("county", maintain_order=True)
     by_county, empty = sheets.sheet_values_by(frame, "county")
     assert sorted(by_county) == ["220102", "220103"]
     for code, sheet in by_county.items():
