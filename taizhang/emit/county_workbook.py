@@ -134,7 +134,7 @@ def write_county_workbook(
         )
         wb.close()
 
-    return write_with_atomic(path, build)
+    return write_with_atomic(path, build, sync_folder=False)  # write_each syncs the folder
 
 
 def _by_county(frame: pl.DataFrame, county: str, order: Iterable[str]) -> pl.DataFrame:

@@ -112,7 +112,7 @@ def write_push_lists(out_dir: Path, period: Period, people: pl.DataFrame) -> dic
             add_table_sheet(wb, "推送名单", sheets[code], TEXT_COLUMNS)
             wb.close()
 
-        return write_with_atomic(folder / f"{stem}.xlsx", build)
+        return write_with_atomic(folder / f"{stem}.xlsx", build, sync_folder=False)
 
     written = write_each([code for code, _ in destinations], write)
     keep = {p.name for p in written.values()}

@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from taizhang.publish import fsync_dir
+
 WRITERS_ENV = "TAIZHANG_EMIT_WRITERS"
 DEFAULT_WRITERS = 2
 
@@ -36,12 +38,20 @@ def writers() -> int:
 def write_each(keys: Iterable[K], write: Callable[[K], Path]) -> dict[K, Path]:
     """``{key: write(key)}`` for every key, the workbooks written :func:`writers` at a time.
 
+    ``write`` moves its file into place without syncing the folder
+    (``write_with_atomic(..., sync_folder=False)``): each folder written into is synced once
+    here, after its last file, which makes every rename in it durable.
+
     The first error raised by any ``write`` is raised here, after the workbooks already
     started have finished (each is written atomically, so none is left half-written).
     """
     keys = list(keys)
     n = min(writers(), len(keys))
     if n <= 1:
-        return {key: write(key) for key in keys}
-    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="taizhang-emit") as pool:
-        return dict(zip(keys, pool.map(write, keys), strict=True))
+        written = {key: write(key) for key in keys}
+    else:
+        with ThreadPoolExecutor(max_workers=n, thread_name_prefix="taizhang-emit") as pool:
+            written = dict(zip(keys, pool.map(write, keys), strict=True))
+    for folder in sorted({path.parent for path in written.values()}):
+        fsync_dir(folder)
+    return written
