@@ -40,6 +40,9 @@ _NEEDS_ESCAPE = r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_"
 _MAX_PLAIN_LEN = 32767 // 2
 _MAX_EXACT_INT = 10**15
 
+# Rows whose XML is made in one polars query (about 10 MB of XML).
+ROWS_PER_PIECE = 20_000
+
 # (column index, values, cell format, kind): kind is "text", "number" or "date".
 Column = tuple[int, pl.Series, Format, str]
 
@@ -157,7 +160,12 @@ def write_rows(
     # Flush the last header row as xlsxwriter does when a later row starts (its style index
     # first), then append the data rows.
     ws._write_single_row(last_row + 1)
-    xml = rows_xml(columns, height, first_row)
-    # A MemoryWorkbook's sink takes the encoded rows as they are; a file takes text.
-    ws.fh.write(xml if isinstance(ws.fh, TextParts) else xml.decode("utf-8"))
+    # Made a piece of rows at a time, so a big county's sheet never holds its rows' XML several
+    # times over while polars builds it. A MemoryWorkbook's sink takes the encoded rows as they
+    # are; a file takes text.
+    for start in range(0, height, ROWS_PER_PIECE):
+        n = min(ROWS_PER_PIECE, height - start)
+        piece = [(col, values.slice(start, n), fmt, kind) for col, values, fmt, kind in columns]
+        xml = rows_xml(piece, n, first_row + start)
+        ws.fh.write(xml if isinstance(ws.fh, TextParts) else xml.decode("utf-8"))
     return True

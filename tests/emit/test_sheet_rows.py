@@ -42,6 +42,10 @@ def test_column_wise_rows_equal_cell_by_cell(tmp_path, monkeypatch):
     assert built, "the column-wise path was not taken"
     slow = _workbook(tmp_path / "slow.xlsx", frame, False, monkeypatch)
     assert fast == slow
+    built.clear()
+    monkeypatch.setattr(sheet_rows, "ROWS_PER_PIECE", 3)  # the rows made three at a time
+    assert _workbook(tmp_path / "pieces.xlsx", frame, True, monkeypatch) == slow
+    assert len(built) == 3
 
 
 def test_values_xlsxwriter_must_escape_fall_back_to_cell_by_cell(tmp_path, monkeypatch):
