@@ -15,6 +15,7 @@ replacement are defined here and nowhere else.
 from __future__ import annotations
 
 import json
+import re
 from typing import overload
 
 import polars as pl
@@ -30,6 +31,10 @@ _REPLACEMENTS: tuple[tuple[str, str], ...] = (
     ("".join(f"\\u{ord(c):04x}" for c in SENSITIVE_TERM), _ESCAPED_MASK),
     ("".join(f"\\u{ord(c):04X}" for c in SENSITIVE_TERM), _ESCAPED_MASK),
 )
+
+
+# Any spelling above, as one pattern: a text column is rewritten only when some value holds one.
+_ANY_SPELLING = "|".join(re.escape(old) for old, _ in _REPLACEMENTS)
 
 
 def _mask_str(text: str) -> str:
@@ -83,8 +88,18 @@ def mask_sensitive(value: str | pl.DataFrame | None) -> str | pl.DataFrame | Non
         return None
     if isinstance(value, str):
         return _mask_str(value)
+    schema = value.schema
+    # One scan finds the text columns holding a spelling of the term (most hold none): only
+    # those are rewritten, so masking a clean frame copies no column.
+    texts = [name for name, dtype in schema.items() if dtype == pl.Utf8]
+    found = (
+        value.select(pl.col(n).str.contains(_ANY_SPELLING).any() for n in texts).row(0)
+        if texts and value.height
+        else [False] * len(texts)
+    )
+    clean = {name for name, hit in zip(texts, found, strict=True) if not hit}
     exprs = []
-    for name, dtype in value.schema.items():
-        masked = _mask_expr(pl.col(name), dtype)
+    for name, dtype in schema.items():
+        masked = None if name in clean else _mask_expr(pl.col(name), dtype)
         exprs.append((masked if masked is not None else pl.col(name)).alias(_mask_str(name)))
     return value.select(exprs)

@@ -31,10 +31,15 @@ def fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def move_into_place(done: Path, final: Path) -> None:
-    """Replace ``final`` by the complete file ``done`` (same folder) in one atomic, durable step."""
+def move_into_place(done: Path, final: Path, sync_folder: bool = True) -> None:
+    """Replace ``final`` by the complete file ``done`` (same folder) in one atomic, durable step.
+
+    ``sync_folder=False`` leaves syncing the folder to the caller, who moves many files into
+    one folder and syncs it once after the last.
+    """
     os.replace(done, final)
-    fsync_dir(Path(final).parent)
+    if sync_folder:
+        fsync_dir(Path(final).parent)
 
 
 def clean_stale(out: Path, period: str) -> None:

@@ -297,10 +297,11 @@ def _frames(result: Any) -> dict[str, pl.DataFrame]:
 
 
 class _DecisionFiles(SimpleNamespace):
-    """The decide stage's tables, each read from its parquet file when emit first asks for it.
+    """The decide stage's tables, each read from its parquet file when emit asks for it.
 
     Emit needs the ledger, flags, review and merged ids; the province's profiles and parents
-    stay on disk unless an emitter reads them.
+    stay on disk unless an emitter reads them. A table is not kept here once read: emit holds
+    it as long as it needs it (the province's flags only until they are written).
     """
 
     def __init__(self, decide_dir: Path, narrow: dict[str, tuple[str, ...]] | None = None) -> None:
@@ -314,11 +315,8 @@ class _DecisionFiles(SimpleNamespace):
         if name in paths:
             wanted = self.__dict__.get("_narrow", {}).get(name)
             if wanted is None:
-                frame = sealed.read_frame(paths[name])
-            else:
-                frame = sealed.read_frame_present(paths[name], list(wanted))
-            setattr(self, name, frame)
-            return frame
+                return sealed.read_frame(paths[name])
+            return sealed.read_frame_present(paths[name], list(wanted))
         if name == "review":
             return None
         raise AttributeError(name)

@@ -97,6 +97,8 @@ def emit_period(
         candidates = merge_candidates(candidates, out_dir, counties)
 
     files: dict[str, Path] = dict(write_tables(ledger, flags, changes, review, out_dir))
+    flag_rows = flags.height
+    del flags, flags_in  # the province's flags are written: free them before the workbooks
     files["candidates"] = write_candidates(candidates, out_dir)
     people = people_frame(ledger, changes)
     everyone = case_people(people, getattr(decisions, "profiles", None))
@@ -121,7 +123,7 @@ def emit_period(
     return {
         "period": str(period),
         "ledger_rows": ledger.height,
-        "flag_rows": flags.height,
+        "flag_rows": flag_rows,
         "review_rows": review.height,
         "candidate_rows": candidates.height,
         **{f"change_{kind}": change_counts.get(kind, 0) for kind in CHANGE_LABELS},

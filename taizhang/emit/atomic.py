@@ -34,11 +34,12 @@ def _same_bytes(a: Path, b: Path) -> bool:
 
 
 @contextlib.contextmanager
-def atomic_target(path: Path) -> Iterator[Path]:
+def atomic_target(path: Path, sync_folder: bool = True) -> Iterator[Path]:
     """Yield a temp path beside ``path``; on success move it into place.
 
     The caller writes the complete file to the yielded path. If the block
     raises, the temp file is removed and ``path`` is left as it was.
+    ``sync_folder=False``: the caller syncs the folder once after moving many files into it.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,7 +54,7 @@ def atomic_target(path: Path) -> Iterator[Path]:
         if _same_bytes(tmp, path):
             tmp.unlink()
         else:
-            move_into_place(tmp, path)
+            move_into_place(tmp, path, sync_folder)
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -102,8 +103,8 @@ def write_csv_atomic(df: pl.DataFrame, path: Path, sort_by: Sequence[str]) -> Pa
     return path
 
 
-def write_with_atomic(path: Path, build: Callable[[Path], None]) -> Path:
+def write_with_atomic(path: Path, build: Callable[[Path], None], sync_folder: bool = True) -> Path:
     """Let ``build`` write the whole file to a temp path (e.g. an xlsxwriter workbook), then move it."""
-    with atomic_target(path) as tmp:
+    with atomic_target(path, sync_folder) as tmp:
         build(tmp)
     return path

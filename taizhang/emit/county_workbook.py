@@ -40,11 +40,12 @@ from taizhang.emit.candidates import SHEET_COLUMNS as CANDIDATE_COLUMNS
 from taizhang.emit.candidates import SHEET_NAME as CANDIDATE_SHEET
 from taizhang.emit.change_sheet import CHANGE_SHEET_COLUMNS, CHANGE_SHEET_ORDER, change_rows
 from taizhang.emit.division_names import county_file_stem
-from taizhang.emit.ledger_display import REGISTER_COLUMNS, TEXT_COLUMNS, for_people
+from taizhang.emit.ledger_display import PEOPLE_ORDER, REGISTER_COLUMNS, TEXT_COLUMNS
 from taizhang.emit.push_lists import pushed_children
 from taizhang.emit.registration_form import FORM_GROUPS, FORM_TITLE, form_frame
 from taizhang.emit.review_sheet import REVIEW_SHEET_COLUMNS, REVIEW_SHEET_ORDER, case_rows
-from taizhang.emit.sheets import add_form_sheet, add_table_sheet, new_workbook
+from taizhang.emit.sheets import SheetValues, add_form_sheet, add_table_sheet, new_workbook, sheet_values_by
+from taizhang.emit.workbook_pool import write_each
 from taizhang.period import Period
 
 COUNTY_DIR = "counties"
@@ -109,57 +110,20 @@ def county_workbook_path(out_dir: Path, code: str) -> Path:
     return Path(out_dir) / COUNTY_DIR / f"{county_file_stem(code)}.xlsx"
 
 
-def by_county(frame: pl.DataFrame, column: str) -> dict[str, pl.DataFrame]:
-    """``frame`` cut once into its counties' rows (each in the frame's order), keyed by ``column``."""
-    return {
-        key: part for (key,), part in frame.partition_by(column, as_dict=True, maintain_order=True).items()
-    }
-
-
 def write_county_workbook(
     path: Path,
     code: str,
     period: Period,
-    people: pl.DataFrame,
-    changes: pl.DataFrame,
-    pushes: pl.DataFrame,
-    review: pl.DataFrame,
-    candidates: pl.DataFrame | None = None,
+    sheets: list[tuple[str, SheetValues]],
+    form: SheetValues,
 ) -> Path:
-    """Write one county's workbook from that county's rows of the display frames.
-
-    ``people``, ``pushes`` (both by ``_residence_county``), ``changes``,
-    ``review`` and ``candidates`` (by ``_county``) hold only county ``code``'s rows.
-    """
-    mine = for_people(people, list(people.columns))
+    """Write one county's workbook from its table sheets (name, rows) and its registration form."""
     title = f"{period} 流动儿童台账 {county_file_stem(code)}"
-    sheets = [
-        ("流动儿童台账", mine.select(REGISTER_COLUMNS)),
-        ("重点关爱", mine.filter(pl.col("_care_level") == KEY_CARE_LEVEL).select(KEY_COLUMNS)),
-        (
-            "紧急情况",
-            mine.filter(pl.col("_urgent"))
-            .with_columns(pl.lit(URGENT_ACTION).alias("处置要求"))
-            .select(URGENT_COLUMNS),
-        ),
-        ("变动情况", changes.sort(CHANGE_SHEET_ORDER, nulls_last=True).select(list(CHANGE_SHEET_COLUMNS))),
-        (
-            "推送户籍地",
-            pushes.sort(PUSH_ORDER, nulls_last=True).select(PUSH_COLUMNS),
-        ),
-        (
-            REVIEW_SHEET,
-            review.sort(REVIEW_SHEET_ORDER, nulls_last=True).select(list(REVIEW_SHEET_COLUMNS)),
-        ),
-    ]
-    if candidates is not None:
-        sheets.append((CANDIDATE_SHEET, for_people(candidates, list(CANDIDATE_COLUMNS))))
-    form = form_frame(mine)
 
     def build(tmp: Path) -> None:
         wb = new_workbook(tmp, period, title)
-        for name, frame in sheets:
-            add_table_sheet(wb, f"{name}", frame, TEXT_COLUMNS)
+        for name, sheet in sheets:
+            add_table_sheet(wb, name, sheet, TEXT_COLUMNS)
         add_form_sheet(
             wb,
             FORM_SHEET,
@@ -170,7 +134,66 @@ def write_county_workbook(
         )
         wb.close()
 
-    return write_with_atomic(path, build)
+    return write_with_atomic(path, build, sync_folder=False)  # write_each syncs the folder
+
+
+def _by_county(frame: pl.DataFrame, county: str, order: Iterable[str]) -> pl.DataFrame:
+    """``frame``'s rows by county, and within a county in a sheet's ``order`` (nulls last)."""
+    return frame.sort([county, *order], nulls_last=True, maintain_order=True)
+
+
+def province_sheets(
+    people: pl.DataFrame,
+    change_display: pl.DataFrame,
+    review_display: pl.DataFrame,
+    candidates: pl.DataFrame | None,
+) -> tuple[
+    list[tuple[str, tuple[dict[str, SheetValues], SheetValues]]], tuple[dict[str, SheetValues], SheetValues]
+]:
+    """Every county's sheets, made for the province at once and cut by county.
+
+    Each sheet's rows are put in order once for the province, by county and then in the
+    sheet's order, and :func:`sheet_values_by` masks, numbers and measures them per county.
+    """
+    here = "_residence_county"
+    mine = _by_county(people, here, PEOPLE_ORDER)
+    pushes = _by_county(
+        pushed_children(people).with_columns(pl.col("_push_stem").alias("推送至")), here, PUSH_ORDER
+    )
+    change_display = _by_county(change_display, "_county", CHANGE_SHEET_ORDER)
+    review_display = _by_county(review_display, "_county", REVIEW_SHEET_ORDER)
+    frames = [
+        ("流动儿童台账", mine.select(here, *REGISTER_COLUMNS), here),
+        (
+            "重点关爱",
+            mine.filter(pl.col("_care_level") == KEY_CARE_LEVEL).select(here, *KEY_COLUMNS),
+            here,
+        ),
+        (
+            "紧急情况",
+            mine.filter(pl.col("_urgent"))
+            .with_columns(pl.lit(URGENT_ACTION).alias("处置要求"))
+            .select(here, *URGENT_COLUMNS),
+            here,
+        ),
+        (
+            "变动情况",
+            change_display.select("_county", *CHANGE_SHEET_COLUMNS),
+            "_county",
+        ),
+        ("推送户籍地", pushes.select(here, *PUSH_COLUMNS), here),
+        (
+            REVIEW_SHEET,
+            review_display.select("_county", *REVIEW_SHEET_COLUMNS),
+            "_county",
+        ),
+    ]
+    if candidates is not None:
+        ordered = _by_county(candidates, "_county", PEOPLE_ORDER)
+        frames.append((CANDIDATE_SHEET, ordered.select("_county", *CANDIDATE_COLUMNS), "_county"))
+    tables = [(name, sheet_values_by(frame, key)) for name, frame, key in frames]
+    form = sheet_values_by(form_frame(mine).with_columns(mine.get_column(here)), here)
+    return tables, form
 
 
 def write_county_workbooks(
@@ -196,7 +219,6 @@ def write_county_workbooks(
     """
     change_display = change_rows(changes)
     review_display = case_rows(review, everyone)
-    pushes = pushed_children(people).with_columns(pl.col("_push_stem").alias("推送至"))
     present = (
         pl.concat(
             [
@@ -218,35 +240,15 @@ def write_county_workbooks(
         if counties is None
         else sorted(c for c in set(counties) if c in present or county_workbook_path(out_dir, c).exists())
     )
-    # Each display frame is cut into counties once; a county's workbook is written from its slices.
-    slices = {
-        "people": (people, by_county(people, "_residence_county")),
-        "changes": (change_display, by_county(change_display, "_county")),
-        "pushes": (pushes, by_county(pushes, "_residence_county")),
-        "review": (review_display, by_county(review_display, "_county")),
-    }
-    if candidates is not None:
-        slices["candidates"] = (candidates, by_county(candidates, "_county"))
+    tables, (forms, no_form) = province_sheets(people, change_display, review_display, candidates)
 
-    def of(name: str, code: str) -> pl.DataFrame | None:
-        if name not in slices:
-            return None
-        frame, parts = slices[name]
-        return parts.get(code, frame.clear())
-
-    written = {
-        code: write_county_workbook(
-            county_workbook_path(out_dir, code),
-            code,
-            period,
-            of("people", code),
-            of("changes", code),
-            of("pushes", code),
-            of("review", code),
-            of("candidates", code),
+    def write(code: str) -> Path:
+        sheets = [(name, by_county.get(code, empty)) for name, (by_county, empty) in tables]
+        return write_county_workbook(
+            county_workbook_path(out_dir, code), code, period, sheets, forms.get(code, no_form)
         )
-        for code in wanted
-    }
+
+    written = write_each(wanted, write)
     if counties is None:
         folder = Path(out_dir) / COUNTY_DIR
         keep = {p.name for p in written.values()}

@@ -60,6 +60,7 @@ def division_table() -> pl.DataFrame:
     return pl.concat([jilin, other]).unique("code", keep="first").sort("code")
 
 
+@cache
 def county_file_stem(code: str) -> str:
     """``<code>_<name>`` for a Jilin county, or the code alone when it is not in the list."""
     name = county_names().get(code)

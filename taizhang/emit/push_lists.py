@@ -24,7 +24,8 @@ import polars as pl
 from taizhang.emit.atomic import write_with_atomic
 from taizhang.emit.division_names import JILIN_PROVINCE, county_file_stem, province_names
 from taizhang.emit.ledger_display import REGISTER_COLUMNS, TEXT_COLUMNS, for_people
-from taizhang.emit.sheets import add_table_sheet, new_workbook
+from taizhang.emit.sheets import add_table_sheet, new_workbook, sheet_values_by
+from taizhang.emit.workbook_pool import write_each
 from taizhang.period import Period
 
 PUSH_DIR = "push"
@@ -96,19 +97,24 @@ def write_push_lists(out_dir: Path, period: Period, people: pl.DataFrame) -> dic
     rows = push_list_rows(people)
     folder = Path(out_dir) / PUSH_DIR
     destinations = rows.select("_push_code", "_push_stem").unique().sort("_push_code").rows()
-    # Cut once by destination; each list is written from its own rows.
-    parts = {key: part for (key,), part in rows.partition_by("_push_code", as_dict=True).items()}
-    written: dict[str, Path] = {}
-    for code, stem in destinations:
-        frame = for_people(parts[code], PUSH_LIST_COLUMNS)
-        frame = frame.sort("户籍地代码", maintain_order=True)
+    # The lists' rows put in order, masked and measured once for all destinations, then cut.
+    ordered = for_people(rows, ["_push_code", *PUSH_LIST_COLUMNS]).sort(
+        ["_push_code", "户籍地代码"], maintain_order=True
+    )
+    sheets, _ = sheet_values_by(ordered, "_push_code")
+    stems = dict(destinations)
 
-        def build(tmp: Path, frame: pl.DataFrame = frame, stem: str = stem) -> None:
+    def write(code: str) -> Path:
+        stem = stems[code]
+
+        def build(tmp: Path) -> None:
             wb = new_workbook(tmp, period, f"{period} 流动儿童推送名单 {stem}")
-            add_table_sheet(wb, "推送名单", frame, TEXT_COLUMNS)
+            add_table_sheet(wb, "推送名单", sheets[code], TEXT_COLUMNS)
             wb.close()
 
-        written[code] = write_with_atomic(folder / f"{stem}.xlsx", build)
+        return write_with_atomic(folder / f"{stem}.xlsx", build, sync_folder=False)
+
+    written = write_each([code for code, _ in destinations], write)
     keep = {p.name for p in written.values()}
     if folder.is_dir():
         for stale in folder.glob("*.xlsx"):

@@ -11,22 +11,27 @@ Workbooks are written in xlsxwriter's ``constant_memory`` mode: each row goes
 to disk as soon as the next one starts, with its strings inline, so a county
 of 20,000 children costs one row of memory, not a table of cell objects and a
 shared-string index. Rows must then be written top to bottom, which
-:func:`add_table_sheet` does.
+:func:`add_table_sheet` does. The workbook is a
+:class:`~taizhang.emit.memory_workbook.MemoryWorkbook`: the same bytes, without
+xlsxwriter's temporary files.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import polars as pl
-import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from taizhang.emit.sheet_rows import Column, write_rows
+from taizhang.emit.memory_workbook import MemoryWorkbook
+from taizhang.emit.sheet_rows import Column, not_plain, plain_dtype, write_rows
 from taizhang.masking import mask_sensitive
 from taizhang.period import Period
 
@@ -44,7 +49,7 @@ def fixed_timestamp(period: Period) -> datetime:
 
 def new_workbook(path: Path, period: Period, title: str) -> Workbook:
     """A workbook whose bytes depend only on what is written into it and on ``period``."""
-    wb = xlsxwriter.Workbook(
+    wb = MemoryWorkbook(
         str(path),
         {
             "constant_memory": True,
@@ -65,38 +70,108 @@ def new_workbook(path: Path, period: Period, title: str) -> Workbook:
     return wb
 
 
-def _display_widths(frame: pl.DataFrame) -> list[int]:
-    """Column widths from the widest value: CJK characters count double."""
-    if frame.width == 0:
-        return []
-    text = frame.select(pl.all().cast(pl.Utf8).fill_null(""))
-    widths = text.select(
-        (pl.col(c).str.len_chars() + (pl.col(c).str.len_bytes() - pl.col(c).str.len_chars()) // 2)
-        .max()
-        .fill_null(0)
-        .alias(c)
-        for c in text.columns
-    ).row(0)
-    headers = [len(c) * 2 for c in frame.columns]
-    return [min(MAX_WIDTH, max(w, h) + 2) for w, h in zip(widths, headers, strict=True)]
+@cache
+def _width(name: str) -> pl.Expr:
+    """The display width of column ``name``'s widest value: CJK characters count double."""
+    text = pl.col(name).cast(pl.Utf8).fill_null("")
+    return (text.str.len_chars() + (text.str.len_bytes() - text.str.len_chars()) // 2).max().fill_null(0)
 
 
-def _columns(frame: pl.DataFrame, fmt_of: Callable[[str, pl.DataType], Format]) -> list[Column]:
-    """Each column of ``frame`` with its cell format and kind; booleans become 是/否."""
-    columns: list[Column] = []
-    for col, (column, dtype) in enumerate(frame.schema.items()):
-        values = frame[column]
-        if dtype == pl.Date or dtype == pl.Datetime:
-            kind = "date"
-        elif dtype == pl.Boolean:
-            values = values.replace_strict({True: "是", False: "否"}, default=None, return_dtype=pl.Utf8)
-            kind = "text"
-        elif dtype.is_numeric():
-            kind = "number"
-        else:
-            kind = "text"
-        columns.append((col, values, fmt_of(column, dtype), kind))
-    return columns
+def _kind(dtype: pl.DataType) -> str:
+    """How a column's values are written: ``date``, ``number`` or ``text`` (booleans as 是/否)."""
+    if dtype == pl.Date or dtype == pl.Datetime:
+        return "date"
+    if dtype != pl.Boolean and dtype.is_numeric():
+        return "number"
+    return "text"
+
+
+def _cell_values(name: str, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.Boolean:
+        return pl.col(name).replace_strict({True: "是", False: "否"}, default=None, return_dtype=pl.Utf8)
+    return pl.col(name)
+
+
+@dataclass(frozen=True)
+class SheetValues:
+    """A sheet's rows as they are written, and what the sheet's layout needs to know of them."""
+
+    values: pl.DataFrame  # masked, ``序号`` first, booleans as 是/否
+    schema: dict[str, pl.DataType]  # the columns' types before booleans became 是/否
+    widths: list[int]  # display width of each column, header included
+    plain: bool  # every value can go the column-wise way (sheet_rows.write_rows)
+
+    @property
+    def height(self) -> int:
+        return self.values.height
+
+
+def sheet_values_by(frame: pl.DataFrame, key: str | None) -> tuple[dict[Any, SheetValues], SheetValues]:
+    """The sheets of ``frame`` (rows in their final order, those of one ``key`` together), one
+    per value of column ``key`` (a county), made for the whole frame at once; and the sheet of
+    a county without rows.
+
+    Masking, the serial numbers, 是/否, the widths and the check for values that need
+    xlsxwriter's own writer are each one pass over the province, not one per county: a
+    county's sheet is a slice of the result (no copy). ``key=None`` makes one sheet (key ``None``).
+    """
+    frame = mask_sensitive(frame)
+    names = [name for name in frame.columns if name != key]
+    schema = {SERIAL_COLUMN: pl.Int64(), **{name: frame.schema[name] for name in names}}
+    serial = pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
+    keys = [pl.col(key)] if key else []
+    lazy = frame.lazy().select(*keys, (serial.over(key) if key else serial).alias(SERIAL_COLUMN), *names)
+    values = lazy.select(*keys, *(_cell_values(name, dtype) for name, dtype in schema.items()))
+    shown = {name: pl.Utf8() if dtype == pl.Boolean else dtype for name, dtype in schema.items()}
+    plain_types = all(plain_dtype(dtype, _kind(schema[name])) for name, dtype in shown.items())
+    checks = [
+        not_plain(name, _kind(dtype)).alias(f"p{i}")
+        for i, (name, dtype) in enumerate(schema.items())
+        if plain_types and dtype != pl.Boolean
+    ]
+    aggregates = [*(_width(name).alias(f"w{i}") for i, name in enumerate(schema)), *checks]
+    facts = lazy.group_by(key).agg(aggregates) if key else lazy.select(aggregates)
+    values_df, facts_df = pl.collect_all([values, facts])
+    parts = _runs(values_df, key) if key else {None: values_df}
+    headers = [len(c) * 2 for c in schema]
+
+    def sheet(part: pl.DataFrame, found: tuple[Any, ...]) -> SheetValues:
+        widths = [min(MAX_WIDTH, max(w or 0, h) + 2) for w, h in zip(found, headers, strict=False)]
+        return SheetValues(part, schema, widths, plain_types and not any(found[len(schema) :]))
+
+    width = len(aggregates)
+    rows = facts_df.rows() if key else [(None, *facts_df.row(0))]
+    sheets = {row[0]: sheet(parts[row[0]], row[1 : width + 1]) for row in rows if row[0] in parts}
+    empty = sheet(values_df.clear().drop(key) if key else values_df.clear(), (0,) * len(schema))
+    return sheets, empty
+
+
+def _runs(frame: pl.DataFrame, key: str) -> dict[Any, pl.DataFrame]:
+    """``frame`` (rows of one ``key`` together) cut into its keys' rows, as slices."""
+    runs = frame.get_column(key).rle().struct.unnest().rows()
+    if len({value for _, value in runs}) != len(runs):
+        raise ValueError(f"rows of one {key} are not together")
+    values = frame.drop(key)
+    parts, offset = {}, 0
+    for length, value in runs:
+        parts[value] = values.slice(offset, length)
+        offset += length
+    return parts
+
+
+def sheet_values(frame: pl.DataFrame) -> SheetValues:
+    """The one sheet of ``frame`` (see :func:`sheet_values_by`)."""
+    sheets, _ = sheet_values_by(frame, None)
+    return sheets[None]
+
+
+def _columns(sheet: SheetValues, fmt_of: Callable[[str, pl.DataType], Format]) -> list[Column]:
+    """Each column of ``sheet`` with its cell format and kind, by the column's type before
+    booleans became 是/否."""
+    return [
+        (col, sheet.values[column], fmt_of(column, dtype), _kind(dtype))
+        for col, (column, dtype) in enumerate(sheet.schema.items())
+    ]
 
 
 def _write_cells(ws: Worksheet, columns: list[Column], height: int, row0: int = 1) -> None:
@@ -119,7 +194,7 @@ def _write_cells(ws: Worksheet, columns: list[Column], height: int, row0: int = 
 
 
 def add_table_sheet(
-    wb: Workbook, name: str, frame: pl.DataFrame, text_columns: Sequence[str] = ()
+    wb: Workbook, name: str, frame: pl.DataFrame | SheetValues, text_columns: Sequence[str] = ()
 ) -> Worksheet:
     """Write ``frame`` (Chinese headers, rows in final order) as a sheet with a ``序号`` column.
 
@@ -128,14 +203,13 @@ def add_table_sheet(
     text (``@``) so a user typing into them keeps the digits. Dates become
     Excel dates, integers numbers. The header row is frozen and filtered.
     """
-    frame = mask_sensitive(frame)
-    frame = frame.select(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(SERIAL_COLUMN), pl.all())
+    sheet = frame if isinstance(frame, SheetValues) else sheet_values(frame)
+    frame, widths = sheet.values, sheet.widths
     ws = wb.add_worksheet(name)
     header_fmt = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center"})
     text_fmt = wb.add_format({"num_format": "@"})
     date_fmt = wb.add_format({"num_format": DATE_FORMAT})
     plain_fmt = wb.add_format({})
-    widths = _display_widths(frame)
     for col, column in enumerate(frame.columns):
         ws.set_column(col, col, widths[col], text_fmt if column in text_columns else None)
         ws.write_string(0, col, column, header_fmt)
@@ -146,8 +220,8 @@ def add_table_sheet(
         textual = not dtype.is_numeric() and dtype != pl.Boolean
         return text_fmt if column in text_columns and textual else plain_fmt
 
-    columns = _columns(frame, fmt_of)
-    if not write_rows(ws, columns, frame.height):
+    columns = _columns(sheet, fmt_of)
+    if not write_rows(ws, columns, frame.height, plain=sheet.plain):
         _write_cells(ws, columns, frame.height)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, frame.height, frame.width - 1)
@@ -174,7 +248,7 @@ def add_form_sheet(
     name: str,
     title: str,
     groups: Sequence[tuple[str, Sequence[str]]],
-    frame: pl.DataFrame,
+    frame: pl.DataFrame | SheetValues,
     text_columns: Sequence[str] = (),
 ) -> Worksheet:
     """A sheet laid out like a paper registration form: a title, group headers over field headers.
@@ -183,8 +257,8 @@ def add_form_sheet(
     fields in that order (blank columns for what a visit fills in). The three
     header rows repeat on every printed page.
     """
-    frame = mask_sensitive(frame)
-    frame = frame.select(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(SERIAL_COLUMN), pl.all())
+    sheet = frame if isinstance(frame, SheetValues) else sheet_values(frame)
+    frame, widths = sheet.values, sheet.widths
     ws = wb.add_worksheet(name)
     title_fmt = wb.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
     group_fmt = wb.add_format(
@@ -221,7 +295,6 @@ def add_form_sheet(
         for k, field in enumerate(fields):
             ws.write_string(2, col + k, field, header_fmt)
         col += len(fields)
-    widths = _display_widths(frame)
     for c, column in enumerate(frame.columns):
         ws.set_column(c, c, min(max(widths[c], 6), 24), text_fmt if column in text_columns else None)
 
@@ -231,8 +304,8 @@ def add_form_sheet(
         return text_fmt if column in text_columns else cell_fmt
 
     # The row heights set above are on header rows only, so the data rows go the whole-rows way.
-    columns = _columns(frame, fmt_of)
-    if not write_rows(ws, columns, frame.height, FORM_HEADER_ROWS):
+    columns = _columns(sheet, fmt_of)
+    if not write_rows(ws, columns, frame.height, FORM_HEADER_ROWS, plain=sheet.plain):
         _write_cells(ws, columns, frame.height, row0=FORM_HEADER_ROWS)
     ws.freeze_panes(FORM_HEADER_ROWS, 2)
     ws.autofilter(FORM_HEADER_ROWS - 1, 0, frame.height + FORM_HEADER_ROWS - 1, frame.width - 1)

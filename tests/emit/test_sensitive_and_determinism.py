@@ -71,6 +71,23 @@ def test_mask_sensitive_covers_text_lists_structs_and_json_escapes():
     assert json.loads(mask_sensitive(frame)["evidence"][0]) == {"status": MASKED_TERM}
 
 
+def test_mask_sensitive_finds_the_term_in_any_row_of_any_text_column():
+    upper = "".join(f"\\u{ord(c):04X}" for c in SENSITIVE_TERM)
+    frame = pl.DataFrame(
+        {
+            "name": ["张三", "李四", None, "王五"],
+            "status": [None, "监护缺失", "监护缺失", f"母亲{SENSITIVE_TERM}"],
+            "evidence": ["{}", "{}", '{"s": "' + upper + '"}', None],
+            "category": pl.Series(["a", SENSITIVE_TERM, "b", "a"], dtype=pl.Categorical),
+        }
+    )
+    masked = mask_sensitive(frame)
+    assert masked["name"].to_list() == frame["name"].to_list()
+    assert masked["status"].to_list() == [None, "监护缺失", "监护缺失", f"母亲{MASKED_TERM}"]
+    assert json.loads(masked["evidence"][2]) == {"s": MASKED_TERM}
+    assert masked["category"].to_list() == ["a", MASKED_TERM, "b", "a"]
+
+
 def test_rerun_gives_byte_identical_files_and_leaves_them_untouched(tmp_path, fx, two_periods):
     out, report = two_periods
     prev = out.parent / "2025H2"
@@ -85,6 +102,22 @@ def test_rerun_gives_byte_identical_files_and_leaves_them_untouched(tmp_path, fx
     emit_period(shuffled, out, fx.CURRENT, prev)
     assert _files(out) == before
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
+
+
+def test_workbooks_written_side_by_side_equal_those_written_one_at_a_time(
+    tmp_path, fx, two_periods, monkeypatch
+):
+    out, _ = two_periods
+    prev = out.parent / "2025H2"
+    runs = {}
+    for writers in ("1", "3"):
+        monkeypatch.setenv("TAIZHANG_EMIT_WRITERS", writers)
+        runs[writers] = emit_period(
+            fx.decisions_for(fx.current_ledger_rows()), tmp_path / writers, fx.CURRENT, prev
+        )
+    assert len(runs["3"]["counties_written"]) > 3
+    assert _files(tmp_path / "1") == _files(tmp_path / "3") == _files(out)
+    assert runs["1"] == runs["3"]
 
 
 def test_rerun_of_one_county_leaves_every_other_county_untouched(fx, two_periods):

@@ -17,7 +17,7 @@ PERIOD = Period.parse("2026H1")
 def _workbook(path: Path, frame: pl.DataFrame, fast: bool, monkeypatch: pytest.MonkeyPatch) -> bytes:
     with monkeypatch.context() as m:
         if not fast:
-            m.setattr(sheets, "write_rows", lambda *a: False)
+            m.setattr(sheets, "write_rows", lambda *a, **k: False)
         wb = sheets.new_workbook(path, PERIOD, "测试")
         sheets.add_table_sheet(wb, "台账", frame, ("公民身份号码",))
         sheets.add_table_sheet(wb, "空表", frame.clear(), ("公民身份号码",))
@@ -28,7 +28,7 @@ def _workbook(path: Path, frame: pl.DataFrame, fast: bool, monkeypatch: pytest.M
 def test_column_wise_rows_equal_cell_by_cell(tmp_path, monkeypatch):
     frame = pl.DataFrame(
         {
-            "姓名": ["张三", " 李四", "王五 ", "A&B<C>", "", None, "赵\u3000", 'say "hi"\n'],
+            "姓名": ["张三", " 李四", "王五 ", "A&B<C>&lt;>", "", None, "赵\u3000", 'say "hi"\n'],
             "公民身份号码": ["22010220150315123X", None, "0123", "x", "y", "z", "w", "v"],
             "出生日期": [date(2015, 3, 15), None, date(1900, 3, 1), date(2026, 6, 30)] * 2,
             "疑似孤儿": [True, False, None, True, False, None, True, False],
@@ -42,6 +42,10 @@ def test_column_wise_rows_equal_cell_by_cell(tmp_path, monkeypatch):
     assert built, "the column-wise path was not taken"
     slow = _workbook(tmp_path / "slow.xlsx", frame, False, monkeypatch)
     assert fast == slow
+    built.clear()
+    monkeypatch.setattr(sheet_rows, "ROWS_PER_PIECE", 3)  # the rows made three at a time
+    assert _workbook(tmp_path / "pieces.xlsx", frame, True, monkeypatch) == slow
+    assert len(built) == 3
 
 
 def test_values_xlsxwriter_must_escape_fall_back_to_cell_by_cell(tmp_path, monkeypatch):
@@ -67,7 +71,7 @@ def test_form_sheet_rows_under_taller_header_rows_equal_cell_by_cell(tmp_path, m
     def form(path: Path, fast: bool) -> bytes:
         with monkeypatch.context() as m:
             if not fast:
-                m.setattr(sheets, "write_rows", lambda *a: False)
+                m.setattr(sheets, "write_rows", lambda *a, **k: False)
             wb = sheets.new_workbook(path, PERIOD, "测试")
             sheets.add_form_sheet(wb, "登记表", "登记表（测试）", groups, frame, ("儿童编号",))
             wb.close()
@@ -79,3 +83,29 @@ def test_form_sheet_rows_under_taller_header_rows_equal_cell_by_cell(tmp_path, m
     fast = form(tmp_path / "fast.xlsx", True)
     assert built == [sheets.FORM_HEADER_ROWS], "the form's data rows did not take the column-wise path"
     assert fast == form(tmp_path / "slow.xlsx", False)
+
+
+def test_sheets_cut_from_the_province_equal_each_county_made_alone():
+    frame = pl.DataFrame(
+        {
+            "county": ["220102", "220103", "220102", "220102", "220103"],
+            "姓名": ["张三", "欧阳李四李四李四", "王五", None, "bell\x07"],
+            "出生日期": [date(2015, 3, 15), None, date(2020, 1, 2), date(2011, 12, 31), date(2012, 2, 2)],
+            "疑似孤儿": [True, None, False, True, False],
+        }
+    )
+    with pytest.raises(ValueError, match="not together"):
+        sheets.sheet_values_by(frame, "county")
+    frame = frame.sort("county", maintain_order=True)
+    by_county, empty = sheets.sheet_values_by(frame, "county")
+    assert sorted(by_county) == ["220102", "220103"]
+    for code, sheet in by_county.items():
+        alone = sheets.sheet_values(frame.filter(pl.col("county") == code).drop("county"))
+        assert sheet.values.equals(alone.values)
+        assert (sheet.widths, sheet.plain, sheet.schema) == (alone.widths, alone.plain, alone.schema)
+    assert by_county["220102"].values["序号"].to_list() == [1, 2, 3]
+    assert by_county["220102"].values["疑似孤儿"].to_list() == ["是", "否", "是"]
+    assert by_county["220102"].plain and not by_county["220103"].plain  # a bell needs xlsxwriter
+    assert by_county["220103"].widths[1] > by_county["220102"].widths[1]
+    assert empty.height == 0 and empty.values.columns == by_county["220102"].values.columns
+    assert empty.widths == [len(c) * 2 + 2 for c in empty.values.columns]
