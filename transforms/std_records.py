@@ -20,19 +20,18 @@ from taizhang.parsers.divisions import (
     with_division_columns,
 )
 from taizhang.parsers.id_numbers import ID_FIELDS
-from taizhang.parsers.phones import parse_phone
 from taizhang.parsers.sexes import parse_sex, sex_conflict
 from transforms.staged_rows import (
     ROW_KEY,
     clean_text,
     dates_for,
     distinct_values,
-    ids_for,
     looked_up,
-    names_for,
     raw_col,
+    sorted_distinct_lists,
     stacked_child_rows,
 )
+from transforms.value_tables import ValueTables, pupil_id, value_tables
 
 # Raw columns feeding the hukou and residence county, in order of preference.
 HUKOU_COLUMNS = ("hukou_code", "hukou_division", "hukou_address")
@@ -88,16 +87,6 @@ def _birth_cert(expr: pl.Expr) -> pl.Expr:
     """Birth-certificate number: one upper-case letter and 9 digits, else null."""
     t = clean_text(expr).str.to_uppercase().str.replace_all(r"[\s\-]", "")
     return pl.when(t.str.contains(r"^[A-Z]\d{9}$")).then(t)
-
-
-def _sorted_distinct(first: pl.Expr, second: pl.Expr) -> pl.Expr:
-    """The distinct non-null values of two text columns as a sorted list.
-
-    Equal to ``concat_list(...).list.drop_nulls().list.unique().list.sort()`` without
-    hashing each row's list.
-    """
-    low, high = pl.min_horizontal(first, second), pl.max_horizontal(first, second)
-    return pl.concat_list(low, pl.when(high != low).then(high)).list.drop_nulls()
 
 
 RECORD_COLUMNS: tuple[str, ...] = tuple(STD_RECORDS)
@@ -178,13 +167,20 @@ def standardize_records(staged: dict[str, pl.DataFrame], today: date | None = No
     ``*_prefecture``, ``*_resolution``, ``id_repair``, ``id_prefix``,
     ``name_variant_key``, ``pupil_id_number`` …). ``today`` bounds birth dates
     (default: the current date).
-
-    Each kind of value is parsed once over the distinct values of all the
-    columns holding it (one name table, one identity-number table, one date
-    table per bound, one division table); the parsed fields are looked up by
-    joining the key column alone, so the wide frame is never copied.
     """
     rows = stacked_child_rows(staged, RECORD_INPUTS)
+    return records_from_rows(rows, value_tables(rows, today), today)
+
+
+def records_from_rows(rows: pl.DataFrame, tables: ValueTables, today: date | None = None) -> pl.DataFrame:
+    """``std_records`` from the stacked child rows (:func:`transforms.staged_rows.stacked_child_rows`
+    carrying at least :data:`RECORD_INPUTS`) and the shared value tables built over them.
+
+    Each kind of value is parsed once over the distinct values of all the
+    columns holding it (the shared name, identity-number and phone tables, one
+    date table per bound, one division table); the parsed fields are looked up
+    by joining the key column alone, so the wide frame is never copied.
+    """
     height = rows.height
 
     def raw(name: str) -> pl.Series:
@@ -193,16 +189,8 @@ def standardize_records(staged: dict[str, pl.DataFrame], today: date | None = No
             return rows[name]
         return pl.Series(name, [], dtype=pl.Utf8).extend_constant(None, height)
 
-    names = names_for([raw("name"), raw("mother_name"), raw("father_name")])
-    pupil_no = pl.col("pupil_no")
-    pupil_id = (
-        raw("pupil_no")
-        .to_frame()
-        .select(pl.when(pupil_no.str.contains(r"^\s*[Gg]")).then(pupil_no.str.strip_chars().str.slice(1)))
-        .to_series()
-    )
-    id_columns = ("id_number", "mother_id", "father_id", "guardian1_id", "guardian2_id")
-    ids = ids_for([*(raw(x) for x in id_columns), pupil_id], today)
+    names, ids = tables.names, tables.ids
+    pupil_ids = pupil_id(raw("pupil_no"))
     dates = dates_for([raw(x) for x in ("birth_date", *_PAST_DATES)], today)
     far = dates_for([raw("valid_until")], date(9999, 12, 31))
     months = month_table(raw("enrol_month"))
@@ -214,9 +202,7 @@ def standardize_records(staged: dict[str, pl.DataFrame], today: date | None = No
         *looked_up(raw("id_number"), ids, {f: f"id_{f}" for f in ID_FIELDS}),
         *looked_up(raw("mother_id"), ids, {"number": "mother_id"}),
         *looked_up(raw("father_id"), ids, {"number": "father_id"}),
-        *looked_up(raw("guardian1_id"), ids, {"number": "__g1_number"}),
-        *looked_up(raw("guardian2_id"), ids, {"number": "__g2_number"}),
-        *looked_up(pupil_id, ids, {"number": "__pupil_number", "status": "__pupil_status"}),
+        *looked_up(pupil_ids, ids, {"number": "__pupil_number", "status": "__pupil_status"}),
         *looked_up(
             raw("birth_date"),
             dates,
@@ -234,26 +220,32 @@ def standardize_records(staged: dict[str, pl.DataFrame], today: date | None = No
         raw_col(rows, "birth_date").alias("birth_date_raw"),
         raw_col(rows, "sex").alias("sex_raw"),
     ).with_columns(parsed)
+    del parsed
     df = df.hstack(_divisions(rows, df["id_county"]))
+    guardian_ids = sorted_distinct_lists(
+        [
+            df["mother_id"],
+            df["father_id"],
+            *(looked_up(raw(x), ids, {"number": x})[0] for x in ("guardian1_id", "guardian2_id")),
+        ]
+    )
+    phones = sorted_distinct_lists(
+        [looked_up(raw(x), tables.phones, {"phone": x})[0] for x in ("guardian1_phone", "guardian2_phone")]
+    )
 
     # Every input column present (null where no source has it), so no expression below is a lone literal.
     inputs = rows.with_columns(pl.lit(None, pl.Utf8).alias(x) for x in RECORD_INPUTS if x not in rows.columns)
-    phones = [parse_phone(raw_col(inputs, p)) for p in ("guardian1_phone", "guardian2_phone")]
     sex = parse_sex(pl.col("sex_raw"))
     out = df.with_columns(
         sex.alias("sex"),
         sex_conflict(sex, pl.col("id_sex")).alias("sex_conflict"),
-        pl.concat_list("mother_id", "father_id", "__g1_number", "__g2_number")
-        .list.drop_nulls()
-        .list.unique()
-        .list.sort()
-        .alias("guardian_ids"),
+        guardian_ids.alias("guardian_ids"),
+        phones.alias("guardian_phones"),
         pl.when(pl.col("__pupil_status") == "valid").then(pl.col("__pupil_number")).alias("pupil_id_number"),
     ).hstack(
         inputs.select(
             _ethnicity(raw_col(inputs, "ethnicity")).alias("ethnicity"),
             _birth_cert(raw_col(inputs, "birth_cert_no")).alias("birth_cert_no"),
-            _sorted_distinct(*phones).alias("guardian_phones"),
             clean_text(raw_col(inputs, "permit_no")).alias("permit_no"),
             clean_text(raw_col(inputs, "pupil_no")).str.to_uppercase().alias("pupil_no"),
             _grade(raw_col(inputs, "grade")).alias("grade"),
