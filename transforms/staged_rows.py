@@ -15,6 +15,7 @@ numbers and dates go through their parsers on distinct values only
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import polars as pl
@@ -106,6 +107,18 @@ def looked_up(values: pl.Series, table: pl.DataFrame, renames: dict[str, str]) -
         table.select("raw", *renames), on="raw", how="left", nulls_equal=True, maintain_order="left"
     )
     return [found[k].alias(v) for k, v in renames.items()]
+
+
+def per_distinct(values: pl.Series, parse: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+    """``parse`` applied to each distinct value of ``values`` once, and looked up for every row.
+
+    For a column of few distinct values (a sex, a grade, a clinic), where
+    cleaning every row's text would repeat the same work hundreds of thousands of times.
+    """
+    table = pl.DataFrame({"raw": values.unique()}, schema={"raw": pl.Utf8}).with_columns(
+        parse(pl.col("raw")).alias("parsed")
+    )
+    return looked_up(values, table, {"parsed": values.name})[0]
 
 
 def distinct_values(columns: list[pl.Series]) -> pl.Series:

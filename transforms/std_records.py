@@ -27,6 +27,7 @@ from transforms.staged_rows import (
     dates_for,
     distinct_values,
     looked_up,
+    per_distinct,
     raw_col,
     sorted_distinct_lists,
     stacked_child_rows,
@@ -111,19 +112,20 @@ _NAME_FIELDS = {
     "placeholder": "name_placeholder",
     "variant_key": "name_variant_key",
 }
-_TEXT_COLUMNS = (
+# Text columns kept as cleaned text: categories and names of places (few distinct values) ...
+_CATEGORY_COLUMNS = (
     "school_id",
     "school_name",
     "school_status",
-    "health_record_no",
     "clinic",
     "management_status",
-    "client_code",
-    "insurance_no",
     "insurance_status",
     "guardianship",
     "remarks",
 )
+# ... and numbers of a record (about one per child).
+_NUMBER_COLUMNS = ("health_record_no", "client_code", "insurance_no")
+_TEXT_COLUMNS = (*_CATEGORY_COLUMNS, *_NUMBER_COLUMNS)
 # The raw columns std_records reads; the staged rows' other columns are never stacked.
 RECORD_INPUTS: tuple[str, ...] = (
     "name",
@@ -233,29 +235,29 @@ def records_from_rows(rows: pl.DataFrame, tables: ValueTables, today: date | Non
         [looked_up(raw(x), tables.phones, {"phone": x})[0] for x in ("guardian1_phone", "guardian2_phone")]
     )
 
-    # Every input column present (null where no source has it), so no expression below is a lone literal.
-    inputs = rows.with_columns(pl.lit(None, pl.Utf8).alias(x) for x in RECORD_INPUTS if x not in rows.columns)
-    sex = parse_sex(pl.col("sex_raw"))
+    # Category-like columns are parsed once per distinct value; number-like ones row by row
+    # (nearly every value is distinct there).
     out = df.with_columns(
-        sex.alias("sex"),
-        sex_conflict(sex, pl.col("id_sex")).alias("sex_conflict"),
+        per_distinct(raw("sex"), parse_sex).alias("sex"),
         guardian_ids.alias("guardian_ids"),
         phones.alias("guardian_phones"),
         pl.when(pl.col("__pupil_status") == "valid").then(pl.col("__pupil_number")).alias("pupil_id_number"),
-    ).hstack(
+        per_distinct(raw("ethnicity"), _ethnicity).alias("ethnicity"),
+        per_distinct(raw("grade"), _grade).alias("grade"),
+        per_distinct(raw("missed_doses"), lambda e: _int(e, pl.Int32)).alias("missed_doses"),
+        per_distinct(raw("insurance_year"), lambda e: _int(e, pl.Int32)).alias("insurance_year"),
+        *(per_distinct(raw(x), _yes_no).alias(x) for x in ("remote_care", "self_apply")),
+        *(per_distinct(raw(x), _multi).alias(x) for x in ("special", "urgent")),
+        *(per_distinct(raw(x), clean_text).alias(x) for x in _CATEGORY_COLUMNS),
+    ).with_columns(sex_conflict(pl.col("sex"), pl.col("id_sex")).alias("sex_conflict"))
+    # Every input column present (null where no source has it), so no expression below is a lone literal.
+    inputs = rows.with_columns(pl.lit(None, pl.Utf8).alias(x) for x in RECORD_INPUTS if x not in rows.columns)
+    out = out.hstack(
         inputs.select(
-            _ethnicity(raw_col(inputs, "ethnicity")).alias("ethnicity"),
             _birth_cert(raw_col(inputs, "birth_cert_no")).alias("birth_cert_no"),
             clean_text(raw_col(inputs, "permit_no")).alias("permit_no"),
             clean_text(raw_col(inputs, "pupil_no")).str.to_uppercase().alias("pupil_no"),
-            _grade(raw_col(inputs, "grade")).alias("grade"),
-            _int(raw_col(inputs, "missed_doses"), pl.Int32).alias("missed_doses"),
-            _int(raw_col(inputs, "insurance_year"), pl.Int32).alias("insurance_year"),
-            _yes_no(raw_col(inputs, "remote_care")).alias("remote_care"),
-            _multi(raw_col(inputs, "special")).alias("special"),
-            _yes_no(raw_col(inputs, "self_apply")).alias("self_apply"),
-            _multi(raw_col(inputs, "urgent")).alias("urgent"),
-            *(clean_text(raw_col(inputs, x)).alias(x) for x in _TEXT_COLUMNS),
+            *(clean_text(raw_col(inputs, x)).alias(x) for x in _NUMBER_COLUMNS),
             raw_col(inputs, "extra").cast(pl.Utf8).alias("extra"),
         )
     )
