@@ -273,16 +273,37 @@ def _divisions(rows: pl.DataFrame, id_county: pl.Series) -> pl.DataFrame:
     birth_place = [x for x in ["birth_place_code"] if x in rows.columns]
     inputs = list(dict.fromkeys([*hukou, *residence, *birth_place]))
     table = resolve_divisions(distinct_values([rows[x] for x in inputs]))
-    fields = ("raw", *DIVISION_FIELDS)
-    hk = with_division_columns(rows.select("record_id", *hukou), hukou, "hukou", table)
-    hk = prefer_code_of_same_name(hk.with_columns(id_county), "hukou", "id_county")
-    res = with_division_columns(rows.select("record_id", *residence), residence, "residence", table)
-    bp = with_division_columns(rows.select("record_id", *birth_place), birth_place, "__bp", table)
+    frame = rows.select(*inputs).with_columns(id_county.alias("id_county"))
     return pl.concat(
         [
-            hk.select(f"hukou_{f}" for f in fields),
-            res.select(f"residence_{f}" for f in fields),
-            bp.select(pl.col("__bp_county").alias("birth_place_county")),
+            _division_columns(frame, hukou, "hukou", table, prefer="id_county"),
+            _division_columns(frame, residence, "residence", table),
+            _division_columns(frame, birth_place, "__bp", table).select(
+                pl.col("__bp_county").alias("birth_place_county")
+            ),
         ],
         how="horizontal",
     )
+
+
+def _division_columns(
+    frame: pl.DataFrame, columns: list[str], prefix: str, table: pl.DataFrame, prefer: str | None = None
+) -> pl.DataFrame:
+    """``{prefix}_raw``, ``_county``, ``_prefecture``, ``_province``, ``_resolution`` for every row of
+    ``frame`` from the first resolvable of ``columns`` (:func:`with_division_columns`), the county
+    switched to the one of the same name in column ``prefer`` (:func:`prefer_code_of_same_name`).
+
+    Only rows with some text in ``columns`` are resolved: a row with none is ``empty`` (nothing
+    but nulls beside it), which is what the resolution gives it, without looking it up.
+    """
+    names = [f"{prefix}_{f}" for f in ("raw", *DIVISION_FIELDS)]
+    filled = frame.with_row_index("__row").filter(
+        pl.any_horizontal(pl.col(c).is_not_null() for c in columns) if columns else pl.lit(False)
+    )
+    resolved = with_division_columns(filled, columns, prefix, table)
+    if prefer is not None:
+        resolved = prefer_code_of_same_name(resolved, prefix, prefer)
+    every_row = pl.int_range(0, frame.height, dtype=pl.UInt32, eager=True).alias("__row").to_frame()
+    return every_row.join(
+        resolved.select("__row", *names), on="__row", how="left", maintain_order="left"
+    ).select(*names[:-1], pl.col(names[-1]).fill_null("empty"))
