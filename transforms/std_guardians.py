@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 
 from data_contracts.tables import STD_GUARDIANS
-from transforms.staged_rows import ROW_KEY, clean_text, looked_up, raw_col, stacked_child_rows
+from transforms.staged_rows import ROW_KEY, clean_text, looked_up, per_distinct, raw_col, stacked_child_rows
 from transforms.value_tables import ValueTables, value_tables
 
 GUARDIAN_ROLES = ("father", "mother", "guardian1", "guardian2")
@@ -56,10 +56,15 @@ def guardians_from_rows(rows: pl.DataFrame, tables: ValueTables) -> pl.DataFrame
             raw_col(rows, idn).alias("id_raw"),
             raw_col(rows, phone).alias("phone_raw"),
         )
-        # Blank text is no person: the null test first, so text is cleaned only where there is some.
-        given = pl.col("name_raw").is_not_null() | pl.col("id_raw").is_not_null()
-        present = clean_text(pl.col("name_raw")).is_not_null() | clean_text(pl.col("id_raw")).is_not_null()
-        parts.append(part.filter(given).filter(present))
+        # A person is named by some text in the name or the id (blank text is no one). Names repeat, so
+        # their test runs per distinct name; the id is cleaned only on the rows that have no name.
+        named = per_distinct(part["name_raw"], lambda e: clean_text(e).is_not_null())
+        parts.append(part.filter(named))
+        parts.append(
+            part.filter(~named & pl.col("id_raw").is_not_null()).filter(
+                clean_text(pl.col("id_raw")).is_not_null()
+            )
+        )
     schema = {
         "record_id": pl.Int64,
         "source": pl.Utf8,

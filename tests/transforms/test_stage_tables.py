@@ -80,3 +80,21 @@ def test_sorted_distinct_lists_matches_the_list_expression():
     assert got.to_list() == expected.to_list() == [["a", "b"], ["d"], ["x"], ["c"], ["a"]]
     assert got.dtype == pl.List(pl.Utf8)
     assert sorted_distinct_lists([pl.Series([None, None], dtype=pl.Utf8)]).to_list() == [[], []]
+
+
+def test_a_guardian_is_named_by_some_text_in_the_name_or_the_id():
+    rows = [
+        {"name": "甲", "guardian1_name": "\u3000", "guardian1_id": "110105194912310021"},  # blank name, an id
+        {"name": "乙", "guardian1_name": " ", "guardian1_id": " "},  # nothing there: no guardian
+        {"name": "丙", "guardian1_name": "王芳", "guardian2_name": "\u3000", "guardian2_id": None},
+        # A full-width legacy number and no name.
+        {"name": "丁", "guardian1_name": None, "guardian1_id": "１１０１０５４９１２３１００２"},
+    ]
+    tables = {"school_enrollment": staged_frame("school_enrollment", rows)}
+    guardians = dict(standardized_tables(dict(tables), TODAY))["std_guardians"]
+    named = guardians.select("record_id", "role").rows()
+    assert named == [(1, "guardian1"), (3, "guardian1"), (4, "guardian1")]
+    assert guardians["name"].to_list() == [None, "王芳", None]
+    assert guardians["id_number"].to_list()[0] == "110105194912310021"
+    assert guardians["id_number"].to_list()[2] == upgrade_15("110105491231002")
+    _assert_same(tables)
