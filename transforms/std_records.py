@@ -297,8 +297,11 @@ def _division_columns(
     but nulls beside it), which is what the resolution gives it, without looking it up.
     """
     names = [f"{prefix}_{f}" for f in ("raw", *DIVISION_FIELDS)]
-    filled = frame.with_row_index("__row").filter(
-        pl.any_horizontal(pl.col(c).is_not_null() for c in columns) if columns else pl.lit(False)
+    carried = [*columns, *([prefer] if prefer is not None else [])]
+    filled = (
+        frame.select(carried)
+        .with_row_index("__row")
+        .filter(pl.any_horizontal(pl.col(c).is_not_null() for c in columns) if columns else pl.lit(False))
     )
     resolved = with_division_columns(filled, columns, prefix, table)
     if prefer is not None:

@@ -447,12 +447,14 @@ def prefer_code_of_same_name(df: pl.DataFrame, prefix: str, code_column: str) ->
     out = df.join(own, on=f"{prefix}_county", how="left", maintain_order="left").join(
         other, on=code_column, how="left", maintain_order="left"
     )
-    switch = (
+    same_name_elsewhere = (
         pl.col(f"{prefix}_resolution").is_in(["name", "address"])
         & (pl.col(code_column) != pl.col(f"{prefix}_county"))
         & (pl.col("__same_name_own") == pl.col("__same_name_other"))
-        & _clean(pl.col(f"{prefix}_raw")).str.starts_with(pl.col("__same_name_own"))
-    ).fill_null(False)
+    )
+    # Only those few rows' text is cleaned (the others' is null here): cleaning every address is slow.
+    raw = pl.when(same_name_elsewhere).then(pl.col(f"{prefix}_raw"))
+    switch = (same_name_elsewhere & _clean(raw).str.starts_with(pl.col("__same_name_own"))).fill_null(False)
     return out.with_columns(
         pl.when(switch)
         .then(pl.col(code_column))
