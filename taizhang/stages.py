@@ -126,22 +126,21 @@ def standardize(ingest_dir: Path, period: Period, into: Path) -> dict[str, int]:
     """Stage 2: ``std_records``, ``std_guardians`` and ``std_status`` from the staged rows.
 
     Dates are bounded by the period's as-of date rather than the wall clock,
-    so a rerun months later gives the same tables.
+    so a rerun months later gives the same tables. Each table is written and
+    let go before the next is built.
     """
-    from transforms.standardize import standardize_guardians, standardize_records, standardize_status
+    from transforms.standardize import standardized_tables
 
-    staged = _read_staged(ingest_dir)
-    today = period.as_of
-    records = standardize_records(staged, today=today)
-    guardians = standardize_guardians(staged, records, today=today)
-    status = standardize_status(staged, today=today)
-    return {
-        "std_records": write_sorted(records, into / "std_records.parquet", ("record_id",)),
-        "std_guardians": write_sorted(
-            guardians, into / "std_guardians.parquet", ("record_id", "role", "source", "file", "row_number")
-        ),
-        "std_status": write_sorted(status, into / "std_status.parquet", ("source", "file", "row_number")),
+    sort_keys = {
+        "std_records": ("record_id",),
+        "std_guardians": ("record_id", "role", "source", "file", "row_number"),
+        "std_status": ("source", "file", "row_number"),
     }
+    counts: dict[str, int] = {}
+    for name, table in standardized_tables(_read_staged(ingest_dir), today=period.as_of):
+        counts[name] = write_sorted(table, into / f"{name}.parquet", sort_keys[name])
+        del table
+    return counts
 
 
 # --------------------------------------------------------------------------- 3. link

@@ -15,6 +15,7 @@ numbers and dates go through their parsers on distinct values only
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import polars as pl
@@ -50,19 +51,33 @@ def with_contract_columns(
     )
 
 
+def in_row_order(df: pl.DataFrame) -> bool:
+    """True when ``df`` is already ordered by ``(file, row_number)`` with no nulls in either.
+
+    Stage 1 writes its staged files in that order, so stacking can usually skip
+    the sort (a sort gathers every column into a new copy).
+    """
+    if df.height < 2:
+        return True
+    if df["file"].null_count() or df["row_number"].null_count():
+        return False
+    f, n = pl.col("file"), pl.col("row_number")
+    out_of_order = (f.shift(-1) < f) | ((f.shift(-1) == f) & (n.shift(-1) < n))
+    return not df.select(out_of_order.any()).item()
+
+
 def stacked_child_rows(
     staged: dict[str, pl.DataFrame], wanted: tuple[str, ...] | None = None
 ) -> pl.DataFrame:
     """All child-level staged rows in record order, with ``record_id`` (Int64, from 1).
 
-    ``wanted`` names the raw columns to carry (default: all of them).
+    ``wanted`` names the raw columns to carry (default: all of them). Columns
+    already in order are not copied: the stack shares the staged frames' buffers.
     """
-    frames = [
-        with_contract_columns(s, staged[s], wanted)
-        .with_columns(pl.lit(s).alias("source"))
-        .sort("file", "row_number")
-        for s in child_sources(staged)
-    ]
+    frames = []
+    for s in child_sources(staged):
+        frame = with_contract_columns(s, staged[s], wanted).with_columns(pl.lit(s).alias("source"))
+        frames.append(frame if in_row_order(frame) else frame.sort("file", "row_number"))
     frames = [f for f in frames if f.height > 0]
     if not frames:
         empty = {"source": pl.Utf8, "file": pl.Utf8, "row_number": pl.Int64}
@@ -94,6 +109,18 @@ def looked_up(values: pl.Series, table: pl.DataFrame, renames: dict[str, str]) -
     return [found[k].alias(v) for k, v in renames.items()]
 
 
+def per_distinct(values: pl.Series, parse: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+    """``parse`` applied to each distinct value of ``values`` once, and looked up for every row.
+
+    For a column of few distinct values (a sex, a grade, a clinic), where
+    cleaning every row's text would repeat the same work hundreds of thousands of times.
+    """
+    table = pl.DataFrame({"raw": values.unique()}, schema={"raw": pl.Utf8}).with_columns(
+        parse(pl.col("raw")).alias("parsed")
+    )
+    return looked_up(values, table, {"parsed": values.name})[0]
+
+
 def distinct_values(columns: list[pl.Series]) -> pl.Series:
     """The distinct values of several raw columns as one text series (deduplicated column by column
     first, so the columns are never copied end to end)."""
@@ -115,3 +142,31 @@ def ids_for(columns: list[pl.Series], today: date | None) -> pl.DataFrame:
 def dates_for(columns: list[pl.Series], today: date | None) -> pl.DataFrame:
     """One date table for several raw columns bounded by the same ``today``."""
     return date_table(distinct_values(columns), today)
+
+
+def sorted_distinct_lists(columns: list[pl.Series]) -> pl.Series:
+    """Row by row, the distinct non-null values of several equally long text columns as a sorted list
+    (an empty list when there are none).
+
+    Equal to ``concat_list(...).list.drop_nulls().list.unique().list.sort()``, built from the
+    long form (row, value) instead: polars builds a list column from a few text columns slowly, and
+    most rows hold one or two values.
+    """
+    height = len(columns[0])
+    index = pl.int_range(0, height, dtype=pl.UInt32, eager=True).alias("i")
+    long = (
+        pl.concat([pl.DataFrame([index, c.cast(pl.Utf8).alias("v")]).lazy() for c in columns])
+        .filter(pl.col("v").is_not_null())
+        .unique()
+        .sort("i", "v")
+        .group_by("i", maintain_order=True)
+        .agg("v")
+    )
+    return (
+        index.to_frame()
+        .lazy()
+        .join(long, on="i", how="left", maintain_order="left")
+        .select(pl.col("v").fill_null(pl.lit([], pl.List(pl.Utf8))))
+        .collect()
+        .to_series()
+    )

@@ -20,19 +20,19 @@ from taizhang.parsers.divisions import (
     with_division_columns,
 )
 from taizhang.parsers.id_numbers import ID_FIELDS
-from taizhang.parsers.phones import parse_phone
 from taizhang.parsers.sexes import parse_sex, sex_conflict
 from transforms.staged_rows import (
     ROW_KEY,
     clean_text,
     dates_for,
     distinct_values,
-    ids_for,
     looked_up,
-    names_for,
+    per_distinct,
     raw_col,
+    sorted_distinct_lists,
     stacked_child_rows,
 )
+from transforms.value_tables import ValueTables, pupil_id, value_tables
 
 # Raw columns feeding the hukou and residence county, in order of preference.
 HUKOU_COLUMNS = ("hukou_code", "hukou_division", "hukou_address")
@@ -90,16 +90,6 @@ def _birth_cert(expr: pl.Expr) -> pl.Expr:
     return pl.when(t.str.contains(r"^[A-Z]\d{9}$")).then(t)
 
 
-def _sorted_distinct(first: pl.Expr, second: pl.Expr) -> pl.Expr:
-    """The distinct non-null values of two text columns as a sorted list.
-
-    Equal to ``concat_list(...).list.drop_nulls().list.unique().list.sort()`` without
-    hashing each row's list.
-    """
-    low, high = pl.min_horizontal(first, second), pl.max_horizontal(first, second)
-    return pl.concat_list(low, pl.when(high != low).then(high)).list.drop_nulls()
-
-
 RECORD_COLUMNS: tuple[str, ...] = tuple(STD_RECORDS)
 
 
@@ -122,19 +112,20 @@ _NAME_FIELDS = {
     "placeholder": "name_placeholder",
     "variant_key": "name_variant_key",
 }
-_TEXT_COLUMNS = (
+# Text columns kept as cleaned text: categories and names of places (few distinct values) ...
+_CATEGORY_COLUMNS = (
     "school_id",
     "school_name",
     "school_status",
-    "health_record_no",
     "clinic",
     "management_status",
-    "client_code",
-    "insurance_no",
     "insurance_status",
     "guardianship",
     "remarks",
 )
+# ... and numbers of a record (about one per child).
+_NUMBER_COLUMNS = ("health_record_no", "client_code", "insurance_no")
+_TEXT_COLUMNS = (*_CATEGORY_COLUMNS, *_NUMBER_COLUMNS)
 # The raw columns std_records reads; the staged rows' other columns are never stacked.
 RECORD_INPUTS: tuple[str, ...] = (
     "name",
@@ -178,13 +169,20 @@ def standardize_records(staged: dict[str, pl.DataFrame], today: date | None = No
     ``*_prefecture``, ``*_resolution``, ``id_repair``, ``id_prefix``,
     ``name_variant_key``, ``pupil_id_number`` …). ``today`` bounds birth dates
     (default: the current date).
-
-    Each kind of value is parsed once over the distinct values of all the
-    columns holding it (one name table, one identity-number table, one date
-    table per bound, one division table); the parsed fields are looked up by
-    joining the key column alone, so the wide frame is never copied.
     """
     rows = stacked_child_rows(staged, RECORD_INPUTS)
+    return records_from_rows(rows, value_tables(rows, today), today)
+
+
+def records_from_rows(rows: pl.DataFrame, tables: ValueTables, today: date | None = None) -> pl.DataFrame:
+    """``std_records`` from the stacked child rows (:func:`transforms.staged_rows.stacked_child_rows`
+    carrying at least :data:`RECORD_INPUTS`) and the shared value tables built over them.
+
+    Each kind of value is parsed once over the distinct values of all the
+    columns holding it (the shared name, identity-number and phone tables, one
+    date table per bound, one division table); the parsed fields are looked up
+    by joining the key column alone, so the wide frame is never copied.
+    """
     height = rows.height
 
     def raw(name: str) -> pl.Series:
@@ -193,16 +191,8 @@ def standardize_records(staged: dict[str, pl.DataFrame], today: date | None = No
             return rows[name]
         return pl.Series(name, [], dtype=pl.Utf8).extend_constant(None, height)
 
-    names = names_for([raw("name"), raw("mother_name"), raw("father_name")])
-    pupil_no = pl.col("pupil_no")
-    pupil_id = (
-        raw("pupil_no")
-        .to_frame()
-        .select(pl.when(pupil_no.str.contains(r"^\s*[Gg]")).then(pupil_no.str.strip_chars().str.slice(1)))
-        .to_series()
-    )
-    id_columns = ("id_number", "mother_id", "father_id", "guardian1_id", "guardian2_id")
-    ids = ids_for([*(raw(x) for x in id_columns), pupil_id], today)
+    names, ids = tables.names, tables.ids
+    pupil_ids = pupil_id(raw("pupil_no"))
     dates = dates_for([raw(x) for x in ("birth_date", *_PAST_DATES)], today)
     far = dates_for([raw("valid_until")], date(9999, 12, 31))
     months = month_table(raw("enrol_month"))
@@ -214,9 +204,7 @@ def standardize_records(staged: dict[str, pl.DataFrame], today: date | None = No
         *looked_up(raw("id_number"), ids, {f: f"id_{f}" for f in ID_FIELDS}),
         *looked_up(raw("mother_id"), ids, {"number": "mother_id"}),
         *looked_up(raw("father_id"), ids, {"number": "father_id"}),
-        *looked_up(raw("guardian1_id"), ids, {"number": "__g1_number"}),
-        *looked_up(raw("guardian2_id"), ids, {"number": "__g2_number"}),
-        *looked_up(pupil_id, ids, {"number": "__pupil_number", "status": "__pupil_status"}),
+        *looked_up(pupil_ids, ids, {"number": "__pupil_number", "status": "__pupil_status"}),
         *looked_up(
             raw("birth_date"),
             dates,
@@ -234,36 +222,42 @@ def standardize_records(staged: dict[str, pl.DataFrame], today: date | None = No
         raw_col(rows, "birth_date").alias("birth_date_raw"),
         raw_col(rows, "sex").alias("sex_raw"),
     ).with_columns(parsed)
+    del parsed
     df = df.hstack(_divisions(rows, df["id_county"]))
+    guardian_ids = sorted_distinct_lists(
+        [
+            df["mother_id"],
+            df["father_id"],
+            *(looked_up(raw(x), ids, {"number": x})[0] for x in ("guardian1_id", "guardian2_id")),
+        ]
+    )
+    phones = sorted_distinct_lists(
+        [looked_up(raw(x), tables.phones, {"phone": x})[0] for x in ("guardian1_phone", "guardian2_phone")]
+    )
 
+    # Category-like columns are parsed once per distinct value; number-like ones row by row
+    # (nearly every value is distinct there).
+    out = df.with_columns(
+        per_distinct(raw("sex"), parse_sex).alias("sex"),
+        guardian_ids.alias("guardian_ids"),
+        phones.alias("guardian_phones"),
+        pl.when(pl.col("__pupil_status") == "valid").then(pl.col("__pupil_number")).alias("pupil_id_number"),
+        per_distinct(raw("ethnicity"), _ethnicity).alias("ethnicity"),
+        per_distinct(raw("grade"), _grade).alias("grade"),
+        per_distinct(raw("missed_doses"), lambda e: _int(e, pl.Int32)).alias("missed_doses"),
+        per_distinct(raw("insurance_year"), lambda e: _int(e, pl.Int32)).alias("insurance_year"),
+        *(per_distinct(raw(x), _yes_no).alias(x) for x in ("remote_care", "self_apply")),
+        *(per_distinct(raw(x), _multi).alias(x) for x in ("special", "urgent")),
+        *(per_distinct(raw(x), clean_text).alias(x) for x in _CATEGORY_COLUMNS),
+    ).with_columns(sex_conflict(pl.col("sex"), pl.col("id_sex")).alias("sex_conflict"))
     # Every input column present (null where no source has it), so no expression below is a lone literal.
     inputs = rows.with_columns(pl.lit(None, pl.Utf8).alias(x) for x in RECORD_INPUTS if x not in rows.columns)
-    phones = [parse_phone(raw_col(inputs, p)) for p in ("guardian1_phone", "guardian2_phone")]
-    sex = parse_sex(pl.col("sex_raw"))
-    out = df.with_columns(
-        sex.alias("sex"),
-        sex_conflict(sex, pl.col("id_sex")).alias("sex_conflict"),
-        pl.concat_list("mother_id", "father_id", "__g1_number", "__g2_number")
-        .list.drop_nulls()
-        .list.unique()
-        .list.sort()
-        .alias("guardian_ids"),
-        pl.when(pl.col("__pupil_status") == "valid").then(pl.col("__pupil_number")).alias("pupil_id_number"),
-    ).hstack(
+    out = out.hstack(
         inputs.select(
-            _ethnicity(raw_col(inputs, "ethnicity")).alias("ethnicity"),
             _birth_cert(raw_col(inputs, "birth_cert_no")).alias("birth_cert_no"),
-            _sorted_distinct(*phones).alias("guardian_phones"),
             clean_text(raw_col(inputs, "permit_no")).alias("permit_no"),
             clean_text(raw_col(inputs, "pupil_no")).str.to_uppercase().alias("pupil_no"),
-            _grade(raw_col(inputs, "grade")).alias("grade"),
-            _int(raw_col(inputs, "missed_doses"), pl.Int32).alias("missed_doses"),
-            _int(raw_col(inputs, "insurance_year"), pl.Int32).alias("insurance_year"),
-            _yes_no(raw_col(inputs, "remote_care")).alias("remote_care"),
-            _multi(raw_col(inputs, "special")).alias("special"),
-            _yes_no(raw_col(inputs, "self_apply")).alias("self_apply"),
-            _multi(raw_col(inputs, "urgent")).alias("urgent"),
-            *(clean_text(raw_col(inputs, x)).alias(x) for x in _TEXT_COLUMNS),
+            *(clean_text(raw_col(inputs, x)).alias(x) for x in _NUMBER_COLUMNS),
             raw_col(inputs, "extra").cast(pl.Utf8).alias("extra"),
         )
     )
@@ -279,16 +273,40 @@ def _divisions(rows: pl.DataFrame, id_county: pl.Series) -> pl.DataFrame:
     birth_place = [x for x in ["birth_place_code"] if x in rows.columns]
     inputs = list(dict.fromkeys([*hukou, *residence, *birth_place]))
     table = resolve_divisions(distinct_values([rows[x] for x in inputs]))
-    fields = ("raw", *DIVISION_FIELDS)
-    hk = with_division_columns(rows.select("record_id", *hukou), hukou, "hukou", table)
-    hk = prefer_code_of_same_name(hk.with_columns(id_county), "hukou", "id_county")
-    res = with_division_columns(rows.select("record_id", *residence), residence, "residence", table)
-    bp = with_division_columns(rows.select("record_id", *birth_place), birth_place, "__bp", table)
+    frame = rows.select(*inputs).with_columns(id_county.alias("id_county"))
     return pl.concat(
         [
-            hk.select(f"hukou_{f}" for f in fields),
-            res.select(f"residence_{f}" for f in fields),
-            bp.select(pl.col("__bp_county").alias("birth_place_county")),
+            _division_columns(frame, hukou, "hukou", table, prefer="id_county"),
+            _division_columns(frame, residence, "residence", table),
+            _division_columns(frame, birth_place, "__bp", table).select(
+                pl.col("__bp_county").alias("birth_place_county")
+            ),
         ],
         how="horizontal",
     )
+
+
+def _division_columns(
+    frame: pl.DataFrame, columns: list[str], prefix: str, table: pl.DataFrame, prefer: str | None = None
+) -> pl.DataFrame:
+    """``{prefix}_raw``, ``_county``, ``_prefecture``, ``_province``, ``_resolution`` for every row of
+    ``frame`` from the first resolvable of ``columns`` (:func:`with_division_columns`), the county
+    switched to the one of the same name in column ``prefer`` (:func:`prefer_code_of_same_name`).
+
+    Only rows with some text in ``columns`` are resolved: a row with none is ``empty`` (nothing
+    but nulls beside it), which is what the resolution gives it, without looking it up.
+    """
+    names = [f"{prefix}_{f}" for f in ("raw", *DIVISION_FIELDS)]
+    carried = [*columns, *([prefer] if prefer is not None else [])]
+    filled = (
+        frame.select(carried)
+        .with_row_index("__row")
+        .filter(pl.any_horizontal(pl.col(c).is_not_null() for c in columns) if columns else pl.lit(False))
+    )
+    resolved = with_division_columns(filled, columns, prefix, table)
+    if prefer is not None:
+        resolved = prefer_code_of_same_name(resolved, prefix, prefer)
+    every_row = pl.int_range(0, frame.height, dtype=pl.UInt32, eager=True).alias("__row").to_frame()
+    return every_row.join(
+        resolved.select("__row", *names), on="__row", how="left", maintain_order="left"
+    ).select(*names[:-1], pl.col(names[-1]).fill_null("empty"))

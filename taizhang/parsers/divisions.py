@@ -247,13 +247,19 @@ def _resolve_codes(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _resolve_text(df: pl.DataFrame) -> pl.DataFrame:
-    """Resolve names and addresses by finding division names in them."""
+    """Resolve names and addresses by finding division names in them.
+
+    The matches are grouped, sorted and joined on a row number standing for
+    each (distinct) text, not on the text itself: an address is long, and the
+    matches of some 350,000 addresses would otherwise hash and compare it
+    again at every step.
+    """
     pats = _patterns()
     pattern_list = pats["pattern"].unique(maintain_order=True).to_list()
+    texts = df.select("raw", "text").with_row_index("rid")
     found = (
-        df.select(
-            "raw",
-            "text",
+        texts.select(
+            "rid",
             pl.col("text").str.extract_many(pattern_list, leftmost=True).alias("pattern"),
         )
         .with_columns(pl.int_ranges(pl.col("pattern").list.len()).alias("pos"))
@@ -263,54 +269,55 @@ def _resolve_text(df: pl.DataFrame) -> pl.DataFrame:
     )
     # Places named in the text other than counties constrain which county is meant.
     named_prefs = (
-        found.filter(pl.col("kind") == "prefecture").group_by("raw").agg(pl.col("code").alias("named_prefs"))
+        found.filter(pl.col("kind") == "prefecture").group_by("rid").agg(pl.col("code").alias("named_prefs"))
     )
     named_provs = (
-        found.filter(pl.col("kind") != "county").group_by("raw").agg(pl.col("province").alias("named_provs"))
+        found.filter(pl.col("kind") != "county").group_by("rid").agg(pl.col("province").alias("named_provs"))
     )
     counties = (
         found.filter(pl.col("kind") == "county")
-        .join(named_prefs, on="raw", how="left")
-        .join(named_provs, on="raw", how="left")
+        .join(named_prefs, on="rid", how="left")
+        .join(named_provs, on="rid", how="left")
         .with_columns(
             pl.col("named_prefs").list.contains(pl.col("prefecture")).fill_null(False).alias("pref_ok"),
             pl.col("named_provs").list.contains(pl.col("province")).fill_null(False).alias("prov_ok"),
         )
         .sort(
-            ["raw", "pref_ok", "prov_ok", "is_jilin", "last_year", "pos", "code"],
+            ["rid", "pref_ok", "prov_ok", "is_jilin", "last_year", "pos", "code"],
             descending=[False, True, True, True, True, False, False],
         )
-        .group_by("raw", maintain_order=True)
+        .group_by("rid", maintain_order=True)
         .first()
     )
     # Text that is nothing but division names is a "name"; anything else is an "address".
     # Matches do not overlap, so their lengths add up to the text's length exactly when nothing else is there.
     leftover = (
-        found.unique(["raw", "pos"])
-        .group_by("raw")
-        .agg(pl.col("pattern").str.len_chars().sum().alias("matched"), pl.col("text").first())
-        .select("raw", (pl.col("matched") == pl.col("text").str.len_chars()).alias("only_names"))
+        found.unique(["rid", "pos"])
+        .group_by("rid")
+        .agg(pl.col("pattern").str.len_chars().sum().alias("matched"))
+        .join(texts.select("rid", pl.col("text").str.len_chars().alias("length")), on="rid", how="left")
+        .select("rid", (pl.col("matched") == pl.col("length")).alias("only_names"))
     )
     first_pref = (
         found.filter(pl.col("kind") == "prefecture")
-        .sort("raw", "is_jilin", "pos", descending=[False, True, False])
-        .group_by("raw", maintain_order=True)
+        .sort("rid", "is_jilin", "pos", descending=[False, True, False])
+        .group_by("rid", maintain_order=True)
         .first()
-        .select("raw", pl.col("code").alias("pref_code"), pl.col("province").alias("pref_prov"))
+        .select("rid", pl.col("code").alias("pref_code"), pl.col("province").alias("pref_prov"))
     )
     first_prov = (
         found.filter(pl.col("kind") == "province")
-        .sort("raw", "pos")
-        .group_by("raw", maintain_order=True)
+        .sort("rid", "pos")
+        .group_by("rid", maintain_order=True)
         .first()
-        .select("raw", pl.col("code").alias("prov_code"))
+        .select("rid", pl.col("code").alias("prov_code"))
     )
     res = (
-        df.select("raw")
-        .join(counties.select("raw", "code", "prefecture", "province"), on="raw", how="left")
-        .join(first_pref, on="raw", how="left")
-        .join(first_prov, on="raw", how="left")
-        .join(leftover, on="raw", how="left")
+        texts.select("rid", "raw")
+        .join(counties.select("rid", "code", "prefecture", "province"), on="rid", how="left")
+        .join(first_pref, on="rid", how="left")
+        .join(first_prov, on="rid", how="left")
+        .join(leftover, on="rid", how="left")
     )
     has_county = pl.col("code").is_not_null()
     return res.select(
@@ -440,12 +447,14 @@ def prefer_code_of_same_name(df: pl.DataFrame, prefix: str, code_column: str) ->
     out = df.join(own, on=f"{prefix}_county", how="left", maintain_order="left").join(
         other, on=code_column, how="left", maintain_order="left"
     )
-    switch = (
+    same_name_elsewhere = (
         pl.col(f"{prefix}_resolution").is_in(["name", "address"])
         & (pl.col(code_column) != pl.col(f"{prefix}_county"))
         & (pl.col("__same_name_own") == pl.col("__same_name_other"))
-        & _clean(pl.col(f"{prefix}_raw")).str.starts_with(pl.col("__same_name_own"))
-    ).fill_null(False)
+    )
+    # Only those few rows' text is cleaned (the others' is null here): cleaning every address is slow.
+    raw = pl.when(same_name_elsewhere).then(pl.col(f"{prefix}_raw"))
+    switch = (same_name_elsewhere & _clean(raw).str.starts_with(pl.col("__same_name_own"))).fill_null(False)
     return out.with_columns(
         pl.when(switch)
         .then(pl.col(code_column))
