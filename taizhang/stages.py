@@ -77,28 +77,25 @@ def ingest_and_validate(extracts: Path, into: Path) -> dict[str, int]:
     ``file_reports.json``, ``errors.json`` and ``validation/``.
     """
     from data_contracts import load_contracts
+    from expectations.gx_worker import gx_runner
     from expectations.report import write_reports
-    from expectations.validate import validate_source
+    from expectations.validate import validate_sources
     from taizhang.ingest import read_extracts
 
     check_extracts_folder(extracts)
-    result = read_extracts(extracts)
-    counts: dict[str, int] = {}
-    for source, staged in sorted(result.staged.items()):
-        counts[f"staged_{source}"] = write_sorted(
-            staged, into / f"staged_{source}.parquet", ("file", "row_number")
-        )
-    counts["quarantined"] = write_sorted(result.quarantine, into / "quarantine.parquet", QUARANTINE_SORT)
-    sealed.write_json(_file_report_json(list(result.file_reports)), into / "file_reports.json")
-    errors = _file_report_json(list(result.errors))
-    sealed.write_json(errors, into / "errors.json")
-    counts["file_errors"] = len(errors)
-    contracts = load_contracts()
-    validations = [
-        validate_source(contracts[source], staged)
-        for source, staged in sorted(result.staged.items())
-        if source in contracts
-    ]
+    with gx_runner() as gx:  # GX starts in a process of its own while the extracts are read
+        result = read_extracts(extracts)
+        counts: dict[str, int] = {}
+        for source, staged in sorted(result.staged.items()):
+            counts[f"staged_{source}"] = write_sorted(
+                staged, into / f"staged_{source}.parquet", ("file", "row_number")
+            )
+        counts["quarantined"] = write_sorted(result.quarantine, into / "quarantine.parquet", QUARANTINE_SORT)
+        sealed.write_json(_file_report_json(list(result.file_reports)), into / "file_reports.json")
+        errors = _file_report_json(list(result.errors))
+        sealed.write_json(errors, into / "errors.json")
+        counts["file_errors"] = len(errors)
+        validations = validate_sources(load_contracts(), result.staged, gx=gx)
     written = write_reports(validations, [*result.file_reports, *result.errors], result.quarantine, into)
     sealed.seal_tree(into / "validation")  # published in clear by the run, kept sealed in the cache
     counts["validation_reports"] = len(written)
