@@ -19,13 +19,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
-
-from data_contracts import Contract
 
 if TYPE_CHECKING:
     import great_expectations as gx
@@ -157,37 +154,6 @@ def validate_frame(
             )
             results.extend(validator.validate_expectation_suite(part).results)
     return results
-
-
-@dataclass(frozen=True)
-class GxResult:
-    """What the report reads from GX's result of one expectation (plain data: it crosses processes)."""
-
-    key: str  # ``helper|check``, see :func:`expectation_key`
-    expectation_type: str
-    success: bool
-    result: dict[str, Any]  # GX's counts, and the failing rows' index columns when asked for
-    raised: bool  # GX itself failed on the expectation
-
-
-def plain_result(result: Any) -> GxResult:
-    config = result.expectation_config
-    return GxResult(
-        key=f"{config.kwargs['column']}|{(config.meta or {})['check']}",
-        expectation_type=config.type,
-        success=bool(result.success),
-        result=dict(result.result or {}),
-        raised=bool(result.exception_info and result.exception_info.get("raised_exception")),
-    )
-
-
-def run_suite(
-    contract: Contract, frame: pl.DataFrame, result_format: dict[str, Any], only: set[str] | None = None
-) -> list[GxResult]:
-    """GX's results of ``contract``'s generated suite on the helper ``frame`` (see :func:`validate_frame`)."""
-    from expectations.suites import build_suite
-
-    return [plain_result(r) for r in validate_frame(frame, build_suite(contract), result_format, only)]
 
 
 def warm_up() -> None:

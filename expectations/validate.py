@@ -14,6 +14,7 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 import polars as pl
 
@@ -21,9 +22,8 @@ from data_contracts import Contract
 from expectations.check_columns import helper_frame
 from expectations.checks import Check
 from expectations.failing_rows import ROW_ID, failing_rows
-from expectations.gx_session import COUNTS_ONLY, GxResult, rows_result_format
-from expectations.gx_worker import GxRunner, InProcess, PendingResults
-from expectations.suites import checks_for
+from expectations.gx_session import COUNTS_ONLY, rows_result_format, validate_frame
+from expectations.suites import build_suite, checks_for
 
 log = logging.getLogger(__name__)
 
@@ -130,157 +130,97 @@ def _rows_from(result: dict) -> pl.DataFrame:
     return rows.unique().sort(ROW_ID)
 
 
-def _unexpected(result: GxResult) -> int:
-    return int(result.result.get("unexpected_count") or 0)
+def _key(result: Any) -> str:
+    """``helper|check``: which generated check a GX result belongs to."""
+    meta = result.expectation_config.meta or {}
+    return result.expectation_config.kwargs["column"] + "|" + meta["check"]
 
 
-@dataclass
-class PendingValidation:
-    """A source whose helper frame is with GX: :meth:`finish` collects GX's counts into the report's outcomes.
+def _unexpected(result: Any) -> int:
+    return int((result.result or {}).get("unexpected_count") or 0)
 
-    Made by :func:`start_validation`; while GX runs (in its own process, see
-    :mod:`expectations.gx_worker`), this process goes on with the next source.
+
+def _gx_results(
+    contract: Contract, frame: pl.DataFrame, checks: dict[str, Check]
+) -> tuple[list[Any], dict[str, pl.DataFrame]]:
+    """GX's results for the suite, and each check's failing rows (by ``helper|check``).
+
+    GX counts; polars names the rows. Where a count differs from the rows
+    polars found (a regex read differently, say), GX lists the rows itself:
+    the report always shows GX's findings.
     """
-
-    contract: Contract
-    staged: pl.DataFrame
-    today: date
-    checks: dict[str, Check]
-    frame: pl.DataFrame
-    pending: PendingResults
-    found: dict[str, tuple[int, pl.DataFrame]]
-    gx: GxRunner
-    started: float
-
-    def _gx_results(self) -> tuple[list[GxResult], dict[str, pl.DataFrame]]:
-        """GX's results for the suite, and each check's failing rows (by ``helper|check``).
-
-        GX counts; polars names the rows. Where a count differs from the rows
-        polars found (a regex read differently, say), GX lists the rows itself:
-        the report always shows GX's findings.
-        """
-        checks, found = self.checks, self.found
-        results = self.pending.result()
-        rows = {key: found[check.key][1] for key, check in checks.items()}
-        disagree = [r for r in results if _unexpected(r) != found[checks[r.key].key][0]]
-        if disagree:
-            log.warning(
-                "validation of %s: %d checks listed by GX itself", self.contract.source, len(disagree)
-            )
-            keys = {r.key for r in disagree}
-            listed = self.gx.submit(self.contract, self.frame, rows_result_format(ROW_ID), keys).result()
-            by_key = {r.key: r for r in listed}
-            results = [by_key.get(r.key, r) for r in results]
-            rows |= {key: _rows_from(r.result) for key, r in by_key.items()}
-        return results, rows
-
-    def finish(self) -> SourceValidation:
-        """The source's validation.
-
-        Raises ``RuntimeError`` naming the check, never a value, if GX itself failed on one.
-        """
-        contract, checks = self.contract, self.checks
-        results, rows = self._gx_results()
-        outcomes: list[CheckOutcome] = []
-        for r in results:
-            check = checks[r.key]
-            if r.raised:
-                raise RuntimeError(f"GX could not run check {check.key} of {contract.source}")
-            res = r.result
-            outcomes.append(
-                CheckOutcome(
-                    check=check,
-                    expectation_type=r.expectation_type,
-                    success=r.success,
-                    element_count=int(res.get("element_count") or 0),
-                    missing_count=int(res.get("missing_count") or 0),
-                    unexpected_count=int(res.get("unexpected_count") or 0),
-                    unexpected_percent=float(res.get("unexpected_percent") or 0.0),
-                    rows=rows[r.key],
-                )
-            )
-        outcomes = _with_locations(outcomes, self.staged)
-        order = {c.key: i for i, c in enumerate(checks.values())}
-        outcomes.sort(key=lambda o: order[o.check.key])
-        seconds = time.perf_counter() - self.started
-        log.info(
-            "validated %s: %d rows, %d checks, %d with failures, %.2f s",
-            contract.source,
-            self.staged.height,
-            len(outcomes),
-            sum(o.unexpected_count > 0 for o in outcomes),
-            seconds,
-        )
-        return SourceValidation(
-            source=contract.source,
-            department=contract.department,
-            title=contract.title,
-            row_count=self.staged.height,
-            outcomes=tuple(outcomes),
-            seconds=seconds,
-            sensitive_values=contract.sensitive_values,
-            today=self.today,
-        )
-
-
-def start_validation(
-    contract: Contract, staged: pl.DataFrame, *, today: date | None = None, gx: GxRunner | None = None
-) -> PendingValidation:
-    """One source's helper frame, handed to GX (``gx``, default: this process), and its failing rows.
-
-    ``today`` is the day dates must not lie after (default: the real today).
-    """
-    started = time.perf_counter()
-    today = today or date.today()
-    gx = gx or InProcess()
-    checks = {c.helper + "|" + c.code: c for c in checks_for(contract)}
-    frame = helper_frame(contract, staged, checks.values(), today)
-    pending = gx.submit(contract, frame.drop(ROW_ID), COUNTS_ONLY)
+    suite = build_suite(contract)
+    results = validate_frame(frame.drop(ROW_ID), suite, COUNTS_ONLY)
     try:
         found = failing_rows(frame, checks.values())
     except pl.exceptions.PolarsError:  # a helper polars cannot test as GX does: GX lists every check
         found = {c.key: (-1, pl.DataFrame(schema=_ROWS_SCHEMA)) for c in checks.values()}
-    return PendingValidation(contract, staged, today, checks, frame, pending, found, gx, started)
+    rows = {key: found[check.key][1] for key, check in checks.items()}
+    disagree = [r for r in results if _unexpected(r) != found[checks[_key(r)].key][0]]
+    if disagree:
+        log.warning("validation of %s: %d checks listed by GX itself", contract.source, len(disagree))
+        keys = {_key(r) for r in disagree}
+        listed = validate_frame(frame, suite, rows_result_format(ROW_ID), only=keys)
+        by_key = {_key(r): r for r in listed}
+        results = [by_key.get(_key(r), r) for r in results]
+        rows |= {key: _rows_from(r.result) for key, r in by_key.items()}
+    return results, rows
 
 
 def validate_source(
-    contract: Contract, staged: pl.DataFrame, *, today: date | None = None, gx: GxRunner | None = None
+    contract: Contract, staged: pl.DataFrame, *, today: date | None = None
 ) -> SourceValidation:
     """Validate one source's staged frame (Stage 1 output) against its generated suite.
 
-    ``today`` is the day dates must not lie after (default: the real today);
-    ``gx`` runs the suite (default: in this process).
+    ``today`` is the day dates must not lie after (default: the real today).
     Raises ``RuntimeError`` naming the check, never a value, if GX itself
     failed on an expectation.
     """
-    return start_validation(contract, staged, today=today, gx=gx).finish()
+    started = time.perf_counter()
+    checks = {c.helper + "|" + c.code: c for c in checks_for(contract)}
+    frame = helper_frame(contract, staged, checks.values(), today or date.today())
+    results, rows = _gx_results(contract, frame, checks)
 
-
-def validate_sources(
-    contracts: dict[str, Contract],
-    staged: dict[str, pl.DataFrame],
-    *,
-    today: date | None = None,
-    gx: GxRunner | None = None,
-) -> list[SourceValidation]:
-    """Validate every source that has a contract, in name order.
-
-    One source's helper frame is computed while GX runs the suite of the one
-    before (when ``gx`` runs it in a process of its own): at most two helper
-    frames are held at a time.
-    """
-    validations: list[SourceValidation] = []
-    pending: PendingValidation | None = None
-    for source, frame in sorted(staged.items()):
-        if source not in contracts:
-            continue
-        following = start_validation(contracts[source], frame, today=today, gx=gx)
-        if pending is not None:
-            validations.append(pending.finish())
-        pending = following
-    if pending is not None:
-        validations.append(pending.finish())
-    return validations
+    outcomes: list[CheckOutcome] = []
+    for r in results:
+        check = checks[_key(r)]
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            raise RuntimeError(f"GX could not run check {check.key} of {contract.source}")
+        res = r.result
+        outcomes.append(
+            CheckOutcome(
+                check=check,
+                expectation_type=r.expectation_config.type,
+                success=bool(r.success),
+                element_count=int(res.get("element_count") or 0),
+                missing_count=int(res.get("missing_count") or 0),
+                unexpected_count=int(res.get("unexpected_count") or 0),
+                unexpected_percent=float(res.get("unexpected_percent") or 0.0),
+                rows=rows[_key(r)],
+            )
+        )
+    outcomes = _with_locations(outcomes, staged)
+    order = {c.key: i for i, c in enumerate(checks.values())}
+    outcomes.sort(key=lambda o: order[o.check.key])
+    seconds = time.perf_counter() - started
+    log.info(
+        "validated %s: %d rows, %d checks, %d with failures, %.2f s",
+        contract.source,
+        staged.height,
+        len(outcomes),
+        sum(o.unexpected_count > 0 for o in outcomes),
+        seconds,
+    )
+    return SourceValidation(
+        source=contract.source,
+        department=contract.department,
+        title=contract.title,
+        row_count=staged.height,
+        outcomes=tuple(outcomes),
+        seconds=seconds,
+        sensitive_values=contract.sensitive_values,
+        today=today or date.today(),
+    )
 
 
 LOCATION_COLUMNS = ("sheet", "excel_row")

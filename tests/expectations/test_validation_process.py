@@ -1,0 +1,65 @@
+"""The validation process gives the reports exactly what validating in the stage's own process gives."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from expectations.validate import validate_source
+from expectations.validation_process import validation_process
+
+TODAY = date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def permits(contracts, make_staged, ids):
+    valid_id, bad_check_id = ids
+    rows = [
+        {
+            "file": "residence_permits_长春.csv",
+            "row_number": n,
+            "sex": "男",
+            "birth_date": "2015-03-15",
+            "id_number": valid_id("22010220150315123"),
+            "residence_code": "220102",
+            "guardian1_phone": "138-0013-8000",
+        }
+        for n in range(1, 7)
+    ]
+    rows[1]["id_number"] = bad_check_id("22010220150315123")
+    rows[3] |= {"birth_date": "2031-01-01", "residence_code": "长春市幸福街道"}
+    rows[4]["sex"] = "未说明"
+    return make_staged(contracts["residence_permits"], rows)
+
+
+def _findings(validation) -> list[tuple]:
+    return [
+        (o.check.key, o.success, o.element_count, o.missing_count, o.unexpected_count, o.row_list)
+        for o in validation.outcomes
+    ]
+
+
+def test_the_worker_finds_what_this_process_finds(contracts, permits):
+    here = validate_source(contracts["residence_permits"], permits, today=TODAY)
+    with validation_process() as validator:
+        pending = [validator.submit(contracts[s], permits, TODAY) for s in ("residence_permits",) * 3]
+        there = [p.result() for p in pending]
+    assert [v.source for v in there] == ["residence_permits"] * 3
+    assert all(_findings(v) == _findings(here) for v in there)
+    # The rows to fix: the bad check digit, the future birth date and unreadable code, the sex.
+    failing = {o.check.key: o.row_list for o in there[0].outcomes if o.unexpected_count}
+    assert failing["id_number.id_check_digit"] == [("residence_permits_长春.csv", 2)]
+    assert failing["birth_date.date_not_future"] == [("residence_permits_长春.csv", 4)]
+    assert failing["sex.sex_encoding"] == [("residence_permits_长春.csv", 5)]
+
+
+def test_a_worker_that_dies_leaves_the_sources_to_this_process(contracts, permits):
+    here = validate_source(contracts["residence_permits"], permits, today=TODAY)
+    with validation_process() as validator:
+        first = validator.submit(contracts["residence_permits"], permits, TODAY)
+        validator._process.kill()  # as the kernel's OOM killer would
+        validator._process.wait()
+        second = validator.submit(contracts["residence_permits"], permits, TODAY)
+        results = [first.result(), second.result()]
+    assert [_findings(v) for v in results] == [_findings(here)] * 2
