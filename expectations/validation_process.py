@@ -23,6 +23,8 @@ limit, say), validation goes on in this process: the same results, later.
 from __future__ import annotations
 
 import atexit
+import ctypes
+import gc
 import logging
 import os
 import pickle
@@ -171,7 +173,18 @@ class InWorker:
         )
         return value
 
-    def close(self) -> None:
+    def idle(self) -> bool:
+        """Whether every source sent was answered and collected, and the worker still runs."""
+        with self._changed:
+            return not self._broken and not self._requests and not self._received and self._running()
+
+    def _running(self) -> bool:
+        return self._process.poll() is None
+
+    def close(self, *, at_once: bool = False) -> None:
+        """Stop the worker: at once when it owes no answer (it may still be importing GX) or ``at_once``."""
+        if at_once or self.idle():
+            self._process.kill()
         self._outbox.put(None)
         self._writer.join()
         try:
@@ -195,43 +208,69 @@ def _spawn() -> subprocess.Popen:
 
 
 _early: list[subprocess.Popen] = []
-_early_lock = threading.Lock()
+_kept: list[InWorker] = []
+_exit_hook: list[object] = []
+_lock = threading.Lock()
 
 
 def start_early() -> None:
-    """Start the worker now, for a command that is about to validate extracts.
+    """Start the worker now, for a command that is about to validate extracts, and once.
 
     GX then imports while the command itself starts up (its imports, the
     lock, the extracts' digest), not after. The next :func:`validation_process`
-    takes this worker; one nobody took is stopped by :func:`stop_early` or
-    when the command exits.
+    takes this worker and stops it when its stage ends, so the later stages
+    have the memory; one nobody took is stopped by :func:`stop_early` or when
+    the command exits.
     """
-    with _early_lock:
-        if not _early:
+    with _lock:
+        if not _early and not _kept:
             _early.append(_spawn())
             atexit.register(stop_early)
 
 
-def _take_early() -> subprocess.Popen | None:
-    with _early_lock:
-        return _early.pop() if _early else None
-
-
 def stop_early() -> None:
     """Stop a worker started early that no stage took (its stage came from the cache)."""
-    process = _take_early()
+    with _lock:
+        process = _early.pop() if _early else None
     if process is not None:
         process.kill()
         process.wait()
 
 
+def _stop_kept() -> None:
+    with _lock:
+        workers = list(_kept)
+        _kept.clear()
+    for worker in workers:
+        worker.close()
+
+
 @contextmanager
 def validation_process() -> Iterator[Validator]:
-    """A validation worker (the one started early, or a new one); stopped when the block ends."""
-    worker = InWorker(_take_early() or _spawn())
+    """A validation worker; when the block ends it is stopped, or kept for the next one.
+
+    The worker a command started early (:func:`start_early`) is stopped: the
+    command runs once. Elsewhere (tests, a flow or notebook validating
+    several times) an idle worker is kept, so GX is imported once per process
+    as it was when it ran here; it is stopped when the process exits.
+    """
+    with _lock:
+        early = _early.pop() if _early else None
+        kept = _kept.pop() if _kept and early is None else None
+    worker = kept if kept is not None and kept.idle() else InWorker(early or _spawn())
+    if kept is not None and worker is not kept:
+        kept.close()
     try:
         yield worker
-    finally:
+    except BaseException:
+        worker.close(at_once=True)  # its answers are of no use now
+        raise
+    if early is None and worker.idle():
+        with _lock:
+            if not _exit_hook:
+                _exit_hook.append(atexit.register(_stop_kept))
+            _kept.append(worker)
+    else:
         worker.close()
 
 
@@ -253,6 +292,15 @@ def _serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         del staged
         pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
         answers.flush()
+        del answer
+        _give_back_memory()
+
+
+def _give_back_memory() -> None:
+    """Hand the freed pages of the last source back, so an idle worker holds GX and little else."""
+    gc.collect()
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 if __name__ == "__main__":

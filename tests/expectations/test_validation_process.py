@@ -63,3 +63,14 @@ def test_a_worker_that_dies_leaves_the_sources_to_this_process(contracts, permit
         second = validator.submit(contracts["residence_permits"], permits, TODAY)
         results = [first.result(), second.result()]
     assert [_findings(v) for v in results] == [_findings(here)] * 2
+
+
+def test_validating_again_in_the_same_process_reuses_the_worker(contracts, permits):
+    """GX is imported once per process, as when validation ran in the stage's own process."""
+    with validation_process() as validator:
+        first = validator.submit(contracts["residence_permits"], permits, TODAY).result()
+        pid = validator._process.pid
+    with validation_process() as validator:
+        again = validator.submit(contracts["residence_permits"], permits, TODAY).result()
+        assert validator._process.pid == pid
+    assert _findings(again) == _findings(first)
