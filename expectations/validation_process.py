@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import ctypes
 import gc
+import importlib
 import logging
 import os
 import pickle
@@ -32,6 +33,7 @@ import queue
 import subprocess
 import sys
 import threading
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import date
@@ -274,8 +276,33 @@ def validation_process() -> Iterator[Validator]:
         worker.close()
 
 
+# Modules GX imports as it starts, for expectations this project never runs (the KL-divergence
+# expectation's statistics and its charts): about 40 % of GX's import. In the worker, which runs
+# nothing but validation, they are imported on first use instead.
+DEFERRED_IMPORTS = ("scipy.stats", "altair")
+
+
+class _Deferred(types.ModuleType):
+    """A module that is imported for real when one of its attributes is first used."""
+
+    def __getattr__(self, attr: str) -> Any:
+        name = self.__name__
+        if sys.modules.get(name) is self:
+            del sys.modules[name]
+        real = importlib.import_module(name)
+        self.__dict__.update(real.__dict__)
+        return getattr(real, attr)
+
+
+def _defer_unused_imports() -> None:
+    for name in DEFERRED_IMPORTS:
+        if name not in sys.modules:
+            sys.modules[name] = _Deferred(name)
+
+
 def _serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     """The worker's loop: validate each source it is sent, answer (True, validation) or (False, error)."""
+    _defer_unused_imports()
     from expectations.gx_session import warm_up
     from expectations.validate import validate_source
 

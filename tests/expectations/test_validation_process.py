@@ -74,3 +74,19 @@ def test_validating_again_in_the_same_process_reuses_the_worker(contracts, permi
         again = validator.submit(contracts["residence_permits"], permits, TODAY).result()
         assert validator._process.pid == pid
     assert _findings(again) == _findings(first)
+
+
+def test_a_deferred_module_loads_when_first_used(monkeypatch):
+    """The worker defers modules GX imports but validation never uses; a use still gets the module."""
+    import sys
+
+    import expectations.validation_process as vp
+
+    monkeypatch.setattr(vp, "DEFERRED_IMPORTS", ("json.tool",))
+    monkeypatch.delitem(sys.modules, "json.tool", raising=False)
+    vp._defer_unused_imports()
+    deferred = sys.modules["json.tool"]
+    assert isinstance(deferred, vp._Deferred)
+    assert callable(deferred.main)  # first use: the real module is imported
+    assert sys.modules["json.tool"] is not deferred
+    assert sys.modules["json.tool"].main is deferred.main
