@@ -9,6 +9,11 @@ resident memory reported here is ingest's alone. Ingest is
 ``read_extracts`` plus ``stage_to_duckdb`` into an in-memory DuckDB.
 With ``--validate``, every staged source is also validated and the liaison
 reports written (into the temporary folder), timed apart.
+With ``--stage``, the run's own stage function (``taizhang.stages.ingest_and_validate``:
+reading, sealed staged files, validation in its worker process, reports) runs
+instead, and the CPU seconds and peak memory of this process and of the
+validation worker are given apart (``TAIZHANG_KEY_FILE`` or ``TAIZHANG_KEY``
+gives the key the staged files are sealed with).
 When the folder has the generator's truth next to it
 (``../truth/<period>/records.parquet``), every row's fate (staged, or
 quarantined with which code) is compared with the truth.
@@ -100,6 +105,26 @@ def _validate(result, out: Path) -> dict[str, object]:
     }
 
 
+def _stage(extracts: Path, into: Path) -> dict[str, object]:
+    """The ingest stage as a run calls it: wall and CPU seconds, peak memory, of both processes."""
+    from expectations import validation_process
+    from taizhang.stages import ingest_and_validate
+
+    into.mkdir(parents=True, exist_ok=True)
+    wall, cpu = time.perf_counter(), time.process_time()
+    validation_process.start_early()  # as `taizhang run` does when it starts
+    counts = ingest_and_validate(extracts, into)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN)  # the worker, stopped when the stage ended
+    return {
+        "stage_counts": counts,
+        "stage_seconds": round(wall, 2),
+        "stage_cpu_seconds": round(cpu, 2),
+        "worker_cpu_seconds": round(worker.ru_utime + worker.ru_stime, 2),
+        "worker_peak_rss_mb": round(worker.ru_maxrss / 1024, 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -110,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--period", default="2026H1")
     parser.add_argument(
         "--validate", action="store_true", help="also validate every source and write the liaison reports"
+    )
+    parser.add_argument(
+        "--stage", action="store_true", help="run the run's ingest stage (validation included) instead"
     )
     args = parser.parse_args(argv)
 
@@ -122,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             extracts = args.extracts
         report["extract_bytes"] = sum(p.stat().st_size for p in extracts.iterdir() if p.is_file())
+        if args.stage:
+            report |= _stage(extracts, Path(tmp) / "stage")
+            report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+            print(json.dumps(report, ensure_ascii=False, indent=2))
+            return 0
 
         t0 = time.perf_counter()
         result = read_extracts(extracts)

@@ -37,9 +37,15 @@ _PARSED_TYPES = ("id_number", "date", "month", "division")
 
 
 def clean(expr: pl.Expr) -> pl.Expr:
-    """NFKC (full-width digits and letters to ASCII), trimmed, empty to null."""
-    v = expr.cast(pl.Utf8).str.normalize("NFKC").str.strip_chars()
-    return pl.when(v.str.len_chars() > 0).then(v)
+    """NFKC (full-width digits and letters to ASCII), trimmed, empty to null.
+
+    Text that is all ASCII is its own NFKC form, so only the other values are
+    normalised (most cells of most columns are ASCII); the expression names
+    the normalised text once, so it is computed once.
+    """
+    v = expr.cast(pl.Utf8)
+    normal = pl.when(v.str.contains(r"^[\x00-\x7F]*$")).then(v).otherwise(v.str.normalize("NFKC"))
+    return normal.str.strip_chars().replace("", None)
 
 
 def _strip_excel_decimal(v: pl.Expr) -> pl.Expr:

@@ -5,10 +5,13 @@ this module is imported. Every source is validated through the same ephemeral
 context and the same whole-dataframe batch definition: building a context per
 source costs time and announces a temporary folder each time.
 
-Each batch holds one helper column and the expectations that read it. A
-column map expectation filters the batch on its column's non-empty values;
-on a frame of many columns that filter copies every column, once per
-expectation, where a one-column batch copies one.
+A column map expectation filters its batch on its column's non-empty
+values, and that filter copies every column of the batch, once per
+expectation: on a large frame each batch holds one helper column and the
+expectations that read it. Each batch also costs GX a validator, a batch
+load and a metric graph of its own, which on a small frame (a county's
+extract, an empty source) costs more than the copies: there, helper columns
+share a batch while it holds at most :data:`BATCH_CELLS` cells.
 """
 
 from __future__ import annotations
@@ -44,6 +47,25 @@ def rows_result_format(index_columns: list[str]) -> dict[str, Any]:
         "return_unexpected_index_query": False,
         "partial_unexpected_count": 0,
     }
+
+
+# Cells (rows x columns) a batch of several helper columns may hold; a column
+# whose frame is larger than this is a batch of its own.
+BATCH_CELLS = 200_000
+
+
+def column_batches(columns: list[str], rows: int, carried: int) -> list[list[str]]:
+    """``columns`` cut, in order, into batches of at most :data:`BATCH_CELLS` cells (one column at least).
+
+    ``carried`` columns go into every batch, so they count in each batch's width.
+    """
+    batches: list[list[str]] = []
+    for column in columns:
+        if batches and rows * (carried + len(batches[-1]) + 1) <= BATCH_CELLS:
+            batches[-1].append(column)
+        else:
+            batches.append([column])
+    return batches
 
 
 def expectation_key(expectation: Any) -> str:
@@ -97,12 +119,13 @@ def validate_frame(
     result_format: dict[str, Any],
     only: set[str] | None = None,
 ) -> list[Any]:
-    """The results of ``suite`` on ``frame``, one batch per column the expectations read.
+    """The results of ``suite`` on ``frame``, in batches of the columns the expectations read.
 
     ``only``: validate just the expectations of these ``column|check`` keys.
 
     A frame column no expectation reads (a row identity asked for by
-    ``result_format``) goes into every batch. Results come grouped by column.
+    ``result_format``) goes into every batch. Results come grouped by column,
+    in the order of each column's first expectation.
     """
     import great_expectations as gx
     from great_expectations.validator.v1_validator import Validator
@@ -116,9 +139,12 @@ def validate_frame(
     carried = [c for c in result_format.get("unexpected_index_column_names", ()) if c not in by_column]
     results: list[Any] = []
     with _no_batch_fingerprint():
-        for column, expectations in by_column.items():
-            batch = frame.select(*carried, column).to_pandas(use_pyarrow_extension_array=True)
-            part = gx.ExpectationSuite(name=f"{suite.name}.{column}", expectations=expectations)
+        for columns in column_batches(list(by_column), frame.height, len(carried)):
+            batch = frame.select(*carried, *columns).to_pandas(use_pyarrow_extension_array=True)
+            part = gx.ExpectationSuite(
+                name=f"{suite.name}.{columns[0]}",
+                expectations=[e for column in columns for e in by_column[column]],
+            )
             # A Validator on the batch definition loads the batch once; ``Batch.validate``
             # would load it a second time for a validator of its own.
             validator = Validator(
@@ -128,3 +154,8 @@ def validate_frame(
             )
             results.extend(validator.validate_expectation_suite(part).results)
     return results
+
+
+def warm_up() -> None:
+    """Import GX and build the context, so the first validation does not wait for them."""
+    _batch_definition()

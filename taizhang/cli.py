@@ -115,6 +115,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     check_extracts_folder(Path(args.extracts))
     if not _as_flow(args.no_prefect):
+        from expectations import validation_process
+
+        validation_process.start_early()
         from taizhang import pipeline
 
         outcome = _with_progress(lambda: pipeline.validate_only(Path(args.extracts), Path(args.out)))
@@ -140,6 +143,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _run(extracts: str, period: Period, out: str, previous: str | None, no_prefect: bool) -> dict:
     if not _as_flow(no_prefect):
+        from expectations import validation_process
+
+        validation_process.start_early()  # unless ingest comes from the cache, it validates
         from taizhang import pipeline
 
         return _with_progress(

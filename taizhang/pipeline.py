@@ -165,8 +165,11 @@ def build_period(
     ``run_stage(name, fn, **inputs)`` runs one cached stage: ``PeriodPlan.stage`` here, the flow's
     task runner in Prefect; ``stage_fns`` and ``emit`` are the stage functions or their tasks.
     """
+    from expectations.validation_process import stop_early
+
     period = plan.period
     ingest = run_stage("ingest_and_validate", stage_fns["ingest_and_validate"], extracts=plan.extracts)
+    stop_early()  # the validation worker the command started, if ingest came from the cache
     stages.check_required_sources(ingest.path)
     std = run_stage("standardize", stage_fns["standardize"], ingest_dir=ingest.path, period=period)
     linked = run_stage("link", stage_fns["link"], std_dir=std.path, previous_registry=plan.previous_registry)

@@ -25,6 +25,7 @@ import shutil
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -78,27 +79,31 @@ def ingest_and_validate(extracts: Path, into: Path) -> dict[str, int]:
     """
     from data_contracts import load_contracts
     from expectations.report import write_reports
-    from expectations.validate import validate_source
+    from expectations.validation_process import validation_process
     from taizhang.ingest import read_extracts
 
     check_extracts_folder(extracts)
-    result = read_extracts(extracts)
+    contracts, today = load_contracts(), date.today()
     counts: dict[str, int] = {}
-    for source, staged in sorted(result.staged.items()):
-        counts[f"staged_{source}"] = write_sorted(
-            staged, into / f"staged_{source}.parquet", ("file", "row_number")
-        )
+    pending = []
+    # Each source is written and handed to the validation process as soon as it is read.
+    with validation_process() as validator:
+
+        def stage_source(source: str, staged: pl.DataFrame) -> None:
+            counts[f"staged_{source}"] = write_sorted(
+                staged, into / f"staged_{source}.parquet", ("file", "row_number")
+            )
+            if source in contracts:
+                pending.append(validator.submit(contracts[source], staged, today))
+
+        result = read_extracts(extracts, contracts, on_source=stage_source)
+        validations = sorted((p.result() for p in pending), key=lambda v: v.source)
+    counts = dict(sorted(counts.items()))
     counts["quarantined"] = write_sorted(result.quarantine, into / "quarantine.parquet", QUARANTINE_SORT)
     sealed.write_json(_file_report_json(list(result.file_reports)), into / "file_reports.json")
     errors = _file_report_json(list(result.errors))
     sealed.write_json(errors, into / "errors.json")
     counts["file_errors"] = len(errors)
-    contracts = load_contracts()
-    validations = [
-        validate_source(contracts[source], staged)
-        for source, staged in sorted(result.staged.items())
-        if source in contracts
-    ]
     written = write_reports(validations, [*result.file_reports, *result.errors], result.quarantine, into)
     sealed.seal_tree(into / "validation")  # published in clear by the run, kept sealed in the cache
     counts["validation_reports"] = len(written)

@@ -12,6 +12,7 @@ across the sheets that carry the source's header, in sheet order.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -124,11 +125,17 @@ def read_file(path: Path, source: str, contract: Contract) -> tuple[FileReport, 
     return report, staged, quarantine
 
 
-def read_extracts(extracts_dir: Path, contracts: dict[str, Contract] | None = None) -> IngestResult:
+def read_extracts(
+    extracts_dir: Path,
+    contracts: dict[str, Contract] | None = None,
+    on_source: Callable[[str, pl.DataFrame], None] | None = None,
+) -> IngestResult:
     """Read every extract in ``extracts_dir`` through the data contracts (Stage 1).
 
     ``staged`` has a frame for every contract source (empty when it has no
-    readable file), rows ordered by (file, row_number).
+    readable file), rows ordered by (file, row_number). With ``on_source``,
+    each source's frame is handed to it as soon as the source is read, and
+    not kept: ``staged`` is then empty, and memory holds one source at a time.
     """
     contracts = contracts if contracts is not None else load_contracts()
     sources = _ordered_sources(contracts)
@@ -174,9 +181,13 @@ def read_extracts(extracts_dir: Path, contracts: dict[str, Contract] | None = No
                 report.quarantined,
             )
         # Sensitive values become their codes before the frame leaves the reader.
-        staged[source] = code_sensitive_values(
-            pl.concat(frames, how="vertical").sort("file", "row_number"), codes
-        )
+        frame = code_sensitive_values(pl.concat(frames, how="vertical").sort("file", "row_number"), codes)
+        del frames
+        if on_source is None:
+            staged[source] = frame
+        else:
+            on_source(source, frame)
+        del frame
         if contract.required and not found.by_source[source]:
             errors.append(
                 FileError(

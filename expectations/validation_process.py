@@ -1,0 +1,339 @@
+"""Validation in a process of its own, beside the stage that reads the extracts.
+
+Importing Great Expectations and building its context cost a few seconds of
+one core, validating a source (polars helper columns, then the GX suite, whose
+Python holds the interpreter's lock) seconds more. In a process of their own
+they run on the second core while this process reads the next extract,
+instead of after all of them.
+
+:func:`validation_process` starts ``python -m expectations.validation_process``,
+which imports GX at once and then validates the sources it is sent
+(:func:`expectations.validate.validate_source`, the same function as in
+process), one at a time, in the order they come. Sources and their
+validations travel pickled over the worker's stdin and stdout; the frames hold
+personal data, so nothing is written to disk, and the worker prints and logs
+nothing (an error it meets comes back as its answer and is raised here). At
+most :data:`IN_FLIGHT` sources are with the worker at a time, so the memory
+held for it stays that of a source or two. A plain subprocess rather than
+``multiprocessing``: a spawned multiprocessing child re-runs the parent's main
+script, which a caller's script need not guard. If the worker dies (a memory
+limit, say), validation goes on in this process: the same results, later.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import gc
+import importlib
+import logging
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import date
+from typing import IO, TYPE_CHECKING, Any, Protocol
+
+import polars as pl
+
+from data_contracts import Contract
+
+if TYPE_CHECKING:  # imported where used: a command starts the worker before it loads validation
+    from expectations.validate import SourceValidation
+
+log = logging.getLogger(__name__)
+
+# Sources handed to the worker and not yet answered: the reader waits beyond this.
+IN_FLIGHT = 2
+
+_Request = tuple[Contract, pl.DataFrame, date]
+
+
+class PendingValidation(Protocol):
+    def result(self) -> SourceValidation: ...
+
+
+class Validator(Protocol):
+    def submit(self, contract: Contract, staged: pl.DataFrame, today: date) -> PendingValidation: ...
+
+
+class _Done:
+    def __init__(self, validation: SourceValidation) -> None:
+        self._validation = validation
+
+    def result(self) -> SourceValidation:
+        return self._validation
+
+
+class InProcess:
+    """Validation in this process, when the source is submitted."""
+
+    def submit(self, contract: Contract, staged: pl.DataFrame, today: date) -> PendingValidation:
+        from expectations.validate import validate_source
+
+        return _Done(validate_source(contract, staged, today=today))
+
+
+class _Remote:
+    def __init__(self, worker: InWorker, index: int) -> None:
+        self._worker = worker
+        self._index = index
+
+    def result(self) -> SourceValidation:
+        return self._worker.result(self._index)
+
+
+class InWorker:
+    """Validation in the worker process, answered in the order the sources were sent.
+
+    A source is kept here until its answer comes (to validate it here should
+    the worker stop), then let go.
+    """
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self._process = process
+        self._outbox: queue.Queue[bytes | None] = queue.Queue()
+        self._requests: dict[int, _Request] = {}
+        self._received: dict[int, tuple[bool, Any]] = {}
+        self._changed = threading.Condition()
+        self._slots = threading.Semaphore(IN_FLIGHT)
+        self._sent = 0
+        self._broken = False
+        assert process.stdin is not None and process.stdout is not None
+        self._writer = threading.Thread(target=self._write, args=(process.stdin,), daemon=True)
+        self._reader = threading.Thread(target=self._read_answers, args=(process.stdout,), daemon=True)
+        self._writer.start()
+        self._reader.start()
+
+    def _write(self, stream: IO[bytes]) -> None:
+        try:
+            while (message := self._outbox.get()) is not None:
+                stream.write(message)
+                stream.flush()
+        except OSError:  # the worker is gone: the reader says so
+            pass
+        finally:
+            with suppress(OSError):
+                stream.close()
+
+    def _read_answers(self, stream: IO[bytes]) -> None:
+        index = 0
+        try:
+            while True:
+                answer = pickle.load(stream)
+                with self._changed:
+                    self._received[index] = answer
+                    self._requests.pop(index, None)
+                    self._changed.notify_all()
+                self._slots.release()
+                index += 1
+        except (EOFError, OSError, pickle.UnpicklingError):
+            with self._changed:  # the worker stopped
+                self._broken = True
+                self._changed.notify_all()
+            for _ in range(IN_FLIGHT):
+                self._slots.release()
+
+    def submit(self, contract: Contract, staged: pl.DataFrame, today: date) -> PendingValidation:
+        self._slots.acquire()
+        with self._changed:
+            if self._broken:
+                self._slots.release()
+                return InProcess().submit(contract, staged, today)
+            index = self._sent
+            self._requests[index] = (contract, staged, today)
+            self._sent += 1
+        self._outbox.put(pickle.dumps((contract, staged, today), protocol=pickle.HIGHEST_PROTOCOL))
+        return _Remote(self, index)
+
+    def result(self, index: int) -> SourceValidation:
+        with self._changed:
+            self._changed.wait_for(lambda: index in self._received or self._broken)
+            answer = self._received.pop(index, None)
+            request = self._requests.pop(index, None)
+        if answer is None:
+            if request is None:
+                raise RuntimeError("a validation was collected twice")
+            contract, staged, today = request
+            log.warning("validation: the validation process stopped; %s is validated here", contract.source)
+            return InProcess().submit(contract, staged, today).result()
+        ok, value = answer
+        if not ok:
+            raise value
+        log.info(
+            "validated %s: %d rows, %d checks, %d with failures, %.2f s",
+            value.source,
+            value.row_count,
+            len(value.outcomes),
+            len(value.failed),
+            value.seconds,
+        )
+        return value
+
+    def idle(self) -> bool:
+        """Whether every source sent was answered and collected, and the worker still runs."""
+        with self._changed:
+            return not self._broken and not self._requests and not self._received and self._running()
+
+    def _running(self) -> bool:
+        return self._process.poll() is None
+
+    def close(self, *, at_once: bool = False) -> None:
+        """Stop the worker: at once when it owes no answer (it may still be importing GX) or ``at_once``."""
+        if at_once or self.idle():
+            self._process.kill()
+        self._outbox.put(None)
+        self._writer.join()
+        try:
+            self._process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._reader.join()
+
+
+def _spawn() -> subprocess.Popen:
+    # The worker imports this project the way this process does, wherever it was started.
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "expectations.validation_process"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+
+
+_early: list[subprocess.Popen] = []
+_kept: list[InWorker] = []
+_exit_hook: list[object] = []
+_lock = threading.Lock()
+
+
+def start_early() -> None:
+    """Start the worker now, for a command that is about to validate extracts, and once.
+
+    GX then imports while the command itself starts up (its imports, the
+    lock, the extracts' digest), not after. The next :func:`validation_process`
+    takes this worker and stops it when its stage ends, so the later stages
+    have the memory; one nobody took is stopped by :func:`stop_early` or when
+    the command exits.
+    """
+    with _lock:
+        if not _early and not _kept:
+            _early.append(_spawn())
+            atexit.register(stop_early)
+
+
+def stop_early() -> None:
+    """Stop a worker started early that no stage took (its stage came from the cache)."""
+    with _lock:
+        process = _early.pop() if _early else None
+    if process is not None:
+        process.kill()
+        process.wait()
+
+
+def _stop_kept() -> None:
+    with _lock:
+        workers = list(_kept)
+        _kept.clear()
+    for worker in workers:
+        worker.close()
+
+
+@contextmanager
+def validation_process() -> Iterator[Validator]:
+    """A validation worker; when the block ends it is stopped, or kept for the next one.
+
+    The worker a command started early (:func:`start_early`) is stopped: the
+    command runs once. Elsewhere (tests, a flow or notebook validating
+    several times) an idle worker is kept, so GX is imported once per process
+    as it was when it ran here; it is stopped when the process exits.
+    """
+    with _lock:
+        early = _early.pop() if _early else None
+        kept = _kept.pop() if _kept and early is None else None
+    worker = kept if kept is not None and kept.idle() else InWorker(early or _spawn())
+    if kept is not None and worker is not kept:
+        kept.close()
+    try:
+        yield worker
+    except BaseException:
+        worker.close(at_once=True)  # its answers are of no use now
+        raise
+    if early is None and worker.idle():
+        with _lock:
+            if not _exit_hook:
+                _exit_hook.append(atexit.register(_stop_kept))
+            _kept.append(worker)
+    else:
+        worker.close()
+
+
+# Modules GX imports as it starts, for expectations this project never runs (the KL-divergence
+# expectation's statistics and its charts): about 40 % of GX's import. In the worker, which runs
+# nothing but validation, they are imported on first use instead.
+DEFERRED_IMPORTS = ("scipy.stats", "altair")
+
+
+class _Deferred(types.ModuleType):
+    """A module that is imported for real when one of its attributes is first used."""
+
+    def __getattr__(self, attr: str) -> Any:
+        name = self.__name__
+        if sys.modules.get(name) is self:
+            del sys.modules[name]
+        real = importlib.import_module(name)
+        self.__dict__.update(real.__dict__)
+        return getattr(real, attr)
+
+
+def _defer_unused_imports() -> None:
+    for name in DEFERRED_IMPORTS:
+        if name not in sys.modules:
+            sys.modules[name] = _Deferred(name)
+
+
+def _serve(requests: IO[bytes], answers: IO[bytes]) -> None:
+    """The worker's loop: validate each source it is sent, answer (True, validation) or (False, error)."""
+    _defer_unused_imports()
+    from expectations.gx_session import warm_up
+    from expectations.validate import validate_source
+
+    warm_up()
+    while True:
+        try:
+            contract, staged, today = pickle.load(requests)
+        except EOFError:
+            return
+        try:
+            answer: tuple[bool, Any] = (True, validate_source(contract, staged, today=today))
+        except Exception as exc:  # handed back to the stage, which raises it as it would here
+            answer = (False, exc)
+        del staged
+        pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
+        answers.flush()
+        del answer
+        _give_back_memory()
+
+
+def _give_back_memory() -> None:
+    """Hand the freed pages of the last source back, so an idle worker holds GX and little else."""
+    gc.collect()
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+if __name__ == "__main__":
+    # Answers go out on the real stdout; anything else printed goes where stderr goes (nowhere).
+    _answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    _serve(sys.stdin.buffer, _answers)
+    # Every answer is out: skip tearing down GX's modules, which the stage would wait for.
+    os._exit(0)

@@ -1,0 +1,92 @@
+"""The validation process gives the reports exactly what validating in the stage's own process gives."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from expectations.validate import validate_source
+from expectations.validation_process import validation_process
+
+TODAY = date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def permits(contracts, make_staged, ids):
+    valid_id, bad_check_id = ids
+    rows = [
+        {
+            "file": "residence_permits_长春.csv",
+            "row_number": n,
+            "sex": "男",
+            "birth_date": "2015-03-15",
+            "id_number": valid_id("22010220150315123"),
+            "residence_code": "220102",
+            "guardian1_phone": "138-0013-8000",
+        }
+        for n in range(1, 7)
+    ]
+    rows[1]["id_number"] = bad_check_id("22010220150315123")
+    rows[3] |= {"birth_date": "2031-01-01", "residence_code": "长春市幸福街道"}
+    rows[4]["sex"] = "未说明"
+    return make_staged(contracts["residence_permits"], rows)
+
+
+def _findings(validation) -> list[tuple]:
+    return [
+        (o.check.key, o.success, o.element_count, o.missing_count, o.unexpected_count, o.row_list)
+        for o in validation.outcomes
+    ]
+
+
+def test_the_worker_finds_what_this_process_finds(contracts, permits):
+    here = validate_source(contracts["residence_permits"], permits, today=TODAY)
+    with validation_process() as validator:
+        pending = [validator.submit(contracts[s], permits, TODAY) for s in ("residence_permits",) * 3]
+        there = [p.result() for p in pending]
+    assert [v.source for v in there] == ["residence_permits"] * 3
+    assert all(_findings(v) == _findings(here) for v in there)
+    # The rows to fix: the bad check digit, the future birth date and unreadable code, the sex.
+    failing = {o.check.key: o.row_list for o in there[0].outcomes if o.unexpected_count}
+    assert failing["id_number.id_check_digit"] == [("residence_permits_长春.csv", 2)]
+    assert failing["birth_date.date_not_future"] == [("residence_permits_长春.csv", 4)]
+    assert failing["sex.sex_encoding"] == [("residence_permits_长春.csv", 5)]
+
+
+def test_a_worker_that_dies_leaves_the_sources_to_this_process(contracts, permits):
+    here = validate_source(contracts["residence_permits"], permits, today=TODAY)
+    with validation_process() as validator:
+        first = validator.submit(contracts["residence_permits"], permits, TODAY)
+        validator._process.kill()  # as the kernel's OOM killer would
+        validator._process.wait()
+        second = validator.submit(contracts["residence_permits"], permits, TODAY)
+        results = [first.result(), second.result()]
+    assert [_findings(v) for v in results] == [_findings(here)] * 2
+
+
+def test_validating_again_in_the_same_process_reuses_the_worker(contracts, permits):
+    """GX is imported once per process, as when validation ran in the stage's own process."""
+    with validation_process() as validator:
+        first = validator.submit(contracts["residence_permits"], permits, TODAY).result()
+        pid = validator._process.pid
+    with validation_process() as validator:
+        again = validator.submit(contracts["residence_permits"], permits, TODAY).result()
+        assert validator._process.pid == pid
+    assert _findings(again) == _findings(first)
+
+
+def test_a_deferred_module_loads_when_first_used(monkeypatch):
+    """The worker defers modules GX imports but validation never uses; a use still gets the module."""
+    import sys
+
+    import expectations.validation_process as vp
+
+    monkeypatch.setattr(vp, "DEFERRED_IMPORTS", ("json.tool",))
+    monkeypatch.delitem(sys.modules, "json.tool", raising=False)
+    vp._defer_unused_imports()
+    deferred = sys.modules["json.tool"]
+    assert isinstance(deferred, vp._Deferred)
+    assert callable(deferred.main)  # first use: the real module is imported
+    assert sys.modules["json.tool"] is not deferred
+    assert sys.modules["json.tool"].main is deferred.main
