@@ -1,7 +1,7 @@
 -- Re-key the records of oversized blocks by appending a sub-key; blocks of normal size keep their key.
 CREATE OR REPLACE TEMP TABLE {out} AS
 SELECT k.record_id, k.grp,
-       CASE WHEN s.n > $cap THEN k.block_key || '|' || sub.sub_key ELSE k.block_key END AS block_key,
+       CASE WHEN s.n > $cap THEN hash(k.block_key, sub.sub_key) ELSE k.block_key END AS block_key,
        k.probe
 FROM {keys} AS k
 JOIN {sizes} AS s USING (block_key)
