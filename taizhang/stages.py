@@ -235,7 +235,7 @@ def decide(
     county it lived in then.
     """
     from taizhang.rules import decide as decide_rules
-    from taizhang.rules.columns import RECORD_COLUMNS
+    from taizhang.rules.columns import GUARDIAN_COLUMNS, RECORD_COLUMNS
 
     previous = (
         pl.read_parquet(
@@ -249,7 +249,7 @@ def decide(
     records_path = std_dir / "std_records.parquet"
     result = decide_rules(
         records=sealed.read_frame_present(records_path, list(RECORD_COLUMNS), file_order=True),
-        guardians=sealed.read_frame(std_dir / "std_guardians.parquet"),
+        guardians=sealed.read_frame_present(std_dir / "std_guardians.parquet", list(GUARDIAN_COLUMNS)),
         status=sealed.read_frame(std_dir / "std_status.parquet"),
         record_child=sealed.read_frame(link_dir / "record_child.parquet"),
         period=period,

@@ -31,7 +31,7 @@ from collections.abc import Callable
 import polars as pl
 
 from taizhang.rules.columns import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, conform
-from taizhang.rules.row_refs import REF_DTYPE, ref
+from taizhang.rules.row_refs import REF_DTYPE, ref, refs_by
 from taizhang.rules.run_model import run_sql
 from taizhang.rules.survivorship import source_rank
 
@@ -95,6 +95,23 @@ def resolve_by_id_number(mentions: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("id_status")),
     )
 
+
+# The columns of the resolved mentions that link_parents and infer_missing_parents read.
+_M_COLUMNS = (
+    "mention_id",
+    "record_id",
+    "file",
+    "row_number",
+    "parent_role",
+    "name",
+    "id_number",
+    "phone",
+    "child_id",
+    "_rank",
+    "_ref",
+    "person_key",
+    "person_key_status",
+)
 
 _ROLE_ROWS = {
     "child_id": pl.Utf8(),
@@ -202,10 +219,15 @@ def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl
             mother=pl.col("_mkey").filter(pl.col("parent_role") == "mother").first(),
             father_name=pl.col("name").filter(pl.col("parent_role") == "father").first(),
             mother_name=pl.col("name").filter(pl.col("parent_role") == "mother").first(),
-            refs=pl.col("_ref").unique().sort(),
         )
         .filter(pl.col("father").is_not_null() & pl.col("mother").is_not_null())
     )
+    couples = couples.join(
+        refs_by(valid.join(couples.select("record_id"), on="record_id", how="semi"), ["record_id"], unique=True),
+        on="record_id",
+        how="left",
+        maintain_order="left",
+    ).rename({"_ref": "refs"})
     keyed = role_rows.filter(pl.col("person_key").is_not_null() & (pl.col("id_status") == "valid"))
     found = []
     for role, other in (("father", "mother"), ("mother", "father")):
@@ -246,10 +268,14 @@ def link_parents(
     """
     mentions = parent_mentions(guardians, record_child)
     keys = (resolver or resolve_by_id_number)(mentions)
-    m = mentions.join(keys, on="mention_id", how="left")
+    # Only the columns read below: the frames of this function are each a copy of the mentions.
+    m = mentions.join(keys, on="mention_id", how="left").select(_M_COLUMNS)
+    del mentions, keys
 
     # The person chosen for each child and role: valid before bad_check, then most mentions.
-    cand = m.filter(pl.col("person_key").is_not_null()).with_columns(
+    cand = m.select(
+        "child_id", "parent_role", "_rank", "file", "row_number", "person_key", "person_key_status"
+    ).filter(pl.col("person_key").is_not_null()).with_columns(
         _tier=pl.when(pl.col("person_key_status") == "valid").then(0).otherwise(1),
         _freq=pl.len().over("child_id", "parent_role", "person_key"),
     )
@@ -267,14 +293,18 @@ def link_parents(
         .group_by("child_id", "parent_role")
         .agg(conflict=pl.col("person_key").n_unique() > 1)
     )
+    del cand
     # Mentions that support the chosen parent: its number, or no number at all.
     m = (
         m.rename({"person_key": "_mkey"})
         .join(chosen, on=["child_id", "parent_role"], how="left")
         .with_columns(_supports=pl.col("_mkey").is_null() | (pl.col("_mkey") == pl.col("person_key")))
     )
+    supported = m.filter(pl.col("_supports"))
     role_rows = (
-        m.filter(pl.col("_supports"))
+        supported.select(
+            "child_id", "parent_role", "person_key", "chosen_status", "name", "_rank", "file", "row_number"
+        )
         .with_columns(_nfreq=pl.len().over("child_id", "parent_role", "name"))
         .sort(
             ["child_id", "parent_role", "_nfreq", "_rank", "file", "row_number"],
@@ -286,11 +316,17 @@ def link_parents(
             person_key=pl.col("person_key").first(),
             id_status=pl.col("chosen_status").first(),
             name=pl.col("name").drop_nulls().first(),
-            evidence=pl.col("_ref").unique().sort(),
+        )
+        .join(
+            refs_by(supported, ["child_id", "parent_role"], unique=True).rename({"_ref": "evidence"}),
+            on=["child_id", "parent_role"],
+            how="left",
+            maintain_order="left",
         )
         .join(conflict, on=["child_id", "parent_role"], how="left")
         .with_columns(basis=pl.lit("own_records"))
     )
+    del supported, chosen, conflict
     # only the guardians named without a parent role are read by the inference
     unrelated = linked_guardians(
         conform(guardians, GUARDIAN_COLUMNS).filter(pl.col("parent_role").is_null()), record_child
