@@ -223,7 +223,9 @@ def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl
         .filter(pl.col("father").is_not_null() & pl.col("mother").is_not_null())
     )
     couples = couples.join(
-        refs_by(valid.join(couples.select("record_id"), on="record_id", how="semi"), ["record_id"], unique=True),
+        refs_by(
+            valid.join(couples.select("record_id"), on="record_id", how="semi"), ["record_id"], unique=True
+        ),
         on="record_id",
         how="left",
         maintain_order="left",
@@ -273,11 +275,13 @@ def link_parents(
     del mentions, keys
 
     # The person chosen for each child and role: valid before bad_check, then most mentions.
-    cand = m.select(
-        "child_id", "parent_role", "_rank", "file", "row_number", "person_key", "person_key_status"
-    ).filter(pl.col("person_key").is_not_null()).with_columns(
-        _tier=pl.when(pl.col("person_key_status") == "valid").then(0).otherwise(1),
-        _freq=pl.len().over("child_id", "parent_role", "person_key"),
+    cand = (
+        m.select("child_id", "parent_role", "_rank", "file", "row_number", "person_key", "person_key_status")
+        .filter(pl.col("person_key").is_not_null())
+        .with_columns(
+            _tier=pl.when(pl.col("person_key_status") == "valid").then(0).otherwise(1),
+            _freq=pl.len().over("child_id", "parent_role", "person_key"),
+        )
     )
     chosen = (
         cand.sort(
