@@ -185,8 +185,15 @@ def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl
         found = found.drop("name_right").cast(_ROLE_ROWS)
         if found.is_empty():
             return rows
-        kept = rows.join(found.select("child_id", "parent_role"), on=["child_id", "parent_role"], how="anti")
-        return pl.concat([kept, found])
+        # The rows of the slots filled kept out by a mask, not an anti-join: the join would gather
+        # every row's evidence list (slow in polars), where the mask filters it.
+        filled = rows.select("child_id", "parent_role").join(
+            found.select("child_id", "parent_role").unique().with_columns(_filled=pl.lit(True)),
+            on=["child_id", "parent_role"],
+            how="left",
+            maintain_order="left",
+        )["_filled"]
+        return pl.concat([rows.filter(filled.is_null()), found]).rechunk()
 
     # 1. guardian without relation = a parent known elsewhere by name and phone
     guardians = g_linked.filter(
@@ -251,6 +258,22 @@ def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl
         found.append(_unique_candidate(cand, "co_parent"))
     role_rows = accept(role_rows, pl.concat(found))
     return role_rows
+
+
+def _sorted_values(rows: pl.DataFrame, value: str, name: str) -> pl.DataFrame:
+    """``person_key, <name>``: each person's distinct non-null ``value``s in sorted order.
+
+    The same lists as ``group_by("person_key").agg(pl.col(value).drop_nulls().unique().sort())``
+    for the people with a value, sorted as one column instead of list by list.
+    """
+    return (
+        rows.select("person_key", value)
+        .drop_nulls(value)
+        .unique()
+        .sort("person_key", value)
+        .group_by("person_key", maintain_order=True)
+        .agg(pl.col(value).alias(name))
+    )
 
 
 def link_parents(
@@ -368,18 +391,31 @@ def link_parents(
             pl.col(f"{role}_known").fill_null("unknown"), pl.col(f"{role}_conflict").fill_null(False)
         )
 
+    mentioned = m.filter(pl.col("_mkey").is_not_null()).select(
+        person_key="_mkey", name="name", id_number="id_number", valid=pl.col("person_key_status") == "valid"
+    )
+    del m
     people = (
-        m.filter(pl.col("_mkey").is_not_null())
-        .with_columns(_pk=pl.col("_mkey"))
-        .group_by("_pk")
-        .agg(
-            names=pl.col("name").drop_nulls().unique().sort(),
-            ids=pl.col("id_number").drop_nulls().unique().sort(),
-            valid=(pl.col("person_key_status") == "valid").any(),
-        )
-        .rename({"_pk": "person_key"})
+        mentioned.group_by("person_key")
+        .agg(pl.col("valid").any())
+        .join(_sorted_values(mentioned, "name", "names"), on="person_key", how="left")
         .join(
-            run_sql("decide_person_ids", keys=m.select(person_key="_mkey")).with_columns(
+            # every number seen for the person, and the resolved number itself
+            _sorted_values(
+                pl.concat(
+                    [
+                        mentioned.select("person_key", "id_number"),
+                        mentioned.select("person_key", id_number="person_key"),
+                    ]
+                ),
+                "id_number",
+                "ids",
+            ),
+            on="person_key",
+            how="left",
+        )
+        .join(
+            run_sql("decide_person_ids", keys=mentioned.select("person_key")).with_columns(
                 pl.col("person_key").cast(pl.Utf8)
             ),
             on="person_key",
@@ -389,8 +425,8 @@ def link_parents(
             "person_id",
             "person_key",
             id_status=pl.when(pl.col("valid")).then(pl.lit("valid")).otherwise(pl.lit("bad_check")),
-            names="names",
-            ids=pl.concat_list(pl.col("ids"), pl.concat_list(pl.col("person_key"))).list.unique().list.sort(),
+            names=pl.col("names").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
+            ids="ids",
         )
         .sort("person_id")
     )
