@@ -362,7 +362,11 @@ def link_parents(
     ids = run_sql("decide_person_ids", keys=role_rows.select("person_key")).with_columns(
         pl.col("person_key").cast(pl.Utf8)
     )
-    role_rows = role_rows.join(ids, on="person_key", how="left").with_columns(
+    # a lookup beside the rows, not a join that would gather their evidence lists
+    role_rows = role_rows.with_columns(
+        person_id=pl.col("person_key").replace_strict(
+            ids["person_key"], ids["person_id"], default=None, return_dtype=pl.Utf8
+        ),
         known=pl.when(pl.col("basis") != "own_records")
         .then(pl.lit("id_inferred"))
         .when(pl.col("id_status") == "valid")
@@ -391,9 +395,9 @@ def link_parents(
             pl.col(f"{role}_known").fill_null("unknown"), pl.col(f"{role}_conflict").fill_null(False)
         )
 
-    mentioned = m.filter(pl.col("_mkey").is_not_null()).select(
+    mentioned = m.select(
         person_key="_mkey", name="name", id_number="id_number", valid=pl.col("person_key_status") == "valid"
-    )
+    ).filter(pl.col("person_key").is_not_null())
     del m
     people = (
         mentioned.group_by("person_key")

@@ -44,4 +44,6 @@ def refs_by(df: pl.DataFrame, by: list[str], refs: str = "_ref", *, unique: bool
     )
     if unique:
         rows = rows.unique(subset=[*by, *names])
-    return rows.sort([*by, *names]).group_by(by, maintain_order=True).agg(pl.col(refs)).select(*by, refs)
+    # rechunked: the lists are joined onto other tables, which gathers them (slow from many chunks)
+    grouped = rows.sort([*by, *names]).group_by(by, maintain_order=True).agg(pl.col(refs))
+    return grouped.select(*by, refs).rechunk()
