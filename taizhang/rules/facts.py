@@ -56,7 +56,11 @@ def main_guardian(guardians: pl.DataFrame, dated: pl.DataFrame) -> pl.DataFrame:
     one), first guardian before second, parents named on birth certificates
     only when nothing else names anyone.
     """
-    g = conform(guardians, GUARDIAN_COLUMNS).filter(pl.col("name").is_not_null())
+    g = (
+        conform(guardians, GUARDIAN_COLUMNS)
+        .select("record_id", "file", "row_number", "role", "relation", "parent_role", "name", "phone")
+        .filter(pl.col("name").is_not_null())
+    )
     rec = dated.select("record_id", "child_id", "evidence_date", "_rank")
     role_rank = pl.col("role").replace_strict(
         {"guardian1": 0, "guardian2": 1, "mother": 2, "father": 3}, default=4, return_dtype=pl.Int32

@@ -33,6 +33,7 @@ import polars as pl
 from taizhang.rules.columns import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, conform
 from taizhang.rules.row_refs import REF_DTYPE, ref, refs_by
 from taizhang.rules.run_model import run_sql
+from taizhang.rules.sorted_lists import sorted_values
 from taizhang.rules.survivorship import source_rank
 
 ROLES = ("father", "mother")
@@ -260,22 +261,6 @@ def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl
     return role_rows
 
 
-def _sorted_values(rows: pl.DataFrame, value: str, name: str) -> pl.DataFrame:
-    """``person_key, <name>``: each person's distinct non-null ``value``s in sorted order.
-
-    The same lists as ``group_by("person_key").agg(pl.col(value).drop_nulls().unique().sort())``
-    for the people with a value, sorted as one column instead of list by list.
-    """
-    return (
-        rows.select("person_key", value)
-        .drop_nulls(value)
-        .unique()
-        .sort("person_key", value)
-        .group_by("person_key", maintain_order=True)
-        .agg(pl.col(value).alias(name))
-    )
-
-
 def link_parents(
     guardians: pl.DataFrame, record_child: pl.DataFrame, resolver: Resolver | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -402,16 +387,17 @@ def link_parents(
     people = (
         mentioned.group_by("person_key")
         .agg(pl.col("valid").any())
-        .join(_sorted_values(mentioned, "name", "names"), on="person_key", how="left")
+        .join(sorted_values(mentioned, "person_key", "name", "names"), on="person_key", how="left")
         .join(
             # every number seen for the person, and the resolved number itself
-            _sorted_values(
+            sorted_values(
                 pl.concat(
                     [
                         mentioned.select("person_key", "id_number"),
                         mentioned.select("person_key", id_number="person_key"),
                     ]
                 ),
+                "person_key",
                 "id_number",
                 "ids",
             ),
