@@ -262,8 +262,10 @@ def decide(
         vetoed_apart=_read_if_exists(link_dir / "link_vetoed_apart.parquet"),
     )
     counts = {}
-    for name, frame in _frames(result).items():
-        counts[name] = write_sorted(frame, into / f"{name}.parquet", ("child_id", "flag", "role"))
+    frames = _frames(result)
+    del result
+    for name in list(frames):  # each table let go once written: the next one writes with less held
+        counts[name] = write_sorted(frames.pop(name), into / f"{name}.parquet", ("child_id", "flag", "role"))
     counts["merged_ids"] = write_sorted(
         merged_ids(link_dir), into / "merged_ids.parquet", ("previous_child_id",)
     )
