@@ -243,7 +243,7 @@ def decide(
     county it lived in then.
     """
     from taizhang.rules import decide as decide_rules
-    from taizhang.rules.columns import RECORD_COLUMNS
+    from taizhang.rules.columns import GUARDIAN_COLUMNS, RECORD_COLUMNS
 
     previous = (
         pl.read_parquet(
@@ -254,19 +254,26 @@ def decide(
     )
     # The rules read std_records through the columns they declare (RECORD_COLUMNS, see
     # taizhang/rules/columns.py); the raw, pinyin and source-number columns stay on disk.
+    # Each table in one chunk per column (rechunk): polars gathers a struct or list column
+    # from several chunks (one per row group) many times slower than from one, and the rules'
+    # joins, sorts and first-per-child picks all gather.
     records_path = std_dir / "std_records.parquet"
     result = decide_rules(
-        records=sealed.read_frame_present(records_path, list(RECORD_COLUMNS), file_order=True),
-        guardians=sealed.read_frame(std_dir / "std_guardians.parquet"),
-        status=sealed.read_frame(std_dir / "std_status.parquet"),
-        record_child=sealed.read_frame(link_dir / "record_child.parquet"),
+        records=sealed.read_frame_present(records_path, list(RECORD_COLUMNS), file_order=True).rechunk(),
+        guardians=sealed.read_frame_present(
+            std_dir / "std_guardians.parquet", list(GUARDIAN_COLUMNS)
+        ).rechunk(),
+        status=sealed.read_frame(std_dir / "std_status.parquet").rechunk(),
+        record_child=sealed.read_frame(link_dir / "record_child.parquet").rechunk(),
         period=period,
         previous_ledger=previous,
         vetoed_apart=_read_if_exists(link_dir / "link_vetoed_apart.parquet"),
     )
     counts = {}
-    for name, frame in _frames(result).items():
-        counts[name] = write_sorted(frame, into / f"{name}.parquet", ("child_id", "flag", "role"))
+    frames = _frames(result)
+    del result
+    for name in list(frames):  # each table let go once written: the next one writes with less held
+        counts[name] = write_sorted(frames.pop(name), into / f"{name}.parquet", ("child_id", "flag", "role"))
     counts["merged_ids"] = write_sorted(
         merged_ids(link_dir), into / "merged_ids.parquet", ("previous_child_id",)
     )

@@ -149,4 +149,8 @@ def decide(
         records, guardians, status, record_child, as_of, resolver=resolver, previous_ledger=previous_ledger
     )
     del records  # the facts hold the one copy of the records the rules read
-    return assemble(facts, apply_rules(facts, as_of, divisions), vetoed_apart)
+    rulings = apply_rules(facts, as_of, divisions)
+    # The records joined to their children are read by the rules only: the assembly does not hold
+    # them (the province's largest frame) beside the tables it builds.
+    facts.linked = facts.linked.clear()
+    return assemble(facts, rulings, vetoed_apart)

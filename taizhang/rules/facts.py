@@ -56,7 +56,11 @@ def main_guardian(guardians: pl.DataFrame, dated: pl.DataFrame) -> pl.DataFrame:
     one), first guardian before second, parents named on birth certificates
     only when nothing else names anyone.
     """
-    g = conform(guardians, GUARDIAN_COLUMNS).filter(pl.col("name").is_not_null())
+    g = (
+        conform(guardians, GUARDIAN_COLUMNS)
+        .select("record_id", "file", "row_number", "role", "relation", "parent_role", "name", "phone")
+        .filter(pl.col("name").is_not_null())
+    )
     rec = dated.select("record_id", "child_id", "evidence_date", "_rank")
     role_rank = pl.col("role").replace_strict(
         {"guardian1": 0, "guardian2": 1, "mother": 2, "father": 3}, default=4, return_dtype=pl.Int32
@@ -96,13 +100,15 @@ def gather_facts(
     """The :class:`Facts` of every linked child (arguments as :func:`taizhang.rules.decide.decide`)."""
     record_child = conform(record_child, RECORD_CHILD_COLUMNS)
     guardians = conform(guardians, GUARDIAN_COLUMNS).select(list(GUARDIAN_COLUMNS))
+    # The parents first: their resolution is the stage's largest transient, and it then does not
+    # stack on the records joined to their children and the profiles.
+    child_parents, people = link_parents(guardians, record_child, resolver)
     # The records with their child and the dates each row gives: one copy of the province's records.
     linked = with_evidence_dates(link_records(records, record_child), as_of)
     record_refs = conform(records, RECORD_COLUMNS).select("record_id", "source", "file", "row_number")
     del records
     profiles = build_profiles(record_refs, record_child, as_of, previous=previous_ledger, dated=linked)
 
-    child_parents, people = link_parents(guardians, record_child, resolver)
     child_parents = profiles.select("child_id").join(child_parents, on="child_id", how="left")
     for role in ("father", "mother"):
         child_parents = child_parents.with_columns(

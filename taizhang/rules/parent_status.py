@@ -46,6 +46,7 @@ from taizhang.rules.columns import STATUS_COLUMNS, conform
 from taizhang.rules.orphan import DEAD_OR_MISSING, dead_or_missing, declared_by_court
 from taizhang.rules.refer_orphan import FIVE_SITUATIONS
 from taizhang.rules.run_model import run_sql
+from taizhang.rules.sorted_lists import sorted_values
 from taizhang.rules.unsupported import (
     EIGHT_SITUATION_STATUSES,
     TERM_STATUSES,
@@ -213,18 +214,20 @@ def parent_states(child_parents: pl.DataFrame, states: pl.DataFrame) -> pl.DataF
 def child_people(linked: pl.DataFrame) -> pl.DataFrame:
     """The children as people for event matching: person_id = child_id, with their numbers and names."""
     usable = pl.col("id_status").is_in(["valid", "bad_check"]) & pl.col("id_number").is_not_null()
+    rows = linked.select("child_id", "id_status", "id_number", "name")
+    # only the children with a usable number are people the status rows can name
+    ids = sorted_values(rows.filter(usable), "child_id", "id_number", "ids")
     return (
-        linked.group_by("child_id")
-        .agg(
-            valid=(pl.col("id_status") == "valid").any(),
-            ids=pl.col("id_number").filter(usable).unique().sort(),
-            names=pl.col("name").drop_nulls().unique().sort(),
+        ids.join(
+            rows.group_by("child_id").agg(valid=(pl.col("id_status") == "valid").any()),
+            on="child_id",
+            how="left",
         )
-        .filter(pl.col("ids").list.len() > 0)
+        .join(sorted_values(rows, "child_id", "name", "names"), on="child_id", how="left")
         .select(
             person_id="child_id",
             id_status=pl.when(pl.col("valid")).then(pl.lit("valid")).otherwise(pl.lit("bad_check")),
-            names="names",
+            names=pl.col("names").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
             ids="ids",
         )
         .sort("person_id")

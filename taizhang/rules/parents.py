@@ -31,8 +31,9 @@ from collections.abc import Callable
 import polars as pl
 
 from taizhang.rules.columns import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, conform
-from taizhang.rules.row_refs import REF_DTYPE, ref
+from taizhang.rules.row_refs import REF_DTYPE, ref, refs_by
 from taizhang.rules.run_model import run_sql
+from taizhang.rules.sorted_lists import sorted_values
 from taizhang.rules.survivorship import source_rank
 
 ROLES = ("father", "mother")
@@ -95,6 +96,23 @@ def resolve_by_id_number(mentions: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("id_status")),
     )
 
+
+# The columns of the resolved mentions that link_parents and infer_missing_parents read.
+_M_COLUMNS = (
+    "mention_id",
+    "record_id",
+    "file",
+    "row_number",
+    "parent_role",
+    "name",
+    "id_number",
+    "phone",
+    "child_id",
+    "_rank",
+    "_ref",
+    "person_key",
+    "person_key_status",
+)
 
 _ROLE_ROWS = {
     "child_id": pl.Utf8(),
@@ -168,8 +186,15 @@ def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl
         found = found.drop("name_right").cast(_ROLE_ROWS)
         if found.is_empty():
             return rows
-        kept = rows.join(found.select("child_id", "parent_role"), on=["child_id", "parent_role"], how="anti")
-        return pl.concat([kept, found])
+        # The rows of the slots filled kept out by a mask, not an anti-join: the join would gather
+        # every row's evidence list (slow in polars), where the mask filters it.
+        filled = rows.select("child_id", "parent_role").join(
+            found.select("child_id", "parent_role").unique().with_columns(_filled=pl.lit(True)),
+            on=["child_id", "parent_role"],
+            how="left",
+            maintain_order="left",
+        )["_filled"]
+        return pl.concat([rows.filter(filled.is_null()), found]).rechunk()
 
     # 1. guardian without relation = a parent known elsewhere by name and phone
     guardians = g_linked.filter(
@@ -202,10 +227,17 @@ def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl
             mother=pl.col("_mkey").filter(pl.col("parent_role") == "mother").first(),
             father_name=pl.col("name").filter(pl.col("parent_role") == "father").first(),
             mother_name=pl.col("name").filter(pl.col("parent_role") == "mother").first(),
-            refs=pl.col("_ref").unique().sort(),
         )
         .filter(pl.col("father").is_not_null() & pl.col("mother").is_not_null())
     )
+    couples = couples.join(
+        refs_by(
+            valid.join(couples.select("record_id"), on="record_id", how="semi"), ["record_id"], unique=True
+        ),
+        on="record_id",
+        how="left",
+        maintain_order="left",
+    ).rename({"_ref": "refs"})
     keyed = role_rows.filter(pl.col("person_key").is_not_null() & (pl.col("id_status") == "valid"))
     found = []
     for role, other in (("father", "mother"), ("mother", "father")):
@@ -246,12 +278,18 @@ def link_parents(
     """
     mentions = parent_mentions(guardians, record_child)
     keys = (resolver or resolve_by_id_number)(mentions)
-    m = mentions.join(keys, on="mention_id", how="left")
+    # Only the columns read below: the frames of this function are each a copy of the mentions.
+    m = mentions.join(keys, on="mention_id", how="left").select(_M_COLUMNS)
+    del mentions, keys
 
     # The person chosen for each child and role: valid before bad_check, then most mentions.
-    cand = m.filter(pl.col("person_key").is_not_null()).with_columns(
-        _tier=pl.when(pl.col("person_key_status") == "valid").then(0).otherwise(1),
-        _freq=pl.len().over("child_id", "parent_role", "person_key"),
+    cand = (
+        m.select("child_id", "parent_role", "_rank", "file", "row_number", "person_key", "person_key_status")
+        .filter(pl.col("person_key").is_not_null())
+        .with_columns(
+            _tier=pl.when(pl.col("person_key_status") == "valid").then(0).otherwise(1),
+            _freq=pl.len().over("child_id", "parent_role", "person_key"),
+        )
     )
     chosen = (
         cand.sort(
@@ -267,14 +305,18 @@ def link_parents(
         .group_by("child_id", "parent_role")
         .agg(conflict=pl.col("person_key").n_unique() > 1)
     )
+    del cand
     # Mentions that support the chosen parent: its number, or no number at all.
     m = (
         m.rename({"person_key": "_mkey"})
         .join(chosen, on=["child_id", "parent_role"], how="left")
         .with_columns(_supports=pl.col("_mkey").is_null() | (pl.col("_mkey") == pl.col("person_key")))
     )
+    supported = m.filter(pl.col("_supports"))
     role_rows = (
-        m.filter(pl.col("_supports"))
+        supported.select(
+            "child_id", "parent_role", "person_key", "chosen_status", "name", "_rank", "file", "row_number"
+        )
         .with_columns(_nfreq=pl.len().over("child_id", "parent_role", "name"))
         .sort(
             ["child_id", "parent_role", "_nfreq", "_rank", "file", "row_number"],
@@ -286,11 +328,17 @@ def link_parents(
             person_key=pl.col("person_key").first(),
             id_status=pl.col("chosen_status").first(),
             name=pl.col("name").drop_nulls().first(),
-            evidence=pl.col("_ref").unique().sort(),
+        )
+        .join(
+            refs_by(supported, ["child_id", "parent_role"], unique=True).rename({"_ref": "evidence"}),
+            on=["child_id", "parent_role"],
+            how="left",
+            maintain_order="left",
         )
         .join(conflict, on=["child_id", "parent_role"], how="left")
         .with_columns(basis=pl.lit("own_records"))
     )
+    del supported, chosen, conflict
     # only the guardians named without a parent role are read by the inference
     unrelated = linked_guardians(
         conform(guardians, GUARDIAN_COLUMNS).filter(pl.col("parent_role").is_null()), record_child
@@ -299,7 +347,11 @@ def link_parents(
     ids = run_sql("decide_person_ids", keys=role_rows.select("person_key")).with_columns(
         pl.col("person_key").cast(pl.Utf8)
     )
-    role_rows = role_rows.join(ids, on="person_key", how="left").with_columns(
+    # a lookup beside the rows, not a join that would gather their evidence lists
+    role_rows = role_rows.with_columns(
+        person_id=pl.col("person_key").replace_strict(
+            ids["person_key"], ids["person_id"], default=None, return_dtype=pl.Utf8
+        ),
         known=pl.when(pl.col("basis") != "own_records")
         .then(pl.lit("id_inferred"))
         .when(pl.col("id_status") == "valid")
@@ -328,18 +380,32 @@ def link_parents(
             pl.col(f"{role}_known").fill_null("unknown"), pl.col(f"{role}_conflict").fill_null(False)
         )
 
+    mentioned = m.select(
+        person_key="_mkey", name="name", id_number="id_number", valid=pl.col("person_key_status") == "valid"
+    ).filter(pl.col("person_key").is_not_null())
+    del m
     people = (
-        m.filter(pl.col("_mkey").is_not_null())
-        .with_columns(_pk=pl.col("_mkey"))
-        .group_by("_pk")
-        .agg(
-            names=pl.col("name").drop_nulls().unique().sort(),
-            ids=pl.col("id_number").drop_nulls().unique().sort(),
-            valid=(pl.col("person_key_status") == "valid").any(),
-        )
-        .rename({"_pk": "person_key"})
+        mentioned.group_by("person_key")
+        .agg(pl.col("valid").any())
+        .join(sorted_values(mentioned, "person_key", "name", "names"), on="person_key", how="left")
         .join(
-            run_sql("decide_person_ids", keys=m.select(person_key="_mkey")).with_columns(
+            # every number seen for the person, and the resolved number itself
+            sorted_values(
+                pl.concat(
+                    [
+                        mentioned.select("person_key", "id_number"),
+                        mentioned.select("person_key", id_number="person_key"),
+                    ]
+                ),
+                "person_key",
+                "id_number",
+                "ids",
+            ),
+            on="person_key",
+            how="left",
+        )
+        .join(
+            run_sql("decide_person_ids", keys=mentioned.select("person_key")).with_columns(
                 pl.col("person_key").cast(pl.Utf8)
             ),
             on="person_key",
@@ -349,8 +415,8 @@ def link_parents(
             "person_id",
             "person_key",
             id_status=pl.when(pl.col("valid")).then(pl.lit("valid")).otherwise(pl.lit("bad_check")),
-            names="names",
-            ids=pl.concat_list(pl.col("ids"), pl.concat_list(pl.col("person_key"))).list.unique().list.sort(),
+            names=pl.col("names").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
+            ids="ids",
         )
         .sort("person_id")
     )

@@ -59,7 +59,7 @@ from taizhang.ages import age_at
 from taizhang.parsers.divisions import resolve_divisions
 from taizhang.rules.columns import RECORD_CHILD_COLUMNS, RECORD_COLUMNS, conform
 from taizhang.rules.row_refs import ref
-from taizhang.rules.survivorship import SOURCE_PRIORITY, choose, source_rank
+from taizhang.rules.survivorship import SOURCE_PRIORITY, choose, source_rank, survivorship_order
 
 # What dates a child's presence in its residence county (``residence_basis``).
 RESIDENCE_BASES = (
@@ -314,12 +314,36 @@ def build_profiles(
         .sort("child_id")
     )
 
-    usable = pl.col("id_status").is_in(["valid", "bad_check"]) & pl.col("id_number").is_not_null()
-    ids = rows.with_columns(
-        id_number=pl.when(usable).then(pl.col("id_number")),
-        _id_tier=pl.when(pl.col("id_status") == "valid").then(0).otherwise(1),
+    # The columns the survivorship choices read, sorted once in their tie-break order.
+    ordered = survivorship_order(
+        rows.select(
+            "child_id",
+            "evidence_date",
+            "_rank",
+            "file",
+            "row_number",
+            "_ref",
+            "id_number",
+            "id_status",
+            "name",
+            "name_placeholder",
+            "birth_date",
+            "sex",
+            "ethnicity",
+            "hukou_county",
+            "residence_county",
+            "residence_tier",
+        )
     )
-    chosen_id = choose(ids, "id_number", by_frequency=True, tier="_id_tier")
+    usable = pl.col("id_status").is_in(["valid", "bad_check"]) & pl.col("id_number").is_not_null()
+    usable_id = {
+        "id_number": pl.when(usable).then(pl.col("id_number")),
+        "_id_tier": pl.when(pl.col("id_status") == "valid").then(0).otherwise(1),
+    }
+    chosen_id = choose(
+        ordered.with_columns(**usable_id), "id_number", by_frequency=True, tier="_id_tier", ordered=True
+    )
+    ids = rows.with_columns(**usable_id)
     id_facts = (
         ids.filter(pl.col("id_number").is_not_null())
         .select("child_id", "id_number", "id_status", "id_birth_date", "id_sex", "id_county")
@@ -332,21 +356,23 @@ def build_profiles(
         .agg(n_valid_ids=pl.col("id_number").n_unique().cast(pl.Int32))
     )
 
-    names = rows.with_columns(
+    names = ordered.with_columns(
         name=pl.when(pl.col("name").str.len_chars() > 0).then(pl.col("name")),
         _name_tier=pl.col("name_placeholder").fill_null(False).cast(pl.Int8),
     )
-    chosen_name = choose(names, "name", by_frequency=True, tier="_name_tier")
-    birth = choose(rows, "birth_date", by_frequency=True)
-    sex = choose(rows, "sex", by_frequency=True)
-    ethnicity = choose(rows, "ethnicity", by_frequency=True)
-    hukou = choose(rows, "hukou_county", by_frequency=True)
+    chosen_name = choose(names, "name", by_frequency=True, tier="_name_tier", ordered=True)
+    birth = choose(ordered, "birth_date", by_frequency=True, ordered=True)
+    sex = choose(ordered, "sex", by_frequency=True, ordered=True)
+    ethnicity = choose(ordered, "ethnicity", by_frequency=True, ordered=True)
+    hukou = choose(ordered, "hukou_county", by_frequency=True, ordered=True)
     residence = choose(
-        rows.filter(pl.col("residence_tier").is_not_null()),
+        ordered.filter(pl.col("residence_tier").is_not_null()),
         "residence_county",
         by_frequency=False,
         tier="residence_tier",
+        ordered=True,
     )
+    del ordered, names
     # the tier sorts first, so the chosen residence has the child's best tier (1 = insurance only)
     residence = residence.join(
         rows.group_by("child_id").agg(pl.col("residence_tier").min()), on="child_id", how="left"

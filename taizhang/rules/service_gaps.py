@@ -25,7 +25,7 @@ from datetime import date
 import polars as pl
 
 from taizhang.rules.evidence import REFS, evidence_json, refs_of
-from taizhang.rules.row_refs import ref
+from taizhang.rules.row_refs import ref, refs_by
 
 SCHOOL_AGE = (6, 15)
 IN_SCHOOL = ("在读", "休学")
@@ -83,11 +83,11 @@ def service_gap_items(
         .select("child_id")
         .unique()
     )
-    expired = permits.group_by("child_id").agg(_expired=pl.col("_ref").sort())
+    expired = refs_by(permits, ["child_id"]).rename({"_ref": "_expired"})
     rehab = linked.filter(pl.col("remarks").fill_null("").str.contains("康复")).select("child_id").unique()
 
     # A gap shown by an absence is evidenced by the rows that were searched: all the child's rows.
-    searched = linked.with_columns(_ref=ref()).group_by("child_id").agg(_all=pl.col("_ref").sort())
+    searched = refs_by(linked.select("child_id", _ref=ref()), ["child_id"]).rename({"_ref": "_all"})
 
     def one(frame: pl.DataFrame, gap: str, refs: pl.Expr | None = None) -> pl.DataFrame:
         if refs is None:

@@ -25,6 +25,19 @@ def source_rank() -> pl.Expr:
     )
 
 
+def survivorship_order(df: pl.DataFrame, date_col: str = "evidence_date") -> pl.DataFrame:
+    """``df`` in the order :func:`choose` breaks ties in: by child, the most recent ``date_col``
+    first, then source priority, file and row number (nulls last).
+
+    Sort the rows once and pass ``ordered=True`` to every :func:`choose` over them."""
+    return df.sort(
+        ["child_id", date_col, "_rank", "file", "row_number"],
+        descending=[False, True, False, False, False],
+        nulls_last=True,
+        maintain_order=True,
+    )
+
+
 def choose(
     df: pl.DataFrame,
     value: str,
@@ -32,6 +45,7 @@ def choose(
     by_frequency: bool,
     tier: str | None = None,
     date_col: str = "evidence_date",
+    ordered: bool = False,
 ) -> pl.DataFrame:
     """One value per child by an explicit survivorship order, with the row that supplied it.
 
@@ -41,25 +55,30 @@ def choose(
     ``date_col``, the source priority, and finally file, row number and the
     value itself so that the choice never depends on input order. Returns
     ``child_id``, ``<value>`` and ``<value>_source`` (the chosen row's ref).
+
+    ``ordered``: ``df`` is already in :func:`survivorship_order`. The rows of a child's best
+    tier and then of its most frequent value are kept, and the first of them in that order is
+    the choice: the same row a sort by all the keys puts first (file and row number name one
+    row, so the value never decides), without sorting the province's rows once per field.
     """
-    # Only the columns the choice reads: sorting the whole record frame would move every column.
+    # Only the columns the choice reads: moving every column of the record frame would cost.
     needed = dict.fromkeys(
         ["child_id", value, *([tier] if tier else []), date_col, "_rank", "file", "row_number", "_ref"]
     )
     cand = df.select(list(needed)).filter(pl.col(value).is_not_null())
-    keys: list[pl.Expr] = []
-    desc: list[bool] = []
-    if tier is not None:
-        keys.append(pl.col(tier))
-        desc.append(False)
     if by_frequency:
-        keys.append(pl.len().over("child_id", value))
-        desc.append(True)
-    keys += [pl.col(date_col), pl.col("_rank"), pl.col("file"), pl.col("row_number"), pl.col(value)]
-    desc += [True, False, False, False, False]
+        # how many of the child's candidate rows (of every tier) carry the value
+        cand = cand.with_columns(_freq=pl.len().over("child_id", value))
+    if not ordered:
+        cand = survivorship_order(cand, date_col)
+    if tier is not None:
+        best = pl.col(tier).min().over("child_id")
+        # a null tier sorts last: it is kept only when the child has no other
+        cand = cand.filter((pl.col(tier) == best) | best.is_null())
+    if by_frequency:
+        cand = cand.filter(pl.col("_freq") == pl.col("_freq").max().over("child_id"))
     return (
-        cand.sort([pl.col("child_id"), *keys], descending=[False, *desc], nulls_last=True)
-        .group_by("child_id", maintain_order=True)
+        cand.group_by("child_id", maintain_order=True)
         .first()
         .select("child_id", value, pl.col("_ref").alias(f"{value}_source"))
     )
