@@ -77,16 +77,23 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         unnest=True,
     ),
     # Same name in the same county of residence, for a record with no birth date at all (no other
-    # rule reaches it), and for a sample of records whose share shrinks as the province grows (all
-    # of them up to 50,000 records, one in k for k times that): the pairs of dated records of a
-    # name's block train the birth date's and sex's m (see settings), and pairing them all grew with
-    # the square of the province. The sample keeps those training pairs about as many at any size
-    # (measured: a fixed 1-in-64 sample left 20,000 children too few and cost 0.05 points of F1).
+    # rule reaches it).
     BlockingRule(
         "name_residence",
         "r.name_key || '|' || r.residence_county",
         sub_key="r.sex_any",
-        one_side="r.dob IS NULL OR r.record_id % greatest(1, count(*) OVER () // 50000) = 0",
+        one_side="r.dob IS NULL",
+    ),
+    # The pairs that train the birth date's and sex's m (see settings): same name and county in
+    # blocks small enough to be, as a rule, one child's records. A common name's block holds more
+    # namesakes the larger the province, and training on it let EM take namesakes for matches at
+    # 2,500,000 children; small blocks keep the share of true pairs whatever the size of the run,
+    # and their pairs grow with the records.
+    BlockingRule(
+        "name_residence_small",
+        "r.name_key || '|' || r.residence_county",
+        sub_key="r.sex_any",
+        max_block_size=12,
     ),
     BlockingRule(
         "mother_dob", "[r.mother_id || '|' || r.dob_text, r.mother_name || '|' || r.dob_text]", unnest=True

@@ -45,7 +45,7 @@ def children_config(**overrides: object) -> LinkageConfig:
         "training": (
             ("same_id", ("id", "dob", "sex")),
             ("dob_pinyin", ("name", "dob")),
-            ("name_residence", ("name", "residence")),
+            ("name_residence_small", ("name", "residence")),
         ),
         "max_cluster_size": 25,
         # No record is detached for being nearly as strongly linked elsewhere: placeholder-named
