@@ -51,13 +51,32 @@ def kind_of(code: pl.Expr) -> pl.Expr:
     return code.replace_strict(REVIEW_KINDS, default=OTHER_KIND, return_dtype=pl.Utf8)
 
 
+# JSON evidence decoded at a time (bytes): decoding and exploding it costs several times its size,
+# and a case's evidence can list hundreds of rows, so the cases are taken a run of rows at a time.
+EVIDENCE_PIECE_BYTES = 16 << 20
+
+
 def evidence_text(frame: pl.DataFrame, column: str = "evidence") -> pl.Series:
-    """One Chinese sentence per row of ``frame[column]`` (the JSON evidence), null where there is none."""
+    """One Chinese sentence per row of ``frame[column]`` (the JSON evidence), null where there is none.
+
+    Each row's sentence depends on that row alone, so the rows are decoded a run at a time
+    (about :data:`EVIDENCE_PIECE_BYTES` of JSON each): memory follows the piece, not the province.
+    """
     if column not in frame.columns or frame.height == 0:
         return pl.Series("依据", [None] * frame.height, dtype=pl.Utf8)
-    decoded = frame.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"),
-        pl.col(column).cast(pl.Utf8).str.json_decode(_EVIDENCE).alias("_e"),
+    evidence = frame.get_column(column).cast(pl.Utf8)
+    piece = (evidence.str.len_bytes().fill_null(0).cast(pl.Int64).cum_sum() // EVIDENCE_PIECE_BYTES).rle()
+    texts, offset = [], 0
+    for length in piece.struct.field("len").to_list():  # one run of rows per piece, not per row
+        texts.append(_evidence_sentences(evidence.slice(offset, length)))
+        offset += length
+    return pl.concat(texts, rechunk=True).alias("依据")
+
+
+def _evidence_sentences(evidence: pl.Series) -> pl.Series:
+    """:func:`evidence_text` of one run of rows."""
+    decoded = pl.DataFrame({"_i": pl.int_range(evidence.len(), dtype=pl.UInt32, eager=True)}).with_columns(
+        evidence.str.json_decode(_EVIDENCE).alias("_e")
     )
     titles = _source_titles()
     records = (
@@ -94,12 +113,7 @@ def evidence_text(frame: pl.DataFrame, column: str = "evidence") -> pl.Series:
         )
     )
     joined = pl.concat([records, events]).group_by("_i").agg(pl.col("t").str.join(EVIDENCE_SEPARATOR))
-    return (
-        decoded.select("_i")
-        .join(joined, on="_i", how="left", maintain_order="left")
-        .get_column("t")
-        .alias("依据")
-    )
+    return decoded.select("_i").join(joined, on="_i", how="left", maintain_order="left").get_column("t")
 
 
 # The review sheet's columns: Chinese header -> how it is made from a case joined to its child
