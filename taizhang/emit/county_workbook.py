@@ -21,8 +21,12 @@ each county gets only the children whose ``residence_county`` is its code:
 Every sheet prints on A4 (landscape, one page wide, header rows repeated). A
 county with nothing to show gets no new workbook on a county rerun.
 
-The display frames are built once for the whole province and cut once by
-county; each workbook is written from its own county's slices.
+The display frames are built once for the whole province and put in county
+order once (a sort index, not a sorted copy). The workbooks are then written a
+batch of counties at a time: a batch's rows are taken from that order, its
+sheets made (masked, numbered, measured, the review evidence worded) and
+written, and let go before the next batch. The stage so holds the province's
+display frames and one batch's sheets, never every county's sheets at once.
 
 Files are ``counties/<code>_<name>.xlsx`` (the code alone outside Jilin's list).
 """
@@ -30,7 +34,8 @@ Files are ``counties/<code>_<name>.xlsx`` (the code alone outside Jilin's list).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -43,7 +48,12 @@ from taizhang.emit.division_names import county_file_stem
 from taizhang.emit.ledger_display import PEOPLE_ORDER, REGISTER_COLUMNS, TEXT_COLUMNS
 from taizhang.emit.push_lists import pushed_children
 from taizhang.emit.registration_form import FORM_GROUPS, FORM_TITLE, form_frame
-from taizhang.emit.review_sheet import REVIEW_SHEET_COLUMNS, REVIEW_SHEET_ORDER, case_rows
+from taizhang.emit.review_sheet import (
+    REVIEW_SHEET_COLUMNS,
+    REVIEW_SHEET_ORDER,
+    case_rows,
+    with_evidence_text,
+)
 from taizhang.emit.sheets import SheetValues, add_form_sheet, add_table_sheet, new_workbook, sheet_values_by
 from taizhang.emit.workbook_pool import write_each
 from taizhang.period import Period
@@ -103,6 +113,9 @@ PUSH_COLUMNS = (
 PUSH_ORDER = ("户籍地代码", "姓名", "出生日期", "儿童编号")
 REVIEW_SHEET = "待核实"
 FORM_SHEET = "登记表"
+# Rows (of all a county's sheets together) of the counties whose sheets are made and written as one
+# batch. A batch's sheets cost about 1 kB a row; a county larger than this is a batch of its own.
+ROWS_PER_BATCH = 100_000
 
 
 def county_workbook_path(out_dir: Path, code: str) -> Path:
@@ -137,31 +150,100 @@ def write_county_workbook(
     return write_with_atomic(path, build, sync_folder=False)  # write_each syncs the folder
 
 
-def _by_county(frame: pl.DataFrame, county: str, order: Iterable[str]) -> pl.DataFrame:
-    """``frame``'s rows by county, and within a county in a sheet's ``order`` (nulls last)."""
-    return frame.sort([county, *order], nulls_last=True, maintain_order=True)
+@dataclass(frozen=True)
+class CountyOrder:
+    """A province frame's rows by county, and within a county in a sheet's order (nulls last).
+
+    Holds the frame and the order as row indices (the frame is not copied); :meth:`rows_of`
+    gathers the rows of some counties, in that order.
+    """
+
+    frame: pl.DataFrame
+    order: pl.Series  # row indices of ``frame``, county by county
+    spans: dict[str | None, tuple[int, int]]  # county -> (offset, length) in ``order``
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame, county: str, order: Iterable[str]) -> CountyOrder:
+        by = [county, *order]
+        index = frame.select(pl.arg_sort_by(by, nulls_last=True, maintain_order=True)).to_series()
+        runs = frame.get_column(county).gather(index).rle().struct.unnest().rows()
+        spans, offset = {}, 0
+        for length, value in runs:  # one run per county (the rows are in county order)
+            spans[value] = (offset, length)
+            offset += length
+        return cls(frame, index, spans)
+
+    def count(self, code: str) -> int:
+        return self.spans.get(code, (0, 0))[1]
+
+    def rows_of(self, codes: Sequence[str]) -> pl.DataFrame:
+        """The rows of ``codes`` (in that order of counties), each county's in the sheet's order."""
+        picked = [self.order.slice(*self.spans[c]) for c in codes if c in self.spans]
+        if not picked:
+            return self.frame.clear()
+        return self.frame.select(pl.all().gather(pl.concat(picked)))
 
 
-def province_sheets(
+@dataclass(frozen=True)
+class ProvinceRows:
+    """The province's display frames that county sheets are cut from, each in county order."""
+
+    people: CountyOrder  # people_frame rows by residence county, in PEOPLE_ORDER
+    pushes: CountyOrder  # children pushed to their hukou area, in PUSH_ORDER
+    changes: CountyOrder  # change_rows rows, in CHANGE_SHEET_ORDER
+    review: CountyOrder  # case_rows rows (evidence still JSON), in REVIEW_SHEET_ORDER
+    candidates: CountyOrder | None  # candidate_rows rows, in PEOPLE_ORDER
+
+    def count(self, code: str) -> int:
+        """All of a county's rows, over every sheet."""
+        orders = [self.people, self.pushes, self.changes, self.review, self.candidates]
+        return sum(o.count(code) for o in orders if o is not None)
+
+
+def province_rows(
     people: pl.DataFrame,
     change_display: pl.DataFrame,
     review_display: pl.DataFrame,
     candidates: pl.DataFrame | None,
+) -> ProvinceRows:
+    """The frames every county's sheets are cut from, each put in county order once."""
+    here = "_residence_county"
+    pushes = pushed_children(people).with_columns(pl.col("_push_stem").alias("推送至"))
+    return ProvinceRows(
+        people=CountyOrder.of(people, here, PEOPLE_ORDER),
+        pushes=CountyOrder.of(pushes.select(here, *PUSH_COLUMNS), here, PUSH_ORDER),
+        changes=CountyOrder.of(change_display, "_county", CHANGE_SHEET_ORDER),
+        review=CountyOrder.of(review_display, "_county", REVIEW_SHEET_ORDER),
+        candidates=CountyOrder.of(candidates, "_county", PEOPLE_ORDER) if candidates is not None else None,
+    )
+
+
+def county_batches(codes: Sequence[str], rows: ProvinceRows) -> list[list[str]]:
+    """``codes`` in order, cut into runs of about :data:`ROWS_PER_BATCH` rows (a county never split)."""
+    batches: list[list[str]] = []
+    held = 0
+    for code in codes:  # one step per county
+        n = rows.count(code)
+        if not batches or (held + n > ROWS_PER_BATCH and batches[-1]):
+            batches.append([])
+            held = 0
+        batches[-1].append(code)
+        held += n
+    return batches
+
+
+def batch_sheets(
+    rows: ProvinceRows, codes: Sequence[str]
 ) -> tuple[
     list[tuple[str, tuple[dict[str, SheetValues], SheetValues]]], tuple[dict[str, SheetValues], SheetValues]
 ]:
-    """Every county's sheets, made for the province at once and cut by county.
+    """The sheets of counties ``codes``: each table sheet's and the form's values per county.
 
-    Each sheet's rows are put in order once for the province, by county and then in the
-    sheet's order, and :func:`sheet_values_by` masks, numbers and measures them per county.
+    A sheet's rows are those of the batch's counties in county order, so :func:`sheet_values_by`
+    masks, numbers and measures them per county in one pass over the batch.
     """
     here = "_residence_county"
-    mine = _by_county(people, here, PEOPLE_ORDER)
-    pushes = _by_county(
-        pushed_children(people).with_columns(pl.col("_push_stem").alias("推送至")), here, PUSH_ORDER
-    )
-    change_display = _by_county(change_display, "_county", CHANGE_SHEET_ORDER)
-    review_display = _by_county(review_display, "_county", REVIEW_SHEET_ORDER)
+    mine = rows.people.rows_of(codes)
     frames = [
         ("流动儿童台账", mine.select(here, *REGISTER_COLUMNS), here),
         (
@@ -176,24 +258,39 @@ def province_sheets(
             .select(here, *URGENT_COLUMNS),
             here,
         ),
-        (
-            "变动情况",
-            change_display.select("_county", *CHANGE_SHEET_COLUMNS),
-            "_county",
-        ),
-        ("推送户籍地", pushes.select(here, *PUSH_COLUMNS), here),
+        ("变动情况", rows.changes.rows_of(codes).select("_county", *CHANGE_SHEET_COLUMNS), "_county"),
+        ("推送户籍地", rows.pushes.rows_of(codes), here),
         (
             REVIEW_SHEET,
-            review_display.select("_county", *REVIEW_SHEET_COLUMNS),
+            with_evidence_text(rows.review.rows_of(codes)).select("_county", *REVIEW_SHEET_COLUMNS),
             "_county",
         ),
     ]
-    if candidates is not None:
-        ordered = _by_county(candidates, "_county", PEOPLE_ORDER)
+    if rows.candidates is not None:
+        ordered = rows.candidates.rows_of(codes)
         frames.append((CANDIDATE_SHEET, ordered.select("_county", *CANDIDATE_COLUMNS), "_county"))
     tables = [(name, sheet_values_by(frame, key)) for name, frame, key in frames]
     form = sheet_values_by(form_frame(mine).with_columns(mine.get_column(here)), here)
     return tables, form
+
+
+def write_batch(
+    out_dir: Path,
+    period: Period,
+    codes: Sequence[str],
+    tables: list[tuple[str, tuple[dict[str, SheetValues], SheetValues]]],
+    form: tuple[dict[str, SheetValues], SheetValues],
+) -> dict[str, Path]:
+    """Write the workbooks of counties ``codes`` from their batch's sheets (:func:`batch_sheets`)."""
+    forms, no_form = form
+
+    def write(code: str) -> Path:
+        sheets = [(name, by_county.get(code, empty)) for name, (by_county, empty) in tables]
+        return write_county_workbook(
+            county_workbook_path(out_dir, code), code, period, sheets, forms.get(code, no_form)
+        )
+
+    return write_each(codes, write)
 
 
 def write_county_workbooks(
@@ -240,15 +337,11 @@ def write_county_workbooks(
         if counties is None
         else sorted(c for c in set(counties) if c in present or county_workbook_path(out_dir, c).exists())
     )
-    tables, (forms, no_form) = province_sheets(people, change_display, review_display, candidates)
-
-    def write(code: str) -> Path:
-        sheets = [(name, by_county.get(code, empty)) for name, (by_county, empty) in tables]
-        return write_county_workbook(
-            county_workbook_path(out_dir, code), code, period, sheets, forms.get(code, no_form)
-        )
-
-    written = write_each(wanted, write)
+    rows = province_rows(people, change_display, review_display, candidates)
+    del change_display, review_display  # held in ``rows`` from here on
+    written: dict[str, Path] = {}
+    for batch in county_batches(wanted, rows):
+        written.update(write_batch(out_dir, period, batch, *batch_sheets(rows, batch)))
     if counties is None:
         folder = Path(out_dir) / COUNTY_DIR
         keep = {p.name for p in written.values()}

@@ -116,15 +116,17 @@ def _evidence_sentences(evidence: pl.Series) -> pl.Series:
     return decoded.select("_i").join(joined, on="_i", how="left", maintain_order="left").get_column("t")
 
 
-# The review sheet's columns: Chinese header -> how it is made from a case joined to its child
-# (``_evidence_text`` is :func:`evidence_text`).
+# The review sheet's columns: Chinese header -> how it is made from a case joined to its child.
+# The evidence column holds the case's JSON evidence until :func:`with_evidence_text` makes it
+# sentences, a few counties at a time (a province's sentences are larger than its JSON).
+EVIDENCE_HEADER = "依据（来源文件与行号）"
 REVIEW_SHEET_COLUMNS: dict[str, pl.Expr] = {
     "儿童编号": pl.col("child_id"),
     "姓名": pl.col("name"),
     "出生日期": pl.col("birth_date"),
     "问题类别": kind_of(pl.col("reason_code")),
     "核实事项": pl.col("reason"),
-    "依据（来源文件与行号）": pl.col("_evidence_text"),
+    EVIDENCE_HEADER: pl.col("_evidence"),
 }
 # The profile columns case_people reads: emit loads no more of the province's profiles than these.
 CASE_PROFILE_COLUMNS = ("child_id", "name", "birth_date", "residence_county")
@@ -152,7 +154,8 @@ def case_people(people: pl.DataFrame, profiles: pl.DataFrame | None) -> pl.DataF
 
 
 def case_rows(cases: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
-    """Display rows of review items (``REVIEW_SHEET_COLUMNS``) with ``_county``, the county that checks them.
+    """Rows of review items (``REVIEW_SHEET_COLUMNS``) with ``_county``, the county that checks them;
+    the evidence column still JSON (see :func:`with_evidence_text`).
 
     ``cases`` holds ``child_id``, ``reason_code``, ``reason`` and optionally
     ``evidence``; ``people`` is :func:`case_people`: every child the decision stage
@@ -162,7 +165,15 @@ def case_rows(cases: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     info = people.select("child_id", "name", "birth_date", pl.col("residence_county").alias("_people_county"))
     df = cases.join(info, on="child_id", how="left", maintain_order="left")
     own = pl.col("residence_county") if "residence_county" in cases.columns else pl.lit(None, dtype=pl.Utf8)
-    return df.with_columns(evidence_text(df).alias("_evidence_text")).select(
+    evidence = (
+        pl.col("evidence").cast(pl.Utf8) if "evidence" in cases.columns else pl.lit(None, dtype=pl.Utf8)
+    )
+    return df.with_columns(evidence.alias("_evidence")).select(
         *(expr.alias(name) for name, expr in REVIEW_SHEET_COLUMNS.items()),
         pl.coalesce(pl.col("_people_county"), own).alias("_county"),
     )
+
+
+def with_evidence_text(rows: pl.DataFrame) -> pl.DataFrame:
+    """:func:`case_rows` rows as the sheet shows them: the evidence as sentences (:func:`evidence_text`)."""
+    return rows.with_columns(evidence_text(rows, EVIDENCE_HEADER).alias(EVIDENCE_HEADER))
