@@ -79,7 +79,16 @@ def write_json_atomic(obj: Any, path: Path) -> Path:
 
 
 def _deterministic(df: pl.DataFrame, sort_by: Sequence[str]) -> pl.DataFrame:
-    return mask_sensitive(df).sort(list(sort_by), nulls_last=True, maintain_order=True)
+    """``df`` masked and sorted by ``sort_by`` (nulls last, ties in their order).
+
+    A frame already in that order (the tables emit built sorted) is written as it is rather than
+    copied: the order is found as row indices, and rows are moved only when it is not the identity.
+    """
+    frame = mask_sensitive(df)
+    if not sort_by or frame.height < 2:
+        return frame
+    order = frame.select(pl.arg_sort_by(list(sort_by), nulls_last=True, maintain_order=True)).to_series()
+    return frame if order.is_sorted() else frame[order]
 
 
 def write_parquet_atomic(df: pl.DataFrame, path: Path, sort_by: Sequence[str]) -> Path:

@@ -22,11 +22,10 @@ Every sheet prints on A4 (landscape, one page wide, header rows repeated). A
 county with nothing to show gets no new workbook on a county rerun.
 
 The display frames are built once for the whole province and put in county
-order once (a sort index, not a sorted copy). The workbooks are then written a
-batch of counties at a time: a batch's rows are taken from that order, its
-sheets made (masked, numbered, measured, the review evidence worded) and
-written, and let go before the next batch. The stage so holds the province's
-display frames and one batch's sheets, never every county's sheets at once.
+order once (:mod:`taizhang.emit.keyed_rows`). The workbooks are then written a
+batch of counties at a time: a batch's sheets are made (masked, numbered,
+measured, the review evidence worded), written and let go before the next, so
+the stage never holds every county's sheets at once.
 
 Files are ``counties/<code>_<name>.xlsx`` (the code alone outside Jilin's list).
 """
@@ -45,6 +44,7 @@ from taizhang.emit.candidates import SHEET_COLUMNS as CANDIDATE_COLUMNS
 from taizhang.emit.candidates import SHEET_NAME as CANDIDATE_SHEET
 from taizhang.emit.change_sheet import CHANGE_SHEET_COLUMNS, CHANGE_SHEET_ORDER, change_rows
 from taizhang.emit.division_names import county_file_stem
+from taizhang.emit.keyed_rows import KeyedRows, in_batches
 from taizhang.emit.ledger_display import PEOPLE_ORDER, REGISTER_COLUMNS, TEXT_COLUMNS
 from taizhang.emit.push_lists import pushed_children
 from taizhang.emit.registration_form import FORM_GROUPS, FORM_TITLE, form_frame
@@ -113,9 +113,6 @@ PUSH_COLUMNS = (
 PUSH_ORDER = ("户籍地代码", "姓名", "出生日期", "儿童编号")
 REVIEW_SHEET = "待核实"
 FORM_SHEET = "登记表"
-# Rows (of all a county's sheets together) of the counties whose sheets are made and written as one
-# batch. A batch's sheets cost about 1 kB a row; a county larger than this is a batch of its own.
-ROWS_PER_BATCH = 100_000
 
 
 def county_workbook_path(out_dir: Path, code: str) -> Path:
@@ -151,48 +148,14 @@ def write_county_workbook(
 
 
 @dataclass(frozen=True)
-class CountyOrder:
-    """A province frame's rows by county, and within a county in a sheet's order (nulls last).
-
-    Holds the frame and the order as row indices (the frame is not copied); :meth:`rows_of`
-    gathers the rows of some counties, in that order.
-    """
-
-    frame: pl.DataFrame
-    order: pl.Series  # row indices of ``frame``, county by county
-    spans: dict[str | None, tuple[int, int]]  # county -> (offset, length) in ``order``
-
-    @classmethod
-    def of(cls, frame: pl.DataFrame, county: str, order: Iterable[str]) -> CountyOrder:
-        by = [county, *order]
-        index = frame.select(pl.arg_sort_by(by, nulls_last=True, maintain_order=True)).to_series()
-        runs = frame.get_column(county).gather(index).rle().struct.unnest().rows()
-        spans, offset = {}, 0
-        for length, value in runs:  # one run per county (the rows are in county order)
-            spans[value] = (offset, length)
-            offset += length
-        return cls(frame, index, spans)
-
-    def count(self, code: str) -> int:
-        return self.spans.get(code, (0, 0))[1]
-
-    def rows_of(self, codes: Sequence[str]) -> pl.DataFrame:
-        """The rows of ``codes`` (in that order of counties), each county's in the sheet's order."""
-        picked = [self.order.slice(*self.spans[c]) for c in codes if c in self.spans]
-        if not picked:
-            return self.frame.clear()
-        return self.frame.select(pl.all().gather(pl.concat(picked)))
-
-
-@dataclass(frozen=True)
 class ProvinceRows:
     """The province's display frames that county sheets are cut from, each in county order."""
 
-    people: CountyOrder  # people_frame rows by residence county, in PEOPLE_ORDER
-    pushes: CountyOrder  # children pushed to their hukou area, in PUSH_ORDER
-    changes: CountyOrder  # change_rows rows, in CHANGE_SHEET_ORDER
-    review: CountyOrder  # case_rows rows (evidence still JSON), in REVIEW_SHEET_ORDER
-    candidates: CountyOrder | None  # candidate_rows rows, in PEOPLE_ORDER
+    people: KeyedRows  # people_frame rows by residence county, in PEOPLE_ORDER
+    pushes: KeyedRows  # children pushed to their hukou area, in PUSH_ORDER
+    changes: KeyedRows  # change_rows rows, in CHANGE_SHEET_ORDER
+    review: KeyedRows  # case_rows rows (evidence still JSON), in REVIEW_SHEET_ORDER
+    candidates: KeyedRows | None  # candidate_rows rows, in PEOPLE_ORDER
 
     def count(self, code: str) -> int:
         """All of a county's rows, over every sheet."""
@@ -210,26 +173,12 @@ def province_rows(
     here = "_residence_county"
     pushes = pushed_children(people).with_columns(pl.col("_push_stem").alias("推送至"))
     return ProvinceRows(
-        people=CountyOrder.of(people, here, PEOPLE_ORDER),
-        pushes=CountyOrder.of(pushes.select(here, *PUSH_COLUMNS), here, PUSH_ORDER),
-        changes=CountyOrder.of(change_display, "_county", CHANGE_SHEET_ORDER),
-        review=CountyOrder.of(review_display, "_county", REVIEW_SHEET_ORDER),
-        candidates=CountyOrder.of(candidates, "_county", PEOPLE_ORDER) if candidates is not None else None,
+        people=KeyedRows.of(people, here, PEOPLE_ORDER),
+        pushes=KeyedRows.of(pushes.select(here, *PUSH_COLUMNS), here, PUSH_ORDER),
+        changes=KeyedRows.of(change_display, "_county", CHANGE_SHEET_ORDER),
+        review=KeyedRows.of(review_display, "_county", REVIEW_SHEET_ORDER),
+        candidates=KeyedRows.of(candidates, "_county", PEOPLE_ORDER) if candidates is not None else None,
     )
-
-
-def county_batches(codes: Sequence[str], rows: ProvinceRows) -> list[list[str]]:
-    """``codes`` in order, cut into runs of about :data:`ROWS_PER_BATCH` rows (a county never split)."""
-    batches: list[list[str]] = []
-    held = 0
-    for code in codes:  # one step per county
-        n = rows.count(code)
-        if not batches or (held + n > ROWS_PER_BATCH and batches[-1]):
-            batches.append([])
-            held = 0
-        batches[-1].append(code)
-        held += n
-    return batches
 
 
 def batch_sheets(
@@ -340,7 +289,7 @@ def write_county_workbooks(
     rows = province_rows(people, change_display, review_display, candidates)
     del change_display, review_display  # held in ``rows`` from here on
     written: dict[str, Path] = {}
-    for batch in county_batches(wanted, rows):
+    for batch in in_batches(wanted, rows.count):
         written.update(write_batch(out_dir, period, batch, *batch_sheets(rows, batch)))
     if counties is None:
         folder = Path(out_dir) / COUNTY_DIR
