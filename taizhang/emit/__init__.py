@@ -90,6 +90,7 @@ def emit_period(
     changes = change_list(ledger_in, previous, period.as_of, getattr(decisions, "merged_ids", None))
     ledger = ledger_table(ledger_in, changes)
     flags = flags_table(flags_in)
+    del ledger_in, flags_in  # the tables are sorted copies: hold the province's flags once
     review = review_table(review_in)
 
     candidates = candidates_table(getattr(decisions, "candidates", None))
@@ -98,7 +99,7 @@ def emit_period(
 
     files: dict[str, Path] = dict(write_tables(ledger, flags, changes, review, out_dir))
     flag_rows = flags.height
-    del flags, flags_in  # the province's flags are written: free them before the workbooks
+    del flags  # the province's flags are written: free them before the workbooks
     files["candidates"] = write_candidates(candidates, out_dir)
     people = people_frame(ledger, changes)
     everyone = case_people(people, getattr(decisions, "profiles", None))

@@ -78,8 +78,22 @@ def write_json_atomic(obj: Any, path: Path) -> Path:
     return write_text_atomic(text, path)
 
 
+def in_key_order(df: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
+    """``df`` sorted by ``by`` (nulls last, ties in their order), as ``DataFrame.sort`` would.
+
+    A frame already in that order (the decision stage writes its tables sorted, and emit builds
+    some sorted) is returned as it is rather than copied: the order is found as row indices, and
+    rows are moved only when it is not the identity.
+    """
+    if not by or df.height < 2:
+        return df
+    order = df.select(pl.arg_sort_by(list(by), nulls_last=True, maintain_order=True)).to_series()
+    return df if order.is_sorted() else df[order]
+
+
 def _deterministic(df: pl.DataFrame, sort_by: Sequence[str]) -> pl.DataFrame:
-    return mask_sensitive(df).sort(list(sort_by), nulls_last=True, maintain_order=True)
+    """``df`` masked and in ``sort_by`` order (see :func:`in_key_order`)."""
+    return in_key_order(mask_sensitive(df), sort_by)
 
 
 def write_parquet_atomic(df: pl.DataFrame, path: Path, sort_by: Sequence[str]) -> Path:

@@ -21,8 +21,11 @@ each county gets only the children whose ``residence_county`` is its code:
 Every sheet prints on A4 (landscape, one page wide, header rows repeated). A
 county with nothing to show gets no new workbook on a county rerun.
 
-The display frames are built once for the whole province and cut once by
-county; each workbook is written from its own county's slices.
+The display frames are built once for the whole province and put in county
+order once (:mod:`taizhang.emit.keyed_rows`). The workbooks are then written a
+batch of counties at a time: a batch's sheets are made (masked, numbered,
+measured, the review evidence worded), written and let go before the next, so
+the stage never holds every county's sheets at once.
 
 Files are ``counties/<code>_<name>.xlsx`` (the code alone outside Jilin's list).
 """
@@ -30,7 +33,8 @@ Files are ``counties/<code>_<name>.xlsx`` (the code alone outside Jilin's list).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -40,10 +44,16 @@ from taizhang.emit.candidates import SHEET_COLUMNS as CANDIDATE_COLUMNS
 from taizhang.emit.candidates import SHEET_NAME as CANDIDATE_SHEET
 from taizhang.emit.change_sheet import CHANGE_SHEET_COLUMNS, CHANGE_SHEET_ORDER, change_rows
 from taizhang.emit.division_names import county_file_stem
+from taizhang.emit.keyed_rows import KeyedRows, in_batches
 from taizhang.emit.ledger_display import PEOPLE_ORDER, REGISTER_COLUMNS, TEXT_COLUMNS
 from taizhang.emit.push_lists import pushed_children
 from taizhang.emit.registration_form import FORM_GROUPS, FORM_TITLE, form_frame
-from taizhang.emit.review_sheet import REVIEW_SHEET_COLUMNS, REVIEW_SHEET_ORDER, case_rows
+from taizhang.emit.review_sheet import (
+    REVIEW_SHEET_COLUMNS,
+    REVIEW_SHEET_ORDER,
+    case_rows,
+    with_evidence_text,
+)
 from taizhang.emit.sheets import SheetValues, add_form_sheet, add_table_sheet, new_workbook, sheet_values_by
 from taizhang.emit.workbook_pool import write_each
 from taizhang.period import Period
@@ -137,31 +147,52 @@ def write_county_workbook(
     return write_with_atomic(path, build, sync_folder=False)  # write_each syncs the folder
 
 
-def _by_county(frame: pl.DataFrame, county: str, order: Iterable[str]) -> pl.DataFrame:
-    """``frame``'s rows by county, and within a county in a sheet's ``order`` (nulls last)."""
-    return frame.sort([county, *order], nulls_last=True, maintain_order=True)
+@dataclass(frozen=True)
+class ProvinceRows:
+    """The province's display frames that county sheets are cut from, each in county order."""
+
+    people: KeyedRows  # people_frame rows by residence county, in PEOPLE_ORDER
+    pushes: KeyedRows  # children pushed to their hukou area, in PUSH_ORDER
+    changes: KeyedRows  # change_rows rows, in CHANGE_SHEET_ORDER
+    review: KeyedRows  # case_rows rows (evidence still JSON), in REVIEW_SHEET_ORDER
+    candidates: KeyedRows | None  # candidate_rows rows, in PEOPLE_ORDER
+
+    def count(self, code: str) -> int:
+        """All of a county's rows, over every sheet."""
+        orders = [self.people, self.pushes, self.changes, self.review, self.candidates]
+        return sum(o.count(code) for o in orders if o is not None)
 
 
-def province_sheets(
+def province_rows(
     people: pl.DataFrame,
     change_display: pl.DataFrame,
     review_display: pl.DataFrame,
     candidates: pl.DataFrame | None,
+) -> ProvinceRows:
+    """The frames every county's sheets are cut from, each put in county order once."""
+    here = "_residence_county"
+    pushes = pushed_children(people).with_columns(pl.col("_push_stem").alias("推送至"))
+    return ProvinceRows(
+        people=KeyedRows.of(people, here, PEOPLE_ORDER),
+        pushes=KeyedRows.of(pushes.select(here, *PUSH_COLUMNS), here, PUSH_ORDER),
+        changes=KeyedRows.of(change_display, "_county", CHANGE_SHEET_ORDER),
+        review=KeyedRows.of(review_display, "_county", REVIEW_SHEET_ORDER),
+        candidates=KeyedRows.of(candidates, "_county", PEOPLE_ORDER) if candidates is not None else None,
+    )
+
+
+def batch_sheets(
+    rows: ProvinceRows, codes: Sequence[str]
 ) -> tuple[
     list[tuple[str, tuple[dict[str, SheetValues], SheetValues]]], tuple[dict[str, SheetValues], SheetValues]
 ]:
-    """Every county's sheets, made for the province at once and cut by county.
+    """The sheets of counties ``codes``: each table sheet's and the form's values per county.
 
-    Each sheet's rows are put in order once for the province, by county and then in the
-    sheet's order, and :func:`sheet_values_by` masks, numbers and measures them per county.
+    A sheet's rows are those of the batch's counties in county order, so :func:`sheet_values_by`
+    masks, numbers and measures them per county in one pass over the batch.
     """
     here = "_residence_county"
-    mine = _by_county(people, here, PEOPLE_ORDER)
-    pushes = _by_county(
-        pushed_children(people).with_columns(pl.col("_push_stem").alias("推送至")), here, PUSH_ORDER
-    )
-    change_display = _by_county(change_display, "_county", CHANGE_SHEET_ORDER)
-    review_display = _by_county(review_display, "_county", REVIEW_SHEET_ORDER)
+    mine = rows.people.rows_of(codes)
     frames = [
         ("流动儿童台账", mine.select(here, *REGISTER_COLUMNS), here),
         (
@@ -176,24 +207,39 @@ def province_sheets(
             .select(here, *URGENT_COLUMNS),
             here,
         ),
-        (
-            "变动情况",
-            change_display.select("_county", *CHANGE_SHEET_COLUMNS),
-            "_county",
-        ),
-        ("推送户籍地", pushes.select(here, *PUSH_COLUMNS), here),
+        ("变动情况", rows.changes.rows_of(codes).select("_county", *CHANGE_SHEET_COLUMNS), "_county"),
+        ("推送户籍地", rows.pushes.rows_of(codes), here),
         (
             REVIEW_SHEET,
-            review_display.select("_county", *REVIEW_SHEET_COLUMNS),
+            with_evidence_text(rows.review.rows_of(codes)).select("_county", *REVIEW_SHEET_COLUMNS),
             "_county",
         ),
     ]
-    if candidates is not None:
-        ordered = _by_county(candidates, "_county", PEOPLE_ORDER)
+    if rows.candidates is not None:
+        ordered = rows.candidates.rows_of(codes)
         frames.append((CANDIDATE_SHEET, ordered.select("_county", *CANDIDATE_COLUMNS), "_county"))
     tables = [(name, sheet_values_by(frame, key)) for name, frame, key in frames]
     form = sheet_values_by(form_frame(mine).with_columns(mine.get_column(here)), here)
     return tables, form
+
+
+def write_batch(
+    out_dir: Path,
+    period: Period,
+    codes: Sequence[str],
+    tables: list[tuple[str, tuple[dict[str, SheetValues], SheetValues]]],
+    form: tuple[dict[str, SheetValues], SheetValues],
+) -> dict[str, Path]:
+    """Write the workbooks of counties ``codes`` from their batch's sheets (:func:`batch_sheets`)."""
+    forms, no_form = form
+
+    def write(code: str) -> Path:
+        sheets = [(name, by_county.get(code, empty)) for name, (by_county, empty) in tables]
+        return write_county_workbook(
+            county_workbook_path(out_dir, code), code, period, sheets, forms.get(code, no_form)
+        )
+
+    return write_each(codes, write)
 
 
 def write_county_workbooks(
@@ -240,15 +286,11 @@ def write_county_workbooks(
         if counties is None
         else sorted(c for c in set(counties) if c in present or county_workbook_path(out_dir, c).exists())
     )
-    tables, (forms, no_form) = province_sheets(people, change_display, review_display, candidates)
-
-    def write(code: str) -> Path:
-        sheets = [(name, by_county.get(code, empty)) for name, (by_county, empty) in tables]
-        return write_county_workbook(
-            county_workbook_path(out_dir, code), code, period, sheets, forms.get(code, no_form)
-        )
-
-    written = write_each(wanted, write)
+    rows = province_rows(people, change_display, review_display, candidates)
+    del change_display, review_display  # held in ``rows`` from here on
+    written: dict[str, Path] = {}
+    for batch in in_batches(wanted, rows.count):
+        written.update(write_batch(out_dir, period, batch, *batch_sheets(rows, batch)))
     if counties is None:
         folder = Path(out_dir) / COUNTY_DIR
         keep = {p.name for p in written.values()}

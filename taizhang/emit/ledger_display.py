@@ -103,8 +103,3 @@ def people_frame(ledger: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
 
 # The order children are listed in: by name, birth date and child id.
 PEOPLE_ORDER = ("姓名", "出生日期", "儿童编号")
-
-
-def for_people(frame: pl.DataFrame, columns: tuple[str, ...] | list[str]) -> pl.DataFrame:
-    """The listed display columns, rows in ``PEOPLE_ORDER``."""
-    return frame.sort(list(PEOPLE_ORDER), nulls_last=True).select(columns)

@@ -13,6 +13,7 @@ the counties. No identity number, phone or full name is shown.
 from __future__ import annotations
 
 import html
+import io
 import math
 import re
 from pathlib import Path
@@ -114,8 +115,11 @@ def _mask_name(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def _sides(shown: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
-    rec = records.select(
+def _sides(shown: pl.DataFrame, records: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """``shown`` with both records' columns; only the shown pairs' records are read from ``records``."""
+    ids = pl.concat([shown.get_column("l"), shown.get_column("r")]).unique()
+    wanted = records.lazy().select(_RECORD_COLUMNS).filter(pl.col("record_id").is_in(ids.implode()))
+    rec = wanted.collect().select(
         "record_id",
         "source",
         "file",
@@ -125,20 +129,25 @@ def _sides(shown: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
         "residence_county",
         "hukou_county",
     )
-    return shown.join(rec.rename(lambda c: f"{c}_l"), left_on="l", right_on="record_id_l", how="left").join(
-        rec.rename(lambda c: f"{c}_r"), left_on="r", right_on="record_id_r", how="left"
+    left = rec.rename(lambda c: f"{c}_l")
+    right = rec.rename(lambda c: f"{c}_r")
+    return shown.join(left, left_on="l", right_on="record_id_l", how="left", maintain_order="left").join(
+        right, left_on="r", right_on="record_id_r", how="left", maintain_order="left"
     )
 
 
 def review_page(
-    pairs: pl.DataFrame, records: pl.DataFrame, vetoed: pl.DataFrame | None, probability: float
+    pairs: pl.DataFrame | pl.LazyFrame,
+    records: pl.DataFrame | pl.LazyFrame,
+    vetoed: pl.DataFrame | None,
+    probability: float,
 ) -> str:
     """The whole page (see the module docstring)."""
     from data_contracts import load_contracts
 
     titles = {name: c.title for name, c in load_contracts().items()}
     threshold = threshold_weight(probability)
-    shown = _sides(select_pairs(pairs, vetoed, threshold), records.select(_RECORD_COLUMNS))
+    shown = _sides(select_pairs(pairs, vetoed, threshold), records)
     esc = html.escape
     n_near = shown.filter(pl.col("kind") == "near").height
     n_vetoed = shown.height - n_near
@@ -201,10 +210,12 @@ def write_linkage_review(std_dir: Path, link_dir: Path, path: Path, probability:
         return None
     from taizhang import sealed
 
-    # The stage files are sealed working data: decrypted in memory, never copied in clear.
-    pairs = sealed.read_frame(pairs_path).lazy()
+    # The stage files are sealed working data: decrypted in memory, never copied in clear. Scanned,
+    # not read: the page shows some seventy pairs of a province's millions, so only the columns the
+    # choice needs are decoded, and only the shown pairs' records (the rest stay encoded bytes).
+    pairs = pl.scan_parquet(io.BytesIO(sealed.read_bytes(pairs_path)))
     vetoed_path = Path(link_dir) / "link_vetoed_apart.parquet"
-    vetoed = sealed.read_frame(vetoed_path) if vetoed_path.is_file() else None
-    records = sealed.read_frame(Path(std_dir) / "std_records.parquet", columns=list(_RECORD_COLUMNS))
+    vetoed = sealed.read_frame(vetoed_path, columns=["l", "r"]) if vetoed_path.is_file() else None
+    records = pl.scan_parquet(io.BytesIO(sealed.read_bytes(Path(std_dir) / "std_records.parquet")))
     text = review_page(pairs, records, vetoed, probability)
     return write_with_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

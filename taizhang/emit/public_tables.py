@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from taizhang.emit.atomic import write_parquet_atomic
+from taizhang.emit.atomic import in_key_order, write_parquet_atomic
 
 REQUIRED_LEDGER: dict[str, pl.DataType] = {
     "child_id": pl.Utf8(),
@@ -100,15 +100,16 @@ def ledger_table(ledger: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
 
 
 def flags_table(flags: pl.DataFrame) -> pl.DataFrame:
-    """Flags with the interface columns first, sorted by child, flag, reason and evidence."""
-    return _conform(flags, FLAGS_COLUMNS, {}, "flags").sort(list(FLAGS_COLUMNS), nulls_last=True)
+    """Flags with the interface columns first, sorted by child, flag, reason and evidence (nulls last;
+    the decision stage's table is in that order already, and is then not copied)."""
+    return in_key_order(_conform(flags, FLAGS_COLUMNS, {}, "flags"), list(FLAGS_COLUMNS))
 
 
 def review_table(review: pl.DataFrame | None) -> pl.DataFrame:
     """Review items (待核实), sorted; an empty frame with the interface columns when there are none."""
     if review is None:
         review = pl.DataFrame(schema=REVIEW_COLUMNS)
-    return _conform(review, REVIEW_COLUMNS, {}, "review").sort(list(REVIEW_COLUMNS), nulls_last=True)
+    return in_key_order(_conform(review, REVIEW_COLUMNS, {}, "review"), list(REVIEW_COLUMNS))
 
 
 def write_tables(

@@ -23,7 +23,8 @@ import polars as pl
 
 from taizhang.emit.atomic import write_with_atomic
 from taizhang.emit.division_names import JILIN_PROVINCE, county_file_stem, province_names
-from taizhang.emit.ledger_display import REGISTER_COLUMNS, TEXT_COLUMNS, for_people
+from taizhang.emit.keyed_rows import KeyedRows, in_batches
+from taizhang.emit.ledger_display import PEOPLE_ORDER, REGISTER_COLUMNS, TEXT_COLUMNS
 from taizhang.emit.sheets import add_table_sheet, new_workbook, sheet_values_by
 from taizhang.emit.workbook_pool import write_each
 from taizhang.period import Period
@@ -96,25 +97,31 @@ def write_push_lists(out_dir: Path, period: Period, people: pl.DataFrame) -> dic
     """
     rows = push_list_rows(people)
     folder = Path(out_dir) / PUSH_DIR
-    destinations = rows.select("_push_code", "_push_stem").unique().sort("_push_code").rows()
-    # The lists' rows put in order, masked and measured once for all destinations, then cut.
-    ordered = for_people(rows, ["_push_code", *PUSH_LIST_COLUMNS]).sort(
-        ["_push_code", "户籍地代码"], maintain_order=True
+    stems = dict(rows.select("_push_code", "_push_stem").unique().sort("_push_code").rows())
+    # The lists' rows put in order once for all destinations (by destination, hukou county, then
+    # as people are listed), then masked, measured and written a batch of destinations at a time.
+    ordered = KeyedRows.of(
+        rows.select("_push_code", *PUSH_LIST_COLUMNS), "_push_code", ["户籍地代码", *PEOPLE_ORDER]
     )
-    sheets, _ = sheet_values_by(ordered, "_push_code")
-    stems = dict(destinations)
 
-    def write(code: str) -> Path:
-        stem = stems[code]
+    def write_batch(codes: list[str]) -> dict[str, Path]:
+        sheets, _ = sheet_values_by(ordered.rows_of(codes), "_push_code")
 
-        def build(tmp: Path) -> None:
-            wb = new_workbook(tmp, period, f"{period} 流动儿童推送名单 {stem}")
-            add_table_sheet(wb, "推送名单", sheets[code], TEXT_COLUMNS)
-            wb.close()
+        def write(code: str) -> Path:
+            stem = stems[code]
 
-        return write_with_atomic(folder / f"{stem}.xlsx", build, sync_folder=False)
+            def build(tmp: Path) -> None:
+                wb = new_workbook(tmp, period, f"{period} 流动儿童推送名单 {stem}")
+                add_table_sheet(wb, "推送名单", sheets[code], TEXT_COLUMNS)
+                wb.close()
 
-    written = write_each([code for code, _ in destinations], write)
+            return write_with_atomic(folder / f"{stem}.xlsx", build, sync_folder=False)
+
+        return write_each(codes, write)
+
+    written: dict[str, Path] = {}
+    for batch in in_batches(list(stems), ordered.count):
+        written.update(write_batch(batch))
     keep = {p.name for p in written.values()}
     if folder.is_dir():
         for stale in folder.glob("*.xlsx"):

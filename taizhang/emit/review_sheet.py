@@ -51,13 +51,32 @@ def kind_of(code: pl.Expr) -> pl.Expr:
     return code.replace_strict(REVIEW_KINDS, default=OTHER_KIND, return_dtype=pl.Utf8)
 
 
+# JSON evidence decoded at a time (bytes): decoding and exploding it costs several times its size,
+# and a case's evidence can list hundreds of rows, so the cases are taken a run of rows at a time.
+EVIDENCE_PIECE_BYTES = 16 << 20
+
+
 def evidence_text(frame: pl.DataFrame, column: str = "evidence") -> pl.Series:
-    """One Chinese sentence per row of ``frame[column]`` (the JSON evidence), null where there is none."""
+    """One Chinese sentence per row of ``frame[column]`` (the JSON evidence), null where there is none.
+
+    Each row's sentence depends on that row alone, so the rows are decoded a run at a time
+    (about :data:`EVIDENCE_PIECE_BYTES` of JSON each): memory follows the piece, not the province.
+    """
     if column not in frame.columns or frame.height == 0:
         return pl.Series("依据", [None] * frame.height, dtype=pl.Utf8)
-    decoded = frame.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"),
-        pl.col(column).cast(pl.Utf8).str.json_decode(_EVIDENCE).alias("_e"),
+    evidence = frame.get_column(column).cast(pl.Utf8)
+    piece = (evidence.str.len_bytes().fill_null(0).cast(pl.Int64).cum_sum() // EVIDENCE_PIECE_BYTES).rle()
+    texts, offset = [], 0
+    for length in piece.struct.field("len").to_list():  # one run of rows per piece, not per row
+        texts.append(_evidence_sentences(evidence.slice(offset, length)))
+        offset += length
+    return pl.concat(texts, rechunk=True).alias("依据")
+
+
+def _evidence_sentences(evidence: pl.Series) -> pl.Series:
+    """:func:`evidence_text` of one run of rows."""
+    decoded = pl.DataFrame({"_i": pl.int_range(evidence.len(), dtype=pl.UInt32, eager=True)}).with_columns(
+        evidence.str.json_decode(_EVIDENCE).alias("_e")
     )
     titles = _source_titles()
     records = (
@@ -94,23 +113,20 @@ def evidence_text(frame: pl.DataFrame, column: str = "evidence") -> pl.Series:
         )
     )
     joined = pl.concat([records, events]).group_by("_i").agg(pl.col("t").str.join(EVIDENCE_SEPARATOR))
-    return (
-        decoded.select("_i")
-        .join(joined, on="_i", how="left", maintain_order="left")
-        .get_column("t")
-        .alias("依据")
-    )
+    return decoded.select("_i").join(joined, on="_i", how="left", maintain_order="left").get_column("t")
 
 
-# The review sheet's columns: Chinese header -> how it is made from a case joined to its child
-# (``_evidence_text`` is :func:`evidence_text`).
+# The review sheet's columns: Chinese header -> how it is made from a case joined to its child.
+# The evidence column holds the case's JSON evidence until :func:`with_evidence_text` makes it
+# sentences, a few counties at a time (a province's sentences are larger than its JSON).
+EVIDENCE_HEADER = "依据（来源文件与行号）"
 REVIEW_SHEET_COLUMNS: dict[str, pl.Expr] = {
     "儿童编号": pl.col("child_id"),
     "姓名": pl.col("name"),
     "出生日期": pl.col("birth_date"),
     "问题类别": kind_of(pl.col("reason_code")),
     "核实事项": pl.col("reason"),
-    "依据（来源文件与行号）": pl.col("_evidence_text"),
+    EVIDENCE_HEADER: pl.col("_evidence"),
 }
 # The profile columns case_people reads: emit loads no more of the province's profiles than these.
 CASE_PROFILE_COLUMNS = ("child_id", "name", "birth_date", "residence_county")
@@ -138,7 +154,8 @@ def case_people(people: pl.DataFrame, profiles: pl.DataFrame | None) -> pl.DataF
 
 
 def case_rows(cases: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
-    """Display rows of review items (``REVIEW_SHEET_COLUMNS``) with ``_county``, the county that checks them.
+    """Rows of review items (``REVIEW_SHEET_COLUMNS``) with ``_county``, the county that checks them;
+    the evidence column still JSON (see :func:`with_evidence_text`).
 
     ``cases`` holds ``child_id``, ``reason_code``, ``reason`` and optionally
     ``evidence``; ``people`` is :func:`case_people`: every child the decision stage
@@ -148,7 +165,15 @@ def case_rows(cases: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     info = people.select("child_id", "name", "birth_date", pl.col("residence_county").alias("_people_county"))
     df = cases.join(info, on="child_id", how="left", maintain_order="left")
     own = pl.col("residence_county") if "residence_county" in cases.columns else pl.lit(None, dtype=pl.Utf8)
-    return df.with_columns(evidence_text(df).alias("_evidence_text")).select(
+    evidence = (
+        pl.col("evidence").cast(pl.Utf8) if "evidence" in cases.columns else pl.lit(None, dtype=pl.Utf8)
+    )
+    return df.with_columns(evidence.alias("_evidence")).select(
         *(expr.alias(name) for name, expr in REVIEW_SHEET_COLUMNS.items()),
         pl.coalesce(pl.col("_people_county"), own).alias("_county"),
     )
+
+
+def with_evidence_text(rows: pl.DataFrame) -> pl.DataFrame:
+    """:func:`case_rows` rows as the sheet shows them: the evidence as sentences (:func:`evidence_text`)."""
+    return rows.with_columns(evidence_text(rows, EVIDENCE_HEADER).alias(EVIDENCE_HEADER))
