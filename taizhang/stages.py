@@ -243,6 +243,7 @@ def decide(
     county it lived in then.
     """
     from taizhang.rules import decide as decide_rules
+    from taizhang.rules.decide import BUCKET_CHILDREN
     from taizhang.rules.columns import GUARDIAN_COLUMNS, RECORD_COLUMNS
 
     previous = (
@@ -268,6 +269,7 @@ def decide(
         period=period,
         previous_ledger=previous,
         vetoed_apart=_read_if_exists(link_dir / "link_vetoed_apart.parquet"),
+        bucket_children=BUCKET_CHILDREN,
     )
     counts = {}
     frames = _frames(result)

@@ -30,20 +30,27 @@ from datetime import date
 import polars as pl
 
 from taizhang.period import Period
-from taizhang.rules.assemble import Decisions, Rulings, assemble
+from taizhang.rules.assemble import REVIEW_SCHEMA, Decisions, Rulings, assemble
+from taizhang.rules.candidates import settled_by_partner
 from taizhang.rules.care_level import care_levels
+from taizhang.rules.columns import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, RECORD_COLUMNS, conform
 from taizhang.rules.evidence import events_of, refs_of
-from taizhang.rules.facts import Facts, gather_facts
+from taizhang.rules.facts import Facts, children_facts, shared_facts
 from taizhang.rules.migrant import migrant_decisions
 from taizhang.rules.orphan import suspected_orphans
 from taizhang.rules.parents import Resolver
 from taizhang.rules.refer_orphan import refer_orphans
+from taizhang.rules.renamed_or_twin import renamed_or_twin_review
 from taizhang.rules.service_gaps import gaps_per_child, service_gap_items
 from taizhang.rules.unsupported import suspected_unsupported
 from taizhang.rules.urgent import urgent_cases
 from taizhang.rules.where_flagged import where_flagged
 
-__all__ = ["Decisions", "apply_rules", "decide"]
+__all__ = ["BUCKET_CHILDREN", "Decisions", "apply_rules", "decide"]
+
+# Children decided at once by the stage (``decide(bucket_children=...)``): the memory of a bucket's
+# records, profiles and rules is bounded by it whatever the size of the province.
+BUCKET_CHILDREN = 100_000
 
 
 def _status_flags(facts: Facts) -> pl.DataFrame:
@@ -117,6 +124,39 @@ def apply_rules(facts: Facts, as_of: date, divisions: pl.DataFrame | None = None
     )
 
 
+def child_buckets(record_child: pl.DataFrame, bucket_children: int | None) -> pl.DataFrame:
+    """``record_id, _bucket``: the bucket of every linked record, its child's.
+
+    Buckets are consecutive runs of at most ``bucket_children`` children in child id order (one
+    bucket when None), so the tables of the buckets, concatenated in bucket order, are in child id
+    order as the tables of all children at once are.
+    """
+    children = record_child.select("child_id").drop_nulls().unique().sort("child_id")
+    size = max(1, bucket_children or children.height)
+    numbered = children.with_columns(_bucket=(pl.int_range(pl.len(), dtype=pl.Int64) // size).cast(pl.Int32))
+    return (
+        record_child.select("record_id", "child_id")
+        .join(numbered, on="child_id", how="inner")
+        .drop("child_id")
+    )
+
+
+def _by_bucket(frame: pl.DataFrame, buckets: pl.DataFrame) -> dict[int, pl.DataFrame]:
+    """The rows of ``frame`` (keyed by ``record_id``) split by bucket, each in ``frame``'s order;
+    rows of no linked record are left out. One bucket: ``frame`` itself."""
+    if (buckets["_bucket"].max() or 0) == 0:
+        return {0: frame}
+    bucket = frame.select("record_id").join(buckets, on="record_id", how="left", maintain_order="left")
+    parts = frame.with_columns(_bucket=bucket["_bucket"]).partition_by(
+        "_bucket", as_dict=True, include_key=False, maintain_order=True
+    )
+    return {key[0]: part for key, part in parts.items() if key[0] is not None}
+
+
+def _concat(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    return parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical_relaxed", rechunk=True)
+
+
 def decide(
     records: pl.DataFrame,
     guardians: pl.DataFrame,
@@ -129,6 +169,7 @@ def decide(
     divisions: pl.DataFrame | None = None,
     previous_ledger: pl.DataFrame | None = None,
     vetoed_apart: pl.DataFrame | None = None,
+    bucket_children: int | None = None,
 ) -> Decisions:
     """All policy decisions as of ``as_of`` (or ``period.as_of``) over the linked Stage 2 tables.
 
@@ -140,17 +181,66 @@ def decide(
     the same county. ``vetoed_apart``
     (``l, r, child_id_l, child_id_r``: pairs of records the linker's rename veto kept apart) lists
     both children for review.
+
+    ``bucket_children`` bounds the memory: the facts that cross children (parents, status rows,
+    see :class:`taizhang.rules.facts.SharedFacts`) are found once, then the children are taken in
+    buckets of at most that many, each bucket's records, profiles and rules held only while it is
+    decided. Every rule decides a child from its own records and the shared facts, so the tables
+    are the same whatever the bucket size; the two items that pair children (the rename veto's
+    review and candidates) are settled over all children at the end.
     """
     if as_of is None:
         if period is None:
             raise ValueError("decide needs as_of or period")
         as_of = period.as_of
-    facts = gather_facts(
-        records, guardians, status, record_child, as_of, resolver=resolver, previous_ledger=previous_ledger
+    record_child = conform(record_child, RECORD_CHILD_COLUMNS)
+    guardians = conform(guardians, GUARDIAN_COLUMNS).select(list(GUARDIAN_COLUMNS))
+    records = conform(records, RECORD_COLUMNS)
+    shared = shared_facts(records, guardians, status, record_child, as_of, resolver=resolver)
+    renamed = (
+        renamed_or_twin_review(vetoed_apart, records.select("record_id", "source", "file", "row_number"))
+        if vetoed_apart is not None
+        else None
     )
-    del records  # the facts hold the one copy of the records the rules read
-    rulings = apply_rules(facts, as_of, divisions)
-    # The records joined to their children are read by the rules only: the assembly does not hold
-    # them (the province's largest frame) beside the tables it builds.
-    facts.linked = facts.linked.clear()
-    return assemble(facts, rulings, vetoed_apart)
+    if not record_child["record_id"].is_unique().all():
+        bucket_children = None  # a record of two children (not what the linker writes) stays whole
+    buckets = child_buckets(record_child, bucket_children)
+    # Each input split once into its buckets, and let go whole: a bucket's part is dropped once decided.
+    record_parts = _by_bucket(records, buckets)
+    del records
+    guardian_parts = _by_bucket(guardians, buckets)
+    del guardians
+    child_parts = _by_bucket(record_child, buckets)
+    del record_child, buckets
+
+    tables: dict[str, list[pl.DataFrame]] = {name: [] for name in Decisions.__dataclass_fields__}
+    for key in sorted(child_parts):
+        facts = children_facts(
+            shared,
+            record_parts.pop(key, pl.DataFrame(schema=RECORD_COLUMNS)),
+            guardian_parts.pop(key, pl.DataFrame(schema=GUARDIAN_COLUMNS)),
+            child_parts.pop(key),
+            as_of,
+            previous_ledger=previous_ledger,
+        )
+        rulings = apply_rules(facts, as_of, divisions)
+        # The records joined to their children are read by the rules only: the assembly does not
+        # hold them (the bucket's largest frame) beside the tables it builds.
+        facts.linked = facts.linked.clear()
+        decided = assemble(facts, rulings, None)
+        del facts, rulings
+        for name in tables:
+            tables[name].append(getattr(decided, name))
+        del decided
+    out = {name: _concat(parts) for name, parts in tables.items()}
+    if vetoed_apart is not None and vetoed_apart.height:
+        paired = pl.concat([vetoed_apart.select(child_id=c) for c in ("child_id_l", "child_id_r")])
+        partners = out["profiles"].join(paired.cast(pl.Utf8), on="child_id", how="semi")
+        out["candidates"] = out["candidates"].join(
+            settled_by_partner(partners, vetoed_apart), on="child_id", how="anti"
+        )
+    if renamed is not None:
+        out["review"] = pl.concat(
+            [out["review"], renamed.select(list(REVIEW_SCHEMA)).cast(REVIEW_SCHEMA)]
+        ).sort("child_id", "reason_code")
+    return Decisions(**out)
