@@ -31,6 +31,7 @@ import polars as pl
 
 from taizhang.period import Period
 from taizhang.rules.assemble import REVIEW_SCHEMA, Decisions, Rulings, assemble
+from taizhang.rules.buckets import by_bucket, child_buckets, concat_buckets
 from taizhang.rules.candidates import settled_by_partner
 from taizhang.rules.care_level import care_levels
 from taizhang.rules.columns import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, RECORD_COLUMNS, conform
@@ -124,39 +125,6 @@ def apply_rules(facts: Facts, as_of: date, divisions: pl.DataFrame | None = None
     )
 
 
-def child_buckets(record_child: pl.DataFrame, bucket_children: int | None) -> pl.DataFrame:
-    """``record_id, _bucket``: the bucket of every linked record, its child's.
-
-    Buckets are consecutive runs of at most ``bucket_children`` children in child id order (one
-    bucket when None), so the tables of the buckets, concatenated in bucket order, are in child id
-    order as the tables of all children at once are.
-    """
-    children = record_child.select("child_id").drop_nulls().unique().sort("child_id")
-    size = max(1, bucket_children or children.height)
-    numbered = children.with_columns(_bucket=(pl.int_range(pl.len(), dtype=pl.Int64) // size).cast(pl.Int32))
-    return (
-        record_child.select("record_id", "child_id")
-        .join(numbered, on="child_id", how="inner")
-        .drop("child_id")
-    )
-
-
-def _by_bucket(frame: pl.DataFrame, buckets: pl.DataFrame) -> dict[int, pl.DataFrame]:
-    """The rows of ``frame`` (keyed by ``record_id``) split by bucket, each in ``frame``'s order;
-    rows of no linked record are left out. One bucket: ``frame`` itself."""
-    if (buckets["_bucket"].max() or 0) == 0:
-        return {0: frame}
-    bucket = frame.select("record_id").join(buckets, on="record_id", how="left", maintain_order="left")
-    parts = frame.with_columns(_bucket=bucket["_bucket"]).partition_by(
-        "_bucket", as_dict=True, include_key=False, maintain_order=True
-    )
-    return {key[0]: part for key, part in parts.items() if key[0] is not None}
-
-
-def _concat(parts: list[pl.DataFrame]) -> pl.DataFrame:
-    return parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical_relaxed", rechunk=True)
-
-
 def decide(
     records: pl.DataFrame,
     guardians: pl.DataFrame,
@@ -196,7 +164,6 @@ def decide(
     record_child = conform(record_child, RECORD_CHILD_COLUMNS)
     guardians = conform(guardians, GUARDIAN_COLUMNS).select(list(GUARDIAN_COLUMNS))
     records = conform(records, RECORD_COLUMNS)
-    shared = shared_facts(records, guardians, status, record_child, as_of, resolver=resolver)
     renamed = (
         renamed_or_twin_review(vetoed_apart, records.select("record_id", "source", "file", "row_number"))
         if vetoed_apart is not None
@@ -205,12 +172,13 @@ def decide(
     if not record_child["record_id"].is_unique().all():
         bucket_children = None  # a record of two children (not what the linker writes) stays whole
     buckets = child_buckets(record_child, bucket_children)
+    shared = shared_facts(records, guardians, status, record_child, as_of, resolver=resolver, buckets=buckets)
     # Each input split once into its buckets, and let go whole: a bucket's part is dropped once decided.
-    record_parts = _by_bucket(records, buckets)
+    record_parts = by_bucket(records, buckets)
     del records
-    guardian_parts = _by_bucket(guardians, buckets)
+    guardian_parts = by_bucket(guardians, buckets)
     del guardians
-    child_parts = _by_bucket(record_child, buckets)
+    child_parts = by_bucket(record_child, buckets)
     del record_child, buckets
 
     tables: dict[str, list[pl.DataFrame]] = {name: [] for name in Decisions.__dataclass_fields__}
@@ -232,7 +200,7 @@ def decide(
         for name in tables:
             tables[name].append(getattr(decided, name))
         del decided
-    out = {name: _concat(parts) for name, parts in tables.items()}
+    out = {name: concat_buckets(parts) for name, parts in tables.items()}
     if vetoed_apart is not None and vetoed_apart.height:
         paired = pl.concat([vetoed_apart.select(child_id=c) for c in ("child_id_l", "child_id_r")])
         partners = out["profiles"].join(paired.cast(pl.Utf8), on="child_id", how="semi")

@@ -112,12 +112,14 @@ def shared_facts(
     as_of: date,
     *,
     resolver: Resolver | None = None,
+    buckets: pl.DataFrame | None = None,
 ) -> SharedFacts:
     """The :class:`SharedFacts` (arguments as :func:`taizhang.rules.decide.decide`); of the records
-    only the identity columns and clinics are read."""
+    only the identity columns and clinics are read. ``buckets`` (``record_id, _bucket``) takes the
+    children's parents a bucket at a time (:func:`taizhang.rules.parents.link_parents`)."""
     record_child = conform(record_child, RECORD_CHILD_COLUMNS)
     guardians = conform(guardians, GUARDIAN_COLUMNS).select(list(GUARDIAN_COLUMNS))
-    child_parents, people = link_parents(guardians, record_child, resolver)
+    child_parents, people = link_parents(guardians, record_child, resolver, buckets)
     del guardians
     events = evaluate_events(status, as_of)
     parent_rows = status_row_matches(events, people)
