@@ -35,5 +35,5 @@ def by_bucket(frame: pl.DataFrame, buckets: pl.DataFrame | None) -> dict[int, pl
 
 
 def concat_buckets(parts: list[pl.DataFrame]) -> pl.DataFrame:
-    """The tables of the buckets as one, in bucket order."""
-    return parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical_relaxed", rechunk=True)
+    """The tables of the buckets as one, in bucket order (their chunks side by side, not copied)."""
+    return parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical_relaxed", rechunk=False)

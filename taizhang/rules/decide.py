@@ -25,6 +25,7 @@ citing their texts) and :func:`taizhang.rules.assemble.assemble` (ledger, flags 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import polars as pl
@@ -52,6 +53,12 @@ __all__ = ["BUCKET_CHILDREN", "Decisions", "apply_rules", "decide"]
 # Children decided at once by the stage (``decide(bucket_children=...)``): the memory of a bucket's
 # records, profiles and rules is bounded by it whatever the size of the province.
 BUCKET_CHILDREN = 100_000
+
+# The tables with the rows of each child only (``decide(sink=...)`` takes them bucket by bucket).
+PER_CHILD_TABLES = ("profiles", "ledger", "flags", "parents")
+
+# The columns of the records the facts that cross children read (status rows tied to the children).
+IDENTITY_COLUMNS = ("record_id", "id_status", "id_number", "name", "clinic")
 
 
 def _status_flags(facts: Facts) -> pl.DataFrame:
@@ -126,7 +133,7 @@ def apply_rules(facts: Facts, as_of: date, divisions: pl.DataFrame | None = None
 
 
 def decide(
-    records: pl.DataFrame,
+    records: pl.DataFrame | pl.LazyFrame,
     guardians: pl.DataFrame,
     status: pl.DataFrame,
     record_child: pl.DataFrame,
@@ -138,6 +145,7 @@ def decide(
     previous_ledger: pl.DataFrame | None = None,
     vetoed_apart: pl.DataFrame | None = None,
     bucket_children: int | None = None,
+    sink: Callable[[str, pl.DataFrame], None] | None = None,
 ) -> Decisions:
     """All policy decisions as of ``as_of`` (or ``period.as_of``) over the linked Stage 2 tables.
 
@@ -156,6 +164,11 @@ def decide(
     decided. Every rule decides a child from its own records and the shared facts, so the tables
     are the same whatever the bucket size; the two items that pair children (the rename veto's
     review and candidates) are settled over all children at the end.
+
+    ``records`` may be lazy: only the identity columns are read before the parents are resolved.
+    ``sink`` (a table name and a bucket's rows) takes the tables of :data:`PER_CHILD_TABLES` bucket
+    by bucket, in child id order, as they are decided, so that they are not all held at once; the
+    decisions returned then hold them empty.
     """
     if as_of is None:
         if period is None:
@@ -163,18 +176,32 @@ def decide(
         as_of = period.as_of
     record_child = conform(record_child, RECORD_CHILD_COLUMNS)
     guardians = conform(guardians, GUARDIAN_COLUMNS).select(list(GUARDIAN_COLUMNS))
-    records = conform(records, RECORD_COLUMNS)
-    renamed = (
-        renamed_or_twin_review(vetoed_apart, records.select("record_id", "source", "file", "row_number"))
-        if vetoed_apart is not None
-        else None
-    )
+    records = records.lazy()
+    present = set(records.collect_schema().names())
     if not record_child["record_id"].is_unique().all():
         bucket_children = None  # a record of two children (not what the linker writes) stays whole
     buckets = child_buckets(record_child, bucket_children)
-    shared = shared_facts(records, guardians, status, record_child, as_of, resolver=resolver, buckets=buckets)
+    # What crosses children first, from the records' identity columns only: the records themselves
+    # are read (when ``records`` is lazy) once the parents are resolved.
+    shared = shared_facts(
+        _columns(records, present, IDENTITY_COLUMNS),
+        guardians,
+        status,
+        record_child,
+        as_of,
+        resolver=resolver,
+        buckets=buckets,
+    )
+    renamed, paired = None, None
+    if vetoed_apart is not None:
+        refs = _columns(records, present, ("record_id", "source", "file", "row_number"))
+        renamed = renamed_or_twin_review(vetoed_apart, refs).select(list(REVIEW_SCHEMA)).cast(REVIEW_SCHEMA)
+        del refs
+        paired = pl.concat([vetoed_apart.select(child_id=c) for c in ("child_id_l", "child_id_r")]).cast(
+            pl.Utf8
+        )
     # Each input split once into its buckets, and let go whole: a bucket's part is dropped once decided.
-    record_parts = by_bucket(records, buckets)
+    record_parts = by_bucket(conform(records.collect(), RECORD_COLUMNS), buckets)
     del records
     guardian_parts = by_bucket(guardians, buckets)
     del guardians
@@ -182,6 +209,8 @@ def decide(
     del record_child, buckets
 
     tables: dict[str, list[pl.DataFrame]] = {name: [] for name in Decisions.__dataclass_fields__}
+    empty: dict[str, pl.DataFrame] = {}
+    partners = []
     for key in sorted(child_parts):
         facts = children_facts(
             shared,
@@ -197,18 +226,27 @@ def decide(
         facts.linked = facts.linked.clear()
         decided = assemble(facts, rulings, None)
         del facts, rulings
+        if paired is not None:
+            partners.append(decided.profiles.join(paired, on="child_id", how="semi"))
         for name in tables:
-            tables[name].append(getattr(decided, name))
-        del decided
-    out = {name: concat_buckets(parts) for name, parts in tables.items()}
+            frame = getattr(decided, name)
+            if sink is not None and name in PER_CHILD_TABLES:
+                empty[name] = frame.clear()
+                sink(name, frame)
+            else:
+                tables[name].append(frame)
+        del decided, frame
+    out = {name: concat_buckets(parts) if parts else empty[name] for name, parts in tables.items()}
     if vetoed_apart is not None and vetoed_apart.height:
-        paired = pl.concat([vetoed_apart.select(child_id=c) for c in ("child_id_l", "child_id_r")])
-        partners = out["profiles"].join(paired.cast(pl.Utf8), on="child_id", how="semi")
         out["candidates"] = out["candidates"].join(
-            settled_by_partner(partners, vetoed_apart), on="child_id", how="anti"
+            settled_by_partner(concat_buckets(partners), vetoed_apart), on="child_id", how="anti"
         )
     if renamed is not None:
-        out["review"] = pl.concat(
-            [out["review"], renamed.select(list(REVIEW_SCHEMA)).cast(REVIEW_SCHEMA)]
-        ).sort("child_id", "reason_code")
+        out["review"] = pl.concat([out["review"], renamed]).sort("child_id", "reason_code")
     return Decisions(**out)
+
+
+def _columns(records: pl.LazyFrame, present: set[str], names: tuple[str, ...]) -> pl.DataFrame:
+    """The ``names`` columns of the records (typed as declared; nulls where the records lack one)."""
+    declared = {c: RECORD_COLUMNS[c] for c in names}
+    return conform(records.select([c for c in names if c in present]).collect(), declared).rechunk()

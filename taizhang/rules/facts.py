@@ -115,8 +115,9 @@ def shared_facts(
     buckets: pl.DataFrame | None = None,
 ) -> SharedFacts:
     """The :class:`SharedFacts` (arguments as :func:`taizhang.rules.decide.decide`); of the records
-    only the identity columns and clinics are read. ``buckets`` (``record_id, _bucket``) takes the
-    children's parents a bucket at a time (:func:`taizhang.rules.parents.link_parents`)."""
+    only ``record_id, id_status, id_number, name, clinic`` are read. ``buckets`` (``record_id,
+    _bucket``) takes the children's parents a bucket at a time
+    (:func:`taizhang.rules.parents.link_parents`)."""
     record_child = conform(record_child, RECORD_CHILD_COLUMNS)
     guardians = conform(guardians, GUARDIAN_COLUMNS).select(list(GUARDIAN_COLUMNS))
     child_parents, people = link_parents(guardians, record_child, resolver, buckets)
@@ -127,8 +128,7 @@ def shared_facts(
     # The children as people: every linked record's number and name (the same rows as the records
     # joined to their children, without their other columns).
     identities = (
-        conform(records, RECORD_COLUMNS)
-        .select("record_id", "id_status", "id_number", "name")
+        records.select("record_id", "id_status", "id_number", "name")
         .join(record_child.select("record_id", "child_id"), on="record_id", how="inner")
         .filter(pl.col("child_id").is_not_null())
     )
@@ -142,7 +142,7 @@ def shared_facts(
         child_matches=child_matches,
         child_states=person_states(events, child_matches),
         conditions=child_conditions(events, child_matches),
-        clinics=clinic_divisions(conform(records, RECORD_COLUMNS)["clinic"]),
+        clinics=clinic_divisions(records["clinic"]),
     )
 
 
@@ -199,6 +199,7 @@ def gather_facts(
     previous_ledger: pl.DataFrame | None = None,
 ) -> Facts:
     """The :class:`Facts` of every linked child (arguments as :func:`taizhang.rules.decide.decide`)."""
+    records = conform(records, RECORD_COLUMNS)
     shared = shared_facts(records, guardians, status, record_child, as_of, resolver=resolver)
     return children_facts(
         shared,

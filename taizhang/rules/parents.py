@@ -169,9 +169,12 @@ class FamilyIndex:
 def family_index(m: pl.DataFrame) -> FamilyIndex:
     """The :class:`FamilyIndex` of the resolved mentions of every child (``_mkey``: the mention's
     resolved number)."""
-    # In mention order, so that "the first father of a record" is the same on every run.
-    valid = m.filter(pl.col("_mkey").is_not_null() & (pl.col("person_key_status") == "valid")).sort(
-        "mention_id"
+    # In mention order, so that "the first father of a record" is the same on every run; only the
+    # columns read here (the mentions of every child).
+    valid = (
+        m.filter(pl.col("_mkey").is_not_null() & (pl.col("person_key_status") == "valid"))
+        .select("mention_id", "record_id", "parent_role", "name", "phone", "_mkey", "_ref")
+        .sort("mention_id")
     )
     known_parents = valid.filter(pl.col("phone").is_not_null()).select(
         "name", "phone", "parent_role", key="_mkey", pref="_ref"
