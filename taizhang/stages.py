@@ -260,16 +260,14 @@ def decide(
     )
     # The rules read std_records through the columns they declare (RECORD_COLUMNS, see
     # taizhang/rules/columns.py); the raw, pinyin and source-number columns stay on disk. The
-    # records are handed over lazily: the rules read their identity columns first and the rest
-    # once the parents are resolved. Each other table in one chunk per column (rechunk): polars
+    # records and guardians are handed over lazily: the rules read what crosses children first
+    # and the rest bucket by bucket. Each other table in one chunk per column (rechunk): polars
     # gathers a struct or list column from several chunks (one per row group) many times slower
     # than from one, and the rules' joins, sorts and first-per-child picks all gather.
     parts = _TableParts(into)
     result = decide_rules(
         records=_scan_present(std_dir / "std_records.parquet", list(RECORD_COLUMNS)),
-        guardians=sealed.read_frame_present(
-            std_dir / "std_guardians.parquet", list(GUARDIAN_COLUMNS)
-        ).rechunk(),
+        guardians=_scan_present(std_dir / "std_guardians.parquet", list(GUARDIAN_COLUMNS)),
         status=sealed.read_frame(std_dir / "std_status.parquet").rechunk(),
         record_child=sealed.read_frame(link_dir / "record_child.parquet").rechunk(),
         period=period,

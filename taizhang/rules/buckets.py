@@ -6,6 +6,8 @@ bucket order are in child id order, as the tables of all children at once are.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import polars as pl
 
 
@@ -37,3 +39,40 @@ def by_bucket(frame: pl.DataFrame, buckets: pl.DataFrame | None) -> dict[int, pl
 def concat_buckets(parts: list[pl.DataFrame]) -> pl.DataFrame:
     """The tables of the buckets as one, in bucket order (their chunks side by side, not copied)."""
     return parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical_relaxed", rechunk=False)
+
+
+def bucket_of(record_id: pl.Series, buckets: pl.DataFrame | None) -> pl.Series | None:
+    """The bucket of each row of a table, by its ``record_id`` (None when there is one bucket)."""
+    if buckets is None or (buckets["_bucket"].max() or 0) == 0:
+        return None
+    return record_id.to_frame("record_id").join(buckets, on="record_id", how="left", maintain_order="left")[
+        "_bucket"
+    ]
+
+
+def split_batches(batches: Iterable[pl.DataFrame], bucket: pl.Series | None) -> dict[int, list[pl.DataFrame]]:
+    """The rows of a table read batch by batch (in order; ``bucket`` gives each row's bucket, see
+    :func:`bucket_of`) as pieces per bucket, in the table's order: the table is never held whole
+    beside its pieces. Rows of no bucket are left out; one bucket: every row."""
+    parts: dict[int, list[pl.DataFrame]] = {}
+    offset = 0
+    for batch in batches:
+        if bucket is None:
+            parts.setdefault(0, []).append(batch)
+            continue
+        keyed = batch.with_columns(_bucket=bucket.slice(offset, batch.height))
+        offset += batch.height
+        for (key,), part in keyed.partition_by(
+            "_bucket", as_dict=True, include_key=False, maintain_order=True
+        ).items():
+            if key is not None:
+                parts.setdefault(key, []).append(part)
+    return parts
+
+
+def take_bucket(parts: dict[int, list[pl.DataFrame]], key: int, empty: pl.DataFrame) -> pl.DataFrame:
+    """One bucket's rows as one frame (``empty`` when it has none), its pieces let go."""
+    pieces = parts.pop(key, None)
+    if not pieces:
+        return empty
+    return pieces[0] if len(pieces) == 1 else pl.concat(pieces, how="vertical", rechunk=True)

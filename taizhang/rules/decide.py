@@ -32,7 +32,14 @@ import polars as pl
 
 from taizhang.period import Period
 from taizhang.rules.assemble import REVIEW_SCHEMA, Decisions, Rulings, assemble
-from taizhang.rules.buckets import by_bucket, child_buckets, concat_buckets
+from taizhang.rules.buckets import (
+    bucket_of,
+    by_bucket,
+    child_buckets,
+    concat_buckets,
+    split_batches,
+    take_bucket,
+)
 from taizhang.rules.candidates import settled_by_partner
 from taizhang.rules.care_level import care_levels
 from taizhang.rules.columns import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, RECORD_COLUMNS, conform
@@ -134,7 +141,7 @@ def apply_rules(facts: Facts, as_of: date, divisions: pl.DataFrame | None = None
 
 def decide(
     records: pl.DataFrame | pl.LazyFrame,
-    guardians: pl.DataFrame,
+    guardians: pl.DataFrame | pl.LazyFrame,
     status: pl.DataFrame,
     record_child: pl.DataFrame,
     as_of: date | None = None,
@@ -165,7 +172,8 @@ def decide(
     are the same whatever the bucket size; the two items that pair children (the rename veto's
     review and candidates) are settled over all children at the end.
 
-    ``records`` may be lazy: only the identity columns are read before the parents are resolved.
+    ``records`` and ``guardians`` may be lazy: only the records' identity columns are read before
+    the parents are resolved, and both are then read batch by batch into their buckets.
     ``sink`` (a table name and a bucket's rows) takes the tables of :data:`PER_CHILD_TABLES` bucket
     by bucket, in child id order, as they are decided, so that they are not all held at once; the
     decisions returned then hold them empty.
@@ -175,8 +183,7 @@ def decide(
             raise ValueError("decide needs as_of or period")
         as_of = period.as_of
     record_child = conform(record_child, RECORD_CHILD_COLUMNS)
-    guardians = conform(guardians, GUARDIAN_COLUMNS).select(list(GUARDIAN_COLUMNS))
-    records = records.lazy()
+    records, guardians = records.lazy(), guardians.lazy()
     present = set(records.collect_schema().names())
     if not record_child["record_id"].is_unique().all():
         bucket_children = None  # a record of two children (not what the linker writes) stays whole
@@ -185,7 +192,7 @@ def decide(
     # are read (when ``records`` is lazy) once the parents are resolved.
     shared = shared_facts(
         _columns(records, present, IDENTITY_COLUMNS),
-        guardians,
+        guardians.collect(),
         status,
         record_child,
         as_of,
@@ -200,11 +207,17 @@ def decide(
         paired = pl.concat([vetoed_apart.select(child_id=c) for c in ("child_id_l", "child_id_r")]).cast(
             pl.Utf8
         )
-    # Each input split once into its buckets, and let go whole: a bucket's part is dropped once decided.
-    record_parts = by_bucket(conform(records.collect(), RECORD_COLUMNS), buckets)
-    del records
-    guardian_parts = by_bucket(guardians, buckets)
-    del guardians
+    # The records and guardians read again batch by batch into their buckets: neither is held whole
+    # beside its buckets, and a bucket's rows are let go once it is decided.
+    record_parts = split_batches(
+        records.collect_batches(maintain_order=True),
+        bucket_of(records.select("record_id").collect()["record_id"], buckets),
+    )
+    guardian_parts = split_batches(
+        guardians.collect_batches(maintain_order=True),
+        bucket_of(guardians.select("record_id").collect()["record_id"], buckets),
+    )
+    del records, guardians
     child_parts = by_bucket(record_child, buckets)
     del record_child, buckets
 
@@ -214,8 +227,10 @@ def decide(
     for key in sorted(child_parts):
         facts = children_facts(
             shared,
-            record_parts.pop(key, pl.DataFrame(schema=RECORD_COLUMNS)),
-            guardian_parts.pop(key, pl.DataFrame(schema=GUARDIAN_COLUMNS)),
+            conform(take_bucket(record_parts, key, pl.DataFrame(schema=RECORD_COLUMNS)), RECORD_COLUMNS),
+            conform(
+                take_bucket(guardian_parts, key, pl.DataFrame(schema=GUARDIAN_COLUMNS)), GUARDIAN_COLUMNS
+            ).select(list(GUARDIAN_COLUMNS)),
             child_parts.pop(key),
             as_of,
             previous_ledger=previous_ledger,
