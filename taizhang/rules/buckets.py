@@ -29,8 +29,18 @@ def by_bucket(frame: pl.DataFrame, buckets: pl.DataFrame | None) -> dict[int, pl
     rows of no linked record are left out. One bucket (or ``buckets`` None): ``frame`` itself."""
     if buckets is None or (buckets["_bucket"].max() or 0) == 0:
         return {0: frame}
-    bucket = frame.select("record_id").join(buckets, on="record_id", how="left", maintain_order="left")
-    parts = frame.with_columns(_bucket=bucket["_bucket"]).partition_by(
+    bucket = frame.select("record_id").join(buckets, on="record_id", how="left", maintain_order="left")[
+        "_bucket"
+    ]
+    if bucket.null_count() == 0 and bucket.is_sorted():
+        # Rows already in bucket order (a table sorted by child): each bucket a slice, nothing copied.
+        runs = bucket.rle().struct.unnest()
+        starts = runs["len"].cum_sum() - runs["len"]
+        return {
+            key: frame.slice(start, length)
+            for key, start, length in zip(runs["value"], starts, runs["len"], strict=True)
+        }
+    parts = frame.with_columns(_bucket=bucket).partition_by(
         "_bucket", as_dict=True, include_key=False, maintain_order=True
     )
     return {key[0]: part for key, part in parts.items() if key[0] is not None}

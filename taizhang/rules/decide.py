@@ -189,10 +189,11 @@ def decide(
         bucket_children = None  # a record of two children (not what the linker writes) stays whole
     buckets = child_buckets(record_child, bucket_children)
     # What crosses children first, from the records' identity columns only: the records themselves
-    # are read (when ``records`` is lazy) once the parents are resolved.
+    # are read (when ``records`` is lazy) once the parents are resolved; the guardians are read
+    # there in parts, and again by bucket below.
     shared = shared_facts(
         _columns(records, present, IDENTITY_COLUMNS),
-        guardians.collect(),
+        guardians,
         status,
         record_child,
         as_of,

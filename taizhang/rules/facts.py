@@ -106,7 +106,7 @@ class SharedFacts:
 
 def shared_facts(
     records: pl.DataFrame,
-    guardians: pl.DataFrame,
+    guardians: pl.DataFrame | pl.LazyFrame,
     status: pl.DataFrame,
     record_child: pl.DataFrame,
     as_of: date,
@@ -119,9 +119,7 @@ def shared_facts(
     _bucket``) takes the children's parents a bucket at a time
     (:func:`taizhang.rules.parents.link_parents`)."""
     record_child = conform(record_child, RECORD_CHILD_COLUMNS)
-    guardians = conform(guardians, GUARDIAN_COLUMNS).select(list(GUARDIAN_COLUMNS))
     child_parents, people = link_parents(guardians, record_child, resolver, buckets)
-    del guardians
     events = evaluate_events(status, as_of)
     parent_rows = status_row_matches(events, people)
     del people

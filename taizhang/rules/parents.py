@@ -285,8 +285,19 @@ def infer_missing_parents(
     return role_rows
 
 
+def _guardian_rows(guardians: pl.DataFrame | pl.LazyFrame, rows: pl.Expr) -> pl.DataFrame:
+    """The guardians ``rows`` selects, in :data:`GUARDIAN_COLUMNS` (typed; nulls for a column missing)."""
+    lazy = guardians.lazy()
+    have = set(lazy.collect_schema().names())
+    typed = lazy.select(
+        (pl.col(c).cast(t) if c in have else pl.lit(None, dtype=t)).alias(c)
+        for c, t in GUARDIAN_COLUMNS.items()
+    )
+    return typed.filter(rows).collect()
+
+
 def link_parents(
-    guardians: pl.DataFrame,
+    guardians: pl.DataFrame | pl.LazyFrame,
     record_child: pl.DataFrame,
     resolver: Resolver | None = None,
     buckets: pl.DataFrame | None = None,
@@ -307,17 +318,23 @@ def link_parents(
     at once; each child's parents are then chosen bucket by bucket of children (``buckets``:
     ``record_id, _bucket``, see :mod:`taizhang.rules.buckets`; all at once when None).
     """
-    mentions = parent_mentions(guardians, record_child)
+    # The guardians read in two parts (``guardians`` may be lazy): the parents named as such, and
+    # the guardians named without a relation, which only the inference reads.
+    mentions = parent_mentions(
+        _guardian_rows(guardians, pl.col("parent_role").is_in(list(ROLES))), record_child
+    )
     keys = (resolver or resolve_by_id_number)(mentions)
-    # Only the columns read below: the frames of this function are each a copy of the mentions.
-    m = mentions.join(keys, on="mention_id", how="left").select(_M_COLUMNS).rename({"person_key": "_mkey"})
+    # Only the columns read below (the frames of this function are each a copy of the mentions), in
+    # mention order (child first): the buckets of children are then slices of it.
+    m = (
+        mentions.join(keys, on="mention_id", how="left", maintain_order="left")
+        .select(_M_COLUMNS)
+        .rename({"person_key": "_mkey"})
+    )
     del mentions, keys
     family = family_index(m)
     people = _people(m)
-    # only the guardians named without a parent role are read by the inference
-    unrelated = linked_guardians(
-        conform(guardians, GUARDIAN_COLUMNS).filter(pl.col("parent_role").is_null()), record_child
-    )
+    unrelated = linked_guardians(_guardian_rows(guardians, pl.col("parent_role").is_null()), record_child)
     no_mentions, no_unrelated = m.clear(), unrelated.clear()
     mention_parts = by_bucket(m, buckets)
     del m
