@@ -156,7 +156,8 @@ def with_evidence_dates(
 
     Insurance and school rows have an evidence date (for recency) but no
     ``since_date`` (see the module docstring), nor have rows that no longer
-    show the child living there (转出, 迁出)."""
+    show the child living there (转出, 迁出). ``clinics`` is :func:`clinic_divisions` of the
+    clinics when the caller resolved them already (for the records of several buckets)."""
     src = pl.col("source")
     year_start = pl.date(pl.col("insurance_year"), 1, 1)
     evidence = (
