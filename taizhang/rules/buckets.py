@@ -6,6 +6,7 @@ bucket order are in child id order, as the tables of all children at once are.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 
 import polars as pl
@@ -60,11 +61,19 @@ def bucket_of(record_id: pl.Series, buckets: pl.DataFrame | None) -> pl.Series |
     ]
 
 
-def split_batches(batches: Iterable[pl.DataFrame], bucket: pl.Series | None) -> dict[int, list[pl.DataFrame]]:
+Piece = pl.DataFrame | bytes
+
+
+def split_batches(batches: Iterable[pl.DataFrame], bucket: pl.Series | None) -> dict[int, list[Piece]]:
     """The rows of a table read batch by batch (in order; ``bucket`` gives each row's bucket, see
     :func:`bucket_of`) as pieces per bucket, in the table's order: the table is never held whole
-    beside its pieces. Rows of no bucket are left out; one bucket: every row."""
-    parts: dict[int, list[pl.DataFrame]] = {}
+    beside its pieces. Rows of no bucket are left out; one bucket: every row.
+
+    With several buckets a piece waits for its bucket as compressed parquet in memory (a fraction
+    of the frame's size: the buckets not decided yet hold the province's rows); it is decoded when
+    its bucket is taken.
+    """
+    parts: dict[int, list[Piece]] = {}
     offset = 0
     for batch in batches:
         if bucket is None:
@@ -76,13 +85,17 @@ def split_batches(batches: Iterable[pl.DataFrame], bucket: pl.Series | None) -> 
             "_bucket", as_dict=True, include_key=False, maintain_order=True
         ).items():
             if key is not None:
-                parts.setdefault(key, []).append(part)
+                packed = io.BytesIO()
+                part.write_parquet(packed, compression="lz4", statistics=False)
+                parts.setdefault(key, []).append(packed.getvalue())
     return parts
 
 
-def take_bucket(parts: dict[int, list[pl.DataFrame]], key: int, empty: pl.DataFrame) -> pl.DataFrame:
+def take_bucket(parts: dict[int, list[Piece]], key: int, empty: pl.DataFrame) -> pl.DataFrame:
     """One bucket's rows as one frame (``empty`` when it has none), its pieces let go."""
     pieces = parts.pop(key, None)
     if not pieces:
         return empty
-    return pieces[0] if len(pieces) == 1 else pl.concat(pieces, how="vertical", rechunk=True)
+    frames = [pl.read_parquet(io.BytesIO(p)) if isinstance(p, bytes) else p for p in pieces]
+    del pieces
+    return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical", rechunk=True)
