@@ -1,8 +1,10 @@
 """Stage 4: the facts of each child, the policy rules over them, and the decision tables.
 
-:func:`decide` reads as its three steps: :func:`taizhang.rules.facts.gather_facts` (profiles,
-parents and their statuses: no policy), :func:`apply_rules` (the policy rules, one module each,
-citing their texts) and :func:`taizhang.rules.assemble.assemble` (ledger, flags and review).
+:func:`decide` reads as its three steps: the facts (no policy: what crosses children once,
+:func:`taizhang.rules.facts.shared_facts`, then each bucket of children's profiles, parents and
+their statuses, :func:`taizhang.rules.facts.children_facts`), :func:`apply_rules` (the policy
+rules, one module each, citing their texts) and :func:`taizhang.rules.assemble.assemble` (ledger,
+flags and review), the last two bucket by bucket.
 
 ``decide`` is pure: frames in, frames out, nothing logged. The tables:
 

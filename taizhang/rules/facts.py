@@ -184,26 +184,3 @@ def children_facts(
         conditions=shared.conditions.join(children, on="child_id", how="semi"),
         guardian=main_guardian(guardians, linked),
     )
-
-
-def gather_facts(
-    records: pl.DataFrame,
-    guardians: pl.DataFrame,
-    status: pl.DataFrame,
-    record_child: pl.DataFrame,
-    as_of: date,
-    *,
-    resolver: Resolver | None = None,
-    previous_ledger: pl.DataFrame | None = None,
-) -> Facts:
-    """The :class:`Facts` of every linked child (arguments as :func:`taizhang.rules.decide.decide`)."""
-    records = conform(records, RECORD_COLUMNS)
-    shared = shared_facts(records, guardians, status, record_child, as_of, resolver=resolver)
-    return children_facts(
-        shared,
-        records,
-        conform(guardians, GUARDIAN_COLUMNS).select(list(GUARDIAN_COLUMNS)),
-        record_child,
-        as_of,
-        previous_ledger=previous_ledger,
-    )
