@@ -20,6 +20,7 @@ file names, row numbers and counts.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import uuid
@@ -241,9 +242,14 @@ def decide(
     ``previous_ledger`` (last half-year's ``ledger.parquet``) supplies what this half-year's
     records of a child seen again no longer say (its birth date), and dates its presence in the
     county it lived in then.
+
+    The children are decided in buckets (``taizhang.rules.decide.BUCKET_CHILDREN``); the tables
+    with rows of one child each are written bucket by bucket (:class:`_TableParts`), so neither
+    the province's records nor its tables are held whole beside the rules.
     """
     from taizhang.rules import decide as decide_rules
     from taizhang.rules.columns import GUARDIAN_COLUMNS, RECORD_COLUMNS
+    from taizhang.rules.decide import BUCKET_CHILDREN
 
     previous = (
         pl.read_parquet(
@@ -253,31 +259,84 @@ def decide(
         else None
     )
     # The rules read std_records through the columns they declare (RECORD_COLUMNS, see
-    # taizhang/rules/columns.py); the raw, pinyin and source-number columns stay on disk.
-    # Each table in one chunk per column (rechunk): polars gathers a struct or list column
-    # from several chunks (one per row group) many times slower than from one, and the rules'
-    # joins, sorts and first-per-child picks all gather.
-    records_path = std_dir / "std_records.parquet"
+    # taizhang/rules/columns.py); the raw, pinyin and source-number columns stay on disk. The
+    # records and guardians are handed over lazily: the rules read what crosses children first
+    # and the rest bucket by bucket. Each other table in one chunk per column (rechunk): polars
+    # gathers a struct or list column from several chunks (one per row group) many times slower
+    # than from one, and the rules' joins, sorts and first-per-child picks all gather.
+    parts = _TableParts(into)
     result = decide_rules(
-        records=sealed.read_frame_present(records_path, list(RECORD_COLUMNS), file_order=True).rechunk(),
-        guardians=sealed.read_frame_present(
-            std_dir / "std_guardians.parquet", list(GUARDIAN_COLUMNS)
-        ).rechunk(),
+        records=_scan_present(std_dir / "std_records.parquet", list(RECORD_COLUMNS)),
+        guardians=_scan_present(std_dir / "std_guardians.parquet", list(GUARDIAN_COLUMNS)),
         status=sealed.read_frame(std_dir / "std_status.parquet").rechunk(),
         record_child=sealed.read_frame(link_dir / "record_child.parquet").rechunk(),
         period=period,
         previous_ledger=previous,
         vetoed_apart=_read_if_exists(link_dir / "link_vetoed_apart.parquet"),
+        bucket_children=BUCKET_CHILDREN,
+        sink=parts.add,
     )
-    counts = {}
+    counts = parts.close()
     frames = _frames(result)
     del result
     for name in list(frames):  # each table let go once written: the next one writes with less held
-        counts[name] = write_sorted(frames.pop(name), into / f"{name}.parquet", ("child_id", "flag", "role"))
+        frame = frames.pop(name)
+        if name not in counts:
+            counts[name] = write_sorted(frame, into / f"{name}.parquet", DECISION_SORT)
     counts["merged_ids"] = write_sorted(
         merged_ids(link_dir), into / "merged_ids.parquet", ("previous_child_id",)
     )
     return counts
+
+
+DECISION_SORT = ("child_id", "flag", "role")
+
+
+def _scan_present(path: Path, wanted: list[str]) -> pl.LazyFrame:
+    """The columns of ``wanted`` that a sealed parquet file has, in the file's order, read lazily
+    (the file is decrypted once, into memory: no clear byte reaches the disk)."""
+    frame = pl.scan_parquet(io.BytesIO(sealed.read_bytes(path)))
+    return frame.select([c for c in frame.collect_schema().names() if c in set(wanted)])
+
+
+class _TableParts:
+    """Sealed parquet tables written part by part (a bucket of children at a time, in child order).
+
+    Each part is sorted as :func:`write_sorted` sorts a table and serialized into its file's buffer
+    as it comes, so a table's rows are never all held as a frame; the file is sealed and written
+    when :meth:`close` is called.
+    """
+
+    def __init__(self, into: Path) -> None:
+        self._into = into
+        self._open: dict[str, tuple[io.BytesIO, Any, pl.Schema]] = {}
+        self._rows: dict[str, int] = {}
+
+    def add(self, name: str, part: pl.DataFrame) -> None:
+        import pyarrow.parquet as pq
+
+        by = [c for c in DECISION_SORT if c in part.columns]
+        if by:
+            part = part.sort(by, nulls_last=True, maintain_order=True)
+        if name not in self._open:
+            buffer = io.BytesIO()
+            table = part.to_arrow()
+            writer = pq.ParquetWriter(buffer, table.schema, compression="zstd", write_statistics=False)
+            self._open[name] = (buffer, writer, part.schema)
+            self._rows[name] = 0
+        else:
+            buffer, writer, schema = self._open[name]
+            table = part.cast(dict(schema)).to_arrow()
+        writer.write_table(table)
+        self._rows[name] += part.height
+
+    def close(self) -> dict[str, int]:
+        """Seal and write every table; their row counts."""
+        for name, (buffer, writer, _) in self._open.items():
+            writer.close()
+            sealed.write_bytes(buffer.getbuffer(), self._into / f"{name}.parquet")
+        self._open.clear()
+        return dict(self._rows)
 
 
 def _read_if_exists(path: Path) -> pl.DataFrame | None:

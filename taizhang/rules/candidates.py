@@ -80,23 +80,7 @@ def migrant_candidates(
     # dated presence shorter than six months decides the child: not a candidate
     p = p.filter(pl.col("residence_since").is_null() | pl.col("months_resident_ok"))
     if vetoed_apart is not None and vetoed_apart.height:
-        pairs = vetoed_apart.select(pl.col("child_id_l").cast(pl.Utf8), pl.col("child_id_r").cast(pl.Utf8))
-        dated = profiles.filter(pl.col("residence_since").is_not_null()).select(
-            partner_id="child_id", partner_county="residence_county"
-        )
-        settled = (
-            pl.concat(
-                [
-                    pairs.select(child_id="child_id_l", partner_id="child_id_r"),
-                    pairs.select(child_id="child_id_r", partner_id="child_id_l"),
-                ]
-            )
-            .join(dated, on="partner_id")
-            .join(profiles.select("child_id", "residence_county"), on="child_id")
-            .filter(pl.col("partner_county") == pl.col("residence_county"))
-            .select("child_id")
-        )
-        p = p.join(settled, on="child_id", how="anti")
+        p = p.join(settled_by_partner(profiles, vetoed_apart), on="child_id", how="anti")
     items: dict[str, pl.Expr] = {
         "birth_date_unknown": pl.col("age").is_null() & ~pl.col("in_child_health").fill_null(False),
         "residence_from_insurance": pl.col("residence_tier") == 1,
@@ -127,3 +111,25 @@ def migrant_candidates(
         hukou_county="hukou_county",
     )
     return out.cast(CANDIDATE_SCHEMA).sort("child_id")
+
+
+def settled_by_partner(profiles: pl.DataFrame, vetoed_apart: pl.DataFrame) -> pl.DataFrame:
+    """``child_id``: the children of a pair the rename veto kept apart whose partner's presence in the
+    same county is dated (module docstring). ``profiles`` needs ``child_id, residence_county,
+    residence_since`` of the children of the pairs (at least)."""
+    pairs = vetoed_apart.select(pl.col("child_id_l").cast(pl.Utf8), pl.col("child_id_r").cast(pl.Utf8))
+    dated = profiles.filter(pl.col("residence_since").is_not_null()).select(
+        partner_id="child_id", partner_county="residence_county"
+    )
+    return (
+        pl.concat(
+            [
+                pairs.select(child_id="child_id_l", partner_id="child_id_r"),
+                pairs.select(child_id="child_id_r", partner_id="child_id_l"),
+            ]
+        )
+        .join(dated, on="partner_id")
+        .join(profiles.select("child_id", "residence_county"), on="child_id")
+        .filter(pl.col("partner_county") == pl.col("residence_county"))
+        .select("child_id")
+    )

@@ -1,8 +1,10 @@
 """Stage 4: the facts of each child, the policy rules over them, and the decision tables.
 
-:func:`decide` reads as its three steps: :func:`taizhang.rules.facts.gather_facts` (profiles,
-parents and their statuses: no policy), :func:`apply_rules` (the policy rules, one module each,
-citing their texts) and :func:`taizhang.rules.assemble.assemble` (ledger, flags and review).
+:func:`decide` reads as its three steps: the facts (no policy: what crosses children once,
+:func:`taizhang.rules.facts.shared_facts`, then each bucket of children's profiles, parents and
+their statuses, :func:`taizhang.rules.facts.children_facts`), :func:`apply_rules` (the policy
+rules, one module each, citing their texts) and :func:`taizhang.rules.assemble.assemble` (ledger,
+flags and review), the last two bucket by bucket.
 
 ``decide`` is pure: frames in, frames out, nothing logged. The tables:
 
@@ -25,25 +27,47 @@ citing their texts) and :func:`taizhang.rules.assemble.assemble` (ledger, flags 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import polars as pl
 
 from taizhang.period import Period
-from taizhang.rules.assemble import Decisions, Rulings, assemble
+from taizhang.rules.assemble import REVIEW_SCHEMA, Decisions, Rulings, assemble
+from taizhang.rules.buckets import (
+    bucket_of,
+    by_bucket,
+    child_buckets,
+    concat_buckets,
+    split_batches,
+    take_bucket,
+)
+from taizhang.rules.candidates import settled_by_partner
 from taizhang.rules.care_level import care_levels
+from taizhang.rules.columns import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, RECORD_COLUMNS, conform
 from taizhang.rules.evidence import events_of, refs_of
-from taizhang.rules.facts import Facts, gather_facts
+from taizhang.rules.facts import Facts, children_facts, shared_facts
 from taizhang.rules.migrant import migrant_decisions
 from taizhang.rules.orphan import suspected_orphans
 from taizhang.rules.parents import Resolver
 from taizhang.rules.refer_orphan import refer_orphans
+from taizhang.rules.renamed_or_twin import renamed_or_twin_review
 from taizhang.rules.service_gaps import gaps_per_child, service_gap_items
 from taizhang.rules.unsupported import suspected_unsupported
 from taizhang.rules.urgent import urgent_cases
 from taizhang.rules.where_flagged import where_flagged
 
-__all__ = ["Decisions", "apply_rules", "decide"]
+__all__ = ["BUCKET_CHILDREN", "Decisions", "apply_rules", "decide"]
+
+# Children decided at once by the stage (``decide(bucket_children=...)``): the memory of a bucket's
+# records, profiles and rules is bounded by it whatever the size of the province.
+BUCKET_CHILDREN = 100_000
+
+# The tables with the rows of each child only (``decide(sink=...)`` takes them bucket by bucket).
+PER_CHILD_TABLES = ("profiles", "ledger", "flags", "parents")
+
+# The columns of the records the facts that cross children read (status rows tied to the children).
+IDENTITY_COLUMNS = ("record_id", "id_status", "id_number", "name", "clinic")
 
 
 def _status_flags(facts: Facts) -> pl.DataFrame:
@@ -118,8 +142,8 @@ def apply_rules(facts: Facts, as_of: date, divisions: pl.DataFrame | None = None
 
 
 def decide(
-    records: pl.DataFrame,
-    guardians: pl.DataFrame,
+    records: pl.DataFrame | pl.LazyFrame,
+    guardians: pl.DataFrame | pl.LazyFrame,
     status: pl.DataFrame,
     record_child: pl.DataFrame,
     as_of: date | None = None,
@@ -129,6 +153,8 @@ def decide(
     divisions: pl.DataFrame | None = None,
     previous_ledger: pl.DataFrame | None = None,
     vetoed_apart: pl.DataFrame | None = None,
+    bucket_children: int | None = None,
+    sink: Callable[[str, pl.DataFrame], None] | None = None,
 ) -> Decisions:
     """All policy decisions as of ``as_of`` (or ``period.as_of``) over the linked Stage 2 tables.
 
@@ -140,17 +166,105 @@ def decide(
     the same county. ``vetoed_apart``
     (``l, r, child_id_l, child_id_r``: pairs of records the linker's rename veto kept apart) lists
     both children for review.
+
+    ``bucket_children`` bounds the memory: the facts that cross children (parents, status rows,
+    see :class:`taizhang.rules.facts.SharedFacts`) are found once, then the children are taken in
+    buckets of at most that many, each bucket's records, profiles and rules held only while it is
+    decided. Every rule decides a child from its own records and the shared facts, so the tables
+    are the same whatever the bucket size; the two items that pair children (the rename veto's
+    review and candidates) are settled over all children at the end.
+
+    ``records`` and ``guardians`` may be lazy: only the records' identity columns are read before
+    the parents are resolved, and both are then read batch by batch into their buckets.
+    ``sink`` (a table name and a bucket's rows) takes the tables of :data:`PER_CHILD_TABLES` bucket
+    by bucket, in child id order, as they are decided, so that they are not all held at once; the
+    decisions returned then hold them empty.
     """
     if as_of is None:
         if period is None:
             raise ValueError("decide needs as_of or period")
         as_of = period.as_of
-    facts = gather_facts(
-        records, guardians, status, record_child, as_of, resolver=resolver, previous_ledger=previous_ledger
+    record_child = conform(record_child, RECORD_CHILD_COLUMNS)
+    records, guardians = records.lazy(), guardians.lazy()
+    present = set(records.collect_schema().names())
+    if not record_child["record_id"].is_unique().all():
+        bucket_children = None  # a record of two children (not what the linker writes) stays whole
+    buckets = child_buckets(record_child, bucket_children)
+    # What crosses children first, from the records' identity columns only: the records themselves
+    # are read (when ``records`` is lazy) once the parents are resolved; the guardians are read
+    # there in parts, and again by bucket below.
+    shared = shared_facts(
+        _columns(records, present, IDENTITY_COLUMNS),
+        guardians,
+        status,
+        record_child,
+        as_of,
+        resolver=resolver,
+        buckets=buckets,
     )
-    del records  # the facts hold the one copy of the records the rules read
-    rulings = apply_rules(facts, as_of, divisions)
-    # The records joined to their children are read by the rules only: the assembly does not hold
-    # them (the province's largest frame) beside the tables it builds.
-    facts.linked = facts.linked.clear()
-    return assemble(facts, rulings, vetoed_apart)
+    renamed, paired = None, None
+    if vetoed_apart is not None:
+        refs = _columns(records, present, ("record_id", "source", "file", "row_number"))
+        renamed = renamed_or_twin_review(vetoed_apart, refs).select(list(REVIEW_SCHEMA)).cast(REVIEW_SCHEMA)
+        del refs
+        paired = pl.concat([vetoed_apart.select(child_id=c) for c in ("child_id_l", "child_id_r")]).cast(
+            pl.Utf8
+        )
+    # The records and guardians read again batch by batch into their buckets: neither is held whole
+    # beside its buckets, and a bucket's rows are let go once it is decided.
+    record_parts = split_batches(
+        records.collect_batches(maintain_order=True),
+        bucket_of(records.select("record_id").collect()["record_id"], buckets),
+    )
+    guardian_parts = split_batches(
+        guardians.collect_batches(maintain_order=True),
+        bucket_of(guardians.select("record_id").collect()["record_id"], buckets),
+    )
+    del records, guardians
+    child_parts = by_bucket(record_child, buckets)
+    del record_child, buckets
+
+    tables: dict[str, list[pl.DataFrame]] = {name: [] for name in Decisions.__dataclass_fields__}
+    empty: dict[str, pl.DataFrame] = {}
+    partners = []
+    for key in sorted(child_parts):
+        facts = children_facts(
+            shared,
+            conform(take_bucket(record_parts, key, pl.DataFrame(schema=RECORD_COLUMNS)), RECORD_COLUMNS),
+            conform(
+                take_bucket(guardian_parts, key, pl.DataFrame(schema=GUARDIAN_COLUMNS)), GUARDIAN_COLUMNS
+            ).select(list(GUARDIAN_COLUMNS)),
+            child_parts.pop(key),
+            as_of,
+            previous_ledger=previous_ledger,
+        )
+        rulings = apply_rules(facts, as_of, divisions)
+        # The records joined to their children are read by the rules only: the assembly does not
+        # hold them (the bucket's largest frame) beside the tables it builds.
+        facts.linked = facts.linked.clear()
+        decided = assemble(facts, rulings, None)
+        del facts, rulings
+        if paired is not None:
+            partners.append(decided.profiles.join(paired, on="child_id", how="semi"))
+        for name in tables:
+            frame = getattr(decided, name)
+            if sink is not None and name in PER_CHILD_TABLES:
+                empty[name] = frame.clear()
+                sink(name, frame)
+            else:
+                tables[name].append(frame)
+        del decided, frame
+    out = {name: concat_buckets(parts) if parts else empty[name] for name, parts in tables.items()}
+    if vetoed_apart is not None and vetoed_apart.height:
+        out["candidates"] = out["candidates"].join(
+            settled_by_partner(concat_buckets(partners), vetoed_apart), on="child_id", how="anti"
+        )
+    if renamed is not None:
+        out["review"] = pl.concat([out["review"], renamed]).sort("child_id", "reason_code")
+    return Decisions(**out)
+
+
+def _columns(records: pl.LazyFrame, present: set[str], names: tuple[str, ...]) -> pl.DataFrame:
+    """The ``names`` columns of the records (typed as declared; nulls where the records lack one)."""
+    declared = {c: RECORD_COLUMNS[c] for c in names}
+    return conform(records.select([c for c in names if c in present]).collect(), declared).rechunk()

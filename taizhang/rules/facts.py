@@ -26,7 +26,7 @@ from taizhang.rules.parent_status import (
     status_row_matches,
 )
 from taizhang.rules.parents import Resolver, link_parents
-from taizhang.rules.profile import build_profiles, link_records, with_evidence_dates
+from taizhang.rules.profile import build_profiles, clinic_divisions, link_records, with_evidence_dates
 from taizhang.rules.visits import latest_visits
 
 
@@ -87,49 +87,100 @@ def main_guardian(guardians: pl.DataFrame, dated: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def gather_facts(
+@dataclass
+class SharedFacts:
+    """The facts that cross children, found once over the province before its children are taken
+    bucket by bucket: a parent is a person of several children (siblings), a number with a typo is
+    resolved against every mention of the number, and a status row is tied to one person among all
+    the parents and children (a row one slip from two people is tied to neither)."""
+
+    child_parents: pl.DataFrame  # link_parents: every child with a parent mention
+    events: pl.DataFrame  # evaluate_events: every status row
+    parent_rows: pl.DataFrame  # status_row_matches against the parents (ambiguous ones included)
+    parent_person_states: pl.DataFrame  # person_states of the parents
+    child_matches: pl.DataFrame  # status rows tied to the children themselves
+    child_states: pl.DataFrame  # person_states of the children (person_id = child_id)
+    conditions: pl.DataFrame  # child_conditions of every child
+    clinics: pl.DataFrame  # clinic_divisions of every clinic on the records
+
+
+def shared_facts(
     records: pl.DataFrame,
-    guardians: pl.DataFrame,
+    guardians: pl.DataFrame | pl.LazyFrame,
     status: pl.DataFrame,
     record_child: pl.DataFrame,
     as_of: date,
     *,
     resolver: Resolver | None = None,
+    buckets: pl.DataFrame | None = None,
+) -> SharedFacts:
+    """The :class:`SharedFacts` (arguments as :func:`taizhang.rules.decide.decide`); of the records
+    only ``record_id, id_status, id_number, name, clinic`` are read. ``buckets`` (``record_id,
+    _bucket``) takes the children's parents a bucket at a time
+    (:func:`taizhang.rules.parents.link_parents`)."""
+    record_child = conform(record_child, RECORD_CHILD_COLUMNS)
+    child_parents, people = link_parents(guardians, record_child, resolver, buckets)
+    events = evaluate_events(status, as_of)
+    parent_rows = status_row_matches(events, people)
+    del people
+    # The children as people: every linked record's number and name (the same rows as the records
+    # joined to their children, without their other columns).
+    identities = (
+        records.select("record_id", "id_status", "id_number", "name")
+        .join(record_child.select("record_id", "child_id"), on="record_id", how="inner")
+        .filter(pl.col("child_id").is_not_null())
+    )
+    child_matches = match_events(events, child_people(identities))
+    del identities
+    return SharedFacts(
+        child_parents=child_parents,
+        events=events,
+        parent_rows=parent_rows,
+        parent_person_states=person_states(events, accepted(parent_rows)),
+        child_matches=child_matches,
+        child_states=person_states(events, child_matches),
+        conditions=child_conditions(events, child_matches),
+        clinics=clinic_divisions(records["clinic"]),
+    )
+
+
+def children_facts(
+    shared: SharedFacts,
+    records: pl.DataFrame,
+    guardians: pl.DataFrame,
+    record_child: pl.DataFrame,
+    as_of: date,
+    *,
     previous_ledger: pl.DataFrame | None = None,
 ) -> Facts:
-    """The :class:`Facts` of every linked child (arguments as :func:`taizhang.rules.decide.decide`)."""
+    """The :class:`Facts` of the children of ``record_child`` (all of them, or one bucket), from
+    their own records and guardians and the facts they share with other children."""
     record_child = conform(record_child, RECORD_CHILD_COLUMNS)
-    guardians = conform(guardians, GUARDIAN_COLUMNS).select(list(GUARDIAN_COLUMNS))
-    # The parents first: their resolution is the stage's largest transient, and it then does not
-    # stack on the records joined to their children and the profiles.
-    child_parents, people = link_parents(guardians, record_child, resolver)
-    # The records with their child and the dates each row gives: one copy of the province's records.
-    linked = with_evidence_dates(link_records(records, record_child), as_of)
+    # The records with their child and the dates each row gives: one copy of the records.
+    linked = with_evidence_dates(link_records(records, record_child), as_of, shared.clinics)
     record_refs = conform(records, RECORD_COLUMNS).select("record_id", "source", "file", "row_number")
     del records
     profiles = build_profiles(record_refs, record_child, as_of, previous=previous_ledger, dated=linked)
+    children = profiles.select("child_id")
 
-    child_parents = profiles.select("child_id").join(child_parents, on="child_id", how="left")
+    child_parents = children.join(shared.child_parents, on="child_id", how="left")
     for role in ("father", "mother"):
         child_parents = child_parents.with_columns(
             pl.col(f"{role}_known").fill_null("unknown"), pl.col(f"{role}_conflict").fill_null(False)
         )
-    events = evaluate_events(status, as_of)
-    parent_rows = status_row_matches(events, people)
-    parents = parent_states(child_parents, person_states(events, accepted(parent_rows)))
-    child_matches = match_events(events, child_people(linked))
+    own = children.rename({"child_id": "person_id"})
     return Facts(
         linked=linked,
         record_refs=record_refs,
         profiles=profiles,
         child_parents=child_parents,
-        parents=parents,
-        events=events,
-        parent_rows=parent_rows,
-        child_matches=child_matches,
-        child_states=person_states(events, child_matches),
+        parents=parent_states(child_parents, shared.parent_person_states),
+        events=shared.events,
+        parent_rows=shared.parent_rows,
+        child_matches=shared.child_matches,
+        child_states=shared.child_states.join(own, on="person_id", how="semi"),
         visits=latest_visits(linked, as_of),
         school=latest_school(linked),
-        conditions=child_conditions(events, child_matches),
+        conditions=shared.conditions.join(children, on="child_id", how="semi"),
         guardian=main_guardian(guardians, linked),
     )

@@ -27,9 +27,11 @@ number with a wrong check digit), ``name_only`` (named but no usable number),
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import polars as pl
 
+from taizhang.rules.buckets import by_bucket, concat_buckets
 from taizhang.rules.columns import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, conform
 from taizhang.rules.row_refs import REF_DTYPE, ref, refs_by
 from taizhang.rules.run_model import run_sql
@@ -155,7 +157,52 @@ def _unique_candidate(hits: pl.DataFrame, basis: str) -> pl.DataFrame:
     )
 
 
-def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl.DataFrame) -> pl.DataFrame:
+@dataclass
+class FamilyIndex:
+    """What the inference of a missing parent reads across children (parents are people of several
+    children): every parent identified by a valid number, as the rows that name them."""
+
+    known_parents: pl.DataFrame  # name, phone, parent_role, key, pref: valid mentions with a phone
+    couples: pl.DataFrame  # record_id, father, mother, father_name, mother_name, refs
+
+
+def family_index(m: pl.DataFrame) -> FamilyIndex:
+    """The :class:`FamilyIndex` of the resolved mentions of every child (``_mkey``: the mention's
+    resolved number)."""
+    # In mention order, so that "the first father of a record" is the same on every run; only the
+    # columns read here (the mentions of every child).
+    valid = (
+        m.filter(pl.col("_mkey").is_not_null() & (pl.col("person_key_status") == "valid"))
+        .select("mention_id", "record_id", "parent_role", "name", "phone", "_mkey", "_ref")
+        .sort("mention_id")
+    )
+    known_parents = valid.filter(pl.col("phone").is_not_null()).select(
+        "name", "phone", "parent_role", key="_mkey", pref="_ref"
+    )
+    couples = (
+        valid.group_by("record_id")
+        .agg(
+            father=pl.col("_mkey").filter(pl.col("parent_role") == "father").first(),
+            mother=pl.col("_mkey").filter(pl.col("parent_role") == "mother").first(),
+            father_name=pl.col("name").filter(pl.col("parent_role") == "father").first(),
+            mother_name=pl.col("name").filter(pl.col("parent_role") == "mother").first(),
+        )
+        .filter(pl.col("father").is_not_null() & pl.col("mother").is_not_null())
+    )
+    couples = couples.join(
+        refs_by(
+            valid.join(couples.select("record_id"), on="record_id", how="semi"), ["record_id"], unique=True
+        ),
+        on="record_id",
+        how="left",
+        maintain_order="left",
+    ).rename({"_ref": "refs"})
+    return FamilyIndex(known_parents=known_parents, couples=couples)
+
+
+def infer_missing_parents(
+    role_rows: pl.DataFrame, family: FamilyIndex, g_linked: pl.DataFrame
+) -> pl.DataFrame:
     """Fill a parent the child's own records do not identify by number, from the family's other records.
 
     Two steps, each only when exactly one person fits:
@@ -170,13 +217,11 @@ def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl
     A parent the child's records name without a number (``name_only``) is
     replaced only by a candidate of the same name. Inferred parents are
     marked ``basis`` and ``known = id_inferred``; their evidence lists the rows
-    that carried the inference.
+    that carried the inference. ``family`` indexes the parents of every child
+    (:func:`family_index`); ``role_rows`` and ``g_linked`` (guardians named without a
+    relation) may be those of some of the children only.
     """
     role_rows = role_rows.cast(_ROLE_ROWS)
-    # In mention order, so that "the first father of a record" is the same on every run.
-    valid = m.filter(pl.col("_mkey").is_not_null() & (pl.col("person_key_status") == "valid")).sort(
-        "mention_id"
-    )
 
     def accept(rows: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
         slots = rows.filter(pl.col("person_key").is_null()).select("child_id", "parent_role", "name")
@@ -200,9 +245,6 @@ def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl
     guardians = g_linked.filter(
         pl.col("parent_role").is_null() & pl.col("name").is_not_null() & pl.col("phone").is_not_null()
     ).select("child_id", "name", "phone", gref=ref())
-    known_parents = valid.filter(pl.col("phone").is_not_null()).select(
-        "name", "phone", "parent_role", key="_mkey", pref="_ref"
-    )
     all_slots = (
         guardians.select("child_id")
         .unique()
@@ -213,31 +255,13 @@ def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl
         .select("child_id", "parent_role")
     )
     hits = (
-        guardians.join(known_parents, on=["name", "phone"], how="inner")
+        guardians.join(family.known_parents, on=["name", "phone"], how="inner")
         .join(all_slots, on=["child_id", "parent_role"], how="semi")
         .select("child_id", "parent_role", "key", cand_name="name", refs=pl.concat_list("gref", "pref"))
     )
     role_rows = accept(role_rows, _unique_candidate(hits, "guardian_phone"))
 
     # 2. the co-parent named beside a known parent on the family's other records
-    couples = (
-        valid.group_by("record_id")
-        .agg(
-            father=pl.col("_mkey").filter(pl.col("parent_role") == "father").first(),
-            mother=pl.col("_mkey").filter(pl.col("parent_role") == "mother").first(),
-            father_name=pl.col("name").filter(pl.col("parent_role") == "father").first(),
-            mother_name=pl.col("name").filter(pl.col("parent_role") == "mother").first(),
-        )
-        .filter(pl.col("father").is_not_null() & pl.col("mother").is_not_null())
-    )
-    couples = couples.join(
-        refs_by(
-            valid.join(couples.select("record_id"), on="record_id", how="semi"), ["record_id"], unique=True
-        ),
-        on="record_id",
-        how="left",
-        maintain_order="left",
-    ).rename({"_ref": "refs"})
     keyed = role_rows.filter(pl.col("person_key").is_not_null() & (pl.col("id_status") == "valid"))
     found = []
     for role, other in (("father", "mother"), ("mother", "father")):
@@ -247,7 +271,7 @@ def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl
         anchor = keyed.filter(pl.col("parent_role") == other).select("child_id", anchor="person_key")
         cand = (
             anchor.join(missing, on="child_id", how="anti")
-            .join(couples, left_on="anchor", right_on=other, how="inner")
+            .join(family.couples, left_on="anchor", right_on=other, how="inner")
             .select(
                 "child_id",
                 parent_role=pl.lit(role),
@@ -261,8 +285,22 @@ def infer_missing_parents(role_rows: pl.DataFrame, m: pl.DataFrame, g_linked: pl
     return role_rows
 
 
+def _guardian_rows(guardians: pl.DataFrame | pl.LazyFrame, rows: pl.Expr) -> pl.DataFrame:
+    """The guardians ``rows`` selects, in :data:`GUARDIAN_COLUMNS` (typed; nulls for a column missing)."""
+    lazy = guardians.lazy()
+    have = set(lazy.collect_schema().names())
+    typed = lazy.select(
+        (pl.col(c).cast(t) if c in have else pl.lit(None, dtype=t)).alias(c)
+        for c, t in GUARDIAN_COLUMNS.items()
+    )
+    return typed.filter(rows).collect()
+
+
 def link_parents(
-    guardians: pl.DataFrame, record_child: pl.DataFrame, resolver: Resolver | None = None
+    guardians: pl.DataFrame | pl.LazyFrame,
+    record_child: pl.DataFrame,
+    resolver: Resolver | None = None,
+    buckets: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``(child_parents, people)``.
 
@@ -275,16 +313,47 @@ def link_parents(
     ``people``: ``person_id, person_key, id_status, names, ids``: every
     resolved parent with all the names and numbers seen for them, which the
     status matcher compares events against.
-    """
-    mentions = parent_mentions(guardians, record_child)
-    keys = (resolver or resolve_by_id_number)(mentions)
-    # Only the columns read below: the frames of this function are each a copy of the mentions.
-    m = mentions.join(keys, on="mention_id", how="left").select(_M_COLUMNS)
-    del mentions, keys
 
+    The mentions are resolved, and the parents indexed as people and families, over all children
+    at once; each child's parents are then chosen bucket by bucket of children (``buckets``:
+    ``record_id, _bucket``, see :mod:`taizhang.rules.buckets`; all at once when None).
+    """
+    # The guardians read in two parts (``guardians`` may be lazy): the parents named as such, and
+    # the guardians named without a relation, which only the inference reads.
+    mentions = parent_mentions(
+        _guardian_rows(guardians, pl.col("parent_role").is_in(list(ROLES))), record_child
+    )
+    keys = (resolver or resolve_by_id_number)(mentions)
+    # Only the columns read below (the frames of this function are each a copy of the mentions), in
+    # mention order (child first): the buckets of children are then slices of it.
+    m = (
+        mentions.join(keys, on="mention_id", how="left", maintain_order="left")
+        .select(_M_COLUMNS)
+        .rename({"person_key": "_mkey"})
+    )
+    del mentions, keys
+    family = family_index(m)
+    people = _people(m)
+    unrelated = linked_guardians(_guardian_rows(guardians, pl.col("parent_role").is_null()), record_child)
+    no_mentions, no_unrelated = m.clear(), unrelated.clear()
+    mention_parts = by_bucket(m, buckets)
+    del m
+    unrelated_parts = by_bucket(unrelated, buckets)
+    del unrelated
+    parts = [
+        _chosen_parents(mention_parts.pop(key, no_mentions), unrelated_parts.pop(key, no_unrelated), family)
+        for key in sorted(set(mention_parts) | set(unrelated_parts))
+    ]
+    return concat_buckets(parts).sort("child_id"), people
+
+
+def _chosen_parents(m: pl.DataFrame, unrelated: pl.DataFrame, family: FamilyIndex) -> pl.DataFrame:
+    """The ``child_parents`` rows (:func:`link_parents`) of the children of ``m`` (resolved mentions)
+    and ``unrelated`` (their guardians named without a relation)."""
     # The person chosen for each child and role: valid before bad_check, then most mentions.
     cand = (
-        m.select("child_id", "parent_role", "_rank", "file", "row_number", "person_key", "person_key_status")
+        m.select("child_id", "parent_role", "_rank", "file", "row_number", "_mkey", "person_key_status")
+        .rename({"_mkey": "person_key"})
         .filter(pl.col("person_key").is_not_null())
         .with_columns(
             _tier=pl.when(pl.col("person_key_status") == "valid").then(0).otherwise(1),
@@ -307,12 +376,12 @@ def link_parents(
     )
     del cand
     # Mentions that support the chosen parent: its number, or no number at all.
-    m = (
-        m.rename({"person_key": "_mkey"})
-        .join(chosen, on=["child_id", "parent_role"], how="left")
+    supported = (
+        m.join(chosen, on=["child_id", "parent_role"], how="left")
         .with_columns(_supports=pl.col("_mkey").is_null() | (pl.col("_mkey") == pl.col("person_key")))
+        .filter(pl.col("_supports"))
     )
-    supported = m.filter(pl.col("_supports"))
+    del m
     role_rows = (
         supported.select(
             "child_id", "parent_role", "person_key", "chosen_status", "name", "_rank", "file", "row_number"
@@ -339,11 +408,7 @@ def link_parents(
         .with_columns(basis=pl.lit("own_records"))
     )
     del supported, chosen, conflict
-    # only the guardians named without a parent role are read by the inference
-    unrelated = linked_guardians(
-        conform(guardians, GUARDIAN_COLUMNS).filter(pl.col("parent_role").is_null()), record_child
-    )
-    role_rows = infer_missing_parents(role_rows, m, unrelated)
+    role_rows = infer_missing_parents(role_rows, family, unrelated)
     ids = run_sql("decide_person_ids", keys=role_rows.select("person_key")).with_columns(
         pl.col("person_key").cast(pl.Utf8)
     )
@@ -380,10 +445,14 @@ def link_parents(
             pl.col(f"{role}_known").fill_null("unknown"), pl.col(f"{role}_conflict").fill_null(False)
         )
 
+    return out
+
+
+def _people(m: pl.DataFrame) -> pl.DataFrame:
+    """The ``people`` of :func:`link_parents` from the resolved mentions of every child."""
     mentioned = m.select(
         person_key="_mkey", name="name", id_number="id_number", valid=pl.col("person_key_status") == "valid"
     ).filter(pl.col("person_key").is_not_null())
-    del m
     people = (
         mentioned.group_by("person_key")
         .agg(pl.col("valid").any())
@@ -420,4 +489,4 @@ def link_parents(
         )
         .sort("person_id")
     )
-    return out.sort("child_id"), people
+    return people

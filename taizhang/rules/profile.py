@@ -105,17 +105,23 @@ def _clip(d: pl.Expr, as_of: date) -> pl.Expr:
     return pl.when(d <= as_of).then(d)
 
 
-def with_clinic_county(linked: pl.DataFrame) -> pl.DataFrame:
-    """Add ``_clinic_county`` and ``_clinic_prefecture``: the county and prefecture the row's clinic
-    (管理机构名称 / 接种单位) names, or null.
+def clinic_divisions(clinic: pl.Series) -> pl.DataFrame:
+    """``clinic, _clinic_county, _clinic_prefecture``: the county and prefecture each distinct clinic
+    text (管理机构名称 / 接种单位) names, or null.
 
-    Resolved once per distinct clinic text with the standardizer's division
-    search; a clinic named only by its city (长春市妇幼保健院) has a prefecture and no county.
+    Resolved once per distinct clinic text with the standardizer's division search (each text on
+    its own); a clinic named only by its city (长春市妇幼保健院) has a prefecture and no county.
     """
-    clinics = linked["clinic"].drop_nulls().unique().sort()
-    table = resolve_divisions(clinics).select(
+    return resolve_divisions(clinic.drop_nulls().unique().sort()).select(
         pl.col("raw").alias("clinic"), _clinic_county="county", _clinic_prefecture="prefecture"
     )
+
+
+def with_clinic_county(linked: pl.DataFrame, table: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Add ``_clinic_county`` and ``_clinic_prefecture`` (see :func:`clinic_divisions`; ``table``
+    when the caller resolved the clinics already, for the records of several buckets)."""
+    if table is None:
+        table = clinic_divisions(linked["clinic"])
     # a lookup beside the records, not a join that would copy every column of them
     return linked.with_columns(
         pl.col("clinic")
@@ -141,14 +147,17 @@ def clinic_of_county() -> pl.Expr:
     ).fill_null(False)
 
 
-def with_evidence_dates(linked: pl.DataFrame, as_of: date) -> pl.DataFrame:
+def with_evidence_dates(
+    linked: pl.DataFrame, as_of: date, clinics: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Add ``evidence_date`` (how recent the row is), ``since_date`` (start of residence it shows),
     ``since_basis`` and ``since_county`` (what kind of presence it dates, and where),
     ``residence_tier`` (0 direct evidence, 1 insurance, null not residence evidence), ``_rank``, ``_ref``.
 
     Insurance and school rows have an evidence date (for recency) but no
     ``since_date`` (see the module docstring), nor have rows that no longer
-    show the child living there (转出, 迁出)."""
+    show the child living there (转出, 迁出). ``clinics`` is :func:`clinic_divisions` of the
+    clinics when the caller resolved them already (for the records of several buckets)."""
     src = pl.col("source")
     year_start = pl.date(pl.col("insurance_year"), 1, 1)
     evidence = (
@@ -214,7 +223,7 @@ def with_evidence_dates(linked: pl.DataFrame, as_of: date) -> pl.DataFrame:
         .when(src == "insurance")
         .then(pl.lit(1, dtype=pl.Int8))
     )
-    linked = with_clinic_county(linked)
+    linked = with_clinic_county(linked, clinics)
     return linked.with_columns(
         evidence_date=_clip(evidence, as_of),
         since_date=pl.when(~left.fill_null(False)).then(_clip(since, as_of)),
