@@ -12,7 +12,8 @@ from matchers.settings import LinkageConfig
 
 
 def kept_pairs(session: LinkSession, config: LinkageConfig) -> pl.DataFrame:
-    """The scored pairs at least ``keep_pairs_above`` likely, with their flags, gammas and weights."""
+    """The scored pairs at least ``keep_pairs_above`` likely, with their flags, gammas and weights, in
+    ``(l, r)`` order."""
     return session.frame("link_kept_pairs", {"floor": config.keep_pairs_above}, flagged=FLAGGED)
 
 

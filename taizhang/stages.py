@@ -198,7 +198,8 @@ def link(std_dir: Path, previous_registry: Path | None, into: Path) -> dict[str,
     counts = {
         "records_linked": write_sorted(result.record_child, into / "record_child.parquet", ("record_id",)),
         "registry": write_sorted(result.registry, into / "registry.parquet", ("child_id",)),
-        "pairs_scored": write_sorted(result.pairs, into / "pairs.parquet", ("l", "r")),
+        # The engine hands the pairs over in (l, r) order (sql/link_kept_pairs.sql): no sorted copy.
+        "pairs_scored": write_sorted(result.pairs, into / "pairs.parquet", None),
         "review_sample": write_sorted(result.review_sample, into / "review_sample.parquet", None),
     }
     counts["children"] = result.record_child["child_id"].n_unique()
