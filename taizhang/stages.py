@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from taizhang import progress, sealed
+from taizhang.duckdb_memory import link_memory_limit
 from taizhang.errors import id_scheme_broken, required_sources_missing
 from taizhang.period import Period
 from taizhang.stage_cache import check_extracts_folder
@@ -182,16 +183,13 @@ def link(std_dir: Path, previous_registry: Path | None, into: Path) -> dict[str,
 
     config = children_config()
     previous = sealed.read_frame(previous_registry) if previous_registry else None
+    # Only the columns the linkage configuration reads. The frame is held in a list and popped
+    # into the call, so that no name here keeps it alive once the engine has loaded it into DuckDB.
+    records = [sealed.read_frame_present(std_dir / "std_records.parquet", ["record_id", *config.columns])]
+    memory_limit = link_memory_limit(records[0].height, config.memory_limit)
     try:
-        with duckdb_for_stage(into, config.memory_limit, config.threads) as con:
-            # Only the columns the linkage configuration reads, handed over without a name here so
-            # that the frame is freed once the engine has loaded it into DuckDB.
-            result = link_records(
-                sealed.read_frame_present(std_dir / "std_records.parquet", ["record_id", *config.columns]),
-                config,
-                previous,
-                con=con,
-            )
+        with duckdb_for_stage(into, memory_limit, config.threads) as con:
+            result = link_records(records.pop(), config, previous, con=con)
     except IdSchemeError as exc:
         # Not the operator's data at fault: say so plainly, with no value from a record.
         raise id_scheme_broken(str(exc)) from None

@@ -1,0 +1,60 @@
+"""How much memory the link stage's DuckDB may hold before it spills its tables to disk.
+
+A fixed limit makes DuckDB spill a larger share of its tables the larger the run: at 2,500,000
+children (7.1 million records) a 2 GB limit left the link stage waiting on the disk for a
+large part of its time. The limit therefore grows with the records (``BYTES_PER_RECORD``),
+never below the linkage configuration's floor, and never above a share of the machine's memory,
+so that the rest of the stage (clustering's and the ids' frames) and the machine keep theirs.
+``$TAIZHANG_DUCKDB_MEMORY_LIMIT`` overrides all of this (see ``taizhang.stages.duckdb_for_stage``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+# About what the records table and the pair tables of one record take in DuckDB at province
+# scale (measured at 2,500,000 children); below 2.9 million records the floor applies.
+BYTES_PER_RECORD = 700
+# The link stage's own frames (clusters, anchors, ids) take about as much again beside DuckDB.
+SHARE_OF_MACHINE = 0.25
+
+_UNITS = {
+    "": 1,
+    "B": 1,
+    "KB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+    "TB": 10**12,
+    "KIB": 2**10,
+    "MIB": 2**20,
+    "GIB": 2**30,
+    "TIB": 2**40,
+}
+
+
+def parse_size(text: str) -> int:
+    """Bytes in a size as DuckDB writes it (``2GB``, ``1.5 GiB``, ``500MB``)."""
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", text)
+    if not match or match.group(2).upper() not in _UNITS:
+        raise ValueError(f"not a memory size: {text!r} (write it like 2GB or 1500MB)")
+    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+
+
+def machine_memory() -> int | None:
+    """The machine's physical memory in bytes, when the platform says."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def link_memory_limit(records: int, floor: str, machine: int | None = None) -> str:
+    """DuckDB's memory limit for linking ``records`` records: ``BYTES_PER_RECORD`` each, at least
+    ``floor``, at most ``SHARE_OF_MACHINE`` of ``machine`` (default: this machine's memory)."""
+    low = parse_size(floor)
+    want = max(low, records * BYTES_PER_RECORD)
+    total = machine if machine is not None else machine_memory()
+    if total:
+        want = min(want, max(low, int(total * SHARE_OF_MACHINE)))
+    return f"{want // 10**6}MB"
