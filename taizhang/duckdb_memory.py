@@ -14,8 +14,8 @@ import os
 import re
 
 # About what the records table and the pair tables of one record take in DuckDB at province
-# scale (measured at 2,500,000 children); below 2.9 million records the floor applies.
-BYTES_PER_RECORD = 700
+# scale (measured at 2,500,000 children); below 2.4 million records the floor applies.
+BYTES_PER_RECORD = 850
 # The link stage's own frames (clusters, anchors, ids) take about as much again beside DuckDB.
 SHARE_OF_MACHINE = 0.25
 

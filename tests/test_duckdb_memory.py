@@ -12,13 +12,14 @@ GB = 10**9
 
 
 def test_a_county_or_a_city_gets_the_configured_floor() -> None:
-    assert link_memory_limit(850_000, "2GB", machine=24 * GB) == "2000MB"
+    assert link_memory_limit(852_174, "2GB", machine=24 * GB) == "2000MB"
     assert link_memory_limit(2_000, "2GB", machine=24 * GB) == "2000MB"
 
 
 def test_the_province_gets_memory_in_proportion_to_its_records() -> None:
-    # 7.1 million records: about 5 GB instead of spilling most of the tables at 2 GB.
-    assert link_memory_limit(7_118_428, "2GB", machine=24 * GB) == "4982MB"
+    # 7.1 million records: about 6 GB instead of spilling most of the tables at 2 GB.
+    assert link_memory_limit(7_118_428, "2GB", machine=25 * GB) == "6050MB"
+    assert link_memory_limit(2_846_404, "2GB", machine=25 * GB) == "2419MB"
 
 
 def test_a_small_machine_keeps_most_of_its_memory_for_the_rest() -> None:
