@@ -28,7 +28,6 @@ from matchers import prediction
 from matchers.blocking import generate_candidates
 from matchers.clustering import ClusterReport, cluster_pairs
 from matchers.constraints import (
-    FLAGGED,
     constraints,
     flag_pairs,
     forbidden_rejoins,
@@ -153,20 +152,16 @@ def link(
         session.lap("scoring")
 
         flag_pairs(session, config, scored)
+        pairs = kept_pairs(session, config)
         review = review_sample(session, config, scored)
         session.lap("pairs_and_review")
         clusters, cluster_report = _cluster(session, config, scored)
         # Everything the scored pairs are needed for is read: give their memory to the id stage.
-        session.drop(scored)
+        session.drop(scored, "lk_flagged")
         session.lap("clustering")
 
         record_child, registry, events = _stable_ids(session, config, clusters, previous_registry)
         session.lap("stable_ids")
-        # The kept pairs (tens of millions at province scale) come out of DuckDB last: until now
-        # they waited in its memory, which spills, instead of beside clustering's and the ids' frames.
-        pairs = kept_pairs(session, config)
-        session.drop(FLAGGED)
-        session.lap("kept_pairs")
         return LinkResult(
             record_child=record_child,
             pairs=pairs,
