@@ -33,21 +33,7 @@ def province() -> tuple[World, pl.DataFrame]:
     world.event(F_ID, "王大明", "死亡", date(2025, 1, 1))
     world.event(M_ID, "李丽", "死亡", date(2025, 1, 1))
     # C3's vaccination guardian is C4's mother, known there by name and phone
-    c3 = world.record(
-        "C3", "vaccination", name="赵小红", residence_county="220102", card_opened=date(2022, 1, 1)
-    )
-    world.guardians.append(
-        {
-            "record_id": c3,
-            "source": "vaccination",
-            "file": "vaccination.csv",
-            "row_number": c3,
-            "role": "guardian1",
-            "name": "孙芳",
-            "phone": "13900000001",
-            "id_status": "empty",
-        }
-    )
+    world.vaccination_guardian("C3", "孙芳", "13900000001", name="赵小红")
     world.migrant("C4", seq=15)
     world.parent(
         "C4", "mother", "孙芳", M2_ID, source="residence_permits", relation="母亲", phone="13900000001"
@@ -58,26 +44,8 @@ def province() -> tuple[World, pl.DataFrame]:
     world.parent("C5", "father", "王大明", typo(F_ID), id_status="bad_check", source="school_enrollment")
     # a pair the rename veto kept apart: C6's permit dates the family, C7's school record nothing
     # (without the dated partner, C7 would be a candidate)
-    permit = world.record(
-        "C6",
-        "residence_permits",
-        name="王浩宇",
-        birth_date=date(2015, 5, 2),
-        hukou_county="220281",
-        residence_county="220102",
-        residence_start=date(2026, 5, 20),
-    )
-    school = world.record(
-        "C7",
-        "school_enrollment",
-        name="王伟",
-        birth_date=date(2015, 5, 2),
-        hukou_county="220281",
-        residence_county="220102",
-        enrol_month=date(2021, 9, 1),
-    )
+    apart = world.kept_apart_pair("C6", "C7")
     world.migrant("C8", seq=19, since=date(2026, 3, 1))
-    apart = pl.DataFrame({"l": [permit], "r": [school], "child_id_l": ["C6"], "child_id_r": ["C7"]})
     return world, apart
 
 

@@ -167,25 +167,7 @@ def test_birth_in_the_county_and_last_half_years_ledger_date_presence(world):
 def test_a_record_kept_apart_from_a_dated_twin_or_renamed_child_is_left_to_the_review(world):
     # the permit of 王浩宇 dates the family's arrival last month; a school record of 王伟, same
     # birth date, which the linker kept apart (a twin, or the same child renamed), dates nothing
-    permit = world.record(
-        "C1",
-        "residence_permits",
-        name="王浩宇",
-        birth_date=date(2015, 5, 2),
-        hukou_county="220281",
-        residence_county="220102",
-        residence_start=date(2026, 5, 20),
-    )
-    school = world.record(
-        "C2",
-        "school_enrollment",
-        name="王伟",
-        birth_date=date(2015, 5, 2),
-        hukou_county="220281",
-        residence_county="220102",
-        enrol_month=date(2021, 9, 1),
-    )
-    apart = pl.DataFrame({"l": [permit], "r": [school], "child_id_l": ["C1"], "child_id_r": ["C2"]})
+    apart = world.kept_apart_pair("C1", "C2")
     from taizhang.rules.decide import decide
 
     d = decide(*world.frames(), AS_OF, vetoed_apart=apart)

@@ -258,19 +258,7 @@ def test_missing_mother_is_found_beside_the_father_on_a_siblings_birth_certifica
 
 
 def test_vaccination_guardian_matched_by_name_and_phone_becomes_the_parent(world):
-    world.record("C1", "vaccination", name="王小红", residence_county="220102", card_opened=date(2022, 1, 1))
-    world.guardians.append(
-        {
-            "record_id": 1,
-            "source": "vaccination",
-            "file": "vaccination.csv",
-            "row_number": 1,
-            "role": "guardian1",
-            "name": "李丽",
-            "phone": "13900000000",
-            "id_status": "empty",
-        }
-    )
+    world.vaccination_guardian("C1", "李丽", "13900000000")
     world.migrant("C2", seq=13)
     world.parent(
         "C2", "mother", "李丽", M_ID, source="residence_permits", relation="母亲", phone="13900000000"

@@ -154,6 +154,51 @@ class World:
             }
         )
 
+    def vaccination_guardian(self, child_id: str, guardian: str, phone: str, *, name: str = "王小红") -> int:
+        """A child known only from a vaccination card, whose guardian there has a name and a phone
+        but no number (the card cannot say whose parent she is)."""
+        rid = self.record(
+            child_id, "vaccination", name=name, residence_county="220102", card_opened=date(2022, 1, 1)
+        )
+        self.guardians.append(
+            {
+                "record_id": rid,
+                "source": "vaccination",
+                "file": "vaccination.csv",
+                "row_number": rid,
+                "role": "guardian1",
+                "name": guardian,
+                "phone": phone,
+                "id_status": "empty",
+            }
+        )
+        return rid
+
+    def kept_apart_pair(self, dated: str, undated: str) -> pl.DataFrame:
+        """Two records the linker's rename veto kept apart (a twin, or the same child renamed): a
+        residence permit of ``dated`` that dates the family's arrival last month, and a school
+        record of ``undated``, same birth date and counties, that dates nothing. Returns the
+        link stage's ``link_vetoed_apart`` row for them."""
+        permit = self.record(
+            dated,
+            "residence_permits",
+            name="王浩宇",
+            birth_date=date(2015, 5, 2),
+            hukou_county="220281",
+            residence_county="220102",
+            residence_start=date(2026, 5, 20),
+        )
+        school = self.record(
+            undated,
+            "school_enrollment",
+            name="王伟",
+            birth_date=date(2015, 5, 2),
+            hukou_county="220281",
+            residence_county="220102",
+            enrol_month=date(2021, 9, 1),
+        )
+        return pl.DataFrame({"l": [permit], "r": [school], "child_id_l": [dated], "child_id_r": [undated]})
+
     def frames(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         def frame(rows: list[dict[str, Any]], cols: list[str]) -> pl.DataFrame:
             if not rows:
