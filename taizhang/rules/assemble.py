@@ -147,12 +147,8 @@ def review_table(facts: Facts, migrant: pl.DataFrame, vetoed_apart: pl.DataFrame
         _parent_review(
             facts.parents,
             profiles,
-            unmatched_name_hits(
-                facts.events,
-                pl.concat([facts.parent_rows.select("event_id"), facts.child_matches.select("event_id")]),
-                child_parents,
-            ),
-            _ambiguous_rows(facts.parent_rows, facts.events, child_parents),
+            unmatched_name_hits(facts.named_events, child_parents),
+            _ambiguous_rows(facts.ambiguous_events, child_parents),
         ),
         profiles.filter(pl.col("n_valid_ids") > 1).select(
             "child_id",
@@ -184,12 +180,10 @@ def assemble(facts: Facts, rulings: Rulings, vetoed_apart: pl.DataFrame | None) 
     )
 
 
-def _ambiguous_rows(rows: pl.DataFrame, events: pl.DataFrame, child_parents: pl.DataFrame) -> pl.DataFrame:
-    """``child_id, event``: policy status rows whose number is one slip from two same-named people,
-    one of them this child's parent (matched to neither)."""
-    amb = rows.filter(pl.col("match") == "ambiguous").join(
-        events.filter(pl.col("kind").is_not_null()).select("event_id", "event"), on="event_id"
-    )
+def _ambiguous_rows(amb: pl.DataFrame, child_parents: pl.DataFrame) -> pl.DataFrame:
+    """``child_id, event``: policy status rows whose number is one slip from two same-named people
+    (``amb``: :func:`taizhang.rules.parent_status.ambiguous_events`), one of them this child's
+    parent (matched to neither)."""
     frames = [
         amb.join(
             child_parents.select("child_id", person_id=f"{role}_person_id").drop_nulls("person_id"),

@@ -99,3 +99,16 @@ def take_bucket(parts: dict[int, list[Piece]], key: int, empty: pl.DataFrame) ->
     frames = [pl.read_parquet(io.BytesIO(p)) if isinstance(p, bytes) else p for p in pieces]
     del pieces
     return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical", rechunk=True)
+
+
+def sorted_rows_of(frame: pl.DataFrame, key: str, keys: pl.Series) -> pl.DataFrame:
+    """The rows of ``frame`` (sorted by ``key``) whose key lies between the least and the greatest
+    of ``keys``: a bucket's rows of a table of all children (a bucket is a run of consecutive
+    child ids), sliced, not joined. Rows of other keys inside that range are kept: join on the
+    keys to drop them."""
+    if keys.drop_nulls().is_empty():
+        return frame.clear()
+    column = frame.get_column(key)
+    start = column.search_sorted(keys.min(), side="left")
+    end = column.search_sorted(keys.max(), side="right")
+    return frame.slice(start, end - start)

@@ -14,13 +14,16 @@ from datetime import date
 
 import polars as pl
 
+from taizhang.rules.buckets import sorted_rows_of
 from taizhang.rules.care_level import child_conditions, latest_school
 from taizhang.rules.columns import GUARDIAN_COLUMNS, RECORD_CHILD_COLUMNS, RECORD_COLUMNS, conform
 from taizhang.rules.parent_status import (
     accepted,
+    ambiguous_events,
     child_people,
     evaluate_events,
     match_events,
+    name_only_events,
     parent_states,
     person_states,
     status_row_matches,
@@ -39,9 +42,8 @@ class Facts:
     profiles: pl.DataFrame  # build_profiles: one row per child
     child_parents: pl.DataFrame  # link_parents, one row per profile (unknown parents filled in)
     parents: pl.DataFrame  # child_parents with each parent's counting statuses (parent_states)
-    events: pl.DataFrame  # evaluate_events: every status row
-    parent_rows: pl.DataFrame  # status_row_matches against the parents (ambiguous ones included)
-    child_matches: pl.DataFrame  # status rows tied to the children themselves
+    named_events: pl.DataFrame  # name_only_events: status rows a parent's name alone may point at
+    ambiguous_events: pl.DataFrame  # ambiguous_events: status rows one slip from two people
     child_states: pl.DataFrame  # person_states of the children (person_id = child_id)
     visits: pl.DataFrame  # latest_visits
     school: pl.DataFrame  # latest_school
@@ -94,11 +96,10 @@ class SharedFacts:
     resolved against every mention of the number, and a status row is tied to one person among all
     the parents and children (a row one slip from two people is tied to neither)."""
 
-    child_parents: pl.DataFrame  # link_parents: every child with a parent mention
-    events: pl.DataFrame  # evaluate_events: every status row
-    parent_rows: pl.DataFrame  # status_row_matches against the parents (ambiguous ones included)
+    child_parents: pl.DataFrame  # link_parents: every child with a parent mention, by child_id
+    named_events: pl.DataFrame  # name_only_events: status rows a parent's name alone may point at
+    ambiguous_events: pl.DataFrame  # ambiguous_events: status rows one slip from two people
     parent_person_states: pl.DataFrame  # person_states of the parents
-    child_matches: pl.DataFrame  # status rows tied to the children themselves
     child_states: pl.DataFrame  # person_states of the children (person_id = child_id)
     conditions: pl.DataFrame  # child_conditions of every child
     clinics: pl.DataFrame  # clinic_divisions of every clinic on the records
@@ -132,12 +133,12 @@ def shared_facts(
     )
     child_matches = match_events(events, child_people(identities))
     del identities
+    matched = pl.concat([parent_rows.select("event_id"), child_matches.select("event_id")])
     return SharedFacts(
         child_parents=child_parents,
-        events=events,
-        parent_rows=parent_rows,
+        named_events=name_only_events(events, matched, child_parents),
+        ambiguous_events=ambiguous_events(parent_rows, events),
         parent_person_states=person_states(events, accepted(parent_rows)),
-        child_matches=child_matches,
         child_states=person_states(events, child_matches),
         conditions=child_conditions(events, child_matches),
         clinics=clinic_divisions(records["clinic"]),
@@ -163,7 +164,10 @@ def children_facts(
     profiles = build_profiles(record_refs, record_child, as_of, previous=previous_ledger, dated=linked)
     children = profiles.select("child_id")
 
-    child_parents = children.join(shared.child_parents, on="child_id", how="left")
+    # the bucket's rows of the province's table (sorted by child): a slice, not a join over all
+    child_parents = children.join(
+        sorted_rows_of(shared.child_parents, "child_id", children["child_id"]), on="child_id", how="left"
+    )
     for role in ("father", "mother"):
         child_parents = child_parents.with_columns(
             pl.col(f"{role}_known").fill_null("unknown"), pl.col(f"{role}_conflict").fill_null(False)
@@ -175,9 +179,8 @@ def children_facts(
         profiles=profiles,
         child_parents=child_parents,
         parents=parent_states(child_parents, shared.parent_person_states),
-        events=shared.events,
-        parent_rows=shared.parent_rows,
-        child_matches=shared.child_matches,
+        named_events=shared.named_events,
+        ambiguous_events=shared.ambiguous_events,
         child_states=shared.child_states.join(own, on="person_id", how="semi"),
         visits=latest_visits(linked, as_of),
         school=latest_school(linked),

@@ -234,20 +234,74 @@ def child_people(linked: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def unmatched_name_hits(
-    events: pl.DataFrame, matches: pl.DataFrame, child_parents: pl.DataFrame
-) -> pl.DataFrame:
-    """Policy-relevant events that name a child's parent by name but cannot be tied by number.
+# A name alone points at a parent only when few parents in the province carry it. A county
+# analyst checks each listed child by hand; a status row under a name that more parents share
+# than that identifies none of them (with common names, thousands of children would each be
+# listed for one row). The row stays in the status extract, whose liaison sees its number
+# problem in the validation report.
+NAMESAKE_LIMIT = 5
 
-    Either the event carries no usable number or the parent is known by name
-    only. They do not count, and go to review (``status_without_id_match``):
-    ``child_id, parent_role, event``.
+_POLICY_STATUSES = [*DEAD_OR_MISSING, "失踪", *EIGHT_SITUATION_STATUSES]
+
+
+def name_only_events(
+    events: pl.DataFrame, matched: pl.DataFrame, child_parents: pl.DataFrame
+) -> pl.DataFrame:
+    """``name, usable, event``: the policy-relevant status rows no number tied to anyone
+    (``matched``: ``event_id`` of the rows tied to a parent or child) that may still be a
+    parent's, by name: a row without a usable number may be any parent of that name, one with a
+    number only a parent known by name alone (a parent with a number is not that person). Only
+    rows whose name at most :data:`NAMESAKE_LIMIT` such parents carry, counted over every child
+    (``child_parents`` of the province): a parent known by number is one person however many
+    children name him, one known by name alone is counted once per child.
     """
     usable = pl.col("id_status").is_in(["valid", "bad_check"]) & pl.col("id_number").is_not_null()
-    ev = events.join(matches.select("event_id"), on="event_id", how="anti").filter(
-        pl.col("name").is_not_null()
-        & pl.col("status").is_in([*DEAD_OR_MISSING, "失踪", *EIGHT_SITUATION_STATUSES])
+    ev = (
+        events.join(matched.select("event_id"), on="event_id", how="anti")
+        .filter(pl.col("name").is_not_null() & pl.col("status").is_in(_POLICY_STATUSES))
+        .select("name", "event", usable=usable)
     )
+    people = pl.concat(
+        [
+            child_parents.select(
+                name=pl.col(f"{role}_name"),
+                person=pl.coalesce(pl.col(f"{role}_person_id"), pl.lit(f"{role}:") + pl.col("child_id")),
+                name_only=pl.col(f"{role}_known") == "name_only",
+            )
+            for role in ("father", "mother")
+        ]
+    ).filter(pl.col("name").is_not_null())
+    namesakes = people.group_by("name").agg(
+        any_parent=pl.col("person").n_unique(),
+        name_only=pl.col("person").filter(pl.col("name_only")).n_unique(),
+    )
+    return (
+        ev.join(namesakes, on="name", how="inner")
+        .filter(
+            pl.when(pl.col("usable"))
+            .then(pl.col("name_only"))
+            .otherwise(pl.col("any_parent"))
+            .is_between(1, NAMESAKE_LIMIT)
+        )
+        .select("name", "usable", "event")
+    )
+
+
+def ambiguous_events(rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """``person_id, event``: the policy status rows whose number is one slip from two same-named
+    people (``rows``: :func:`status_row_matches`, ``match = ambiguous``), under each of them."""
+    return (
+        rows.filter(pl.col("match") == "ambiguous")
+        .join(events.filter(pl.col("kind").is_not_null()).select("event_id", "event"), on="event_id")
+        .select("person_id", "event")
+    )
+
+
+def unmatched_name_hits(named: pl.DataFrame, child_parents: pl.DataFrame) -> pl.DataFrame:
+    """Status rows that name a child's parent by name but cannot be tied by number
+    (``named``: :func:`name_only_events`). They do not count, and go to review
+    (``status_without_id_match``): ``child_id, parent_role, event``.
+    """
     frames = []
     for role in ("father", "mother"):
         cp = child_parents.select(
@@ -255,12 +309,10 @@ def unmatched_name_hits(
             pname=pl.col(f"{role}_name"),
             known=pl.col(f"{role}_known"),
         ).filter(pl.col("pname").is_not_null())
-        # an event without a usable number hits every parent of that name; one with a number only
-        # the parents known by name alone (joined apart: common names would multiply the rows)
         for events_part, parents_part in (
-            (ev.filter(~usable), cp),
-            (ev.filter(usable), cp.filter(pl.col("known") == "name_only")),
+            (named.filter(~pl.col("usable")), cp),
+            (named.filter(pl.col("usable")), cp.filter(pl.col("known") == "name_only")),
         ):
             hit = events_part.join(parents_part, left_on="name", right_on="pname", how="inner")
             frames.append(hit.select("child_id", pl.lit(role).alias("parent_role"), "event"))
-    return pl.concat(frames).sort("child_id", "parent_role") if frames else pl.DataFrame()
+    return pl.concat(frames).sort("child_id", "parent_role")

@@ -8,6 +8,7 @@ from datetime import date
 import polars as pl
 import pytest
 
+from taizhang.rules.parent_status import NAMESAKE_LIMIT
 from tests.support.rules_world import AS_OF, World, make_id, typo
 
 F_ID = make_id("220281", date(1985, 1, 1), 13)
@@ -206,6 +207,22 @@ def test_parent_known_by_name_only_goes_to_review_not_flag(world):
     assert not d.profiles["suspected_orphan"].item()
     codes = set(d.review["reason_code"])
     assert {"status_without_id_match", "one_parent_unknown"} <= codes
+
+
+@pytest.mark.parametrize(("namesakes", "listed"), [(NAMESAKE_LIMIT, True), (NAMESAKE_LIMIT + 1, False)])
+def test_a_death_without_number_is_listed_only_when_few_parents_carry_the_name(world, namesakes, listed):
+    # every child's father is a different 王大明 (each known by his own valid number); the death
+    # row names 王大明 without a number: it may be any of them, and with more namesakes than a
+    # county can check, it points at none
+    for i in range(namesakes):
+        child = f"C{i + 1}"
+        world.migrant(child, seq=11 + 2 * i)
+        world.parent(child, "father", "王大明", make_id("220281", date(1985, 1, 1), 100 + 2 * i))
+    world.event(None, "王大明", "死亡", date(2025, 1, 1))
+    d = world.decide()
+    review = d.review.filter(pl.col("reason_code") == "status_without_id_match")
+    assert review.height == (namesakes if listed else 0)
+    assert not d.profiles["suspected_orphan"].any()
 
 
 def test_parent_typo_on_one_record_is_the_same_person(world):
