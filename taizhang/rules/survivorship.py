@@ -61,11 +61,12 @@ def choose(
     the choice: the same row a sort by all the keys puts first (file and row number name one
     row, so the value never decides), without sorting the province's rows once per field.
     """
-    # Only the columns the choice reads: moving every column of the record frame would cost.
+    # Only the columns the choice reads: moving every column of the record frame would cost. The
+    # row's ref (a struct, slow to move) is fetched for the chosen rows only, by their position.
     needed = dict.fromkeys(
-        ["child_id", value, *([tier] if tier else []), date_col, "_rank", "file", "row_number", "_ref"]
+        ["child_id", value, *([tier] if tier else []), date_col, "_rank", "file", "row_number"]
     )
-    cand = df.select(list(needed)).filter(pl.col(value).is_not_null())
+    cand = df.select(list(needed)).with_row_index("_at").filter(pl.col(value).is_not_null())
     if by_frequency:
         # how many of the child's candidate rows (of every tier) carry the value
         cand = cand.with_columns(_freq=pl.len().over("child_id", value))
@@ -77,8 +78,7 @@ def choose(
         cand = cand.filter((pl.col(tier) == best) | best.is_null())
     if by_frequency:
         cand = cand.filter(pl.col("_freq") == pl.col("_freq").max().over("child_id"))
-    return (
-        cand.group_by("child_id", maintain_order=True)
-        .first()
-        .select("child_id", value, pl.col("_ref").alias(f"{value}_source"))
+    chosen = cand.group_by("child_id", maintain_order=True).first()
+    return chosen.select(
+        "child_id", value, df.get_column("_ref").gather(chosen.get_column("_at")).alias(f"{value}_source")
     )
