@@ -48,12 +48,12 @@ __all__ = ["RECORDS", "LinkResult", "LinkageConfig", "guard_sql", "link", "prepa
 class LinkResult:
     """What ``link`` returns: ids, scored pairs, review sample, registry and reports."""
 
-    record_child: pl.DataFrame  # record_id, child_id
+    record_child: pl.DataFrame  # record_id, child_id; by record_id
     # Scored pairs with match probability >= keep_pairs_above: l, r, rules, gamma columns,
     # match_weight, match_probability, explanation, cannot_link, vetoed.
     pairs: pl.DataFrame
     review_sample: pl.DataFrame
-    registry: pl.DataFrame
+    registry: pl.DataFrame  # child_id, anchor_type, anchor_key, weight; in that order
     id_events: pl.DataFrame
     blocking_report: pl.DataFrame
     model: ModelParameters

@@ -362,9 +362,9 @@ def assign_child_ids(
     )
     gone = pl.concat([cluster_child["child_id"], merged["child_id"]])
     carried = previous.filter(~pl.col("child_id").is_in(gone.implode()))
-    registry = (
-        pl.concat([current.cast(REGISTRY_SCHEMA), carried])
-        .unique()
-        .sort("child_id", "anchor_type", "anchor_key")
+    # current holds one row per (child, anchor) and none of carried's children: only carried (the
+    # previous registry as given) may repeat a row.
+    registry = pl.concat([current.cast(REGISTRY_SCHEMA), carried.unique()]).sort(
+        "child_id", "anchor_type", "anchor_key"
     )
     return cluster_child, registry, events

@@ -194,9 +194,10 @@ def link(std_dir: Path, previous_registry: Path | None, into: Path) -> dict[str,
         # Not the operator's data at fault: say so plainly, with no value from a record.
         raise id_scheme_broken(str(exc)) from None
     counts = {
-        "records_linked": write_sorted(result.record_child, into / "record_child.parquet", ("record_id",)),
-        "registry": write_sorted(result.registry, into / "registry.parquet", ("child_id",)),
-        # The engine hands the pairs over in (l, r) order (sql/link_kept_pairs.sql): no sorted copy.
+        # The engine hands its tables over sorted (record_child by record, the registry by child and
+        # anchor, the pairs by (l, r): matchers/engine.py, sql/link_kept_pairs.sql): no sorted copy.
+        "records_linked": write_sorted(result.record_child, into / "record_child.parquet", None),
+        "registry": write_sorted(result.registry, into / "registry.parquet", None),
         "pairs_scored": write_sorted(result.pairs, into / "pairs.parquet", None),
         "review_sample": write_sorted(result.review_sample, into / "review_sample.parquet", None),
     }
