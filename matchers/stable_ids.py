@@ -149,31 +149,33 @@ def _new_ids(
     raise IdSchemeError(f"{pending.height} child ids could not be made unique after {MAX_PROBES} probes")
 
 
-def _seeds(cluster_anchors: pl.DataFrame, all_clusters: pl.DataFrame) -> pl.DataFrame:
+def _seeds(
+    con: duckdb.DuckDBPyConnection, cluster_anchors: pl.DataFrame, all_clusters: pl.DataFrame
+) -> pl.DataFrame:
     """``cluster_id, seed``: the string a cluster's new id is hashed from, distinct for every cluster.
 
     The seed is the cluster's sorted real anchor keys. Two clusters can hold the same anchors
     (namesakes born the same day, neither with a number): their seeds then also carry the
     smallest row key of each (the hashed ``source|file|row`` of a record, and a record is in one
     cluster only), so equal evidence still gives distinct, deterministic seeds. A cluster with no
-    real anchor is seeded by all its row keys.
+    real anchor is seeded by all its row keys. The keys are gathered per cluster in DuckDB
+    (``sql/link_cluster_seed_parts.sql``): joining millions of sorted keys is its kind of work.
     """
-    fallback = pl.col("anchor_type") == "fallback"
-    per_cluster = cluster_anchors.group_by("cluster_id").agg(
-        pl.col("anchor_key").filter(~fallback).unique().sort().str.join(",").alias("real"),
-        pl.col("anchor_key").filter(fallback).unique().sort().str.join(",").alias("rows"),
-        pl.col("anchor_key").filter(fallback).min().alias("first_row"),
-    )
+    con.register("lk_seed_anchors", cluster_anchors.select("cluster_id", "anchor_type", "anchor_key"))
+    try:
+        per_cluster = con.sql(render_sql("link_cluster_seed_parts", anchors="lk_seed_anchors")).pl()
+    finally:
+        con.unregister("lk_seed_anchors")
     return (
-        all_clusters.join(per_cluster, on="cluster_id", how="left")
-        .with_columns(
-            pl.when(pl.col("real") != "").then(pl.col("real")).alias("real"),
-            pl.when(pl.col("rows") != "").then(pl.col("rows")).alias("rows"),
-        )
+        all_clusters.join(per_cluster.cast({"cluster_id": pl.Int64}), on="cluster_id", how="left")
         .with_columns(
             pl.when(pl.col("real").is_null())
             .then(pl.coalesce("rows", pl.format("cluster-{}", "cluster_id")))
-            .when(pl.col("real").is_duplicated() & pl.col("first_row").is_not_null())
+            .when(
+                pl.col("real").is_duplicated()
+                & pl.col("real").is_not_null()
+                & pl.col("first_row").is_not_null()
+            )
             .then(pl.format("{}|{}", "real", "first_row"))
             .otherwise(pl.col("real"))
             .alias("seed")
@@ -232,7 +234,7 @@ def assign_child_ids(
         else pl.DataFrame(schema=REGISTRY_SCHEMA)
     )
     all_clusters = pl.DataFrame({"cluster_id": clusters.unique().sort()}).cast({"cluster_id": pl.Int64})
-    seeds = _seeds(cluster_anchors, all_clusters)
+    seeds = _seeds(con, cluster_anchors, all_clusters)
     if seeds["seed"].is_duplicated().any():
         raise IdSchemeError("two clusters have the same id seed")
 
