@@ -1,7 +1,8 @@
 -- Anchors per cluster: the record anchors grouped by the cluster the record ended in, each with its
 -- heaviest weight. Fallback keys (hashed source|file|row) are not evidence across runs: a cluster with
 -- no real anchor keeps all of them (its id is seeded by its rows), any other cluster keeps only its
--- smallest one, the tie-breaker between clusters that hold the same real anchors.
+-- smallest one, the tie-breaker between clusters that hold the same real anchors. In no order: every
+-- reader groups or sorts them (matchers/stable_ids.py).
 WITH tagged AS (
     SELECT c.cluster_id, a.anchor_type, a.anchor_key, max(a.weight) AS weight
     FROM {anchors} AS a
@@ -22,4 +23,3 @@ FROM tagged AS t
 WHERE t.anchor_type <> 'fallback'
    OR t.cluster_id NOT IN (SELECT cluster_id FROM has_real)
    OR (t.cluster_id, t.anchor_key) IN (SELECT (cluster_id, anchor_key) FROM first_row)
-ORDER BY ALL
