@@ -188,12 +188,14 @@ def generate_candidates(
     max_block_size: int,
     link_only_column: str | None = None,
     out: str = "lk_candidates",
+    apart: str = "FALSE",
 ) -> pl.DataFrame:
     """Build table ``out`` (``l``, ``r``, ``rules``) with ``l < r`` and return the per-rule report.
 
     ``records`` must have a unique BIGINT ``record_id``. With ``link_only_column``
     only pairs whose values in that column differ are kept (linking two files
-    rather than de-duplicating one).
+    rather than de-duplicating one). ``apart`` (SQL over ``l``, ``r``) drops the pairs it holds
+    for: pairs a guard keeps apart by numbers both records carry, which no score could link.
     """
     if len(rules) > 62:
         raise ValueError("at most 62 blocking rules fit in the rule bit mask")
@@ -208,7 +210,12 @@ def generate_candidates(
         rows.append({"rule": rule.name, "bit": 1 << i, "kind": rule.kind, "cap": cap, **stats})
     # A rule's raw pairs may repeat a pair (two shared keys of a list rule): the union groups
     # them once for all rules, and a rule's pair count is the number of distinct pairs it found.
-    con.execute(render_sql("link_candidates", out=out, pairs=PAIRS_RAW))
+    if apart == "FALSE":
+        con.execute(render_sql("link_candidates", out=out, pairs=PAIRS_RAW))
+    else:
+        con.execute(
+            render_sql("link_candidates_unguarded", out=out, pairs=PAIRS_RAW, records=records, apart=apart)
+        )
     con.execute(f"DROP TABLE IF EXISTS {PAIRS_RAW}")
     for t in ("lk_block_keys", "lk_block_keys2", "lk_block_sizes"):
         con.execute(f"DROP TABLE IF EXISTS {t}")

@@ -136,7 +136,12 @@ def link(
         del records
         session.lap("prepare")
         report = generate_candidates(
-            session.con, RECORDS, list(config.blocking_rules), config.max_block_size, config.link_only_column
+            session.con,
+            RECORDS,
+            list(config.blocking_rules),
+            config.max_block_size,
+            config.link_only_column,
+            apart=guard_sql(config, config.uncompared_guards),
         )
         session.lap("blocking")
 

@@ -9,11 +9,11 @@ from matchers.blocking import BlockingRule, generate_candidates
 
 
 def _candidates(
-    df: pl.DataFrame, rules: list[BlockingRule], cap: int
+    df: pl.DataFrame, rules: list[BlockingRule], cap: int, apart: str = "FALSE"
 ) -> tuple[set[tuple[int, int]], pl.DataFrame]:
     con = duckdb.connect()
     con.register("recs", df)
-    report = generate_candidates(con, "recs", rules, cap)
+    report = generate_candidates(con, "recs", rules, cap, apart=apart)
     pairs = {(int(a), int(b)) for a, b in con.sql("SELECT l, r FROM lk_candidates").fetchall()}
     return pairs, report
 
@@ -105,3 +105,20 @@ def test_one_side_deletion_rule_pairs_only_values_with_a_probe_side() -> None:
     rule = BlockingRule("near", "r.id", kind="deletion", one_side="NOT r.valid")
     pairs, _ = _candidates(df, [rule], cap=100)
     assert pairs == {(0, 1), (1, 2)}
+
+
+def test_pairs_a_guard_keeps_apart_by_their_numbers_are_not_candidates() -> None:
+    # Four namesakes born the same day: two with different valid numbers (two children whatever
+    # they score), one with the first one's number, one with none. Only the first two's pair goes.
+    df = pl.DataFrame(
+        {
+            "record_id": [0, 1, 2, 3],
+            "name_dob": ["王伟|20150315"] * 4,
+            "valid_id": ["220102201503150011", "220102201503150038", "220102201503150011", None],
+        }
+    )
+    rule = BlockingRule("name_dob", "r.name_dob")
+    every, _ = _candidates(df, [rule], cap=50)
+    kept, _ = _candidates(df, [rule], cap=50, apart="l.valid_id <> r.valid_id")
+    assert every == {(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)}
+    assert kept == every - {(0, 1), (1, 2)}

@@ -54,6 +54,12 @@ def children_config(**overrides: object) -> LinkageConfig:
         "ambiguity_margin": 0.0,
         # Measured on generated extracts: no true pair scores below -10 bits (default and heavy noise).
         "cannot_link_below": -10.0,
+        # Two valid identity numbers are two children (the check digit catches every single typo
+        # and adjacent swap), and the anchors keep them apart inside a component: such pairs, a
+        # third of the candidates at province scale (namesakes born the same day), are not compared.
+        # Measured: at 1,000,000 children 9.3 -> 6.6 million candidates, link 100 -> 87 s, F1
+        # 0.9926 -> 0.9937 (EM's same-name-and-birth-date session no longer trains on them).
+        "uncompared_guards": ("different_valid_ids",),
         # Two people for sure by their own numbers (two valid identity numbers, two birth
         # certificates) or two placeholders in one department block a rejoin through last
         # half-year's id. The other guards weigh names and dates a typo can bend, and the shared
