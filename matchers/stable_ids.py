@@ -171,11 +171,7 @@ def _seeds(
         .with_columns(
             pl.when(pl.col("real").is_null())
             .then(pl.coalesce("rows", pl.format("cluster-{}", "cluster_id")))
-            .when(
-                pl.col("real").is_duplicated()
-                & pl.col("real").is_not_null()
-                & pl.col("first_row").is_not_null()
-            )
+            .when(pl.col("real").is_duplicated() & pl.col("first_row").is_not_null())
             .then(pl.format("{}|{}", "real", "first_row"))
             .otherwise(pl.col("real"))
             .alias("seed")

@@ -55,6 +55,7 @@ from taizhang.rules.unsupported import (
     lost_long,
     severe_disability,
 )
+from taizhang.rules.usable_ids import usable_id
 
 # Matches by a slip of the number (same name): counted, shown in the evidence and listed for review.
 SLIP_MATCHES = ("one_digit", "transposition", "impossible_date")
@@ -213,7 +214,7 @@ def parent_states(child_parents: pl.DataFrame, states: pl.DataFrame) -> pl.DataF
 
 def child_people(linked: pl.DataFrame) -> pl.DataFrame:
     """The children as people for event matching: person_id = child_id, with their numbers and names."""
-    usable = pl.col("id_status").is_in(["valid", "bad_check"]) & pl.col("id_number").is_not_null()
+    usable = usable_id()
     rows = linked.select("child_id", "id_status", "id_number", "name")
     # only the children with a usable number are people the status rows can name
     ids = sorted_values(rows.filter(usable), "child_id", "id_number", "ids")
@@ -255,7 +256,7 @@ def name_only_events(
     (``child_parents`` of the province): a parent known by number is one person however many
     children name him, one known by name alone is counted once per child.
     """
-    usable = pl.col("id_status").is_in(["valid", "bad_check"]) & pl.col("id_number").is_not_null()
+    usable = usable_id()
     ev = (
         events.join(matched.select("event_id"), on="event_id", how="anti")
         .filter(pl.col("name").is_not_null() & pl.col("status").is_in(_POLICY_STATUSES))

@@ -37,6 +37,7 @@ from taizhang.rules.row_refs import REF_DTYPE, ref, refs_by
 from taizhang.rules.run_model import run_sql
 from taizhang.rules.sorted_lists import sorted_values
 from taizhang.rules.survivorship import source_rank
+from taizhang.rules.usable_ids import usable_id
 
 ROLES = ("father", "mother")
 Resolver = Callable[[pl.DataFrame], pl.DataFrame]
@@ -61,7 +62,7 @@ def parent_mentions(guardians: pl.DataFrame, record_child: pl.DataFrame) -> pl.D
     ``mention_id`` numbers the mentions in a fixed order (child, role, source
     priority, file, row number, role column) so that resolvers can answer per mention.
     """
-    usable = pl.col("id_status").is_in(["valid", "bad_check"]) & pl.col("id_number").is_not_null()
+    usable = usable_id()
     m = (
         linked_guardians(guardians, record_child)
         .filter(pl.col("child_id").is_not_null() & pl.col("parent_role").is_in(list(ROLES)))

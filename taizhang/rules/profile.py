@@ -60,6 +60,7 @@ from taizhang.parsers.divisions import resolve_divisions
 from taizhang.rules.columns import RECORD_CHILD_COLUMNS, RECORD_COLUMNS, conform
 from taizhang.rules.row_refs import ref
 from taizhang.rules.survivorship import SOURCE_PRIORITY, choose, source_rank, survivorship_order
+from taizhang.rules.usable_ids import usable_id
 
 # What dates a child's presence in its residence county (``residence_basis``).
 RESIDENCE_BASES = (
@@ -344,15 +345,15 @@ def build_profiles(
             "residence_tier",
         )
     )
-    usable = pl.col("id_status").is_in(["valid", "bad_check"]) & pl.col("id_number").is_not_null()
-    usable_id = {
+    usable = usable_id()
+    id_columns = {
         "id_number": pl.when(usable).then(pl.col("id_number")),
         "_id_tier": pl.when(pl.col("id_status") == "valid").then(0).otherwise(1),
     }
     chosen_id = choose(
-        ordered.with_columns(**usable_id), "id_number", by_frequency=True, tier="_id_tier", ordered=True
+        ordered.with_columns(**id_columns), "id_number", by_frequency=True, tier="_id_tier", ordered=True
     )
-    ids = rows.with_columns(**usable_id)
+    ids = rows.with_columns(**id_columns)
     id_facts = (
         ids.filter(pl.col("id_number").is_not_null())
         .select("child_id", "id_number", "id_status", "id_birth_date", "id_sex", "id_county")
