@@ -69,6 +69,39 @@ def _grp_condition(link_only: bool) -> str:
     return "a.grp <> b.grp" if link_only else "TRUE"
 
 
+@dataclass(frozen=True)
+class _Apart:
+    """The SQL pieces that keep two records apart by columns whose differing values part them.
+
+    Each record carries the hash of each column's value (null for none) beside its block keys;
+    a pair is formed only when, for every column, the two values are equal or one is missing.
+    (A hash collision only lets a pair through, for the guards to part later.)
+    """
+
+    columns: tuple[str, ...]
+
+    def values(self) -> str:
+        """Select-list items over ``r``: the hashed values."""
+        return "".join(
+            f", CASE WHEN r.{c} IS NULL THEN NULL ELSE hash(r.{c}) END AS apart_{i}"
+            for i, c in enumerate(self.columns)
+        )
+
+    def carried(self, alias: str = "", grouped: bool = False) -> str:
+        """Select-list items keeping the hashed values, through a grouping by record or as they are
+        (from the table aliased ``alias`` when given)."""
+        n = range(len(self.columns))
+        if grouped:
+            return "".join(f", any_value(apart_{i}) AS apart_{i}" for i in n)
+        return "".join(f", {alias + '.' if alias else ''}apart_{i}" for i in n)
+
+    def condition(self) -> str:
+        """SQL over ``a``, ``b``: true when no column's values part the two records."""
+        return " AND ".join(
+            [f"coalesce(a.apart_{i} = b.apart_{i}, TRUE)" for i in range(len(self.columns))] or ["TRUE"]
+        )
+
+
 def _block_stats(con: duckdb.DuckDBPyConnection, sizes: str, cap: int) -> dict[str, int]:
     row = con.sql(render_sql("link_block_stats", sizes=sizes), params={"cap": cap}).fetchall()[0]
     return {
@@ -88,6 +121,7 @@ def _key_rule(
     grp: str,
     link_only: bool,
     cap: int,
+    apart: _Apart,
 ) -> dict[str, object]:
     keys, sizes = "lk_block_keys", "lk_block_sizes"
     con.execute(
@@ -100,6 +134,10 @@ def _key_rule(
             where=rule.where,
             one_side=rule.one_side,
             unnest="UNNEST" if rule.unnest else "",
+            apart=apart.values(),
+            probe="bool_or(probe)" if rule.unnest else "probe",
+            apart_carried=apart.carried(grouped=rule.unnest),
+            group_by="GROUP BY record_id, grp, hash(block_key)" if rule.unnest else "",
         )
     )
     con.execute(render_sql("link_block_sizes", out=sizes, keys=keys))
@@ -114,6 +152,7 @@ def _key_rule(
                 sizes=sizes,
                 records=records,
                 sub_key=rule.sub_key,
+                apart_kept=apart.carried("k"),
             ),
             {"cap": cap},
         )
@@ -133,6 +172,7 @@ def _key_rule(
             keys=keys,
             sizes=sizes,
             grp_condition=_grp_condition(link_only),
+            apart_condition=apart.condition(),
         ),
         {"cap": cap, "bit": bit},
     )
@@ -147,6 +187,7 @@ def _deletion_rule(
     grp: str,
     link_only: bool,
     cap: int,
+    apart: _Apart,
 ) -> dict[str, object]:
     keys, sizes = "lk_block_keys", "lk_block_sizes"
     con.execute(
@@ -175,6 +216,8 @@ def _deletion_rule(
             where=rule.where,
             grp=grp,
             grp_condition=_grp_condition(link_only),
+            apart=apart.values(),
+            apart_condition=apart.condition(),
         ),
         {"cap": cap, "bit": bit},
     )
@@ -188,14 +231,15 @@ def generate_candidates(
     max_block_size: int,
     link_only_column: str | None = None,
     out: str = "lk_candidates",
-    apart: str = "FALSE",
+    apart_by: tuple[str, ...] = (),
 ) -> pl.DataFrame:
     """Build table ``out`` (``l``, ``r``, ``rules``) with ``l < r`` and return the per-rule report.
 
     ``records`` must have a unique BIGINT ``record_id``. With ``link_only_column``
     only pairs whose values in that column differ are kept (linking two files
-    rather than de-duplicating one). ``apart`` (SQL over ``l``, ``r``) drops the pairs it holds
-    for: pairs a guard keeps apart by numbers both records carry, which no score could link.
+    rather than de-duplicating one). Two records whose values of a column of ``apart_by`` are both
+    present and differ are never paired: a guard keeps them apart by what both carry (two valid
+    identity numbers), whatever they would score, so the pair is not even formed.
     """
     if len(rules) > 62:
         raise ValueError("at most 62 blocking rules fit in the rule bit mask")
@@ -206,16 +250,11 @@ def generate_candidates(
     for i, rule in enumerate(rules):
         cap = rule.max_block_size or max_block_size
         run = _deletion_rule if rule.kind == "deletion" else _key_rule
-        stats = run(con, rule, 1 << i, records, grp, link_only, cap)
+        stats = run(con, rule, 1 << i, records, grp, link_only, cap, _Apart(apart_by))
         rows.append({"rule": rule.name, "bit": 1 << i, "kind": rule.kind, "cap": cap, **stats})
     # A rule's raw pairs may repeat a pair (two shared keys of a list rule): the union groups
     # them once for all rules, and a rule's pair count is the number of distinct pairs it found.
-    if apart == "FALSE":
-        con.execute(render_sql("link_candidates", out=out, pairs=PAIRS_RAW))
-    else:
-        con.execute(
-            render_sql("link_candidates_unguarded", out=out, pairs=PAIRS_RAW, records=records, apart=apart)
-        )
+    con.execute(render_sql("link_candidates", out=out, pairs=PAIRS_RAW))
     con.execute(f"DROP TABLE IF EXISTS {PAIRS_RAW}")
     for t in ("lk_block_keys", "lk_block_keys2", "lk_block_sizes"):
         con.execute(f"DROP TABLE IF EXISTS {t}")

@@ -52,6 +52,29 @@ def guard_sql(config: LinkageConfig, names: tuple[str, ...] | None = None) -> st
     return _any_of([g.condition for g in config.guards if names is None or g.name in names])
 
 
+def uncompared_columns(config: LinkageConfig) -> tuple[str, ...]:
+    """The columns of the guards left uncompared (``uncompared_guards``): blocking never pairs two
+    records whose values there are both present and differ.
+
+    Only a guard declared as one column's values differing (:meth:`Guard.values_differ`) can be
+    applied by blocking, which sees each record alone, never the pair.
+    """
+    by_name = {g.name: g for g in config.guards}
+    unknown = set(config.uncompared_guards) - set(by_name)
+    if unknown:
+        raise ValueError(f"configuration {config.name}: no guard named {sorted(unknown)}")
+    columns = []
+    for name in config.uncompared_guards:
+        column = by_name[name].differs
+        if column is None:
+            raise ValueError(
+                f"configuration {config.name}: guard {name} cannot be left uncompared: blocking applies only "
+                "a guard of one column's values differing (Guard.values_differ)"
+            )
+        columns.append(column)
+    return tuple(columns)
+
+
 def flag_floor(config: LinkageConfig) -> float:
     """The match probability from which pairs are flagged: every kept pair, every possible edge."""
     return min(config.keep_pairs_above, config.threshold)

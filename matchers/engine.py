@@ -33,6 +33,7 @@ from matchers.constraints import (
     forbidden_rejoins,
     guard_sql,
     record_values,
+    uncompared_columns,
     veto_sql,
 )
 from matchers.model import ModelParameters
@@ -141,7 +142,7 @@ def link(
             list(config.blocking_rules),
             config.max_block_size,
             config.link_only_column,
-            apart=guard_sql(config, config.uncompared_guards),
+            apart_by=uncompared_columns(config),
         )
         session.lap("blocking")
 

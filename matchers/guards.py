@@ -12,10 +12,21 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Guard:
-    """A cannot-link rule: pairs meeting ``condition`` (SQL over ``l``, ``r``) never end in one cluster."""
+    """A cannot-link rule: pairs meeting ``condition`` (SQL over ``l``, ``r``) never end in one cluster.
+
+    ``differs`` names the column when the guard is exactly "both records carry a value there and
+    the two differ" (:meth:`values_differ`): blocking can then keep such pairs from forming at all,
+    by the value each record carries, without comparing the two.
+    """
 
     name: str
     condition: str
+    differs: str | None = None
+
+    @classmethod
+    def values_differ(cls, name: str, column: str) -> Guard:
+        """The guard holding for two records whose values of ``column`` are both present and differ."""
+        return cls(name, f"l.{column} <> r.{column}", differs=column)
 
 
 @dataclass(frozen=True)

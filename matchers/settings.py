@@ -72,9 +72,10 @@ class LinkageConfig:
     # the registry's shared number outweighs them.
     rejoin_guards: tuple[str, ...] | None = None
     # Guards that keep a pair apart by what both records carry for certain (two different valid
-    # identity numbers): the pairs they forbid are dropped from the candidates, never compared.
-    # The guard must not be needed as a cannot-link inside components: the anchors (anchor_guard)
-    # or component_guards must already keep such records apart there.
+    # identity numbers): blocking never forms the pairs they forbid, so they are never compared.
+    # Each must be declared as one column's values differing (Guard.values_differ), and must not be
+    # needed as a cannot-link inside components: the anchors (anchor_guard) or component_guards
+    # must already keep such records apart there.
     uncompared_guards: tuple[str, ...] = ()
     # Guards also checked on the pairs of a component that no blocking rule compared (None: all;
     # (): none). Guards that weigh a typo-prone field are better left out: unscored pairs are the

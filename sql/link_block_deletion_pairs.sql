@@ -1,5 +1,6 @@
 -- Record pairs whose (different) key values share a deletion key, within blocks under the cap, one of
--- the two values meeting the rule's one_side condition.
+-- the two values meeting the rule's one_side condition, and none whose values a guard left uncompared
+-- keep apart (apart_0, ...).
 INSERT INTO {pairs}
 WITH value_pairs AS (
     SELECT DISTINCT a.v AS v1, b.v AS v2
@@ -9,11 +10,11 @@ WITH value_pairs AS (
     WHERE s.n <= $cap AND (a.probe OR b.probe)
 ),
 rec AS (
-    SELECT r.record_id, {grp} AS grp, {key} AS v FROM {records} AS r WHERE {where} AND {key} IS NOT NULL
+    SELECT r.record_id, {grp} AS grp, {key} AS v{apart} FROM {records} AS r WHERE {where} AND {key} IS NOT NULL
 )
 SELECT least(a.record_id, b.record_id) AS l, greatest(a.record_id, b.record_id) AS r,
        CAST($bit AS BIGINT) AS rules
 FROM value_pairs AS p
 JOIN rec AS a ON a.v = p.v1
 JOIN rec AS b ON b.v = p.v2
-WHERE {grp_condition}
+WHERE {grp_condition} AND {apart_condition}

@@ -2,7 +2,7 @@
 CREATE OR REPLACE TEMP TABLE {out} AS
 SELECT k.record_id, k.grp,
        CASE WHEN s.n > $cap THEN hash(k.block_key, sub.sub_key) ELSE k.block_key END AS block_key,
-       k.probe
+       k.probe{apart_kept}
 FROM {keys} AS k
 JOIN {sizes} AS s USING (block_key)
 LEFT JOIN (

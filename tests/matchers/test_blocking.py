@@ -9,11 +9,11 @@ from matchers.blocking import BlockingRule, generate_candidates
 
 
 def _candidates(
-    df: pl.DataFrame, rules: list[BlockingRule], cap: int, apart: str = "FALSE"
+    df: pl.DataFrame, rules: list[BlockingRule], cap: int, apart_by: tuple[str, ...] = ()
 ) -> tuple[set[tuple[int, int]], pl.DataFrame]:
     con = duckdb.connect()
     con.register("recs", df)
-    report = generate_candidates(con, "recs", rules, cap, apart=apart)
+    report = generate_candidates(con, "recs", rules, cap, apart_by=apart_by)
     pairs = {(int(a), int(b)) for a, b in con.sql("SELECT l, r FROM lk_candidates").fetchall()}
     return pairs, report
 
@@ -119,6 +119,44 @@ def test_pairs_a_guard_keeps_apart_by_their_numbers_are_not_candidates() -> None
     )
     rule = BlockingRule("name_dob", "r.name_dob")
     every, _ = _candidates(df, [rule], cap=50)
-    kept, _ = _candidates(df, [rule], cap=50, apart="l.valid_id <> r.valid_id")
+    kept, _ = _candidates(df, [rule], cap=50, apart_by=("valid_id",))
     assert every == {(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)}
     assert kept == every - {(0, 1), (1, 2)}
+
+
+def test_every_kind_of_rule_leaves_records_with_differing_values_unpaired() -> None:
+    # Six records of one county (a block above the cap, sub-blocked by initials), with identity
+    # numbers one typo apart in pairs, and birth-certificate numbers: records whose certificate
+    # numbers differ are never paired, by a sub-blocked key rule, a list rule or a deletion rule.
+    df = pl.DataFrame(
+        {
+            "record_id": [0, 1, 2, 3, 4, 5],
+            "county": ["220102"] * 6,
+            "initials": ["wx", "wx", "wx", "lm", "lm", "lm"],
+            "keys": [["a", "b"], ["b"], ["a"], ["c"], ["c", "a"], ["c"]],
+            "id": [
+                "220102201503151234",
+                "220102201503151235",
+                "x",
+                "y",
+                "220102201503159999",
+                "220102201503159998",
+            ],
+            "cert": ["Q1", "Q2", None, "Q3", "Q3", "Q4"],
+        }
+    )
+    rules = [
+        BlockingRule("county", "r.county", sub_key="r.initials"),
+        BlockingRule("keys", "r.keys", unnest=True),
+        BlockingRule("near", "r.id", kind="deletion"),
+    ]
+    every, _ = _candidates(df, rules, cap=4)
+    kept, report = _candidates(df, rules, cap=4, apart_by=("cert",))
+    differing = {(0, 1), (3, 5), (4, 5), (0, 4)}
+    assert differing <= every
+    assert kept == every - differing
+    assert {(0, 2), (1, 2), (3, 4)} <= kept
+    # The deletion rule formed only "x" and "y" (one substitution apart, no certificate between
+    # them): its two pairs with differing certificates were never formed.
+    assert (2, 3) in kept
+    assert report.filter(pl.col("rule") == "near")["pairs"].item() == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 
@@ -262,3 +263,11 @@ def test_a_fragment_the_guards_keep_apart_does_not_rejoin_the_previous_child() -
     assert events.filter(pl.col("event") == "rejoined").height == 1
     assert apart["child_id"].n_unique() == 2
     assert "COLDCHILD0002" in apart["child_id"].to_list()
+
+
+def test_a_guard_blocking_cannot_apply_is_refused_as_uncompared(records: pl.DataFrame) -> None:
+    # Blocking sees one record at a time: a guard over both records of a pair (birth dates far
+    # apart) cannot keep pairs from forming, and a configuration asking for it is told so.
+    config = dataclasses.replace(children(), uncompared_guards=("different_birth_dates",))
+    with pytest.raises(ValueError, match="different_birth_dates cannot be left uncompared"):
+        link(records.head(20), config)

@@ -22,9 +22,9 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     # one county and birth date are dense, and pairing them all grew with the square of the province.
     BlockingRule("id_one_typo", "r.id_any", kind="deletion", one_side="r.id_status IS DISTINCT FROM 'valid'"),
     BlockingRule("dob_pinyin", "r.pinyin_key || '|' || r.dob_text"),
-    BlockingRule("alt_dob_pinyin", "r.pinyin_key || '|' || r.alt_text"),
     # Name and birth date with day and month in either order: a typed date whose day and month
-    # were swapped (no ambiguous raw text behind it, so no alt date either).
+    # were swapped, and a date whose raw text reads either way (its alt date is that swap: the
+    # same key; a rule on name and alt date alone would find only pairs whose birth dates agree).
     BlockingRule(
         "pinyin_unordered_dob",
         "r.pinyin_key || '|' || year(r.dob) || '|' || least(month(r.dob), day(r.dob))"

@@ -24,7 +24,7 @@ _NOT_SAME_NUMBERS = (
 )
 
 GUARDS: tuple[Guard, ...] = (
-    Guard("different_valid_ids", "l.valid_id <> r.valid_id"),
+    Guard.values_differ("different_valid_ids", "valid_id"),
     Guard(
         # A valid number against what Excel left of another: county and birth date (the first 14
         # digits) two or more digits apart are two children; one digit could be a typo or rounding.
