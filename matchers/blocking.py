@@ -246,11 +246,12 @@ def generate_candidates(
     grp = f"CAST(r.{link_only_column} AS VARCHAR)" if link_only_column else "''"
     link_only = link_only_column is not None
     con.execute(render_sql("link_block_raw_pairs", out=PAIRS_RAW))
+    apart = _Apart(apart_by)
     rows = []
     for i, rule in enumerate(rules):
         cap = rule.max_block_size or max_block_size
         run = _deletion_rule if rule.kind == "deletion" else _key_rule
-        stats = run(con, rule, 1 << i, records, grp, link_only, cap, _Apart(apart_by))
+        stats = run(con, rule, 1 << i, records, grp, link_only, cap, apart)
         rows.append({"rule": rule.name, "bit": 1 << i, "kind": rule.kind, "cap": cap, **stats})
     # A rule's raw pairs may repeat a pair (two shared keys of a list rule): the union groups
     # them once for all rules, and a rule's pair count is the number of distinct pairs it found.

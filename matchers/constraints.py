@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 
 from matchers.clustering import component_frame
+from matchers.guards import Guard
 from matchers.session import RECORDS, LinkSession
 from matchers.settings import LinkageConfig
 
@@ -43,13 +44,19 @@ def veto_sql(config: LinkageConfig) -> str:
     return _any_of([v.condition for v in config.vetoes])
 
 
-def guard_sql(config: LinkageConfig, names: tuple[str, ...] | None = None) -> str:
-    """SQL over ``l``, ``r``: true when any guard (of ``names``, default all) forbids the two records
-    to be one person."""
+def _guards_named(config: LinkageConfig, names: tuple[str, ...] | None) -> list[Guard]:
+    """The configuration's guards of ``names`` in the configuration's order (all when None); a name
+    the configuration does not declare is an error in it."""
     unknown = set(names or ()) - {g.name for g in config.guards}
     if unknown:
         raise ValueError(f"configuration {config.name}: no guard named {sorted(unknown)}")
-    return _any_of([g.condition for g in config.guards if names is None or g.name in names])
+    return [g for g in config.guards if names is None or g.name in names]
+
+
+def guard_sql(config: LinkageConfig, names: tuple[str, ...] | None = None) -> str:
+    """SQL over ``l``, ``r``: true when any guard (of ``names``, default all) forbids the two records
+    to be one person."""
+    return _any_of([g.condition for g in _guards_named(config, names)])
 
 
 def uncompared_columns(config: LinkageConfig) -> tuple[str, ...]:
@@ -59,20 +66,14 @@ def uncompared_columns(config: LinkageConfig) -> tuple[str, ...]:
     Only a guard declared as one column's values differing (:meth:`Guard.values_differ`) can be
     applied by blocking, which sees each record alone, never the pair.
     """
-    by_name = {g.name: g for g in config.guards}
-    unknown = set(config.uncompared_guards) - set(by_name)
-    if unknown:
-        raise ValueError(f"configuration {config.name}: no guard named {sorted(unknown)}")
-    columns = []
-    for name in config.uncompared_guards:
-        column = by_name[name].differs
-        if column is None:
+    guards = _guards_named(config, config.uncompared_guards)
+    for g in guards:
+        if g.differs is None:
             raise ValueError(
-                f"configuration {config.name}: guard {name} cannot be left uncompared: blocking applies only "
-                "a guard of one column's values differing (Guard.values_differ)"
+                f"configuration {config.name}: guard {g.name} cannot be left uncompared: blocking applies"
+                " only a guard of one column's values differing (Guard.values_differ)"
             )
-        columns.append(column)
-    return tuple(columns)
+    return tuple(g.differs for g in guards if g.differs is not None)
 
 
 def flag_floor(config: LinkageConfig) -> float:

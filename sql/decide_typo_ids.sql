@@ -7,18 +7,14 @@
 -- blocks are equal: the name and two equal blocks are the join keys, three equi-joins that each find
 -- the pairs whose difference is in the third block. (A join on the name alone paired every bad number
 -- with every valid number of its namesakes: it grew with the square of the province.)
-WITH valid AS (
-    SELECT DISTINCT id_number, name,
+WITH numbers AS (
+    SELECT DISTINCT id_number, id_status, name,
         substr(id_number, 1, 6) AS k1, substr(id_number, 7, 6) AS k2, substr(id_number, 13) AS k3
     FROM {mentions}
-    WHERE id_status = 'valid' AND id_number IS NOT NULL AND name IS NOT NULL AND name <> ''
+    WHERE id_status IN ('valid', 'bad_check') AND id_number IS NOT NULL AND name IS NOT NULL AND name <> ''
 ),
-bad AS (
-    SELECT DISTINCT id_number, name,
-        substr(id_number, 1, 6) AS k1, substr(id_number, 7, 6) AS k2, substr(id_number, 13) AS k3
-    FROM {mentions}
-    WHERE id_status = 'bad_check' AND id_number IS NOT NULL AND name IS NOT NULL AND name <> ''
-),
+valid AS (SELECT * FROM numbers WHERE id_status = 'valid'),
+bad AS (SELECT * FROM numbers WHERE id_status = 'bad_check'),
 near AS (
     SELECT b.id_number AS typo_id, v.id_number AS valid_id
     FROM bad AS b JOIN valid AS v ON b.name = v.name AND b.k1 = v.k1 AND b.k2 = v.k2
