@@ -48,11 +48,24 @@ DUCKDB_TEMP_DIR_ENV = "TAIZHANG_DUCKDB_TEMP_DIR"
 QUARANTINE_SORT = ("source", "file", "row_number", "reason_code", "column")
 
 
+def sorted_by(df: pl.DataFrame, sort_by: Iterable[str] | None) -> pl.DataFrame:
+    """``df`` in the order of the columns of ``sort_by`` it has (stable, nulls last).
+
+    The order is found from the key columns alone, and the rows are gathered only when they are
+    out of it: most tables arrive in their order already, and sorting a wide frame gathers every
+    column into a new copy (std_records of 2,500,000 children: 24 s and twice its memory, for
+    rows already in record order).
+    """
+    by = [c for c in (sort_by or ()) if c in df.columns]
+    if not by or df.height < 2:
+        return df
+    order = df.select(by).with_row_index("_row").sort(by, nulls_last=True, maintain_order=True)["_row"]
+    return df if order.is_sorted() else df[order]
+
+
 def write_sorted(df: pl.DataFrame, path: Path, sort_by: Iterable[str] | None = None) -> int:
     """Write a sealed parquet file sorted by its key (determinism), return its row count."""
-    by = [c for c in (sort_by or ()) if c in df.columns]
-    if by:
-        df = df.sort(by, nulls_last=True, maintain_order=True)
+    df = sorted_by(df, sort_by)
     sealed.write_frame(df, path)
     return df.height
 
@@ -315,9 +328,7 @@ class _TableParts:
     def add(self, name: str, part: pl.DataFrame) -> None:
         import pyarrow.parquet as pq
 
-        by = [c for c in DECISION_SORT if c in part.columns]
-        if by:
-            part = part.sort(by, nulls_last=True, maintain_order=True)
+        part = sorted_by(part, DECISION_SORT)
         if name not in self._open:
             buffer = io.BytesIO()
             table = part.to_arrow()
