@@ -11,6 +11,7 @@ shows whether it waited or worked.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ from matchers.settings import LinkageConfig
 from sql import render_sql
 
 RECORDS = "lk_records"
+# A derived column computed over a window of records (``... OVER (PARTITION BY ...)``).
+_WINDOW = re.compile(r"\bOVER\s*\(", re.IGNORECASE)
 
 
 def prepare_records(con: duckdb.DuckDBPyConnection, records: pl.DataFrame, config: LinkageConfig) -> None:
@@ -37,8 +40,20 @@ def prepare_records(con: duckdb.DuckDBPyConnection, records: pl.DataFrame, confi
     define_name_macros(con)
     con.register("lk_input", frame)
     try:
-        derived = "".join(f", {expr} AS {name}" for name, expr in config.derived)
-        con.execute(render_sql("link_records", out=RECORDS, source="lk_input", derived=derived))
+        windowed = [(name, expr) for name, expr in config.derived if _WINDOW.search(expr)]
+        derived = "".join(
+            f", w.{name}" if (name, expr) in windowed else f", {expr} AS {name}"
+            for name, expr in config.derived
+        )
+        con.execute(
+            render_sql(
+                "link_records",
+                out=RECORDS,
+                source="lk_input",
+                windowed="".join(f", {expr} AS {name}" for name, expr in windowed),
+                derived=derived,
+            )
+        )
     finally:
         con.unregister("lk_input")
 

@@ -837,3 +837,22 @@ def test_a_valid_numbers_birth_date_wins_over_the_date_typed_beside_it(
     finally:
         con.close()
     assert dob == date(2016, 3, 5)
+
+
+def test_a_name_counts_as_used_later_only_when_a_later_record_carries_it_with_that_birth_date() -> None:
+    # name_in_later_records is a window over the records (computed apart and joined back by id):
+    # each record must get its own group's answer, whatever the order of the records.
+    day, other_day = date(2019, 4, 2), date(2019, 4, 3)
+    rows = [
+        child("王浩宇", "wang_hao_yu", 1, day, "1", None, [], source="birth_certificates"),
+        child("李一诺", "li_yi_nuo", 1, day, "2", None, [], source="birth_certificates"),
+        child("王浩宇", "wang_hao_yu", 1, day, "1", None, [], source="school_enrollment"),
+        child("李一诺", "li_yi_nuo", 1, other_day, "2", None, [], source="vaccination"),
+    ]
+    con = duckdb.connect()
+    try:
+        prepare_records(con, frame(rows), children())
+        got = dict(con.sql("SELECT record_id, name_in_later_records FROM lk_records").fetchall())
+    finally:
+        con.close()
+    assert got == {0: True, 1: False, 2: True, 3: True}
