@@ -26,7 +26,7 @@ Two kinds of rule exist:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import duckdb
@@ -52,6 +52,14 @@ class BlockingRule:
     comparing the block's other records with each other, so its pairs grow
     with those records, not with the square of the block. For a deletion rule
     a key value satisfies it when one of the records holding it does.
+    ``found_by`` names an earlier plain key rule (one key per record, no
+    ``where``, ``one_side`` or ``sub_key``) that forms every pair sharing its
+    key: a pair whose two records share that rule's key is left to it and not
+    formed again by this one. A rule that overlaps a broader one (a birth date
+    with the initials of a name, beside the birth date with the whole name)
+    then forms only the pairs it adds, instead of most of the other's again.
+    Should that rule skip an oversized block, its pairs are formed here after
+    all (and the report says so).
     """
 
     name: str
@@ -62,6 +70,7 @@ class BlockingRule:
     sub_key: str | None = None
     max_block_size: int | None = None
     one_side: str = "TRUE"
+    found_by: str | None = None
 
 
 def _grp_condition(link_only: bool) -> str:
@@ -79,27 +88,42 @@ class _Apart:
     """
 
     columns: tuple[str, ...]
+    # The key of the rule a key rule leaves its shared pairs to (``BlockingRule.found_by``), carried
+    # as its hash in the same way: a pair whose two records share it is not formed.
+    found_key: str | None = None
 
     def values(self) -> str:
         """Select-list items over ``r``: the hashed values."""
-        return "".join(
-            f", CASE WHEN r.{c} IS NULL THEN NULL ELSE hash(r.{c}) END AS apart_{i}"
-            for i, c in enumerate(self.columns)
+        found = (
+            f", CASE WHEN coalesce(({self.found_key}) <> '', FALSE) THEN hash({self.found_key}) END AS found"
+            if self.found_key
+            else ""
         )
+        return (
+            "".join(
+                f", CASE WHEN r.{c} IS NULL THEN NULL ELSE hash(r.{c}) END AS apart_{i}"
+                for i, c in enumerate(self.columns)
+            )
+            + found
+        )
+
+    def _names(self) -> list[str]:
+        return [f"apart_{i}" for i in range(len(self.columns))] + (["found"] if self.found_key else [])
 
     def carried(self, alias: str = "", grouped: bool = False) -> str:
         """Select-list items keeping the hashed values, through a grouping by record or as they are
         (from the table aliased ``alias`` when given)."""
-        n = range(len(self.columns))
         if grouped:
-            return "".join(f", any_value(apart_{i}) AS apart_{i}" for i in n)
-        return "".join(f", {alias + '.' if alias else ''}apart_{i}" for i in n)
+            return "".join(f", any_value({c}) AS {c}" for c in self._names())
+        return "".join(f", {alias + '.' if alias else ''}{c}" for c in self._names())
 
     def condition(self) -> str:
-        """SQL over ``a``, ``b``: true when no column's values part the two records."""
-        return " AND ".join(
-            [f"coalesce(a.apart_{i} = b.apart_{i}, TRUE)" for i in range(len(self.columns))] or ["TRUE"]
-        )
+        """SQL over ``a``, ``b``: true when no column's values part the two records (and they do
+        not share the key of the rule the pair is left to)."""
+        kept = [f"coalesce(a.apart_{i} = b.apart_{i}, TRUE)" for i in range(len(self.columns))]
+        if self.found_key:
+            kept.append("NOT coalesce(a.found = b.found, FALSE)")
+        return " AND ".join(kept or ["TRUE"])
 
 
 def _block_stats(con: duckdb.DuckDBPyConnection, sizes: str, cap: int) -> dict[str, int]:
@@ -167,7 +191,7 @@ def _key_rule(
         )
     con.execute(
         render_sql(
-            "link_block_pairs",
+            "link_block_pairs" if rule.one_side == "TRUE" else "link_block_probe_pairs",
             pairs=PAIRS_RAW,
             keys=keys,
             sizes=sizes,
@@ -224,6 +248,30 @@ def _deletion_rule(
     return {**stats, "oversized_before_sub_blocking": stats["oversized_blocks"], "warning": warning}
 
 
+def _check_found_by(rules: list[BlockingRule]) -> None:
+    """A rule's ``found_by`` must name an earlier plain key rule, which forms every pair of its key."""
+    for i, rule in enumerate(rules):
+        if rule.found_by is None:
+            continue
+        earlier = {r.name: r for r in rules[:i]}
+        target = earlier.get(rule.found_by)
+        plain = (
+            target is not None
+            and target.kind == "key"
+            and not target.unnest
+            and target.where == "TRUE"
+            and target.one_side == "TRUE"
+            and target.sub_key is None
+            and target.found_by is None
+        )
+        if rule.kind != "key" or not plain:
+            raise ValueError(
+                f"blocking rule {rule.name!r}: found_by must name an earlier key rule with one key per "
+                "record and no where, one_side, sub_key or found_by of its own "
+                f"(got {rule.found_by!r}); only a key rule can leave its pairs to another"
+            )
+
+
 def generate_candidates(
     con: duckdb.DuckDBPyConnection,
     records: str,
@@ -243,15 +291,26 @@ def generate_candidates(
     """
     if len(rules) > 62:
         raise ValueError("at most 62 blocking rules fit in the rule bit mask")
+    _check_found_by(rules)
     grp = f"CAST(r.{link_only_column} AS VARCHAR)" if link_only_column else "''"
     link_only = link_only_column is not None
     con.execute(render_sql("link_block_raw_pairs", out=PAIRS_RAW))
     apart = _Apart(apart_by)
     rows = []
+    skipped: dict[str, int] = {}  # rules that skipped oversized blocks: their pairs are not all formed
     for i, rule in enumerate(rules):
         cap = rule.max_block_size or max_block_size
         run = _deletion_rule if rule.kind == "deletion" else _key_rule
-        stats = run(con, rule, 1 << i, records, grp, link_only, cap, apart)
+        found_key, note = None, ""
+        if rule.found_by is not None:
+            if skipped.get(rule.found_by):
+                note = f"pairs of {rule.found_by} formed here too ({rule.found_by} skipped oversized blocks)"
+            else:
+                found_key = next(r.key for r in rules if r.name == rule.found_by)
+        stats = run(con, rule, 1 << i, records, grp, link_only, cap, replace(apart, found_key=found_key))
+        skipped[rule.name] = int(stats["oversized_blocks"])
+        if note:
+            stats["warning"] = "; ".join(w for w in (stats["warning"], note) if w)
         rows.append({"rule": rule.name, "bit": 1 << i, "kind": rule.kind, "cap": cap, **stats})
     # A rule's raw pairs may repeat a pair (two shared keys of a list rule): the union groups
     # them once for all rules, and a rule's pair count is the number of distinct pairs it found.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
+import pytest
 
 from matchers.blocking import BlockingRule, generate_candidates
 
@@ -160,3 +161,64 @@ def test_every_kind_of_rule_leaves_records_with_differing_values_unpaired() -> N
     # them): its two pairs with differing certificates were never formed.
     assert (2, 3) in kept
     assert report.filter(pl.col("rule") == "near")["pairs"].item() == 1
+
+
+def test_one_side_rule_pairs_probes_with_each_other_once_and_with_every_other_record() -> None:
+    # Two dateless records and three dated ones in one block, and a dateless record alone in another.
+    df = pl.DataFrame(
+        {
+            "record_id": [0, 1, 2, 3, 4, 5],
+            "name_county": ["a", "a", "a", "a", "a", "b"],
+            "dob": [None, "20150315", None, "20160101", "20170202", None],
+        }
+    )
+    rule = BlockingRule("name_county", "r.name_county", one_side="r.dob IS NULL")
+    pairs, report = _candidates(df, [rule], cap=50)
+    assert pairs == {(0, 1), (0, 2), (0, 3), (0, 4), (1, 2), (2, 3), (2, 4)}
+    assert report.row(0, named=True)["pairs"] == 7
+
+
+def _names_and_dates() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "record_id": [0, 1, 2, 3, 4],
+            "name": ["王浩宇", "王浩宇", "王浩雨", "王浩宇", None],
+            "dob": ["20150315", "20150315", "20150315", "20150315", "20150315"],
+            "initials": ["whY", "whY", "whY", "whY", "whY"],
+        }
+    )
+
+
+def test_a_rule_leaves_the_pairs_sharing_another_rules_key_to_that_rule() -> None:
+    name_dob = BlockingRule("name_dob", "r.name || '|' || r.dob")
+    initials = BlockingRule("initials_dob", "r.initials || '|' || r.dob", found_by="name_dob")
+    plain = BlockingRule("initials_dob", "r.initials || '|' || r.dob")
+    pairs, report = _candidates(_names_and_dates(), [name_dob, initials], cap=50)
+    alone, _ = _candidates(_names_and_dates(), [name_dob, plain], cap=50)
+    # The same candidates as without found_by: every pair of the five records.
+    assert pairs == alone == {(a, b) for a in range(5) for b in range(a + 1, 5)}
+    by_rule = dict(zip(report["rule"], report["pairs"], strict=True))
+    # The three 王浩宇 records' pairs are name_dob's; the initials rule forms only the other seven
+    # (王浩雨, and the record with no name, whose name_dob key is null).
+    assert by_rule == {"name_dob": 3, "initials_dob": 7}
+
+
+def test_a_rule_forms_the_shared_pairs_itself_when_the_other_rule_skipped_their_block() -> None:
+    initials = BlockingRule("initials_dob", "r.initials || '|' || r.dob", found_by="name_dob")
+    # name_dob's block of three 王浩宇 records is over a cap of 2: skipped, so the initials rule
+    # (blocks of 5, allowed up to 10) must form those pairs.
+    small = BlockingRule("name_dob", "r.name || '|' || r.dob", max_block_size=2)
+    pairs, report = _candidates(_names_and_dates(), [small, initials], cap=10)
+    assert pairs == {(a, b) for a in range(5) for b in range(a + 1, 5)}
+    assert "formed here too" in report.row(1, named=True)["warning"]
+
+
+def test_found_by_must_name_an_earlier_plain_key_rule() -> None:
+    listed = BlockingRule("names", "[r.name, r.initials]", unnest=True)
+    for rules in (
+        [BlockingRule("later", "r.dob", found_by="name_dob"), BlockingRule("name_dob", "r.name")],
+        [listed, BlockingRule("b", "r.dob", found_by="names")],
+        [BlockingRule("a", "r.name"), BlockingRule("b", "r.name", kind="deletion", found_by="a")],
+    ):
+        with pytest.raises(ValueError, match="found_by"):
+            _candidates(_names_and_dates(), rules, cap=50)

@@ -21,6 +21,9 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     # only a number that fails it (or was mangled) is paired with its neighbours: valid numbers of
     # one county and birth date are dense, and pairing them all grew with the square of the province.
     BlockingRule("id_one_typo", "r.id_any", kind="deletion", one_side="r.id_status IS DISTINCT FROM 'valid'"),
+    # Name and birth date. Every other rule of a birth date with a form of the name (or of the family
+    # name) leaves to it the pairs that share its key (``found_by``): at 2,500,000 children those
+    # rules formed 60 million pairs of namesakes born the same day again, which the union dropped.
     BlockingRule("dob_pinyin", "r.pinyin_key || '|' || r.dob_text"),
     # Name and birth date with day and month in either order: a typed date whose day and month
     # were swapped, and a date whose raw text reads either way (its alt date is that swap: the
@@ -29,10 +32,15 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "pinyin_unordered_dob",
         "r.pinyin_key || '|' || year(r.dob) || '|' || least(month(r.dob), day(r.dob))"
         " || '-' || greatest(month(r.dob), day(r.dob))",
+        found_by="dob_pinyin",
     ),
     # A name with one character mistyped where its pinyin changed too, the family name kept: the
     # birth date with the family name and every character's initial.
-    BlockingRule("dob_surname_initials", "r.dob_text || '|' || r.surname || '|' || r.name_initials"),
+    BlockingRule(
+        "dob_surname_initials",
+        "r.dob_text || '|' || r.surname || '|' || r.name_initials",
+        found_by="dob_pinyin",
+    ),
     # Birth date, sex and county, with no name to go by: a record known by a placeholder (之子, 小宝)
     # or by no name at all is compared with every record of its block (by residence, and by
     # origin for a birth certificate that left the name empty).
@@ -57,10 +65,12 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "[r.dob_text || '|' || r.sex_any || '|' || r.surname || '|' || r.residence_county,"
         " r.alt_text || '|' || r.sex_any || '|' || r.surname || '|' || r.residence_county]",
         unnest=True,
+        found_by="dob_pinyin",
     ),
     BlockingRule(
         "dob_sex_surname_origin",
         "r.dob_text || '|' || r.sex_any || '|' || r.surname || '|' || r.origin_county",
+        found_by="dob_pinyin",
     ),
     BlockingRule("guardian_id", "r.guardian_ids", unnest=True),
     BlockingRule("guardian_phone", "r.guardian_phones", unnest=True, sub_key="r.dob_month"),
@@ -75,6 +85,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "variant_dob",
         "[r.variant_key || '|' || r.dob_text, r.variant_key || '|' || r.alt_text]",
         unnest=True,
+        found_by="dob_pinyin",
     ),
     # Same name in the same county of residence, for a record with no birth date at all (no other
     # rule reaches it).
