@@ -103,7 +103,10 @@ def test_without_the_key_the_working_data_yields_no_identity_number_name_or_phon
     values = sorted(personal_values(state))  # read with the key
     assert len(values) > 100
     sample = values[:: max(1, len(values) // 300)]
-    needles = [form for v in sample for form in {v.encode("utf-8"), v.encode("gb18030")}]
+    # At least 6 bytes: a 4-byte needle (a two-character name in GB 18030) turns up by chance in the
+    # run's 1.8 MB of ciphertext about once in 30 runs; the same name is still sought as UTF-8 (6
+    # bytes), the encoding parquet stores.
+    needles = [form for v in sample for form in {v.encode("utf-8"), v.encode("gb18030")} if len(form) >= 6]
     working = [p for p in _files(out) if sealed.is_sealed(p)]
     found = [p.name for p in working if any(n in p.read_bytes() for n in needles)]
     assert found == []
