@@ -89,7 +89,9 @@ class _Apart:
 
     columns: tuple[str, ...]
     # The key of the rule a key rule leaves its shared pairs to (``BlockingRule.found_by``), carried
-    # as its hash in the same way: a pair whose two records share it is not formed.
+    # as its hash in the same way: a pair whose two records share it is not formed. (Here a collision
+    # of two different keys' 64-bit hashes would drop a pair: about one in 10^11 at the province's
+    # pairs, against the certainty of forming tens of millions of pairs twice.)
     found_key: str | None = None
 
     def values(self) -> str:
