@@ -250,8 +250,12 @@ def _deletion_rule(
     return {**stats, "oversized_before_sub_blocking": stats["oversized_blocks"], "warning": warning}
 
 
-def _check_found_by(rules: list[BlockingRule]) -> None:
-    """A rule's ``found_by`` must name an earlier plain key rule, which forms every pair of its key."""
+def _found_keys(rules: list[BlockingRule]) -> dict[str, str]:
+    """The key of the rule each rule with a ``found_by`` leaves its shared pairs to, by rule name.
+
+    That rule must be an earlier plain key rule, which forms every pair of its key.
+    """
+    found: dict[str, str] = {}
     for i, rule in enumerate(rules):
         if rule.found_by is None:
             continue
@@ -266,12 +270,14 @@ def _check_found_by(rules: list[BlockingRule]) -> None:
             and target.sub_key is None
             and target.found_by is None
         )
-        if rule.kind != "key" or not plain:
+        if rule.kind != "key" or target is None or not plain:
             raise ValueError(
                 f"blocking rule {rule.name!r}: found_by must name an earlier key rule with one key per "
                 "record and no where, one_side, sub_key or found_by of its own "
                 f"(got {rule.found_by!r}); only a key rule can leave its pairs to another"
             )
+        found[rule.name] = target.key
+    return found
 
 
 def generate_candidates(
@@ -293,7 +299,7 @@ def generate_candidates(
     """
     if len(rules) > 62:
         raise ValueError("at most 62 blocking rules fit in the rule bit mask")
-    _check_found_by(rules)
+    found_keys = _found_keys(rules)
     grp = f"CAST(r.{link_only_column} AS VARCHAR)" if link_only_column else "''"
     link_only = link_only_column is not None
     con.execute(render_sql("link_block_raw_pairs", out=PAIRS_RAW))
@@ -303,12 +309,10 @@ def generate_candidates(
     for i, rule in enumerate(rules):
         cap = rule.max_block_size or max_block_size
         run = _deletion_rule if rule.kind == "deletion" else _key_rule
-        found_key, note = None, ""
-        if rule.found_by is not None:
-            if skipped.get(rule.found_by):
-                note = f"pairs of {rule.found_by} formed here too ({rule.found_by} skipped oversized blocks)"
-            else:
-                found_key = next(r.key for r in rules if r.name == rule.found_by)
+        found_key, note = found_keys.get(rule.name), ""
+        if found_key is not None and skipped.get(rule.found_by or ""):
+            note = f"pairs of {rule.found_by} formed here too ({rule.found_by} skipped oversized blocks)"
+            found_key = None
         stats = run(con, rule, 1 << i, records, grp, link_only, cap, replace(apart, found_key=found_key))
         skipped[rule.name] = int(stats["oversized_blocks"])
         if note:
