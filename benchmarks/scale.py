@@ -18,6 +18,11 @@ run would, and records:
 
     uv run python benchmarks/scale.py --children 300000 [--children 1000000] [--memory-limit 4GB] [--splink]
 
+``--names varied`` generates given names composed of common characters instead of
+the small pools (``taizhang generate --names``): namesakes born on one day then
+stay about as rare as in a province, and the curve shows what the run's time
+grows with apart from them (keyed ``<children>_varied``).
+
 ``--extracts-root`` takes extracts generated earlier (``<root>/extracts_<children>_<seed>/``, as
 this script writes them) from a folder that is only read.
 
@@ -50,9 +55,14 @@ def _taizhang(*args: str) -> list[str]:
     return [sys.executable, "-m", "taizhang.cli", *args]
 
 
-def generate(work: Path, children: int, seed: int) -> Path:
+def extracts_name(children: int, seed: int, names: str) -> str:
+    """The folder of a size's extracts (``_varied`` for varied names)."""
+    return f"extracts_{children}_{seed}" + ("" if names == "pooled" else f"_{names}")
+
+
+def generate(work: Path, children: int, seed: int, names: str = "pooled") -> Path:
     """Extracts of ``children`` children for one half-year (kept: generating is not what is measured)."""
-    folder = work / f"extracts_{children}_{seed}"
+    folder = work / extracts_name(children, seed, names)
     if not (folder / "truth" / PERIOD).is_dir():
         shutil.rmtree(folder, ignore_errors=True)
         subprocess.run(
@@ -66,6 +76,8 @@ def generate(work: Path, children: int, seed: int) -> Path:
                 str(seed),
                 "--periods",
                 PERIOD,
+                "--names",
+                names,
             ),
             check=True,
             stdout=subprocess.DEVNULL,
@@ -131,9 +143,12 @@ def measure(
     memory_limit: str | None,
     splink: bool,
     extracts_root: Path | None = None,
+    names: str = "pooled",
 ) -> dict:
-    given = extracts_root / f"extracts_{children}_{seed}" if extracts_root else None
-    extracts = given if given and (given / "truth" / PERIOD).is_dir() else generate(work, children, seed)
+    given = extracts_root / extracts_name(children, seed, names) if extracts_root else None
+    extracts = (
+        given if given and (given / "truth" / PERIOD).is_dir() else generate(work, children, seed, names)
+    )
     out = work / f"out_{children}_{seed}"
     env = dict(os.environ)
     if memory_limit:
@@ -149,6 +164,7 @@ def measure(
     result = {
         "children": children,
         "seed": seed,
+        "names": names,
         "period": PERIOD,
         "measured_on": date.today().isoformat(),
         "cpus": os.cpu_count(),
@@ -177,13 +193,22 @@ def main() -> None:
     parser.add_argument(
         "--extracts-root", type=Path, help="read extracts_<children>_<seed>/ from here when they are there"
     )
+    parser.add_argument(
+        "--names",
+        choices=("pooled", "varied"),
+        default="pooled",
+        help="given names of the generated extracts: the small pools (default; many namesakes) or "
+        "varied (namesakes nearer a province's); varied results are keyed <children>_varied",
+    )
     args = parser.parse_args()
 
     results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     for children in args.children or [SIZES[0]]:
-        result = measure(children, args.seed, args.work, args.memory_limit, args.splink, args.extracts_root)
+        result = measure(
+            children, args.seed, args.work, args.memory_limit, args.splink, args.extracts_root, args.names
+        )
         print(json.dumps(result, ensure_ascii=False, indent=2))
-        results[str(children)] = result
+        results[str(children) + ("" if args.names == "pooled" else f"_{args.names}")] = result
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"peak RSS of this driver: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

@@ -1,7 +1,7 @@
 """Command line of the generator.
 
 ``python -m taizhang.generate --out DIR --children N --seed S --periods 2026H1,2026H2
-[--noise heavy] [--no-marks]``.
+[--noise heavy] [--no-marks] [--names varied]``.
 """
 
 from __future__ import annotations
@@ -27,9 +27,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="leave out junk rows, annotated headers, titles and extra sheets (same records otherwise)",
     )
+    ap.add_argument(
+        "--names",
+        default="pooled",
+        choices=["pooled", "varied"],
+        help="given names from the small pools (many namesakes) or composed of common characters",
+    )
     a = ap.parse_args(argv)
     periods = [p for p in a.periods.split(",") if p]
-    counts = generate(a.out, a.children, a.seed, periods, a.noise, marks=False if a.no_marks else None)
+    counts = generate(
+        a.out, a.children, a.seed, periods, a.noise, marks=False if a.no_marks else None, names=a.names
+    )
     print(json.dumps(counts, ensure_ascii=False, indent=1))
     return 0
 

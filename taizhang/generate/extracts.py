@@ -12,6 +12,7 @@ import polars as pl
 from data_contracts import SOURCE_ORDER, load_contracts
 from taizhang.ages import age_at
 from taizhang.generate import noise as nz
+from taizhang.generate.names import NameStyle
 from taizhang.generate.population import Population, build_population, children_in
 from taizhang.generate.sources import child_records, undated
 from taizhang.generate.status import build_events, child_flags, classify
@@ -190,12 +191,15 @@ def generate(
     periods: list[str],
     noise: str = "default",
     marks: bool | None = None,
+    names: NameStyle = "pooled",
 ) -> dict:
     """Write ``out/<P>/`` extracts and ``out/truth/<P>/`` truth for each period; return counts.
 
     The same ``seed`` gives byte-identical files. ``marks`` False leaves out the
     arrival marks (junk rows, annotated headers, titles, extra sheets) and writes
-    the very same records otherwise. The returned dict holds counts and timings
+    the very same records otherwise. ``names`` is how given names are drawn
+    (``names.NAME_STYLES``: the small pools, or varied names with province-like
+    namesakes). The returned dict holds counts and timings
     only, never personal data.
     """
     t0 = time.perf_counter()
@@ -205,7 +209,7 @@ def generate(
     if not pers:
         raise ValueError("at least one period is needed")
     contracts = load_contracts()
-    pop = build_population(children, seed, pers)
+    pop = build_population(children, seed, pers, names)
     events = build_events(pop, seed, pers[0].as_of)
     needs = children_of_reported_parents(pop.children, events)
     counts: dict = {
@@ -213,6 +217,7 @@ def generate(
         "seed": seed,
         "noise": noise,
         "marks": level.marks > 0,
+        "names": names,
         "periods": {},
     }
     previous: pl.DataFrame | None = None

@@ -1,12 +1,24 @@
 """Name pools and name building for synthetic people.
 
 Surname shares follow docs/policy.md §5.1 (NCIIC top-100, share in %). Given names
-come from a deliberately SMALL pool so that many children share a name and a
-birth year (many 张子涵 born 2018): that is what makes name-only linkage
-ambiguous in real extracts.
+have two styles:
+
+* ``pooled`` (the default): a deliberately SMALL pool, so that many children share a
+  name and a birth year (many 张子涵 born 2018): that is what makes name-only
+  linkage ambiguous, and the linkage tests and benchmarks are scored on it. Two
+  children share a full name about once in 500 pairs, far more often than in a
+  real province, so namesakes born on one day grow with the square of the children.
+* ``varied``: given names of one or two characters, each drawn from a list of about
+  a hundred common name characters: two children share a full name about once in
+  45,000 pairs (the commonest full name is one child in 1,700), namesakes some ninety
+  times rarer than the pools give, nearer a province's. It measures how the time of a
+  province-sized run grows when the namesakes are not the generator's.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import polars as pl
@@ -198,6 +210,92 @@ def draw_given(rng: np.random.Generator, male: np.ndarray, boys: list[str], girl
     out[male] = pick(boys, int(male.sum()))
     out[~male] = pick(girls, int((~male).sum()))
     return out
+
+
+NameStyle = Literal["pooled", "varied"]
+NAME_STYLES: tuple[NameStyle, ...] = ("pooled", "varied")
+
+
+def _chars(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(text.split()))
+
+
+# Characters of given names for the ``varied`` style, commonest first (the characters the typo
+# tables above know come early, so homophones, look-alikes, traditional forms and pinyin still
+# occur). Children's names and their parents' belong to different generations of fashion.
+BOY_CHARS = _chars(
+    "子 浩 宇 轩 梓 俊 一 博 文 思 天 佑 豪 杰 皓 铭 泽 睿 航 晨 阳 诺 墨 熙 然 远 辰 逸 奕 嘉"
+    " 瑞 昊 凯 翔 鑫 磊 鹏 涛 明 伟 喆 堃 昇 恒 锦 川 森 林 峰 宁 安 乐 晟 彦 程 泓 澄 煜 烨 炎"
+    " 琛 瑾 玮 柏 松 哲 沐 霖 承 泰 宸 骏 弘 毅 峻 楷 朗 钧 锐 成 诚 信 义 仁 智 勇 刚 强 军 华"
+    " 东 龙 飞 云 志 建 永 德 立 新 海 春 雷 宏 国 庆 兴 旭 晖 光"
+)
+GIRL_CHARS = _chars(
+    "涵 欣 怡 诗 梦 语 悦 婷 琪 佳 雨 萱 可 馨 雅 静 妍 彤 菲 蕾 瑶 颖 楠 琳 璐 露 曦 月 心 若"
+    " 依 伊 芸 芷 萌 梓 一 子 思 晓 乐 沐 诺 嘉 欢 淇 玥 珺 瑾 璇 婉 娴 雯 雪 霏 霞 燕 玲 丽 娜"
+    " 芳 敏 艳 玉 兰 梅 红 秀 英 美 慧 惠 珊 倩 茜 晴 清 蓉 薇 岚 凤 云 舒 宁 安 甜 希 珍 桐 柳"
+    " 苗 莹 晶 爽"
+)
+MAN_CHARS = _chars(
+    "伟 强 磊 军 勇 杰 涛 明 超 刚 平 辉 鹏 华 飞 鑫 波 斌 宇 浩 凯 健 俊 帆 帅 旭 宁 龙 林 峰"
+    " 建 国 志 永 德 立 新 海 春 雷 宏 庆 东 亮 成 兵 宝 文 彬 博 胜 坤 喜 忠 祥 福 生 荣 利 民"
+    " 富 贵 友 双 金 山 长 岩 松 柏 江 河 洪 振 兴 家 玉 亚 学 晓 红 卫 光 晨 阳"
+)
+WOMAN_CHARS = _chars(
+    "芳 娜 敏 静 丽 艳 娟 霞 燕 玲 秀 英 桂 兰 梅 红 晓 淑 华 美 玉 春 海 丹 萍 洁 琳 颖 倩 婷"
+    " 雪 慧 莉 琴 云 凤 莹 婧 艺 佳 欣 悦 梦 雯 薇 蓉 玥 珊 宁 爽 杰 楠 琪 月 平 荣 新 青 彩 翠"
+    " 菊 香 芬 素 利 菲 璐 露"
+)
+# Share of one-character given names in the ``varied`` style.
+_SINGLE = 0.1
+
+
+def _zipf(n: int) -> np.ndarray:
+    w = 1.0 / np.arange(1, n + 1) ** 0.8
+    return w / w.sum()
+
+
+def _composed(rng: np.random.Generator, chars: tuple[str, ...], k: int) -> np.ndarray:
+    """``k`` given names of one or two characters, each drawn by the characters' commonness."""
+    table = np.asarray(chars, dtype=object)
+    p = _zipf(len(chars))
+    first = table[rng.choice(len(chars), k, p=p)]
+    second = table[rng.choice(len(chars), k, p=p)]
+    return np.where(rng.random(k) < _SINGLE, second, first + second)
+
+
+@dataclass(frozen=True)
+class GivenNames:
+    """Given-name draws in one style.
+
+    The pooled draw is made from the caller's generator whatever the style, so everything else
+    (births, families, records, noise) is drawn the same in both: the varied names come from a
+    generator of their own and replace the pooled ones, and two runs of one seed differ in names only.
+    """
+
+    style: NameStyle
+    own: np.random.Generator
+
+    @classmethod
+    def of(cls, style: NameStyle, seed: int, stream: int) -> GivenNames:
+        if style not in NAME_STYLES:
+            raise ValueError(f"unknown name style {style!r} (one of {', '.join(NAME_STYLES)})")
+        return cls(style, np.random.default_rng([seed, stream, 7]))
+
+    def child(self, rng: np.random.Generator, male: np.ndarray) -> np.ndarray:
+        """Children's given names, by sex."""
+        pooled = draw_given(rng, male, BOY_NAMES, GIRL_NAMES)
+        return pooled if self.style == "pooled" else self._composed(male, BOY_CHARS, GIRL_CHARS)
+
+    def adult(self, rng: np.random.Generator, male: np.ndarray) -> np.ndarray:
+        """Adults' given names (parents, grandparents, people in status reports), by sex."""
+        pooled = draw_given(rng, male, MAN_NAMES, WOMAN_NAMES)
+        return pooled if self.style == "pooled" else self._composed(male, MAN_CHARS, WOMAN_CHARS)
+
+    def _composed(self, male: np.ndarray, men: tuple[str, ...], women: tuple[str, ...]) -> np.ndarray:
+        out = np.empty(len(male), dtype=object)
+        out[male] = _composed(self.own, men, int(male.sum()))
+        out[~male] = _composed(self.own, women, int((~male).sum()))
+        return out
 
 
 def surname_length(name: pl.Expr) -> pl.Expr:

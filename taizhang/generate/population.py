@@ -44,6 +44,8 @@ class Population:
     children: pl.DataFrame
     parents: pl.DataFrame
     grandparents: pl.DataFrame
+    # How given names are drawn (names.NameStyle): later draws (status reports) follow it too.
+    names: nm.NameStyle = "pooled"
 
 
 def six_months_before(as_of: date) -> date:
@@ -179,9 +181,12 @@ def _families(rng: np.random.Generator, n_fam: int, periods: list[Period]) -> pl
     )
 
 
-def build_population(n_children: int, seed: int, periods: list[Period]) -> Population:
+def build_population(
+    n_children: int, seed: int, periods: list[Period], names: nm.NameStyle = "pooled"
+) -> Population:
     """Draw families until the first period holds about ``n_children`` children."""
     rng = np.random.default_rng([seed, 1])
+    given_names = nm.GivenNames.of(names, seed, 1)
     first, last = day_number(periods[0].as_of), day_number(periods[-1].as_of)
     span = last - first
     n_fam = int(n_children / 1.43 / 0.86) + 20
@@ -268,7 +273,7 @@ def build_population(n_children: int, seed: int, periods: list[Period]) -> Popul
         id_number_15=pl.when(pl.col("birth_date") < date(1984, 1, 1)).then(to_legacy_15(pl.col("id_number")))
     )
     sur = nm.draw_surnames(rng, np_, par["korean"].to_numpy())
-    man = nm.draw_given(rng, par["male"].to_numpy(), nm.MAN_NAMES, nm.WOMAN_NAMES)
+    man = given_names.adult(rng, par["male"].to_numpy())
     dot_a = nm.draw_given(rng, par["male"].to_numpy(), nm.DOTTED_MALE, nm.DOTTED_FEMALE)
     dot_b = nm.draw_given(rng, np.ones(np_, dtype=bool), nm.DOTTED_MALE, nm.DOTTED_MALE)
     par = par.with_columns(
@@ -310,9 +315,7 @@ def build_population(n_children: int, seed: int, periods: list[Period]) -> Popul
         gp_name=pl.concat_str(
             [
                 "father_surname",
-                pl.Series(
-                    nm.draw_given(rng, gp["male"].to_numpy(), nm.MAN_NAMES, nm.WOMAN_NAMES), dtype=pl.Utf8
-                ),
+                pl.Series(given_names.adult(rng, gp["male"].to_numpy()), dtype=pl.Utf8),
             ]
         ),
         gp_phone=_phones(rng, nf),
@@ -321,8 +324,8 @@ def build_population(n_children: int, seed: int, periods: list[Period]) -> Popul
     # ---- children
     kids = kids.join(fathers, on="family").join(mothers, on="family")
     male = rng.random(n) < 0.52
-    given = nm.draw_given(rng, male, nm.BOY_NAMES, nm.GIRL_NAMES)
-    alt = nm.draw_given(rng, male, nm.BOY_NAMES, nm.GIRL_NAMES)
+    given = given_names.child(rng, male)
+    alt = given_names.child(rng, male)
     kids = kids.with_columns(
         male=pl.Series(male),
         given=pl.Series(given, dtype=pl.Utf8),
@@ -345,7 +348,7 @@ def build_population(n_children: int, seed: int, periods: list[Period]) -> Popul
     ).drop("_sound", "_alt_sound")
     # A renamed child takes a name no sibling of its family has, in sound (parents do not rename a
     # twin to the other twin's name): a clash takes a second draw, and a second clash the first + 然.
-    alt2 = pl.Series(nm.draw_given(rng, male, nm.BOY_NAMES, nm.GIRL_NAMES), dtype=pl.Utf8)
+    alt2 = pl.Series(given_names.child(rng, male), dtype=pl.Utf8)
     kids = kids.with_columns(
         _alt_sound=nm.sound(kids["alt_given"]),
         _alt2=alt2,
@@ -487,7 +490,7 @@ def build_population(n_children: int, seed: int, periods: list[Period]) -> Popul
     parents = par.select(
         "person_key", "family", "role", "name", "sex", "birth_date", "id_number", "id_number_15", "phone"
     )
-    return Population(children=children, parents=parents, grandparents=gp)
+    return Population(children=children, parents=parents, grandparents=gp, names=names)
 
 
 def children_in(pop: Population, period: Period) -> pl.DataFrame:

@@ -492,7 +492,7 @@ def build_events(pop: Population, seed: int, first_as_of: date) -> pl.DataFrame:
         name=pl.concat_str(
             [
                 pl.Series(nm.draw_surnames(rng, k, np.zeros(k, dtype=bool)), dtype=pl.Utf8),
-                pl.Series(nm.draw_given(rng, male, nm.MAN_NAMES, nm.WOMAN_NAMES), dtype=pl.Utf8),
+                pl.Series(nm.GivenNames.of(pop.names, seed, 2).adult(rng, male), dtype=pl.Utf8),
             ]
         ),
         person_key=pl.format("u{}", pl.int_range(pl.len()).cast(pl.Utf8).str.zfill(7)),
