@@ -422,9 +422,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("pooled", "varied"),
         default="pooled",
         help="名字的取法：pooled 取自小名字库（同名同生日者多，检验关联难例），varied 由常用字组成"
-        "（同名者与全省实际相当，用于规模测试）/ how given names are drawn: pooled from small pools "
-        "(many namesakes: linkage's hard case), varied from common characters (namesakes about as "
-        "rare as in a province: for scale runs) (default: pooled)",
+        "（同名者少得多，更接近全省实际，用于规模测试）/ how given names are drawn: pooled from small "
+        "pools (many namesakes: linkage's hard case), varied from common characters (far fewer "
+        "namesakes, nearer a province's: for scale runs) (default: pooled)",
     )
     g.set_defaults(func=cmd_generate)
 
