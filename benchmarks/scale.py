@@ -9,6 +9,7 @@ run would, and records:
   child process: Prefect's flows run only where ``PREFECT_API_URL`` names a
   server), and the start-up and publishing (wall time not spent in any
   stage: interpreter, imports, hashing the extracts, publishing, run report);
+- the rows linked and the candidate pairs the link stage scored;
 - seconds and peak RSS of every stage, from the run report
   (``run_report.json``, written by ``taizhang.pipeline``);
 - linkage precision / recall / F1 and the ledger's quality against the
@@ -172,6 +173,8 @@ def measure(
         "load_average_after": load_average(),
         "duckdb_memory_limit": memory_limit or "default",
         "rows": report["stages"]["standardize"]["counts"].get("std_records"),
+        # what the link stage's time grows with: the pairs its blocking rules formed and it scored
+        "candidate_pairs": report["stages"]["link"]["counts"].get("candidate_pairs"),
         **whole,
         "startup_and_publish_seconds": round(whole["wall_seconds"] - in_stages, 1),
         "stages": stages,
