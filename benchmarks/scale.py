@@ -20,9 +20,9 @@ run would, and records:
     uv run python benchmarks/scale.py --children 300000 [--children 1000000] [--memory-limit 4GB] [--splink]
 
 ``--names varied`` generates given names composed of common characters instead of
-the small pools (``taizhang generate --names``): namesakes born on one day then
-stay about as rare as in a province, and the curve shows what the run's time
-grows with apart from them (keyed ``<children>_varied``).
+the small pools (``taizhang generate --names``): the same children and records,
+with far fewer namesakes (nearer a province's), so the curve shows what the
+run's time grows with apart from them (keyed ``<children>_varied``).
 
 ``--extracts-root`` takes extracts generated earlier (``<root>/extracts_<children>_<seed>/``, as
 this script writes them) from a folder that is only read.
@@ -45,6 +45,8 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+
+from taizhang.generate.names import NAME_STYLES
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "scale.json"
@@ -198,7 +200,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--names",
-        choices=("pooled", "varied"),
+        choices=NAME_STYLES,
         default="pooled",
         help="given names of the generated extracts: the small pools (default; many namesakes) or "
         "varied (namesakes nearer a province's); varied results are keyed <children>_varied",

@@ -125,6 +125,17 @@ def test_generate_and_demo_default_to_the_half_years_that_have_ended(monkeypatch
     )
 
 
+def test_generate_offers_the_generators_name_styles_and_defaults_to_the_pools(tmp_path):
+    from taizhang.generate.names import NAME_STYLES
+
+    args = ["generate", "--out", str(tmp_path / "x"), "--children", "1", "--seed", "1"]
+    assert cli.build_parser().parse_args(args).names == "pooled"
+    for style in NAME_STYLES:
+        assert cli.build_parser().parse_args([*args, "--names", style]).names == style
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args([*args, "--names", "rare"])
+
+
 def test_validate_exits_2_and_names_each_file_it_could_not_read(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / ".prefect"))
     extracts = tmp_path / "extracts"

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from taizhang.generate.extracts import generate
+from taizhang.generate.names import NAME_STYLES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--names",
         default="pooled",
-        choices=["pooled", "varied"],
+        choices=NAME_STYLES,
         help="given names from the small pools (many namesakes) or composed of common characters",
     )
     a = ap.parse_args(argv)

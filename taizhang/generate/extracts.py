@@ -198,8 +198,8 @@ def generate(
     The same ``seed`` gives byte-identical files. ``marks`` False leaves out the
     arrival marks (junk rows, annotated headers, titles, extra sheets) and writes
     the very same records otherwise. ``names`` is how given names are drawn
-    (``names.NAME_STYLES``: the small pools, or varied names with province-like
-    namesakes). The returned dict holds counts and timings
+    (``names.NAME_STYLES``: the small pools, or varied names with far fewer
+    namesakes; the same records either way). The returned dict holds counts and timings
     only, never personal data.
     """
     t0 = time.perf_counter()
