@@ -58,9 +58,14 @@ def _taizhang(*args: str) -> list[str]:
     return [sys.executable, "-m", "taizhang.cli", *args]
 
 
+def names_suffix(names: str) -> str:
+    """What a name style adds to a size's folder and result key (nothing for the pools, the default)."""
+    return "" if names == "pooled" else f"_{names}"
+
+
 def extracts_name(children: int, seed: int, names: str) -> str:
     """The folder of a size's extracts (``_varied`` for varied names)."""
-    return f"extracts_{children}_{seed}" + ("" if names == "pooled" else f"_{names}")
+    return f"extracts_{children}_{seed}{names_suffix(names)}"
 
 
 def generate(work: Path, children: int, seed: int, names: str = "pooled") -> Path:
@@ -213,7 +218,7 @@ def main() -> None:
             children, args.seed, args.work, args.memory_limit, args.splink, args.extracts_root, args.names
         )
         print(json.dumps(result, ensure_ascii=False, indent=2))
-        results[str(children) + ("" if args.names == "pooled" else f"_{args.names}")] = result
+        results[f"{children}{names_suffix(args.names)}"] = result
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"peak RSS of this driver: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

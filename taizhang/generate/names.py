@@ -17,6 +17,7 @@ have two styles:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -197,19 +198,29 @@ def draw_surnames(rng: np.random.Generator, n: int, korean: np.ndarray) -> np.nd
     return out
 
 
+def _zipf(n: int) -> np.ndarray:
+    """Zipf-like weights of ``n`` items in order: a few dominate, as names do in birth cohorts."""
+    w = 1.0 / np.arange(1, n + 1) ** 0.8
+    return w / w.sum()
+
+
+def _by_sex(
+    male: np.ndarray, men: Callable[[int], np.ndarray], women: Callable[[int], np.ndarray]
+) -> np.ndarray:
+    """One value per person: ``men(k)`` for the ``k`` men, then ``women(k)`` for the women."""
+    out = np.empty(len(male), dtype=object)
+    out[male] = men(int(male.sum()))
+    out[~male] = women(int((~male).sum()))
+    return out
+
+
 def draw_given(rng: np.random.Generator, male: np.ndarray, boys: list[str], girls: list[str]) -> np.ndarray:
     """Given names from the small pools, by sex; pool order makes the first names commonest."""
-    n = len(male)
 
-    # Zipf-like weights: a few names dominate, as in birth cohorts
     def pick(pool: list[str], k: int) -> np.ndarray:
-        w = 1.0 / np.arange(1, len(pool) + 1) ** 0.8
-        return np.asarray(pool, dtype=object)[rng.choice(len(pool), k, p=w / w.sum())]
+        return np.asarray(pool, dtype=object)[rng.choice(len(pool), k, p=_zipf(len(pool)))]
 
-    out = np.empty(n, dtype=object)
-    out[male] = pick(boys, int(male.sum()))
-    out[~male] = pick(girls, int((~male).sum()))
-    return out
+    return _by_sex(male, lambda k: pick(boys, k), lambda k: pick(girls, k))
 
 
 NameStyle = Literal["pooled", "varied"]
@@ -249,11 +260,6 @@ WOMAN_CHARS = _chars(
 _SINGLE = 0.1
 
 
-def _zipf(n: int) -> np.ndarray:
-    w = 1.0 / np.arange(1, n + 1) ** 0.8
-    return w / w.sum()
-
-
 def _composed(rng: np.random.Generator, chars: tuple[str, ...], k: int) -> np.ndarray:
     """``k`` given names of one or two characters, each drawn by the characters' commonness."""
     table = np.asarray(chars, dtype=object)
@@ -284,18 +290,15 @@ class GivenNames:
     def child(self, rng: np.random.Generator, male: np.ndarray) -> np.ndarray:
         """Children's given names, by sex."""
         pooled = draw_given(rng, male, BOY_NAMES, GIRL_NAMES)
-        return pooled if self.style == "pooled" else self._composed(male, BOY_CHARS, GIRL_CHARS)
+        return pooled if self.style == "pooled" else self._varied(male, BOY_CHARS, GIRL_CHARS)
 
     def adult(self, rng: np.random.Generator, male: np.ndarray) -> np.ndarray:
         """Adults' given names (parents, grandparents, people in status reports), by sex."""
         pooled = draw_given(rng, male, MAN_NAMES, WOMAN_NAMES)
-        return pooled if self.style == "pooled" else self._composed(male, MAN_CHARS, WOMAN_CHARS)
+        return pooled if self.style == "pooled" else self._varied(male, MAN_CHARS, WOMAN_CHARS)
 
-    def _composed(self, male: np.ndarray, men: tuple[str, ...], women: tuple[str, ...]) -> np.ndarray:
-        out = np.empty(len(male), dtype=object)
-        out[male] = _composed(self.own, men, int(male.sum()))
-        out[~male] = _composed(self.own, women, int((~male).sum()))
-        return out
+    def _varied(self, male: np.ndarray, men: tuple[str, ...], women: tuple[str, ...]) -> np.ndarray:
+        return _by_sex(male, lambda k: _composed(self.own, men, k), lambda k: _composed(self.own, women, k))
 
 
 def surname_length(name: pl.Expr) -> pl.Expr:
