@@ -28,6 +28,16 @@ def checks_for(contract: Contract) -> tuple[Check, ...]:
     return contract_checks(contract, jilin_county_codes())
 
 
+# The GX expectation each kind of check becomes (by GX's name for it: ``expectation_config.type``),
+# for what is reported without running GX (a source with no rows, expectations/validate.py);
+# tests/expectations check it against the expectations below.
+EXPECTATION_TYPES: dict[str, str] = {
+    "regex": "expect_column_values_to_match_regex",
+    "in_set": "expect_column_values_to_be_in_set",
+    "not_null": "expect_column_values_to_not_be_null",
+}
+
+
 def _expectation(check: Check):
     """The GX expectation for one check, carrying its liaison-facing description in ``meta``."""
     import great_expectations.expectations as gxe

@@ -23,7 +23,7 @@ from expectations.check_columns import helper_frame
 from expectations.checks import Check
 from expectations.failing_rows import ROW_ID, failing_rows
 from expectations.gx_session import COUNTS_ONLY, rows_result_format, validate_frame
-from expectations.suites import build_suite, checks_for
+from expectations.suites import EXPECTATION_TYPES, build_suite, checks_for
 
 log = logging.getLogger(__name__)
 
@@ -178,28 +178,10 @@ def validate_source(
     """
     started = time.perf_counter()
     checks = {c.helper + "|" + c.code: c for c in checks_for(contract)}
-    frame = helper_frame(contract, staged, checks.values(), today or date.today())
-    results, rows = _gx_results(contract, frame, checks)
-
-    outcomes: list[CheckOutcome] = []
-    for r in results:
-        check = checks[_key(r)]
-        if r.exception_info and r.exception_info.get("raised_exception"):
-            raise RuntimeError(f"GX could not run check {check.key} of {contract.source}")
-        res = r.result
-        outcomes.append(
-            CheckOutcome(
-                check=check,
-                expectation_type=r.expectation_config.type,
-                success=bool(r.success),
-                element_count=int(res.get("element_count") or 0),
-                missing_count=int(res.get("missing_count") or 0),
-                unexpected_count=int(res.get("unexpected_count") or 0),
-                unexpected_percent=float(res.get("unexpected_percent") or 0.0),
-                rows=rows[_key(r)],
-            )
-        )
-    outcomes = _with_locations(outcomes, staged)
+    if staged.height == 0:
+        outcomes = [_no_rows(check) for check in checks.values()]
+    else:
+        outcomes = _outcomes(contract, staged, checks, today or date.today())
     order = {c.key: i for i, c in enumerate(checks.values())}
     outcomes.sort(key=lambda o: order[o.check.key])
     seconds = time.perf_counter() - started
@@ -221,6 +203,50 @@ def validate_source(
         sensitive_values=contract.sensitive_values,
         today=today or date.today(),
     )
+
+
+def _no_rows(check: Check) -> CheckOutcome:
+    """A check of a source with no rows: met, nothing counted. GX answers every column-map
+    expectation so over an empty frame (tests/expectations compare the two for every source); taken
+    here without GX, a source missing from a liaison's folder costs no GX batch or metric graph
+    (0.1-0.3 s a source), which ``taizhang validate`` of one file paid seven times."""
+    return CheckOutcome(
+        check=check,
+        expectation_type=EXPECTATION_TYPES[check.kind],
+        success=True,
+        element_count=0,
+        missing_count=0,
+        unexpected_count=0,
+        unexpected_percent=0.0,
+        rows=pl.DataFrame(schema=_ROWS_SCHEMA),
+    )
+
+
+def _outcomes(
+    contract: Contract, staged: pl.DataFrame, checks: dict[str, Check], today: date
+) -> list[CheckOutcome]:
+    """GX's outcome of every check on ``staged``, each with its failing rows located in Excel."""
+    frame = helper_frame(contract, staged, checks.values(), today)
+    results, rows = _gx_results(contract, frame, checks)
+    outcomes: list[CheckOutcome] = []
+    for r in results:
+        check = checks[_key(r)]
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            raise RuntimeError(f"GX could not run check {check.key} of {contract.source}")
+        res = r.result
+        outcomes.append(
+            CheckOutcome(
+                check=check,
+                expectation_type=r.expectation_config.type,
+                success=bool(r.success),
+                element_count=int(res.get("element_count") or 0),
+                missing_count=int(res.get("missing_count") or 0),
+                unexpected_count=int(res.get("unexpected_count") or 0),
+                unexpected_percent=float(res.get("unexpected_percent") or 0.0),
+                rows=rows[_key(r)],
+            )
+        )
+    return _with_locations(outcomes, staged)
 
 
 LOCATION_COLUMNS = ("sheet", "excel_row")

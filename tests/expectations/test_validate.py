@@ -262,3 +262,37 @@ def test_a_county_outside_jilin_is_read_and_only_the_in_jilin_check_flags_it(con
     # The hukou is where a migrant child comes from: outside Jilin is no finding, unreadable is.
     assert failures["hukou_code.division_resolves"] == [("residence_permits_长春.csv", 3)]
     assert "hukou_code.division_in_jilin" not in failures
+
+
+@pytest.mark.parametrize("columns", ["all", "row_ids_only"])
+def test_a_source_with_no_rows_reads_as_gx_reads_an_empty_frame(contracts, make_staged, columns):
+    """A source missing from a liaison's folder (or with no row left) is answered without GX, and
+    the answer is GX's own for every check of every source: met, nothing counted, no row to fix."""
+    import expectations.validate as validate
+    from expectations.suites import build_suite
+
+    for contract in contracts.values():
+        empty = make_staged(contract, [])
+        if columns == "row_ids_only":
+            empty = empty.select("source", "file", "row_number")
+        checks = {c.helper + "|" + c.code: c for c in validate.checks_for(contract)}
+        by_gx = validate._outcomes(contract, empty, checks, TODAY)
+        answered = validate.validate_source(contract, empty, today=TODAY)
+
+        def seen(outcomes: list) -> list[tuple]:
+            return sorted(
+                (
+                    o.check.key,
+                    o.expectation_type,
+                    o.success,
+                    o.element_count,
+                    o.missing_count,
+                    o.unexpected_count,
+                    o.unexpected_percent,
+                    o.rows.height,
+                )
+                for o in outcomes
+            )
+
+        assert seen(list(answered.outcomes)) == seen(by_gx), contract.source
+        assert answered.row_count == 0 and len(answered.outcomes) == len(build_suite(contract).expectations)
