@@ -6,7 +6,9 @@ Python holds the interpreter's lock) seconds more. In a process of their own
 they run on the second core while this process reads the next extract,
 instead of after all of them.
 
-:func:`validation_process` starts ``python -m expectations.validation_process``,
+:func:`validation_process` starts ``python -m expectations.validation_process``
+(or takes the workers a command started early, :func:`start_early`: two for small
+extracts, each sent every other source, :func:`workers_for`),
 which imports GX at once and then validates the sources it is sent
 (:func:`expectations.validate.validate_source`, the same function as in
 process), one at a time, in the order they come. Sources and their
@@ -37,6 +39,7 @@ import types
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import date
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import polars as pl
@@ -197,6 +200,50 @@ class InWorker:
         self._reader.join()
 
 
+class Workers:
+    """Several workers, each sent every n-th source. Each answers in its own order, and each source's
+    validation is collected from the worker it went to, so the stage sees what one worker gives."""
+
+    def __init__(self, workers: list[InWorker]) -> None:
+        self._workers = workers
+        self._next = 0
+
+    def submit(self, contract: Contract, staged: pl.DataFrame, today: date) -> PendingValidation:
+        worker = self._workers[self._next % len(self._workers)]
+        self._next += 1
+        return worker.submit(contract, staged, today)
+
+    def idle(self) -> bool:
+        return all(w.idle() for w in self._workers)
+
+    def close(self, *, at_once: bool = False) -> None:
+        for worker in self._workers:
+            worker.close(at_once=at_once)
+
+
+# Extracts up to this many bytes are validated by two workers (on a machine of two cores or more).
+# On a small run the workers are the ingest stage's critical path: GX's import (about 2 s) and then
+# one source after another, while the command itself has long read its files and waits. A second
+# worker imports GX on the other core and takes every other source: a 2,000-child run's ingest
+# 4.5-4.7 s -> 3.7-3.8 s. Larger extracts keep one worker: their reading is the longer path, and a
+# second worker would hold sources of a province's size beside the stage.
+TWO_WORKERS_UP_TO = 20 * 10**6
+
+
+def workers_for(extracts: Path) -> int:
+    """How many validation workers to start for the extracts folder ``extracts`` (1 or 2)."""
+    if (os.cpu_count() or 1) < 2:
+        return 1
+    size = 0
+    for path in extracts.rglob("*"):
+        with suppress(OSError):
+            if path.is_file():
+                size += path.stat().st_size
+        if size > TWO_WORKERS_UP_TO:
+            return 1
+    return 2
+
+
 def _spawn() -> subprocess.Popen:
     # The worker imports this project the way this process does, wherever it was started.
     env = os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -215,26 +262,28 @@ _exit_hook: list[object] = []
 _lock = threading.Lock()
 
 
-def start_early() -> None:
-    """Start the worker now, for a command that is about to validate extracts, and once.
+def start_early(extracts: Path | None = None) -> None:
+    """Start the workers now, for a command that is about to validate ``extracts``, and once.
 
     GX then imports while the command itself starts up (its imports, the
-    lock, the extracts' digest), not after. The next :func:`validation_process`
-    takes this worker and stops it when its stage ends, so the later stages
-    have the memory; one nobody took is stopped by :func:`stop_early` or when
+    lock, the extracts' digest), not after. Small extracts get two workers
+    (:func:`workers_for`), others one. The next :func:`validation_process`
+    takes these workers and stops them when its stage ends, so the later stages
+    have the memory; those nobody took are stopped by :func:`stop_early` or when
     the command exits.
     """
     with _lock:
         if not _early and not _kept:
-            _early.append(_spawn())
+            _early.extend(_spawn() for _ in range(workers_for(extracts) if extracts is not None else 1))
             atexit.register(stop_early)
 
 
 def stop_early() -> None:
-    """Stop a worker started early that no stage took (its stage came from the cache)."""
+    """Stop the workers started early that no stage took (its stage came from the cache)."""
     with _lock:
-        process = _early.pop() if _early else None
-    if process is not None:
+        processes = list(_early)
+        _early.clear()
+    for process in processes:
         process.kill()
         process.wait()
 
@@ -257,9 +306,14 @@ def validation_process() -> Iterator[Validator]:
     as it was when it ran here; it is stopped when the process exits.
     """
     with _lock:
-        early = _early.pop() if _early else None
-        kept = _kept.pop() if _kept and early is None else None
-    worker = kept if kept is not None and kept.idle() else InWorker(early or _spawn())
+        early = list(_early)
+        _early.clear()
+        kept = _kept.pop() if _kept and not early else None
+    worker: InWorker | Workers
+    if len(early) > 1:
+        worker = Workers([InWorker(process) for process in early])
+    else:
+        worker = kept if kept is not None and kept.idle() else InWorker(early[0] if early else _spawn())
     if kept is not None and worker is not kept:
         kept.close()
     try:
@@ -267,7 +321,7 @@ def validation_process() -> Iterator[Validator]:
     except BaseException:
         worker.close(at_once=True)  # its answers are of no use now
         raise
-    if early is None and worker.idle():
+    if not early and isinstance(worker, InWorker) and worker.idle():
         with _lock:
             if not _exit_hook:
                 _exit_hook.append(atexit.register(_stop_kept))

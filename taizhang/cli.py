@@ -125,7 +125,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not _as_flow(args.no_prefect):
         from expectations import validation_process
 
-        validation_process.start_early()
+        validation_process.start_early(Path(args.extracts))
         from taizhang import pipeline
 
         outcome = _with_progress(lambda: pipeline.validate_only(Path(args.extracts), Path(args.out)))
@@ -153,7 +153,7 @@ def _run(extracts: str, period: Period, out: str, previous: str | None, no_prefe
     if not _as_flow(no_prefect):
         from expectations import validation_process
 
-        validation_process.start_early()  # unless ingest comes from the cache, it validates
+        validation_process.start_early(Path(extracts))  # unless ingest comes from the cache, it validates
         from taizhang import pipeline
 
         return _with_progress(

@@ -90,3 +90,47 @@ def test_a_deferred_module_loads_when_first_used(monkeypatch):
     assert callable(deferred.main)  # first use: the real module is imported
     assert sys.modules["json.tool"] is not deferred
     assert sys.modules["json.tool"].main is deferred.main
+
+
+def test_small_extracts_get_two_workers_and_larger_ones_one(tmp_path, monkeypatch):
+    import expectations.validation_process as vp
+
+    small = tmp_path / "small"
+    small.mkdir()
+    (small / "insurance.csv").write_bytes(b"x" * 1_000)
+    large = tmp_path / "large"
+    (large / "sub").mkdir(parents=True)
+    with open(large / "sub" / "insurance.csv", "wb") as f:  # sparse: its size, not its blocks
+        f.truncate(vp.TWO_WORKERS_UP_TO + 1)
+    monkeypatch.setattr(vp.os, "cpu_count", lambda: 2)
+    assert vp.workers_for(small) == 2
+    assert vp.workers_for(large) == 1
+    monkeypatch.setattr(vp.os, "cpu_count", lambda: 1)  # one core: a second worker only competes
+    assert vp.workers_for(small) == 1
+
+
+def test_two_early_workers_give_each_source_what_one_gives(contracts, make_staged, permits, tmp_path):
+    """Every other source goes to the second worker; each validation is the same as here, in order."""
+    import expectations.validation_process as vp
+
+    (tmp_path / "residence_permits.csv").write_text("x", encoding="utf-8")
+    sources = [
+        ("residence_permits", permits),
+        ("insurance", make_staged(contracts["insurance"], [])),
+        ("residence_permits", permits.head(3)),
+        ("person_status", make_staged(contracts["person_status"], [])),
+    ]
+    here = [validate_source(contracts[s], frame, today=TODAY) for s, frame in sources]
+    vp._stop_kept()  # a worker kept by an earlier test of this process: a command starts with none
+    vp.start_early(tmp_path)
+    try:
+        started = [p.pid for p in vp._early]
+        with validation_process() as validator:
+            assert isinstance(validator, vp.Workers) and len(started) == 2
+            pending = [validator.submit(contracts[s], frame, TODAY) for s, frame in sources]
+            there = [p.result() for p in pending]
+    finally:
+        vp.stop_early()
+    assert [v.source for v in there] == [s for s, _ in sources]
+    assert [_findings(v) for v in there] == [_findings(v) for v in here]
+    assert vp._early == []  # the stage took both workers and stopped them
