@@ -225,7 +225,7 @@ class Workers:
 # On a small run the workers are the ingest stage's critical path: GX's import (about 2 s) and then
 # one source after another, while the command itself has long read its files and waits. A second
 # worker imports GX on the other core and takes every other source: a 2,000-child run's ingest
-# 4.5-4.7 s -> 3.7-3.8 s. Larger extracts keep one worker: their reading is the longer path, and a
+# 4.5-4.8 s -> 3.7-4.0 s. Larger extracts keep one worker: their reading is the longer path, and a
 # second worker would hold sources of a province's size beside the stage.
 TWO_WORKERS_UP_TO = 20 * 10**6
 
