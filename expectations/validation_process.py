@@ -231,17 +231,17 @@ TWO_WORKERS_UP_TO = 20 * 10**6
 
 
 def workers_for(extracts: Path) -> int:
-    """How many validation workers to start for the extracts folder ``extracts`` (1 or 2)."""
-    if (os.cpu_count() or 1) < 2:
+    """How many validation workers to start for the extracts folder ``extracts`` (1 or 2), by the
+    size of the files ingest reads there (:func:`taizhang.stage_cache.extract_files`)."""
+    from taizhang.stage_cache import extract_files
+
+    if (os.cpu_count() or 1) < 2 or not extracts.is_dir():
         return 1
     size = 0
-    for path in extracts.rglob("*"):
+    for path in extract_files(extracts):
         with suppress(OSError):
-            if path.is_file():
-                size += path.stat().st_size
-        if size > TWO_WORKERS_UP_TO:
-            return 1
-    return 2
+            size += path.stat().st_size
+    return 2 if size <= TWO_WORKERS_UP_TO else 1
 
 
 def _spawn() -> subprocess.Popen:
@@ -262,7 +262,7 @@ _exit_hook: list[object] = []
 _lock = threading.Lock()
 
 
-def start_early(extracts: Path | None = None) -> None:
+def start_early(extracts: Path) -> None:
     """Start the workers now, for a command that is about to validate ``extracts``, and once.
 
     GX then imports while the command itself starts up (its imports, the
@@ -274,7 +274,7 @@ def start_early(extracts: Path | None = None) -> None:
     """
     with _lock:
         if not _early and not _kept:
-            _early.extend(_spawn() for _ in range(workers_for(extracts) if extracts is not None else 1))
+            _early.extend(_spawn() for _ in range(workers_for(extracts)))
             atexit.register(stop_early)
 
 

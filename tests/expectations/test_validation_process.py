@@ -99,12 +99,16 @@ def test_small_extracts_get_two_workers_and_larger_ones_one(tmp_path, monkeypatc
     small.mkdir()
     (small / "insurance.csv").write_bytes(b"x" * 1_000)
     large = tmp_path / "large"
-    (large / "sub").mkdir(parents=True)
-    with open(large / "sub" / "insurance.csv", "wb") as f:  # sparse: its size, not its blocks
+    large.mkdir()
+    with open(large / "insurance.csv", "wb") as f:  # sparse: its size, not its blocks
+        f.truncate(vp.TWO_WORKERS_UP_TO + 1)
+    # Only the files ingest reads count: a large file beside the extracts is not validated.
+    with open(small / "backup.zip", "wb") as f:
         f.truncate(vp.TWO_WORKERS_UP_TO + 1)
     monkeypatch.setattr(vp.os, "cpu_count", lambda: 2)
     assert vp.workers_for(small) == 2
     assert vp.workers_for(large) == 1
+    assert vp.workers_for(tmp_path / "missing") == 1  # the command reports the folder missing
     monkeypatch.setattr(vp.os, "cpu_count", lambda: 1)  # one core: a second worker only competes
     assert vp.workers_for(small) == 1
 
