@@ -8,7 +8,8 @@ records of a run (log scale):
   of its cost a record at the smallest size (1.0 everywhere would be time in step with the rows);
 - a join and a group-by in polars and in DuckDB, the same way.
 
-The picture is a plain SVG (no script, no web font) written to ``docs/img/scale_per_record.svg``
+The picture is a plain SVG (no script, no web font; the colours of the pages' charts,
+``taizhang.charts.PALETTE``) written to ``docs/img/scale_per_record.svg``
 for ``docs/performance.md``.
 
     uv run python benchmarks/plot_scale.py
@@ -21,6 +22,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+from taizhang.charts import PALETTE
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE = ROOT / "benchmarks" / "results" / "scale.json"
@@ -76,7 +79,6 @@ def engine_series(primitives: dict) -> list[Series]:
 # Drawing area (pixels) and the axes' ranges.
 WIDTH, HEIGHT = 760, 420
 LEFT, RIGHT, TOP, BOTTOM = 70, 230, 30, 60
-COLOURS = ("#1f4e79", "#2e8b57", "#c0504d", "#e69138", "#8064a2", "#7f7f7f")
 DASHES = ("", "", "6 4", "6 4", "2 3", "2 3")
 
 
@@ -124,7 +126,7 @@ def svg(series: list[Series], ticks: dict[int, str]) -> str:
         )
     parts.append(f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#999"/>')
     for i, s in enumerate(series):
-        colour, dash = COLOURS[i % len(COLOURS)], DASHES[i % len(DASHES)]
+        colour, dash = PALETTE[i % len(PALETTE)], DASHES[i % len(DASHES)]
         width = 3 if s.run else 1.5
         path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in s.points)
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
