@@ -105,3 +105,62 @@ def test_a_broken_invariant_is_reported_without_data_values(monkeypatch: pytest.
     with pytest.raises(stable_ids.IdSchemeError) as raised:
         _assign(_namesakes(range(3)))
     assert "child_health" not in str(raised.value) and "name" not in str(raised.value)
+
+
+def test_clusters_drawing_the_same_fresh_id_settle_by_seed_and_rerun_alike(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from matchers import stable_ids
+
+    # Ids of one hex character: twelve clusters draw 16 possible ids, so several draw one id in the
+    # same round, which a 60-bit id makes too rare to meet otherwise.
+    coarse = (
+        "SELECT cluster_id, seed,"
+        " $prefix || substr(sha256($namespace || '|child|' || seed), 1, 1) AS child_id FROM {seeds}"
+    )
+    real_render = stable_ids.render_sql
+
+    def render(name: str, **identifiers: str) -> str:
+        if name == "link_new_child_ids":
+            return coarse.format(**identifiers)
+        return real_render(name, **identifiers)
+
+    monkeypatch.setattr(stable_ids, "render_sql", render)
+    anchors = _namesakes(range(12))
+    first, _, _ = _assign(anchors)
+    assert first["child_id"].n_unique() == 12
+    assert _assign(anchors)[0].equals(first)
+    # Of the clusters whose first draw was the same id, the one with the smallest seed holds it.
+    seeds = stable_ids._seeds(anchors, pl.DataFrame({"cluster_id": anchors["cluster_id"].unique().sort()}))
+    with duckdb.connect() as con:
+        con.register("lk_seeds", seeds)
+        drawn = con.sql(coarse.format(seeds="lk_seeds"), params={"namespace": "test", "prefix": "C"}).pl()
+    collided = drawn.filter(pl.col("child_id").is_duplicated())
+    assert collided.height >= 2
+    holders = collided.sort("seed", "cluster_id").group_by("child_id", maintain_order=True).first()
+    kept = holders.join(first, on="cluster_id", suffix="_kept")
+    assert (kept["child_id"] == kept["child_id_kept"]).all()
+    others = collided.join(holders.select("cluster_id"), on="cluster_id", how="anti")
+    assert not others.join(first, on=["cluster_id", "child_id"]).height
+
+
+def test_a_seed_is_the_clusters_sorted_keys_whatever_order_they_come_in() -> None:
+    from matchers.stable_ids import _seeds
+
+    rows = [  # cluster, anchor type, key; cluster 1 lists k1 twice
+        (2, "name_dob", "n"),
+        (1, "insurance_no", "k2"),
+        (1, "fallback", "r9"),
+        (2, "fallback", "r5"),
+        (1, "name_dob", "k1"),
+        (3, "fallback", "r7"),
+        (3, "fallback", "r3"),
+        (1, "name_dob", "k1"),
+    ]
+    anchors = pl.DataFrame(rows, schema=["cluster_id", "anchor_type", "anchor_key"], orient="row")
+    clusters = pl.DataFrame({"cluster_id": [1, 2, 3, 4]})
+    seeds = dict(_seeds(anchors, clusters).iter_rows())
+    # Real keys sorted and once each; no real key: every row key; nothing at all: the cluster number.
+    assert seeds == {1: "k1,k2", 2: "n", 3: "r3,r7", 4: "cluster-4"}
+    shuffled = anchors.sample(fraction=1.0, shuffle=True, seed=7)
+    assert dict(_seeds(shuffled, clusters).iter_rows()) == seeds
