@@ -73,8 +73,10 @@ def cluster_anchors(
     """``cluster_id, anchor_type, anchor_key, weight`` for every cluster and anchor one of its records has.
 
     The per-record anchors (millions of hashes at province scale) stay in DuckDB; only their
-    grouping by cluster comes back. ``fallback`` (SQL over ``r``) keys the clusters that have no
-    real anchor; ``clusters`` maps ``record_id`` to ``cluster_id``.
+    grouping by cluster comes back. ``fallback`` (SQL over ``r``) is a record's row key: every row
+    key of a cluster that has no real anchor, and the smallest one of a cluster whose real anchors
+    another cluster may hold too, are anchors of type ``fallback`` (see
+    ``sql/link_cluster_anchors.sql``); ``clusters`` maps ``record_id`` to ``cluster_id``.
     """
     con.execute(render_sql("link_record_anchors", out=RECORD_ANCHORS))
     for a in anchors:
@@ -82,12 +84,17 @@ def cluster_anchors(
             render_sql("link_anchor_keys", out=RECORD_ANCHORS, records=records, expr=a.expr),
             {"anchor_type": a.name, "namespace": namespace, "weight": a.weight},
         )
-    con.execute(
-        render_sql("link_fallback_anchors", out=RECORD_ANCHORS, records=records, expr=fallback),
-        {"namespace": namespace},
-    )
     con.register("lk_clusters", clusters.select("record_id", "cluster_id"))
-    frame = con.sql(render_sql("link_cluster_anchors", anchors=RECORD_ANCHORS, clusters="lk_clusters")).pl()
+    frame = con.sql(
+        render_sql(
+            "link_cluster_anchors",
+            anchors=RECORD_ANCHORS,
+            clusters="lk_clusters",
+            records=records,
+            fallback=fallback,
+        ),
+        params={"namespace": namespace},
+    ).pl()
     con.unregister("lk_clusters")
     con.execute(f"DROP TABLE {RECORD_ANCHORS}")
     return frame

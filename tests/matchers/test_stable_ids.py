@@ -164,3 +164,33 @@ def test_a_seed_is_the_clusters_sorted_keys_whatever_order_they_come_in() -> Non
     assert seeds == {1: "k1,k2", 2: "n", 3: "r3,r7", 4: "cluster-4"}
     shuffled = anchors.sample(fraction=1.0, shuffle=True, seed=7)
     assert dict(_seeds(shuffled, clusters).iter_rows()) == seeds
+
+
+def test_row_keys_are_hashed_only_for_clusters_whose_seed_needs_them() -> None:
+    # Clusters 1 and 2: namesakes with the same anchor; 3: an anchor of its own; 4: no anchor at all.
+    records = pl.DataFrame(
+        {
+            "record_id": [1, 2, 3, 4, 5, 6],
+            "cluster_id": [1, 1, 2, 3, 4, 4],
+            "name_dob": ["same", "same", "same", "own", None, None],
+            "row": ["a", "b", "c", "d", "e", "f"],
+        }
+    )
+    with duckdb.connect() as con:
+        con.register("records", records)
+        anchors = cluster_anchors(
+            con, "records", (Anchor("name_dob", "r.name_dob", 10.0),), "test", "r.row", records
+        )
+        hashed = dict(
+            con.sql("SELECT row, left(sha256('test|fallback|' || row), 32) FROM records").fetchall()
+        )
+    row_keys = anchors.filter(pl.col("anchor_type") == "fallback")
+    by_cluster = {c: sorted(g["anchor_key"]) for (c,), g in row_keys.group_by("cluster_id")}
+    assert by_cluster == {
+        1: [min(hashed["a"], hashed["b"])],  # the tie-breaker with cluster 2
+        2: [hashed["c"]],
+        4: sorted([hashed["e"], hashed["f"]]),  # seeded by its rows
+    }
+    # And the seeds the ids are made from are distinct.
+    _, _, events = _assign(anchors)
+    assert events.filter(pl.col("event") == "new").height == 4
