@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from matchers.clustering import ClusterReport, cluster_pairs
+from matchers.clustering import ClusterReport, cluster_pairs, component_frame
 
 
 def _pairs(rows: list[tuple[int, int, float, bool]]) -> pl.DataFrame:
@@ -260,3 +260,12 @@ def test_a_floater_that_numbers_its_cluster_leaves_it_and_the_rest_are_renumbere
     pairs = _weighted([(0, 1, 8.0), (1, 2, 20.0)])
     c, _ = _with_sibling_elsewhere(pairs, 0, (1, 3))
     assert c == {0: 0, 1: 1, 2: 1, 3: 3}
+
+
+def test_components_are_the_same_whether_record_ids_are_dense_or_sparse() -> None:
+    # Three components {a, b, c}, {d}, {e, f} over ids numbered densely and spread far apart.
+    for ids in ([1, 2, 3, 4, 5, 6], [10, 2_000, 30_000, 400_000, 5_000_000, 60_000_000]):
+        a, b, c, d, e, f = ids
+        accepted = pl.DataFrame({"l": [b, a, e], "r": [c, b, f]})
+        components = component_frame(np.array([f, e, d, c, b, a]), accepted)
+        assert components.sort("record_id")["component"].to_list() == [a, a, a, d, e, e]
