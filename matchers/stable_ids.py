@@ -397,12 +397,14 @@ def assign_child_ids(
 
     # One row per (child, anchor): a cluster's anchors are distinct already, so only the children
     # several clusters share (rejoined fragments) need their rows merged.
-    shared = cluster_child.filter(pl.col("child_id").is_duplicated())
+    shared = pl.col("child_id").is_in(
+        cluster_child.filter(pl.col("child_id").is_duplicated())["child_id"].implode()
+    )
     anchored = cluster_anchors.join(cluster_child, on="cluster_id").select(list(REGISTRY_SCHEMA))
     current = pl.concat(
         [
-            anchored.filter(~pl.col("child_id").is_in(shared["child_id"].implode())),
-            anchored.filter(pl.col("child_id").is_in(shared["child_id"].implode()))
+            anchored.filter(~shared),
+            anchored.filter(shared)
             .group_by("child_id", "anchor_type", "anchor_key")
             .agg(pl.col("weight").max()),
         ]
