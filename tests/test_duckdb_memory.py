@@ -19,13 +19,15 @@ def test_a_county_or_a_city_gets_the_configured_floor() -> None:
 def test_the_province_gets_memory_in_proportion_to_its_records() -> None:
     # 2.8 million records (1,000,000 children): their tables held in memory, not read back from disk.
     assert link_memory_limit(2_846_404, "2GB", machine=25 * GB) == "4269MB"
-    # 7.1 million records: a quarter of the machine, about 6 GB instead of spilling most at 2 GB.
-    assert link_memory_limit(7_118_428, "2GB", machine=25 * GB) == "6250MB"
+    # 7.1 million records (the province): 1,500 bytes each, under the machine's share.
+    assert link_memory_limit(7_118_428, "2GB", machine=25 * GB) == "10677MB"
 
 
 def test_a_small_machine_keeps_most_of_its_memory_for_the_rest() -> None:
-    assert link_memory_limit(7_118_428, "2GB", machine=12 * GB) == "3000MB"
-    # Never below the floor, even where a quarter of the machine is less.
+    # The province on 16 GB or 12 GB: DuckDB takes under half of it and spills the rest.
+    assert link_memory_limit(7_118_428, "2GB", machine=16 * GB) == "7200MB"
+    assert link_memory_limit(7_118_428, "2GB", machine=12 * GB) == "5400MB"
+    # Never below the floor, even where the machine's share is less.
     assert link_memory_limit(7_118_428, "2GB", machine=4 * GB) == "2000MB"
 
 

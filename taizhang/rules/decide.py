@@ -63,6 +63,12 @@ __all__ = ["BUCKET_CHILDREN", "Decisions", "apply_rules", "decide"]
 # records, profiles and rules is bounded by it whatever the size of the province.
 BUCKET_CHILDREN = 100_000
 
+# Rows of the records and guardians read at a time into the buckets: each batch leaves a piece in
+# every bucket, so the pieces grow with batches times buckets. The reader's own batches (a parquet
+# row group, and the remainder of one: 53,000 rows on average) made 3,565 pieces of a few hundred
+# rows each at 2,500,000 children; batches of this size make about 400.
+BATCH_ROWS = 500_000
+
 # The tables with the rows of each child only (``decide(sink=...)`` takes them bucket by bucket).
 PER_CHILD_TABLES = ("profiles", "ledger", "flags", "parents")
 
@@ -213,11 +219,11 @@ def decide(
     # The records and guardians read again batch by batch into their buckets: neither is held whole
     # beside its buckets, and a bucket's rows are let go once it is decided.
     record_parts = split_batches(
-        records.collect_batches(maintain_order=True),
+        records.collect_batches(maintain_order=True, chunk_size=BATCH_ROWS),
         bucket_of(records.select("record_id").collect()["record_id"], buckets),
     )
     guardian_parts = split_batches(
-        guardians.collect_batches(maintain_order=True),
+        guardians.collect_batches(maintain_order=True, chunk_size=BATCH_ROWS),
         bucket_of(guardians.select("record_id").collect()["record_id"], buckets),
     )
     del records, guardians
