@@ -20,9 +20,10 @@ import re
 # either way; below 1.3 million records (about 470,000 children) the floor applies.
 BYTES_PER_RECORD = 1500
 # The cap leaves the rest of the machine to the link stage's own frames (clusters, anchors, ids)
-# and to the system. At 2,500,000 children on 24 GB the stage linked in 198 s with DuckDB held to
-# a quarter (6.3 GB), its peak 11.0 GB; with 10 GB it linked in 178 s and peaked at 11.2 GB: the
-# frames do not grow with DuckDB's share, the spilled joins' reads are what the quarter cost.
+# and to the system. At 2,500,000 children on 24 GB, the link engine alone on the same records:
+# held to a quarter (6.3 GB), 198 s and 232 s, peaks 11.0 and 10.8 GB; with 10 GB, 178 s (11.2 GB);
+# with this share (10.7 GB), 184 s (11.8 GB). The comparisons and the pairs' flags read spilled
+# pair tables back under the quarter; the frames beside DuckDB do not grow with its share.
 SHARE_OF_MACHINE = 0.45
 
 _UNITS = {
