@@ -16,8 +16,9 @@ import re
 # Enough for the records table and the pair tables of a record to stay in memory: at 1,000,000
 # children 850 bytes a record (2.4 GB) made the link stage read its spilled records back in
 # every join (a scan of the records took 1.8 s instead of 0.1 s), and 1,500 (4.3 GB) took 6 s
-# off the stage for 0.6 GB more peak. The province (7.1 million records) meets the cap below
-# either way; below 1.3 million records (about 470,000 children) the floor applies.
+# off the stage for 0.6 GB more peak. The province (7.1 million records, 10.7 GB) stays under
+# the cap below on a 24 GB machine; below 1.3 million records (about 470,000 children) the floor
+# applies.
 BYTES_PER_RECORD = 1500
 # The cap leaves the rest of the machine to the link stage's own frames (clusters, anchors, ids)
 # and to the system. At 2,500,000 children on 24 GB, the link engine alone on the same records:

@@ -65,8 +65,8 @@ BUCKET_CHILDREN = 100_000
 
 # Rows of the records and guardians read at a time into the buckets: each batch leaves a piece in
 # every bucket, so the pieces grow with batches times buckets. The reader's own batches (a parquet
-# row group, and the remainder of one: 53,000 rows on average) made 3,565 pieces of a few hundred
-# rows each at 2,500,000 children; batches of this size make about 400.
+# row group, and the remainder of one: 53,000 rows on average) made 1,872 pieces of the records at
+# 2,500,000 children; batches of this size make 390.
 BATCH_ROWS = 500_000
 
 # The tables with the rows of each child only (``decide(sink=...)`` takes them bucket by bucket).
