@@ -9,8 +9,8 @@ resident memory reported here is ingest's alone. Ingest is
 ``read_extracts`` plus ``stage_to_duckdb`` into an in-memory DuckDB.
 With ``--validate``, every staged source is also validated and the liaison
 reports written (into the temporary folder), timed apart.
-With ``--stage``, the run's own stage function (``taizhang.stages.ingest_and_validate``:
-reading, sealed staged files, validation in its worker process, reports) runs
+With ``--stage``, the run's own stage functions (``taizhang.stages.ingest`` and ``validate``:
+reading, sealed staged files, validation in its worker process, reports) run
 instead, and the CPU seconds and peak memory of this process and of the
 validation worker are given apart (``TAIZHANG_KEY_FILE`` or ``TAIZHANG_KEY``
 gives the key the staged files are sealed with).
@@ -106,14 +106,17 @@ def _validate(result, out: Path) -> dict[str, object]:
 
 
 def _stage(extracts: Path, into: Path) -> dict[str, object]:
-    """The ingest stage as a run calls it: wall and CPU seconds, peak memory, of both processes."""
+    """The ingest and validate stages as a run calls them: wall and CPU seconds, peak memory, of both
+    processes."""
     from expectations import validation_process
-    from taizhang.stages import ingest_and_validate
+    from taizhang.stages import ingest, validate
 
-    into.mkdir(parents=True, exist_ok=True)
+    (into / "ingest").mkdir(parents=True, exist_ok=True)
+    (into / "validate").mkdir(parents=True, exist_ok=True)
     wall, cpu = time.perf_counter(), time.process_time()
-    validation_process.start_early()  # as `taizhang run` does when it starts
-    counts = ingest_and_validate(extracts, into)
+    validation_process.start_early(extracts)  # as `taizhang run` does when it starts
+    counts = ingest(extracts, into / "ingest", validation_key="bench")
+    counts |= validate(into / "ingest", into / "validate", validation_key="bench")
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     worker = resource.getrusage(resource.RUSAGE_CHILDREN)  # the worker, stopped when the stage ended
     return {

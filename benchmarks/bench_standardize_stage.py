@@ -3,7 +3,7 @@
 Usage::
 
     TAIZHANG_KEY_FILE=<key> uv run python benchmarks/bench_standardize_stage.py \\
-        --ingest <out>/.cache/ingest_and_validate/<hash> [--expect <out>/.cache/standardize/<hash>] \\
+        --ingest <out>/.cache/ingest/<hash> [--expect <out>/.cache/standardize/<hash>] \\
         [--into DIR] [--period 2026H1]
 
 Runs the stage once into ``--into`` (a fresh folder) and prints one JSON line:
@@ -46,7 +46,7 @@ def _equal(got: Path, expected: Path) -> dict[str, bool]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ingest", type=Path, required=True, help="a cached ingest_and_validate folder")
+    parser.add_argument("--ingest", type=Path, required=True, help="a cached ingest folder")
     parser.add_argument("--expect", type=Path, default=None, help="a standardize folder to compare with")
     parser.add_argument("--into", type=Path, default=None, help="where to write (default: a temp folder)")
     parser.add_argument("--period", default="2026H1")

@@ -15,10 +15,12 @@ process), one at a time, in the order they come. Sources and their
 validations travel pickled over the worker's stdin and stdout; the frames hold
 personal data, so nothing is written to disk, and the worker prints and logs
 nothing (an error it meets comes back as its answer and is raised here). At
-most :data:`IN_FLIGHT` sources are with the worker at a time, so the memory
-held for it stays that of a source or two. A plain subprocess rather than
-``multiprocessing``: a spawned multiprocessing child re-runs the parent's main
-script, which a caller's script need not guard. If the worker dies (a memory
+most :data:`IN_FLIGHT` sources, or more while they hold under
+:data:`IN_FLIGHT_BYTES` together, are with the worker at a time, so the memory
+held for it stays that of a source or two and reading small sources never
+waits. A plain subprocess rather than ``multiprocessing``: a spawned
+multiprocessing child re-runs the parent's main script, which a caller's script
+need not guard. If the worker dies (a memory
 limit, say), validation goes on in this process: the same results, later.
 """
 
@@ -51,8 +53,12 @@ if TYPE_CHECKING:  # imported where used: a command starts the worker before it 
 
 log = logging.getLogger(__name__)
 
-# Sources handed to the worker and not yet answered: the reader waits beyond this.
+# Sources handed to the worker and not yet answered: the reader waits beyond this many, unless
+# those in flight and the next hold under IN_FLIGHT_BYTES together. A count alone made a small
+# run's reader wait for the worker to finish importing GX (about 2 s) after its fourth source, with
+# a few MB in flight; a province's sources are hundreds of MB each, so there the count decides.
 IN_FLIGHT = 2
+IN_FLIGHT_BYTES = 64 * 2**20
 
 _Request = tuple[Contract, pl.DataFrame, date]
 
@@ -104,7 +110,7 @@ class InWorker:
         self._requests: dict[int, _Request] = {}
         self._received: dict[int, tuple[bool, Any]] = {}
         self._changed = threading.Condition()
-        self._slots = threading.Semaphore(IN_FLIGHT)
+        self._in_flight: dict[int, int] = {}  # sent and not answered: index -> the frame's bytes
         self._sent = 0
         self._broken = False
         assert process.stdin is not None and process.stdout is not None
@@ -132,24 +138,30 @@ class InWorker:
                 with self._changed:
                     self._received[index] = answer
                     self._requests.pop(index, None)
+                    self._in_flight.pop(index, None)
                     self._changed.notify_all()
-                self._slots.release()
                 index += 1
         except (EOFError, OSError, pickle.UnpicklingError):
             with self._changed:  # the worker stopped
                 self._broken = True
                 self._changed.notify_all()
-            for _ in range(IN_FLIGHT):
-                self._slots.release()
+
+    def _room_for(self, size: int) -> bool:
+        return (
+            self._broken
+            or len(self._in_flight) < IN_FLIGHT
+            or sum(self._in_flight.values()) + size <= IN_FLIGHT_BYTES
+        )
 
     def submit(self, contract: Contract, staged: pl.DataFrame, today: date) -> PendingValidation:
-        self._slots.acquire()
+        size = int(staged.estimated_size())
         with self._changed:
+            self._changed.wait_for(lambda: self._room_for(size))
             if self._broken:
-                self._slots.release()
                 return InProcess().submit(contract, staged, today)
             index = self._sent
             self._requests[index] = (contract, staged, today)
+            self._in_flight[index] = size
             self._sent += 1
         self._outbox.put(pickle.dumps((contract, staged, today), protocol=pickle.HIGHEST_PROTOCOL))
         return _Remote(self, index)
@@ -221,27 +233,39 @@ class Workers:
             worker.close(at_once=at_once)
 
 
-# Extracts up to this many bytes are validated by two workers (on a machine of two cores or more).
-# On a small run the workers are the ingest stage's critical path: GX's import (about 2 s) and then
-# one source after another, while the command itself has long read its files and waits. A second
-# worker imports GX on the other core and takes every other source: a 2,000-child run's ingest
-# 4.5-4.8 s -> 3.7-4.0 s. Larger extracts keep one worker: their reading is the longer path, and a
-# second worker would hold sources of a province's size beside the stage.
-TWO_WORKERS_UP_TO = 20 * 10**6
+# Extracts up to this many bytes are small (a county's, or a few thousand children's): starting
+# their validation worker (GX's import, about 2 s of a core) takes longer than reading them. A run
+# therefore validates them beside its later stages (taizhang.pipeline.build_period), and `taizhang
+# validate` gives them two workers, each importing GX on a core and taking every other source.
+SMALL_EXTRACTS = 20 * 10**6
 
 
-def workers_for(extracts: Path) -> int:
-    """How many validation workers to start for the extracts folder ``extracts`` (1 or 2), by the
-    size of the files ingest reads there (:func:`taizhang.stage_cache.extract_files`)."""
+def small_extracts(extracts: Path) -> bool:
+    """Whether the files ingest reads in ``extracts`` (:func:`taizhang.stage_cache.extract_files`)
+    hold :data:`SMALL_EXTRACTS` bytes or fewer. A missing folder is not small: the command says so."""
     from taizhang.stage_cache import extract_files
 
-    if (os.cpu_count() or 1) < 2 or not extracts.is_dir():
-        return 1
+    if not extracts.is_dir():
+        return False
     size = 0
     for path in extract_files(extracts):
         with suppress(OSError):
             size += path.stat().st_size
-    return 2 if size <= TWO_WORKERS_UP_TO else 1
+    return size <= SMALL_EXTRACTS
+
+
+def workers_for(extracts: Path, *, validate_only: bool) -> int:
+    """How many validation workers to start for the extracts folder ``extracts`` (1 or 2).
+
+    Two only for a command that does nothing but validate small extracts, on a machine of two cores
+    or more: there the workers are the command's critical path (`taizhang validate` of a 2,000-child
+    set's eight sources: 5.5-5.8 s with one worker, 4.8-5.3 s with two). A run validates small extracts beside
+    its later stages, where a second worker's import takes the core those stages run on (a
+    2,000-child run: 8.3-8.9 s with two, 7.9-8.3 s with one). Larger extracts get one: their reading
+    is the longer path, and a second worker would hold sources of a province's size beside it.
+    """
+    two = validate_only and (os.cpu_count() or 1) >= 2 and small_extracts(extracts)
+    return 2 if two else 1
 
 
 def _spawn() -> subprocess.Popen:
@@ -262,19 +286,19 @@ _exit_hook: list[object] = []
 _lock = threading.Lock()
 
 
-def start_early(extracts: Path) -> None:
+def start_early(extracts: Path, *, validate_only: bool = False) -> None:
     """Start the workers now, for a command that is about to validate ``extracts``, and once.
 
     GX then imports while the command itself starts up (its imports, the
-    lock, the extracts' digest), not after. Small extracts get two workers
-    (:func:`workers_for`), others one. The next :func:`validation_process`
+    lock, the extracts' digest), not after. ``validate_only``: the command
+    does nothing else (:func:`workers_for`). The next :func:`validation_process`
     takes these workers and stops them when its stage ends, so the later stages
     have the memory; those nobody took are stopped by :func:`stop_early` or when
     the command exits.
     """
     with _lock:
         if not _early and not _kept:
-            _early.extend(_spawn() for _ in range(workers_for(extracts)))
+            _early.extend(_spawn() for _ in range(workers_for(extracts, validate_only=validate_only)))
             atexit.register(stop_early)
 
 

@@ -1,4 +1,4 @@
-"""The half-yearly ledger flow: ingest and validate → standardize → link → decide → emit.
+"""The half-yearly ledger flow: ingest → validate → standardize → link → decide → emit.
 
 Scheduled twice a year (see ``prefect.yaml``): in early January for the
 previous year's second half, in early July for the first half. Without a
@@ -26,7 +26,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # Each cached stage's Prefect task, by the stage name the runner uses.
 TASKS = {
-    "ingest_and_validate": tasks.ingest_task,
+    "ingest": tasks.ingest_task,
+    "validate": tasks.validate_task,
     "standardize": tasks.standardize_task,
     "link": tasks.link_task,
     "decide": tasks.decide_task,

@@ -30,9 +30,10 @@ from taizhang.stage_summary import STAGE_DESCRIPTIONS, summarize_counts
 
 RESULTS_DIR_NAME = ".prefect-results"
 
-# Path arguments are excluded: the content key already covers what they hold.
+# Path arguments (and the ingest key validation is handed over under) are excluded: the content
+# key already covers what they hold.
 CONTENT_CACHE = (
-    INPUTS - "extracts" - "previous_registry" - "ingest_dir" - "std_dir" - "link_dir"
+    INPUTS - "extracts" - "previous_registry" - "ingest_dir" - "std_dir" - "link_dir" - "validation_key"
 ) + TASK_SOURCE
 
 
@@ -52,18 +53,40 @@ def _log(result: StageResult) -> StageResult:
 
 
 @task(
-    name="ingest-and-validate",
+    name="ingest",
     cache_policy=CONTENT_CACHE,
     persist_result=True,
     retries=2,
     retry_delay_seconds=[2, 10],
     retry_condition_fn=_no_retry_on_expected_errors,
 )
-def ingest_task(key: str, cache_root: str, extracts: str) -> StageResult:
-    """Read the extract files (I/O: retried), quarantine bad rows, write liaison reports."""
+def ingest_task(key: str, cache_root: str, extracts: str, validation_key: str | None = None) -> StageResult:
+    """Read the extract files (I/O: retried), quarantine bad rows, hand each source to validation."""
     return _log(
         run_stage(
-            Path(cache_root), "ingest_and_validate", key, stages.ingest_and_validate, extracts=Path(extracts)
+            Path(cache_root),
+            "ingest",
+            key,
+            stages.ingest,
+            extracts=Path(extracts),
+            validation_key=validation_key,
+        )
+    )
+
+
+@task(name="validate", cache_policy=CONTENT_CACHE, persist_result=True)
+def validate_task(
+    key: str, cache_root: str, ingest_dir: str, validation_key: str | None = None
+) -> StageResult:
+    """Write the liaisons' validation reports of the staged sources."""
+    return _log(
+        run_stage(
+            Path(cache_root),
+            "validate",
+            key,
+            stages.validate,
+            ingest_dir=Path(ingest_dir),
+            validation_key=validation_key,
         )
     )
 

@@ -11,10 +11,11 @@ from pathlib import Path
 from prefect import flow
 from prefect.logging import get_run_logger
 
+from expectations import in_flight
 from flows import tasks
 from flows.artifacts import publish_validation_artifacts
 from taizhang import pipeline, run_guard
-from taizhang.stage_cache import ingest_key
+from taizhang.stage_cache import ingest_key, validate_key
 
 
 @flow(name="validate-extracts")
@@ -30,15 +31,31 @@ def validate_extracts(extracts: str = "extracts", out: str = "out/validation-run
     root = Path(out)
     with run_guard.guarded(root, "validate", extracts=str(extracts)) as entry:
         extracts_key, cache_root = pipeline.validation_plan(Path(extracts), root)
-        ingest = tasks.cached(
-            tasks.ingest_task,
-            "ingest_and_validate",
-            ingest_key(extracts_key),
-            cache_root,
-            root,
-            extracts=Path(extracts),
+        key = ingest_key(extracts_key)
+        try:
+            ingest = tasks.cached(
+                tasks.ingest_task,
+                "ingest",
+                key,
+                cache_root,
+                root,
+                extracts=Path(extracts),
+                validation_key=key,
+            )
+            validation = tasks.cached(
+                tasks.validate_task,
+                "validate",
+                validate_key(key),
+                cache_root,
+                root,
+                ingest_dir=ingest.path,
+                validation_key=key,
+            )
+        finally:
+            in_flight.abandon(key)
+        outcome = run_guard.record_outcome(
+            entry, pipeline.publish_validation(root, extracts_key, ingest, validation)
         )
-        outcome = run_guard.record_outcome(entry, pipeline.publish_validation(root, extracts_key, ingest))
     publish_validation_artifacts(outcome.out_dir, outcome.out_dir / "quarantine.parquet", "extracts")
     get_run_logger().info("validation reports published in %s", outcome.out_dir)
     return outcome.report

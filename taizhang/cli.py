@@ -125,7 +125,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not _as_flow(args.no_prefect):
         from expectations import validation_process
 
-        validation_process.start_early(Path(args.extracts))
+        validation_process.start_early(Path(args.extracts), validate_only=True)
         from taizhang import pipeline
 
         outcome = _with_progress(lambda: pipeline.validate_only(Path(args.extracts), Path(args.out)))

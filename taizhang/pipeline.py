@@ -1,6 +1,6 @@
-"""The runner: one half-year's five stages in order, published atomically; and validation alone.
+"""The runner: one half-year's stages in order, published atomically; and validation alone.
 
-:func:`run_period` reads as the pipeline does: ingest and validate,
+:func:`run_period` reads as the pipeline does: ingest, validate,
 standardize, link, decide (each a cached stage, :mod:`taizhang.stage_cache`),
 then emit into a temporary period folder that is published whole
 (:mod:`taizhang.publish`). The Prefect flow ``semiannual_ledger`` runs the same
@@ -19,9 +19,11 @@ file names, row numbers and counts.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,7 @@ from taizhang.stage_cache import (
     release_freed_memory,
     run_stage,
     stage_keys,
+    validate_key,
 )
 from taizhang.stage_public_tables import write_public_tables
 from taizhang.versions import versions
@@ -130,7 +133,7 @@ def plan_period(extracts: Path, period: Period, out: Path, previous: Path | None
 
 
 def run_period(extracts: Path, period: Period | str, out: Path, previous: Path | None = None) -> RunOutcome:
-    """Run the five stages for one half-year and publish ``<out>/<period>`` atomically.
+    """Run the stages for one half-year and publish ``<out>/<period>`` atomically.
 
     One run at a time per output folder (:func:`guarded`).
     """
@@ -147,7 +150,8 @@ def stage_functions() -> dict[str, Callable[..., dict[str, int]]]:
     Looked up when a run starts, so a test that replaces a function of ``taizhang.stages`` is heard.
     """
     return {
-        "ingest_and_validate": stages.ingest_and_validate,
+        "ingest": stages.ingest,
+        "validate": stages.validate,
         "standardize": stages.standardize,
         "link": stages.link,
         "decide": stages.decide,
@@ -160,28 +164,54 @@ def build_period(
     stage_fns: dict[str, Any],
     emit: Callable[..., dict[str, int]],
 ) -> RunOutcome:
-    """The five stages of ``plan`` in order, then the period published whole.
+    """The stages of ``plan`` in order, then the period published whole.
 
     ``run_stage(name, fn, **inputs)`` runs one cached stage: ``PeriodPlan.stage`` here, the flow's
     task runner in Prefect; ``stage_fns`` and ``emit`` are the stage functions or their tasks.
+
+    Ingest hands each source to the validation worker as it reads it. On small extracts the
+    validate stage, which waits for the worker's answers and writes the liaison reports, runs
+    beside standardize, link and decide (:func:`validating_beside`): there the worker's start (GX's
+    import, about 2 s of a core) is longer than the reading, and the rest of the run need not wait
+    for it. On larger extracts it runs straight after ingest, so the worker's memory is given back
+    before standardize takes the most.
     """
     from expectations.validation_process import stop_early
 
     period = plan.period
-    ingest = run_stage("ingest_and_validate", stage_fns["ingest_and_validate"], extracts=plan.extracts)
-    stop_early()  # the validation worker the command started, if ingest came from the cache
-    stages.check_required_sources(ingest.path)
-    std = run_stage("standardize", stage_fns["standardize"], ingest_dir=ingest.path, period=period)
-    linked = run_stage("link", stage_fns["link"], std_dir=std.path, previous_registry=plan.previous_registry)
-    decided = run_stage(
-        "decide",
-        stage_fns["decide"],
-        std_dir=std.path,
-        link_dir=linked.path,
-        period=period,
-        previous_ledger=plan.previous_ledger,
-    )
-    with publishing(plan, [ingest, std, linked, decided]) as work:
+    validation_key = plan.keys["ingest"]
+    ingest = run_stage("ingest", stage_fns["ingest"], extracts=plan.extracts, validation_key=validation_key)
+
+    def validate() -> StageResult:
+        try:
+            return run_stage(
+                "validate", stage_fns["validate"], ingest_dir=ingest.path, validation_key=validation_key
+            )
+        finally:
+            stop_early()  # the workers the command started, if both stages came from the cache
+
+    try:
+        with validating_beside(plan.extracts) as beside:
+            validated = beside(validate)
+            stages.check_required_sources(ingest.path)
+            std = run_stage("standardize", stage_fns["standardize"], ingest_dir=ingest.path, period=period)
+            linked = run_stage(
+                "link", stage_fns["link"], std_dir=std.path, previous_registry=plan.previous_registry
+            )
+            decided = run_stage(
+                "decide",
+                stage_fns["decide"],
+                std_dir=std.path,
+                link_dir=linked.path,
+                period=period,
+                previous_ledger=plan.previous_ledger,
+            )
+            validation = validated.result()
+    finally:
+        from expectations import in_flight
+
+        in_flight.abandon(validation_key)  # a failed run's validations nobody collected
+    with publishing(plan, [ingest, validation, std, linked, decided]) as work:
         emitted = measured(
             "emit",
             emit,
@@ -190,7 +220,31 @@ def build_period(
             period=period,
             previous_dir=plan.previous_dir,
         )
-        return publish_period(plan, [ingest, std, linked, decided, emitted], work)
+        return publish_period(plan, [ingest, validation, std, linked, decided, emitted], work)
+
+
+@contextlib.contextmanager
+def validating_beside(extracts: Path) -> Iterator[Callable[[Callable[[], StageResult]], Future[StageResult]]]:
+    """``beside(stage)``: the validate stage, run in a thread of its own on small extracts
+    (:func:`expectations.validation_process.small_extracts`), at once on others.
+
+    The thread runs in a copy of this thread's context, so a Prefect flow's task there belongs to
+    the flow as a task submitted to Prefect's own thread pool does. When the block ends, even by an
+    error, the thread is waited for.
+    """
+    from expectations.validation_process import small_extracts
+
+    if not small_extracts(extracts):
+        yield _done
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as pool:
+        yield lambda stage: pool.submit(contextvars.copy_context().run, stage)
+
+
+def _done(stage: Callable[[], StageResult]) -> Future[StageResult]:
+    future: Future[StageResult] = Future()
+    future.set_result(stage())
+    return future
 
 
 def measured(stage: str, fn: Callable[..., dict[str, int]], **kwargs: Any) -> StageResult:
@@ -206,11 +260,14 @@ def measured(stage: str, fn: Callable[..., dict[str, int]], **kwargs: Any) -> St
 
 @contextlib.contextmanager
 def publishing(plan: PeriodPlan, finished: Sequence[StageResult]) -> Iterator[Path]:
-    """The temporary period folder, with the stages' state and the public tables, for emit to write into."""
+    """The temporary period folder, with the stages' state and the public tables, for emit to write into.
+
+    ``finished``: the ingest, validate, standardize, link and decide stages, in that order.
+    """
     with work_dir_for(plan.out, str(plan.period)) as work:
         link_stage_files(finished, work / "state")
-        ingest, std, linked = finished[0], finished[1], finished[2]
-        write_public_tables(ingest, std, linked, work)
+        ingest, validation, std, linked = finished[:4]
+        write_public_tables(ingest, validation, std, linked, work)
         yield work
 
 
@@ -261,14 +318,24 @@ def validate_only(extracts: Path, out: Path) -> RunOutcome:
     """
     with guarded(Path(out), "validate", extracts=str(extracts)) as entry:
         extracts_key, cache_root = validation_plan(Path(extracts), Path(out))
-        ingest = run_stage(
-            cache_root,
-            "ingest_and_validate",
-            ingest_key(extracts_key),
-            stages.ingest_and_validate,
-            extracts=Path(extracts),
-        )
-        return record_outcome(entry, publish_validation(Path(out), extracts_key, ingest))
+        key = ingest_key(extracts_key)
+        try:
+            ingest = run_stage(
+                cache_root, "ingest", key, stages.ingest, extracts=Path(extracts), validation_key=key
+            )
+            validation = run_stage(
+                cache_root,
+                "validate",
+                validate_key(key),
+                stages.validate,
+                ingest_dir=ingest.path,
+                validation_key=key,
+            )
+        finally:
+            from expectations import in_flight
+
+            in_flight.abandon(key)
+        return record_outcome(entry, publish_validation(Path(out), extracts_key, ingest, validation))
 
 
 def validation_plan(extracts: Path, out: Path) -> tuple[str, Path]:
@@ -276,11 +343,13 @@ def validation_plan(extracts: Path, out: Path) -> tuple[str, Path]:
     return extracts_digest(extracts), private_dir(cache_root_for(out))
 
 
-def publish_validation(out: Path, extracts_key: str, ingest: StageResult) -> RunOutcome:
+def publish_validation(
+    out: Path, extracts_key: str, ingest: StageResult, validation: StageResult
+) -> RunOutcome:
     """Publish ``<out>/validation``: the reports, quarantine and file errors, in clear for the liaisons."""
     with work_dir_for(out, "validation") as work:
-        if (ingest.path / "validation").is_dir():
-            sealed.unseal_tree(ingest.path / "validation", work)
+        if (validation.path / "validation").is_dir():
+            sealed.unseal_tree(validation.path / "validation", work)
         sealed.read_frame(ingest.path / "quarantine.parquet").write_parquet(
             work / "quarantine.parquet", statistics=False
         )
@@ -292,11 +361,8 @@ def publish_validation(out: Path, extracts_key: str, ingest: StageResult) -> Run
         report = {
             "extracts_digest": extracts_key,
             "stages": {
-                "ingest_and_validate": {
-                    "counts": ingest.counts,
-                    "seconds": ingest.seconds,
-                    "cached": ingest.cached,
-                }
+                r.stage: {"counts": r.counts, "seconds": r.seconds, "cached": r.cached}
+                for r in (ingest, validation)
             },
             "versions": versions(),
         }

@@ -49,7 +49,7 @@ def source_counts(state_dir: Path) -> list[dict[str, Any]]:
     staged tables in ``state/`` are sealed, and counting needs no key.
     """
     period_dir = state_dir.parent
-    counts = load_run_report(period_dir).get("stages", {}).get("ingest_and_validate", {}).get("counts", {})
+    counts = load_run_report(period_dir).get("stages", {}).get("ingest", {}).get("counts", {})
     staged = {k.removeprefix("staged_"): v for k, v in counts.items() if k.startswith("staged_")}
     quarantine_path = period_dir / "quarantine.parquet"
     quarantined: dict[str, int] = {}

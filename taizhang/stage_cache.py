@@ -118,7 +118,12 @@ def code_fingerprint() -> str:
 
 
 def ingest_key(extracts_key: str) -> str:
-    return _sha("ingest_and_validate", code_fingerprint(), extracts_key)
+    return _sha("ingest", code_fingerprint(), extracts_key)
+
+
+def validate_key(ingest: str) -> str:
+    """The validate stage's key, from the key of the ingest stage whose staged tables it validates."""
+    return _sha("validate", code_fingerprint(), ingest)
 
 
 def stage_keys(
@@ -132,7 +137,13 @@ def stage_keys(
     link = _sha("link", code, standardize, previous)
     ledger = file_digest(previous_ledger) if previous_ledger and previous_ledger.exists() else "none"
     decide = _sha("decide", code, link, str(period), ledger)
-    return {"ingest_and_validate": ingest, "standardize": standardize, "link": link, "decide": decide}
+    return {
+        "ingest": ingest,
+        "validate": validate_key(ingest),
+        "standardize": standardize,
+        "link": link,
+        "decide": decide,
+    }
 
 
 # --------------------------------------------------------------------------- cached stage folders

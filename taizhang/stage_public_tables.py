@@ -1,6 +1,6 @@
-"""The first three stages' published tables, written in clear from their sealed stage files.
+"""The first stages' published tables, written in clear from their sealed stage files.
 
-``quarantine.parquet`` and ``validation/`` (ingest), ``links.parquet`` and the
+``quarantine.parquet`` (ingest), ``validation/`` (validate), ``links.parquet`` and the
 linkage review page (standardize and link) go into the temporary period folder
 before emit writes the ledgers beside them.
 """
@@ -13,7 +13,9 @@ from taizhang import sealed, stages
 from taizhang.stage_cache import StageResult
 
 
-def write_public_tables(ingest: StageResult, std: StageResult, linked: StageResult, work: Path) -> None:
+def write_public_tables(
+    ingest: StageResult, validation: StageResult, std: StageResult, linked: StageResult, work: Path
+) -> None:
     """``quarantine.parquet``, ``links.parquet``, ``validation/`` and the linkage review page.
 
     These are published outputs, so they are written in clear from the sealed stage files.
@@ -21,7 +23,7 @@ def write_public_tables(ingest: StageResult, std: StageResult, linked: StageResu
     sealed.read_frame(ingest.path / "quarantine.parquet").write_parquet(
         work / "quarantine.parquet", statistics=False
     )
-    if (ingest.path / "validation").is_dir():
-        sealed.unseal_tree(ingest.path / "validation", work / "validation")
+    if (validation.path / "validation").is_dir():
+        sealed.unseal_tree(validation.path / "validation", work / "validation")
     stages.links_table(std.path, linked.path).write_parquet(work / "links.parquet", statistics=False)
     stages.write_review_page(std.path, linked.path, work)

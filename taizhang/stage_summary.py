@@ -1,11 +1,12 @@
-"""The five stages by name, and how a stage's counts read to a person (Chinese, then English)."""
+"""The stages by name, and how a stage's counts read to a person (Chinese, then English)."""
 
 from __future__ import annotations
 
-STAGES = ("ingest_and_validate", "standardize", "link", "decide", "emit")
+STAGES = ("ingest", "validate", "standardize", "link", "decide", "emit")
 
 STAGE_DESCRIPTIONS = {
-    "ingest_and_validate": "读取与校验 reading and validating extracts",
+    "ingest": "读取 reading extracts",
+    "validate": "校验 validating extracts",
     "standardize": "标准化 standardizing records",
     "link": "匹配 linking records to children",
     "decide": "研判 applying the policy rules",
@@ -16,7 +17,7 @@ STAGE_DESCRIPTIONS = {
 def summarize_counts(counts: dict[str, int], stage: str | None = None) -> str:
     """A stage's counts as a person reads them, in Chinese and English; raw names for any other stage."""
     c = {k: v for k, v in counts.items() if isinstance(v, int)}
-    if stage == "ingest_and_validate":
+    if stage == "ingest":
         staged = {k: v for k, v in c.items() if k.startswith("staged_")}
         rows, sources = sum(staged.values()), len(staged)
         return (
@@ -24,6 +25,9 @@ def summarize_counts(counts: dict[str, int], stage: str | None = None) -> str:
             f"文件级错误 {c.get('file_errors', 0)} 个 / {rows:,} rows from {sources} sources, "
             f"{c.get('quarantined', 0):,} quarantined, {c.get('file_errors', 0)} file errors"
         )
+    if stage == "validate":
+        n = c.get("validation_reports", 0)
+        return f"校验报告 {n} 个文件 / {n} validation report files"
     if stage == "standardize":
         n = c.get("std_records", 0)
         return f"标准化记录 {n:,} 条 / {n:,} records standardized"

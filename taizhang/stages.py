@@ -1,4 +1,4 @@
-"""The five stages as plain functions: ingest and validate, standardize, link, decide, emit.
+"""The stages as plain functions: ingest, validate, standardize, link, decide, emit.
 
 Stages hand each other FILE PATHS, never frames: every stage reads parquet
 from its upstream stage's folder and writes sealed parquet into its own
@@ -83,45 +83,47 @@ def _file_report_json(report: Any) -> Any:
     return str(report)
 
 
-# --------------------------------------------------------------------------- 1. ingest and validate
+# --------------------------------------------------------------------------- 1. ingest
 
 
-def ingest_and_validate(extracts: Path, into: Path) -> dict[str, int]:
-    """Stage 1: read every extract, quarantine unreadable rows, write the liaison reports.
+def ingest(extracts: Path, into: Path, validation_key: str | None = None) -> dict[str, int]:
+    """Stage 1: read every extract, quarantine unreadable rows, stage the rest.
 
     Writes ``staged_<source>.parquet``, ``quarantine.parquet``,
-    ``file_reports.json``, ``errors.json`` and ``validation/``.
+    ``file_reports.json`` and ``errors.json``. With ``validation_key`` (the
+    stage's cache key), each source is also handed to a validation worker as
+    soon as it is read, and :func:`validate` collects the answers under that key
+    (:mod:`expectations.in_flight`); without it, :func:`validate` validates the
+    staged tables itself.
     """
     from data_contracts import load_contracts
-    from expectations.report import write_reports
-    from expectations.validation_process import validation_process
+    from expectations import in_flight
     from taizhang.ingest import read_extracts
 
     check_extracts_folder(extracts)
-    contracts, today = load_contracts(), date.today()
+    contracts = load_contracts()
+    flight = in_flight.start(validation_key, date.today()) if validation_key else None
     counts: dict[str, int] = {}
-    pending = []
-    # Each source is written and handed to the validation process as soon as it is read.
-    with validation_process() as validator:
 
-        def stage_source(source: str, staged: pl.DataFrame) -> None:
-            counts[f"staged_{source}"] = write_sorted(
-                staged, into / f"staged_{source}.parquet", ("file", "row_number")
-            )
-            if source in contracts:
-                pending.append(validator.submit(contracts[source], staged, today))
+    def stage_source(source: str, staged: pl.DataFrame) -> None:
+        counts[f"staged_{source}"] = write_sorted(
+            staged, into / f"staged_{source}.parquet", ("file", "row_number")
+        )
+        if flight is not None and source in contracts:
+            flight.submit(contracts[source], staged)
 
+    try:
         result = read_extracts(extracts, contracts, on_source=stage_source)
-        validations = sorted((p.result() for p in pending), key=lambda v: v.source)
-    counts = dict(sorted(counts.items()))
-    counts["quarantined"] = write_sorted(result.quarantine, into / "quarantine.parquet", QUARANTINE_SORT)
-    sealed.write_json(_file_report_json(list(result.file_reports)), into / "file_reports.json")
-    errors = _file_report_json(list(result.errors))
-    sealed.write_json(errors, into / "errors.json")
+        counts = dict(sorted(counts.items()))
+        counts["quarantined"] = write_sorted(result.quarantine, into / "quarantine.parquet", QUARANTINE_SORT)
+        sealed.write_json(_file_report_json(list(result.file_reports)), into / "file_reports.json")
+        errors = _file_report_json(list(result.errors))
+        sealed.write_json(errors, into / "errors.json")
+    except BaseException:
+        if validation_key:
+            in_flight.abandon(validation_key)
+        raise
     counts["file_errors"] = len(errors)
-    written = write_reports(validations, [*result.file_reports, *result.errors], result.quarantine, into)
-    sealed.seal_tree(into / "validation")  # published in clear by the run, kept sealed in the cache
-    counts["validation_reports"] = len(written)
     return counts
 
 
@@ -130,6 +132,39 @@ def check_required_sources(ingest_dir: Path) -> None:
     error = required_sources_missing(sealed.read_json(ingest_dir / "errors.json"))
     if error is not None:
         raise error
+
+
+# --------------------------------------------------------------------------- 1b. validate
+
+
+def validate(ingest_dir: Path, into: Path, validation_key: str | None = None) -> dict[str, int]:
+    """Stage 1b: the liaisons' validation reports of the sources ``ingest`` staged.
+
+    Collects the validations the ingest stage of cache key ``validation_key``
+    started in this process; when there are none (ingest came from the cache),
+    the staged tables are read back and validated now. Writes ``validation/``.
+    """
+    from data_contracts import load_contracts
+    from expectations import in_flight
+    from expectations.report import write_reports
+
+    flight = in_flight.take(validation_key) if validation_key else None
+    if flight is None:
+        contracts = load_contracts()
+        flight = in_flight.InFlight(date.today())
+        for path in sorted(ingest_dir.glob("staged_*.parquet")):
+            source = path.stem.removeprefix("staged_")
+            if source in contracts:
+                flight.submit(contracts[source], sealed.read_frame(path))
+    validations = flight.results()
+    file_reports = [
+        *sealed.read_json(ingest_dir / "file_reports.json"),
+        *sealed.read_json(ingest_dir / "errors.json"),
+    ]
+    quarantine = sealed.read_frame(ingest_dir / "quarantine.parquet")
+    written = write_reports(validations, file_reports, quarantine, into)
+    sealed.seal_tree(into / "validation")  # published in clear by the run, kept sealed in the cache
+    return {"validation_reports": len(written)}
 
 
 # --------------------------------------------------------------------------- 2. standardize

@@ -92,7 +92,7 @@ def test_a_deferred_module_loads_when_first_used(monkeypatch):
     assert sys.modules["json.tool"].main is deferred.main
 
 
-def test_small_extracts_get_two_workers_and_larger_ones_one(tmp_path, monkeypatch):
+def test_validating_small_extracts_alone_gets_two_workers_and_everything_else_one(tmp_path, monkeypatch):
     import expectations.validation_process as vp
 
     small = tmp_path / "small"
@@ -101,16 +101,20 @@ def test_small_extracts_get_two_workers_and_larger_ones_one(tmp_path, monkeypatc
     large = tmp_path / "large"
     large.mkdir()
     with open(large / "insurance.csv", "wb") as f:  # sparse: its size, not its blocks
-        f.truncate(vp.TWO_WORKERS_UP_TO + 1)
+        f.truncate(vp.SMALL_EXTRACTS + 1)
     # Only the files ingest reads count: a large file beside the extracts is not validated.
     with open(small / "backup.zip", "wb") as f:
-        f.truncate(vp.TWO_WORKERS_UP_TO + 1)
+        f.truncate(vp.SMALL_EXTRACTS + 1)
     monkeypatch.setattr(vp.os, "cpu_count", lambda: 2)
-    assert vp.workers_for(small) == 2
-    assert vp.workers_for(large) == 1
-    assert vp.workers_for(tmp_path / "missing") == 1  # the command reports the folder missing
+    assert vp.small_extracts(small) and not vp.small_extracts(large)
+    assert vp.workers_for(small, validate_only=True) == 2
+    assert vp.workers_for(large, validate_only=True) == 1
+    # A run validates small extracts beside its later stages: a second worker would take their core.
+    assert vp.workers_for(small, validate_only=False) == 1
+    assert not vp.small_extracts(tmp_path / "missing")  # the command reports the folder missing
+    assert vp.workers_for(tmp_path / "missing", validate_only=True) == 1
     monkeypatch.setattr(vp.os, "cpu_count", lambda: 1)  # one core: a second worker only competes
-    assert vp.workers_for(small) == 1
+    assert vp.workers_for(small, validate_only=True) == 1
 
 
 def test_two_early_workers_give_each_source_what_one_gives(contracts, make_staged, permits, tmp_path):
@@ -126,7 +130,7 @@ def test_two_early_workers_give_each_source_what_one_gives(contracts, make_stage
     ]
     here = [validate_source(contracts[s], frame, today=TODAY) for s, frame in sources]
     vp._stop_kept()  # a worker kept by an earlier test of this process: a command starts with none
-    vp.start_early(tmp_path)
+    vp.start_early(tmp_path, validate_only=True)
     try:
         started = [p.pid for p in vp._early]
         with validation_process() as validator:
@@ -138,3 +142,45 @@ def test_two_early_workers_give_each_source_what_one_gives(contracts, make_stage
     assert [v.source for v in there] == [s for s, _ in sources]
     assert [_findings(v) for v in there] == [_findings(v) for v in here]
     assert vp._early == []  # the stage took both workers and stopped them
+
+
+def test_small_sources_go_to_a_busy_worker_without_waiting_and_large_ones_wait(
+    contracts, permits, monkeypatch
+):
+    """A worker still importing GX answers nothing: small sources are handed over all the same, so
+    reading the extracts goes on; beyond two sources of a province's size the reader waits."""
+    import subprocess
+    import sys
+    import threading
+
+    import expectations.validation_process as vp
+
+    busy = subprocess.Popen(  # takes every source and answers none
+        [sys.executable, "-c", "import sys; sys.stdin.buffer.read()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    worker = vp.InWorker(busy)
+    handed: list[object] = []
+
+    def read(sources: int) -> threading.Thread:
+        reader = threading.Thread(
+            target=lambda: [
+                handed.append(worker.submit(contracts["residence_permits"], permits, TODAY))
+                for _ in range(sources)
+            ]
+        )
+        reader.start()
+        reader.join(timeout=10)
+        return reader
+
+    try:
+        small = read(2 * vp.IN_FLIGHT + 1)
+        assert not small.is_alive() and len(handed) == 2 * vp.IN_FLIGHT + 1
+        monkeypatch.setattr(vp, "IN_FLIGHT_BYTES", permits.estimated_size())  # as if each were large
+        large = read(1)
+        assert large.is_alive() and len(handed) == 2 * vp.IN_FLIGHT + 1  # waits for an answer
+    finally:
+        worker.close(at_once=True)
+    large.join(timeout=120)  # the worker stopped: the source is validated in this process instead
+    assert not large.is_alive() and handed[-1].result().source == "residence_permits"

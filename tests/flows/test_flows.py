@@ -26,7 +26,7 @@ from tests.flows.helpers import (
 )
 
 PERIOD = "2026H1"
-CACHED_STAGES = ("ingest_and_validate", "standardize", "link")
+CACHED_STAGES = ("ingest", "validate", "standardize", "link")
 
 
 def _task_states(flow_run_id) -> dict[str, str]:
@@ -79,10 +79,10 @@ def test_a_crash_after_linkage_publishes_nothing(crashed_then_resumed):
 def test_the_rerun_resumes_from_the_cache_after_linkage(crashed_then_resumed):
     report = crashed_then_resumed["report"]
     assert crashed_then_resumed["state"].is_completed()
-    assert [report["stages"][s]["cached"] for s in CACHED_STAGES] == [True, True, True]
+    assert [report["stages"][s]["cached"] for s in CACHED_STAGES] == [True, True, True, True]
     assert report["stages"]["decide"]["cached"] is False
     states = _task_states(crashed_then_resumed["state"].state_details.flow_run_id)
-    assert {states[name] for name in ("ingest-and-validate", "standardize", "link")} == {"Cached"}
+    assert {states[name] for name in ("ingest", "validate", "standardize", "link")} == {"Cached"}
     assert states["decide"] == "Completed"
 
 
@@ -111,7 +111,7 @@ def test_links_quarantine_and_run_report_follow_the_output_contract(crashed_then
     assert {"source", "file", "row_number", "reason", "reason_code"} <= set(quarantine.columns)
     report = json.loads((period_dir / "run_report.json").read_text(encoding="utf-8"))
     assert set(report["versions"]) == {"taizhang", "duckdb", "polars", "prefect", "great-expectations"}
-    assert set(report["stages"]) == {"ingest_and_validate", "standardize", "link", "decide", "emit"}
+    assert set(report["stages"]) == {"ingest", "validate", "standardize", "link", "decide", "emit"}
     # The working state is sealed: no clear DuckDB database, every table encrypted.
     assert not list((period_dir / "state").glob("*.duckdb"))
     assert all(sealed.is_sealed(p) for p in (period_dir / "state").glob("*.parquet"))
@@ -311,7 +311,7 @@ def test_validate_flow_publishes_the_liaison_reports_alone(
     ]
     (entry,) = audit.read(tmp_path)
     assert entry["command"] == "validate" and entry["outcome"] == "ok"
-    assert report["stages"]["ingest_and_validate"]["counts"]["validation_reports"] > 0
+    assert report["stages"]["validate"]["counts"]["validation_reports"] > 0
 
 
 def test_a_missing_required_source_fails_the_run_clearly(

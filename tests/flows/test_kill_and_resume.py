@@ -29,7 +29,9 @@ from tests.flows import paused_cli
 from tests.flows.helpers import VOLATILE, snapshot
 
 PERIOD = "2026H1"
-CACHED_STAGES = ("ingest_and_validate", "standardize", "link")
+# The validate stage runs beside standardize and link on small extracts: when the kill lands it
+# may or may not have finished, so it is left out here.
+CACHED_STAGES = ("ingest", "standardize", "link")
 TIMEOUT = 300
 
 
@@ -138,7 +140,7 @@ def _tail(log: Path) -> str:
 
 def test_the_kill_lands_after_linkage_and_publishes_nothing(killed_then_rerun):
     left = killed_then_rerun["left"]
-    assert left["finished"] == {"ingest_and_validate": 1, "standardize": 1, "link": 1, "decide": 0}
+    assert left["finished"] == {"ingest": 1, "standardize": 1, "link": 1, "decide": 0}
     assert not left["group_alive"], "a process of the killed run is still alive"
     # No period folder, finished or half-written; only the cache (and Prefect's results) remain.
     assert PERIOD not in left["entries"]

@@ -83,17 +83,17 @@ def test_a_failed_stage_stops_the_run_before_the_next_and_publishes_nothing(tmp_
     later = []
     monkeypatch.setattr(stages, "standardize", lambda **kw: later.append("standardize") or {})
 
-    def failing(extracts: Path, into: Path) -> dict[str, int]:
-        raise RuntimeError("stage ingest_and_validate failed")
+    def failing(extracts: Path, into: Path, validation_key: str | None = None) -> dict[str, int]:
+        raise RuntimeError("stage ingest failed")
 
-    monkeypatch.setattr(stages, "ingest_and_validate", failing)
-    with pytest.raises(RuntimeError, match="ingest_and_validate"):
+    monkeypatch.setattr(stages, "ingest", failing)
+    with pytest.raises(RuntimeError, match="stage ingest failed"):
         pipeline.run_period(_extracts(tmp_path / "extracts"), "2026H1", tmp_path / "out")
     assert later == []
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == [
         "audit.jsonl"
     ]
-    assert not list((tmp_path / "cache" / "ingest_and_validate").glob(f"*/{stage_cache.STAGE_MARKER}"))
+    assert not list((tmp_path / "cache" / "ingest").glob(f"*/{stage_cache.STAGE_MARKER}"))
 
 
 def test_publish_replaces_the_old_folder_whole(tmp_path):
@@ -156,7 +156,7 @@ def test_stage_keys_chain_so_an_upstream_change_invalidates_downstream(tmp_path)
     b = stage_cache.stage_keys("extracts-b", Period.parse("2026H1"), None)
     assert all(a[s] != b[s] for s in a)
     h2 = stage_cache.stage_keys("extracts-a", Period.parse("2026H2"), None)
-    assert a["ingest_and_validate"] == h2["ingest_and_validate"]
+    assert a["ingest"] == h2["ingest"] and a["validate"] == h2["validate"]
     assert a["decide"] != h2["decide"]
 
 
@@ -195,3 +195,65 @@ def test_a_stage_file_on_another_file_system_is_copied(tmp_path, monkeypatch):
     publish.link_or_copy(tmp_path / "a", tmp_path / "b")
     assert (tmp_path / "b").read_bytes() == b"x"
     assert (tmp_path / "b").stat().st_ino != (tmp_path / "a").stat().st_ino
+
+
+@pytest.mark.parametrize("small", [True, False], ids=["small extracts", "large extracts"])
+def test_validation_runs_beside_the_later_stages_only_on_small_extracts(
+    small, tmp_path, monkeypatch, extracts_root
+):
+    """Small extracts: the run does not wait for the validation worker before standardizing.
+    Larger ones: validation is collected first, so its worker's memory is free for standardize.
+    Either way a run that fails later leaves no worker running and keeps the finished reports."""
+    import threading
+
+    from expectations import in_flight
+    from expectations import validation_process as vp
+    from taizhang import stages
+
+    monkeypatch.setenv(stage_cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    if not small:
+        monkeypatch.setattr(vp, "SMALL_EXTRACTS", 0)
+    standardizing = threading.Event()
+    seen: dict[str, bool] = {}
+    real_validate = stages.validate
+
+    def validate(**inputs: object) -> dict[str, int]:
+        # Beside: standardize starts while this stage still waits; before it: it never does.
+        seen["standardize_started"] = standardizing.wait(timeout=120 if small else 2)
+        return real_validate(**inputs)
+
+    def standardize(**inputs: object) -> dict[str, int]:
+        standardizing.set()
+        raise RuntimeError("stage standardize failed on purpose")
+
+    monkeypatch.setattr(stages, "validate", validate)
+    monkeypatch.setattr(stages, "standardize", standardize)
+    with pytest.raises(RuntimeError, match="on purpose"):
+        pipeline.run_period(extracts_root / "2026H1", "2026H1", tmp_path / "out")
+    assert seen == {"standardize_started": small}
+    assert list((tmp_path / "cache" / "validate").glob(f"*/{stage_cache.STAGE_MARKER}"))
+    assert in_flight._started == {} and vp._early == []
+
+
+def test_validation_from_a_cached_ingest_gives_the_same_reports(tmp_path, extracts_root):
+    """The validate stage after an ingest in this process collects what ingest handed over; after
+    an ingest taken from the cache it validates the staged tables itself: the same reports."""
+    from taizhang import sealed, stages
+
+    ingest = tmp_path / "ingest"
+    ingest.mkdir()
+    stages.ingest(extracts_root / "2026H1", ingest, validation_key="this-run")
+    handed_over, from_cache = tmp_path / "handed_over", tmp_path / "from_cache"
+    handed_over.mkdir(), from_cache.mkdir()
+    counts = stages.validate(ingest_dir=ingest, into=handed_over, validation_key="this-run")
+    assert counts == stages.validate(ingest_dir=ingest, into=from_cache, validation_key="not-started")
+
+    def reports(folder: Path) -> dict[str, bytes]:
+        return {
+            str(p.relative_to(folder)): sealed.read_bytes(p)
+            for p in sorted((folder / "validation").rglob("*"))
+            if p.is_file()
+        }
+
+    assert counts["validation_reports"] == len(reports(handed_over)) > 8
+    assert reports(handed_over) == reports(from_cache)

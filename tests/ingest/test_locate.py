@@ -11,7 +11,7 @@ import xlsxwriter
 from taizhang import sealed
 from taizhang.ingest import read_extracts
 from taizhang.ingest.locate import locate_rows, segments_frame
-from taizhang.stages import ingest_and_validate
+from taizhang.stages import ingest, validate
 
 
 def test_rows_are_located_on_their_sheet(extracts: Path) -> None:
@@ -51,7 +51,9 @@ def test_the_fix_list_names_sheet_and_excel_row(extracts: Path, tmp_path: Path) 
     ws.write_row(3, 0, ["李娜", "220102201107071299"])  # a wrong check digit: a check fails on it
     ws.write_row(4, 0, ["合计", "2人"])
     wb.close()
-    ingest_and_validate(extracts, tmp_path)
+    (tmp_path / "ingest").mkdir()
+    ingest(extracts, tmp_path / "ingest")
+    validate(tmp_path / "ingest", tmp_path)
     # The stage keeps its copy of the reports sealed (the run publishes them in clear).
     attachment = sealed.read_bytes(tmp_path / "validation" / "insurance_待修正行.csv")
     table = pl.read_csv(io.BytesIO(attachment), infer_schema=False)

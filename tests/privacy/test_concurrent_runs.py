@@ -43,7 +43,7 @@ def test_a_second_run_into_a_busy_folder_is_refused_or_waits_and_nothing_breaks(
     out = tmp_path / "out"
     first = _start(extracts, out, tmp_path / "first.log", hold="standardize:8")
     deadline = time.monotonic() + 300
-    while not list((out / ".cache" / "ingest_and_validate").glob(f"*/{stage_cache.STAGE_MARKER}")):
+    while not list((out / ".cache" / "ingest").glob(f"*/{stage_cache.STAGE_MARKER}")):
         assert first.poll() is None, (tmp_path / "first.log").read_text("utf-8")
         assert time.monotonic() < deadline
         time.sleep(0.1)
@@ -71,9 +71,7 @@ def test_a_second_run_into_a_busy_folder_is_refused_or_waits_and_nothing_breaks(
 
     # The waiting run took every stage from the first's cache and published the same outputs.
     report = json.loads((out / PERIOD / "run_report.json").read_text("utf-8"))
-    assert all(
-        report["stages"][s]["cached"] for s in ("ingest_and_validate", "standardize", "link", "decide")
-    )
+    assert all(report["stages"][s]["cached"] for s in ("ingest", "validate", "standardize", "link", "decide"))
     assert snapshot(out / PERIOD) == published
     assert sealed.read_frame(out / PERIOD / "state" / "registry.parquet").height > 0
     assert not list(out.glob(f".{PERIOD}.*"))
