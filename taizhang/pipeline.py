@@ -230,7 +230,8 @@ def validating_beside(extracts: Path) -> Iterator[Callable[[Callable[[], StageRe
 
     The thread runs in a copy of this thread's context, so a Prefect flow's task there belongs to
     the flow as a task submitted to Prefect's own thread pool does. When the block ends, even by an
-    error, the thread is waited for.
+    error, the thread is waited for. Beside the others, the validate stage's peak memory in the run
+    report is the process's while it ran, theirs included (the process has one peak).
     """
     from expectations.validation_process import small_extracts
 
