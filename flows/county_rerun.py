@@ -37,7 +37,7 @@ def county_rerun(county: str, period: str, out: str = "out", field_visits: str |
     sheet = Path(field_visits) if field_visits else None
     with guarded_rerun(county, the_period, root, sheet) as entry:
         with county_work(county, the_period, root, sheet) as run:
-            outcome = decide_and_emit(run, the_period, tasks.emit)
+            outcome = decide_and_emit(run, the_period, tasks.emit, tasks.summarize)
         entry["outputs_digest"] = audit.tree_digest(outcome.out_dir)
     rows = [
         {"stage": stage, "figure": name, "value": value}

@@ -68,6 +68,7 @@ def semiannual_ledger(
             lambda name, task, **inputs: stage(plan, task, name, **inputs),
             TASKS,
             tasks.emit,
+            tasks.summarize,
         )
         run_guard.record_outcome(entry, outcome)
     publish_run_artifacts(outcome.out_dir)

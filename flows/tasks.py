@@ -162,6 +162,19 @@ def emit_task(
     return counts
 
 
+@task(
+    name="summarize",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=_no_retry_on_expected_errors,
+)
+def summarize_task(out_period_dir: str, period: Period) -> dict[str, int]:
+    """Write the province summary workbook and page (I/O: retried; not cached, like emit)."""
+    counts = stages.summarize(out_period_dir=Path(out_period_dir), period=period)
+    get_run_logger().info("stage summarize finished: %s", counts)
+    return counts
+
+
 def cached(stage_task: Task, stage: str, key: str, cache_root: Path, out: Path, **inputs: Any) -> StageResult:
     """Run one cached stage's task, its results persisted under ``<out>/.prefect-results``.
 
@@ -194,3 +207,8 @@ def planned_stage(plan: PeriodPlan, stage_task: Task, stage: str, **inputs: Any)
 def emit(**kwargs: Any) -> dict[str, int]:
     """The emit task called with paths as text (task parameters are kept as JSON)."""
     return emit_task(**{k: (str(v) if isinstance(v, Path) else v) for k, v in kwargs.items()})
+
+
+def summarize(**kwargs: Any) -> dict[str, int]:
+    """The summarize task called with paths as text (task parameters are kept as JSON)."""
+    return summarize_task(**{k: (str(v) if isinstance(v, Path) else v) for k, v in kwargs.items()})

@@ -178,7 +178,9 @@ def county_work(county: str, period: Period, out: Path, field_visits: Path | Non
         )
 
 
-def record_rerun(run: CountyRerun, counts: dict[str, int], emit_counts: dict[str, int]) -> RunOutcome:
+def record_rerun(
+    run: CountyRerun, counts: dict[str, int], emit_counts: dict[str, int], summary_counts: dict[str, int]
+) -> RunOutcome:
     """Keep the corrected records as the period's linked state and write the rerun's report."""
     state = run.period_dir / "state"
     report: dict[str, Any] = {
@@ -186,7 +188,11 @@ def record_rerun(run: CountyRerun, counts: dict[str, int], emit_counts: dict[str
         "county": run.county,
         "field_visits_digest": file_digest(Path(run.field_visits)) if run.field_visits else None,
         "field_visits": run.sheet_counts,
-        "stages": {"decide": {"counts": counts}, "emit": {"counts": emit_counts}},
+        "stages": {
+            "decide": {"counts": counts},
+            "emit": {"counts": emit_counts},
+            "summarize": {"counts": summary_counts},
+        },
         "total_seconds": round(time.perf_counter() - run.started, 3),
         "versions": versions(),
     }
@@ -227,15 +233,22 @@ def rerun_county(
     period, out = Period.of(period), Path(out)
     with guarded_rerun(county, period, out, field_visits) as entry:
         with county_work(county, period, out, field_visits) as run:
-            outcome = decide_and_emit(run, period, stages.emit)
+            outcome = decide_and_emit(run, period, stages.emit, stages.summarize)
         entry["outputs_digest"] = audit.tree_digest(outcome.out_dir)
     return outcome
 
 
-def decide_and_emit(run: CountyRerun, period: Period, emit: Callable[..., dict[str, int]]) -> RunOutcome:
-    """The rerun's two stages over the linked state: decide, then emit the one county.
+def decide_and_emit(
+    run: CountyRerun,
+    period: Period,
+    emit: Callable[..., dict[str, int]],
+    summarize: Callable[..., dict[str, int]],
+) -> RunOutcome:
+    """The rerun's stages over the linked state: decide, emit the one county, then the province
+    summary again (its counts changed where the county's did).
 
-    ``emit`` is ``stages.emit`` or, in the Prefect flow, the same function wrapped as a task.
+    ``emit`` and ``summarize`` are ``stages.emit`` and ``stages.summarize`` or, in the Prefect flow,
+    the same functions wrapped as tasks.
     """
     counts = stages.decide(
         std_dir=run.linked_state,
@@ -251,4 +264,4 @@ def decide_and_emit(run: CountyRerun, period: Period, emit: Callable[..., dict[s
         previous_dir=run.previous_dir,
         counties=[run.county],
     )
-    return record_rerun(run, counts, emit_counts)
+    return record_rerun(run, counts, emit_counts, summarize(out_period_dir=run.period_dir, period=period))

@@ -46,7 +46,7 @@ from taizhang.stage_cache import (
     stage_keys,
     validate_key,
 )
-from taizhang.stage_public_tables import write_public_tables
+from taizhang.stage_public_tables import write_public_tables, write_validation_reports
 from taizhang.versions import versions
 
 # --------------------------------------------------------------------------- previous half-year
@@ -140,7 +140,7 @@ def run_period(extracts: Path, period: Period | str, out: Path, previous: Path |
     period = Period.of(period)
     with guarded(Path(out), "run", period=str(period), extracts=str(extracts)) as entry:
         plan = plan_period(extracts, period, out, previous)
-        outcome = build_period(plan, plan.stage, stage_functions(), stages.emit)
+        outcome = build_period(plan, plan.stage, stage_functions(), stages.emit, stages.summarize)
         return record_outcome(entry, outcome)
 
 
@@ -163,18 +163,21 @@ def build_period(
     run_stage: Callable[..., StageResult],
     stage_fns: dict[str, Any],
     emit: Callable[..., dict[str, int]],
+    summarize: Callable[..., dict[str, int]],
 ) -> RunOutcome:
     """The stages of ``plan`` in order, then the period published whole.
 
     ``run_stage(name, fn, **inputs)`` runs one cached stage: ``PeriodPlan.stage`` here, the flow's
-    task runner in Prefect; ``stage_fns`` and ``emit`` are the stage functions or their tasks.
+    task runner in Prefect; ``stage_fns``, ``emit`` and ``summarize`` are the stage functions or
+    their tasks.
 
     Ingest hands each source to the validation worker as it reads it. On small extracts the
     validate stage, which waits for the worker's answers and writes the liaison reports, runs
-    beside standardize, link and decide (:func:`validating_beside`): there the worker's start (GX's
-    import, about 2 s of a core) is longer than the reading, and the rest of the run need not wait
-    for it. On larger extracts it runs straight after ingest, so the worker's memory is given back
-    before standardize takes the most.
+    beside standardize, link, decide and emit (:func:`validating_beside`): there the worker's start
+    (GX's import, about 2 s of a core) is longer than the reading, and the rest of the run need not
+    wait for it. Only the province summary (``summarize``), which shows the validation summary,
+    waits. On larger extracts validate runs straight after ingest, so the worker's memory is given
+    back before standardize takes the most.
     """
     from expectations.validation_process import stop_early
 
@@ -206,21 +209,25 @@ def build_period(
                 period=period,
                 previous_ledger=plan.previous_ledger,
             )
-            validation = validated.result()
+            with publishing(plan, [ingest, std, linked, decided]) as work:
+                emitted = measured(
+                    "emit",
+                    emit,
+                    decide_dir=decided.path,
+                    out_period_dir=work,
+                    period=period,
+                    previous_dir=plan.previous_dir,
+                )
+                validation = validated.result()
+                add_validation(validation, work)
+                summarized = measured("summarize", summarize, out_period_dir=work, period=period)
+                return publish_period(
+                    plan, [ingest, validation, std, linked, decided, emitted, summarized], work
+                )
     finally:
         from expectations import in_flight
 
         in_flight.abandon(validation_key)  # a failed run's validations nobody collected
-    with publishing(plan, [ingest, validation, std, linked, decided]) as work:
-        emitted = measured(
-            "emit",
-            emit,
-            decide_dir=decided.path,
-            out_period_dir=work,
-            period=period,
-            previous_dir=plan.previous_dir,
-        )
-        return publish_period(plan, [ingest, validation, std, linked, decided, emitted], work)
 
 
 @contextlib.contextmanager
@@ -263,13 +270,20 @@ def measured(stage: str, fn: Callable[..., dict[str, int]], **kwargs: Any) -> St
 def publishing(plan: PeriodPlan, finished: Sequence[StageResult]) -> Iterator[Path]:
     """The temporary period folder, with the stages' state and the public tables, for emit to write into.
 
-    ``finished``: the ingest, validate, standardize, link and decide stages, in that order.
+    ``finished``: the ingest, standardize, link and decide stages, in that order (the validate
+    stage's files come with :func:`add_validation`).
     """
     with work_dir_for(plan.out, str(plan.period)) as work:
         link_stage_files(finished, work / "state")
-        ingest, validation, std, linked = finished[:4]
-        write_public_tables(ingest, validation, std, linked, work)
+        ingest, std, linked = finished[:3]
+        write_public_tables(ingest, std, linked, work)
         yield work
+
+
+def add_validation(validation: StageResult, work: Path) -> None:
+    """The validate stage's files into the period's ``state/``, its reports into ``validation/``."""
+    link_stage_files([validation], work / "state")
+    write_validation_reports(validation, work)
 
 
 def publish_period(plan: PeriodPlan, results: Sequence[StageResult], work: Path) -> RunOutcome:

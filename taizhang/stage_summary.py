@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-STAGES = ("ingest", "validate", "standardize", "link", "decide", "emit")
+STAGES = ("ingest", "validate", "standardize", "link", "decide", "emit", "summarize")
 
 STAGE_DESCRIPTIONS = {
     "ingest": "读取 reading extracts",
@@ -11,6 +11,7 @@ STAGE_DESCRIPTIONS = {
     "link": "匹配 linking records to children",
     "decide": "研判 applying the policy rules",
     "emit": "输出 writing ledgers and workbooks",
+    "summarize": "汇总 writing the province summary",
 }
 
 

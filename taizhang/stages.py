@@ -464,3 +464,12 @@ def emit(
     counts["county_workbooks"] = len(list((out_period_dir / "counties").glob("*.xlsx")))
     reporter.stage_finished("emit", summarize_counts(counts, "emit"), cached=False)
     return counts
+
+
+def summarize(out_period_dir: Path, period: Period) -> dict[str, int]:
+    """Stage 5b: the province summary workbook and page, from the counts emit wrote into the period
+    folder and the validation summary placed beside them."""
+    from taizhang.emit import summarize_period
+
+    written = summarize_period(out_period_dir, period)
+    return {"province_summary_files": len(written["files"])}

@@ -1,7 +1,9 @@
 """Emit stage: ledger and flags parquet, county workbooks, change and push lists, province summary.
 
-``emit_period`` is the one entry point the pipeline, the flows and
-``taizhang rerun-county`` call. Everything it writes is masked
+``emit_period`` writes a half-year's outputs, the province's counts per county
+included; ``summarize_period`` then writes the province summary workbook and
+page, which also show the run's validation summary. They are the two entry
+points the pipeline, the flows and ``taizhang rerun-county`` call. Everything it writes is masked
 (``taizhang.masking.mask_sensitive``), sorted, atomic, and byte-identical on a rerun with the
 same decisions.
 """
@@ -20,14 +22,21 @@ from taizhang.emit.county_workbook import write_county_workbooks
 from taizhang.emit.keep_other_counties import merge_candidates, merge_counties
 from taizhang.emit.ledger_display import people_frame
 from taizhang.emit.province_counts import province_counts
-from taizhang.emit.province_summary import write_province_summary
+from taizhang.emit.province_summary import write_province_counts, write_province_summary
 from taizhang.emit.public_tables import flags_table, ledger_table, review_table, write_tables
 from taizhang.emit.push_lists import write_push_lists
 from taizhang.emit.review_sheet import case_people
 from taizhang.masking import mask_sensitive
 from taizhang.period import Period
 
-__all__ = ["DecisionsLike", "change_list", "emit_period", "mask_sensitive", "read_previous_ledger"]
+__all__ = [
+    "DecisionsLike",
+    "change_list",
+    "emit_period",
+    "mask_sensitive",
+    "read_previous_ledger",
+    "summarize_period",
+]
 
 
 class DecisionsLike(Protocol):
@@ -64,7 +73,8 @@ def emit_period(
 
     Files: ``ledger.parquet`` (with ``change``), ``flags.parquet``, ``candidates.parquet``,
     ``changes.parquet``, ``review.parquet``, ``counties/<code>_<name>.xlsx``,
-    ``push/<code>_<name>.xlsx``, ``province_summary.{parquet,xlsx}``.
+    ``push/<code>_<name>.xlsx``, ``province_summary.parquet`` (the workbook and page of the
+    province summary are :func:`summarize_period`'s).
     ``previous_dir`` is the previous half-year's output folder (its
     ``ledger.parquet`` drives the change list); None makes every child ``new``.
 
@@ -116,7 +126,7 @@ def emit_period(
     push_files = write_push_lists(out_dir, period, people)
     placed = review.join(everyone.select("child_id", "residence_county"), on="child_id", how="left")
     summary = province_counts(ledger, changes, placed["residence_county"])
-    files.update(write_province_summary(out_dir, period, summary))
+    files.update(write_province_counts(out_dir, summary))
     files.update({f"county:{c}": p for c, p in county_files.items()})
     files.update({f"push:{c}": p for c, p in push_files.items()})
 
@@ -133,3 +143,15 @@ def emit_period(
         "counties_written": sorted(county_files),
         "files": {str(p.relative_to(out_dir)): _sha256(p) for p in sorted(set(files.values()))},
     }
+
+
+def summarize_period(out_period_dir: Path, period: Period | str) -> dict[str, Any]:
+    """Write ``province_summary.{xlsx,html}`` into ``out_period_dir``, from the counts
+    :func:`emit_period` wrote there and its ``validation/summary.json``.
+
+    Returns the sha256 of the files written (paths relative to ``out_period_dir``).
+    """
+    period = Period.parse(period) if isinstance(period, str) else period
+    out_dir = Path(out_period_dir)
+    files = write_province_summary(out_dir, period)
+    return {"files": {str(p.relative_to(out_dir)): _sha256(p) for p in sorted(set(files.values()))}}

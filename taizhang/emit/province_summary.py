@@ -1,9 +1,12 @@
 """Province summary files: ``province_summary.{parquet,xlsx,html}`` from the counts.
 
-The counts per county come from :mod:`taizhang.emit.province_counts`; here
-they are written as the parquet table, the workbook (county and prefecture
-tables, data quality per department, Excel charts) and the self-contained page.
-None of them holds personal information.
+The counts per county come from :mod:`taizhang.emit.province_counts`; emit
+writes them as the parquet table (:func:`write_province_counts`). The workbook
+(county and prefecture tables, data quality per department, Excel charts) and
+the self-contained page are written from that table and the run's validation
+summary (:func:`write_province_summary`), once both are there: on a small run
+the validation finishes after emit has started. None of them holds personal
+information.
 """
 
 from __future__ import annotations
@@ -110,16 +113,28 @@ def _add_chart(
     ws_chart.insert_chart(anchor, chart)
 
 
+def write_province_counts(out_dir: Path, summary: pl.DataFrame) -> dict[str, Path]:
+    """Write the counts per county (:func:`taizhang.emit.province_counts.province_counts`) as
+    ``province_summary.parquet`` into ``out_dir``."""
+    return {
+        "province_summary_parquet": write_parquet_atomic(
+            summary, Path(out_dir) / "province_summary.parquet", ["county_code"]
+        )
+    }
+
+
 def write_province_summary(
-    out_dir: Path, period: Period, summary: pl.DataFrame, quality: pl.DataFrame | None = None
+    out_dir: Path, period: Period, quality: pl.DataFrame | None = None
 ) -> dict[str, Path]:
-    """Write ``province_summary.{parquet,xlsx,html}`` into ``out_dir``.
+    """Write ``province_summary.{xlsx,html}`` into ``out_dir`` from its ``province_summary.parquet``
+    and the data quality per department (by default from its ``validation/summary.json``).
 
     The workbook holds the county table, the prefecture table, data quality per
     department and a sheet of Excel charts over them; the page shows the same
     counts with inline charts. Neither holds personal information.
     """
     out_dir = Path(out_dir)
+    summary = pl.read_parquet(out_dir / "province_summary.parquet")
     quality = read_quality(out_dir) if quality is None else quality
     prefectures = _chinese_prefectures(by_prefecture(summary))
 
@@ -186,9 +201,6 @@ def write_province_summary(
 
     page_html = summary_page(period, summary, prefectures, quality)
     return {
-        "province_summary_parquet": write_parquet_atomic(
-            summary, out_dir / "province_summary.parquet", ["county_code"]
-        ),
         "province_summary_xlsx": write_with_atomic(out_dir / "province_summary.xlsx", build),
         "province_summary_html": write_with_atomic(
             out_dir / "province_summary.html", lambda tmp: tmp.write_text(page_html, encoding="utf-8")

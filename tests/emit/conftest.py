@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from types import SimpleNamespace
 
 import polars as pl
@@ -189,15 +190,23 @@ PREVIOUS = Period(2025, 2)
 CURRENT = Period(2026, 1)
 
 
+def emit_with_summary(decisions, out_dir: Path, period, previous_dir, counties=None) -> dict:
+    """Emit a half-year and write its province summary, as a run does; returns emit's report."""
+    from taizhang.emit import emit_period, summarize_period
+
+    report = emit_period(decisions, out_dir, period, previous_dir, counties)
+    summarize_period(out_dir, period)
+    return report
+
+
 @pytest.fixture
 def two_periods(tmp_path):
-    """Emit 2025H2 then 2026H1 (with the previous folder); returns (out folder of 2026H1, report)."""
-    from taizhang.emit import emit_period
-
+    """Emit 2025H2 then 2026H1 (with the previous folder), each with its province summary; returns
+    (out folder of 2026H1, emit's report)."""
     prev_dir = tmp_path / "2025H2"
-    emit_period(decisions_for(previous_ledger_rows()), prev_dir, PREVIOUS, None)
+    emit_with_summary(decisions_for(previous_ledger_rows()), prev_dir, PREVIOUS, None)
     cur_dir = tmp_path / "2026H1"
-    report = emit_period(decisions_for(current_ledger_rows()), cur_dir, CURRENT, prev_dir)
+    report = emit_with_summary(decisions_for(current_ledger_rows()), cur_dir, CURRENT, prev_dir)
     return cur_dir, report
 
 
@@ -212,4 +221,5 @@ def fx() -> SimpleNamespace:
         current_ledger_rows=current_ledger_rows,
         ledger_frame=ledger_frame,
         decisions_for=decisions_for,
+        emit=emit_with_summary,
     )

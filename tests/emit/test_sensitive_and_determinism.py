@@ -9,7 +9,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from taizhang.emit import emit_period
 from taizhang.masking import MASKED_TERM, SENSITIVE_TERM, mask_sensitive
 
 ESCAPED = json.dumps(SENSITIVE_TERM)[1:-1]  # \u827e... as written by ensure_ascii JSON
@@ -92,14 +91,14 @@ def test_rerun_gives_byte_identical_files_and_leaves_them_untouched(tmp_path, fx
     out, report = two_periods
     prev = out.parent / "2025H2"
     again = tmp_path / "again"
-    report2 = emit_period(fx.decisions_for(fx.current_ledger_rows()), again, fx.CURRENT, prev)
+    report2 = fx.emit(fx.decisions_for(fx.current_ledger_rows()), again, fx.CURRENT, prev)
     assert _files(out) == _files(again)
     assert report == report2
     # Shuffled input rows change nothing either.
     shuffled = fx.decisions_for(list(reversed(fx.current_ledger_rows())))
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     before = _files(out)
-    emit_period(shuffled, out, fx.CURRENT, prev)
+    fx.emit(shuffled, out, fx.CURRENT, prev)
     assert _files(out) == before
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
 
@@ -112,7 +111,7 @@ def test_workbooks_written_side_by_side_equal_those_written_one_at_a_time(
     runs = {}
     for writers in ("1", "3"):
         monkeypatch.setenv("TAIZHANG_EMIT_WRITERS", writers)
-        runs[writers] = emit_period(
+        runs[writers] = fx.emit(
             fx.decisions_for(fx.current_ledger_rows()), tmp_path / writers, fx.CURRENT, prev
         )
     assert len(runs["3"]["counties_written"]) > 3
@@ -134,7 +133,7 @@ def test_rerun_of_one_county_leaves_every_other_county_untouched(fx, two_periods
         else r
         for r in rows
     ]
-    report = emit_period(fx.decisions_for(rows), out, fx.CURRENT, prev, counties=["220102"])
+    report = fx.emit(fx.decisions_for(rows), out, fx.CURRENT, prev, counties=["220102"])
     after = _files(out)
     assert report["counties_written"] == ["220102"]
     changed = {name for name in before if before[name] != after.get(name)}

@@ -111,7 +111,8 @@ def test_links_quarantine_and_run_report_follow_the_output_contract(crashed_then
     assert {"source", "file", "row_number", "reason", "reason_code"} <= set(quarantine.columns)
     report = json.loads((period_dir / "run_report.json").read_text(encoding="utf-8"))
     assert set(report["versions"]) == {"taizhang", "duckdb", "polars", "prefect", "great-expectations"}
-    assert set(report["stages"]) == {"ingest", "validate", "standardize", "link", "decide", "emit"}
+    expected = {"ingest", "validate", "standardize", "link", "decide", "emit", "summarize"}
+    assert set(report["stages"]) == expected
     # The working state is sealed: no clear DuckDB database, every table encrypted.
     assert not list((period_dir / "state").glob("*.duckdb"))
     assert all(sealed.is_sealed(p) for p in (period_dir / "state").glob("*.parquet"))

@@ -257,3 +257,41 @@ def test_validation_from_a_cached_ingest_gives_the_same_reports(tmp_path, extrac
 
     assert counts["validation_reports"] == len(reports(handed_over)) > 8
     assert reports(handed_over) == reports(from_cache)
+
+
+def test_on_small_extracts_only_the_province_summary_waits_for_validation(
+    tmp_path, monkeypatch, extracts_root
+):
+    """Emit starts while the validation worker still answers; the province summary, which shows each
+    department's data quality, is written once the reports are in the period folder."""
+    import threading
+
+    import openpyxl
+
+    from taizhang import stages
+
+    monkeypatch.setenv(stage_cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    emitting = threading.Event()
+    seen: dict[str, bool] = {}
+    real_validate, real_emit, real_summarize = stages.validate, stages.emit, stages.summarize
+
+    def validate(**inputs: object) -> dict[str, int]:
+        seen["emit_started_before_validation_ended"] = emitting.wait(timeout=300)
+        return real_validate(**inputs)
+
+    def emit(**inputs: object) -> dict[str, int]:
+        emitting.set()
+        return real_emit(**inputs)
+
+    def summarize(out_period_dir: Path, period: Period) -> dict[str, int]:
+        seen["reports_there"] = (out_period_dir / "validation" / "summary.json").is_file()
+        return real_summarize(out_period_dir=out_period_dir, period=period)
+
+    monkeypatch.setattr(stages, "validate", validate)
+    monkeypatch.setattr(stages, "emit", emit)
+    monkeypatch.setattr(stages, "summarize", summarize)
+    outcome = pipeline.run_period(extracts_root / "2026H1", "2026H1", tmp_path / "out")
+    assert seen == {"emit_started_before_validation_ended": True, "reports_there": True}
+    quality = openpyxl.load_workbook(outcome.out_dir / "province_summary.xlsx", read_only=True)["数据质量"]
+    assert quality.max_row > 8  # a heading and a row per department
+    assert (outcome.out_dir / "validation" / "index.html").is_file()
