@@ -4,7 +4,7 @@ The ingest stage hands each source to a validation worker
 (:mod:`expectations.validation_process`) as soon as it is read, so the worker
 validates beside the reading. The validate stage, which writes the liaison
 reports, collects the answers: straight after ingest on large extracts, or, on
-small ones, while standardize, link and decide run (see
+small ones, while standardize, link, decide and emit run (see
 :func:`taizhang.pipeline.build_period`). In between they wait here, under the
 cache key of the ingest stage that started them.
 
