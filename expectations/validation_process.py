@@ -240,32 +240,40 @@ class Workers:
 SMALL_EXTRACTS = 20 * 10**6
 
 
-def small_extracts(extracts: Path) -> bool:
-    """Whether the files ingest reads in ``extracts`` (:func:`taizhang.stage_cache.extract_files`)
-    hold :data:`SMALL_EXTRACTS` bytes or fewer. A missing folder is not small: the command says so."""
+def _extract_sizes(extracts: Path) -> list[int]:
+    """The sizes of the files ingest reads in ``extracts`` (:func:`taizhang.stage_cache.extract_files`)."""
     from taizhang.stage_cache import extract_files
 
-    if not extracts.is_dir():
-        return False
-    size = 0
+    sizes = []
     for path in extract_files(extracts):
         with suppress(OSError):
-            size += path.stat().st_size
-    return size <= SMALL_EXTRACTS
+            sizes.append(path.stat().st_size)
+    return sizes
+
+
+def small_extracts(extracts: Path) -> bool:
+    """Whether the files ingest reads in ``extracts`` hold :data:`SMALL_EXTRACTS` bytes or fewer.
+    A missing folder is not small: the command says so."""
+    return extracts.is_dir() and sum(_extract_sizes(extracts)) <= SMALL_EXTRACTS
 
 
 def workers_for(extracts: Path, *, validate_only: bool) -> int:
     """How many validation workers to start for the extracts folder ``extracts`` (1 or 2).
 
-    Two only for a command that does nothing but validate small extracts, on a machine of two cores
-    or more: there the workers are the command's critical path (`taizhang validate` of a 2,000-child
-    set's eight sources: 5.5-5.8 s with one worker, 4.8-5.3 s with two). A run validates small extracts beside
-    its later stages, where a second worker's import takes the core those stages run on (a
-    2,000-child run: 8.3-8.9 s with two, 7.9-8.3 s with one). Larger extracts get one: their reading
-    is the longer path, and a second worker would hold sources of a province's size beside it.
+    Two only for a command that does nothing but validate small extracts of more than one file, on
+    a machine of two cores or more: there the workers are the command's critical path (`taizhang
+    validate` of a 2,000-child set's eight sources: 5.5-5.8 s with one worker, 4.8-5.3 s with two).
+    One file is one source, which one worker validates while a second's import would only compete
+    for the cores (`validate` of one file: 3.2-3.8 s with one, 3.4-4.1 s with two). A run validates
+    small extracts beside its later stages, where a second worker's import takes the core those
+    stages run on (a 2,000-child run: 8.3-8.9 s with two, 7.9-8.3 s with one). Larger extracts get
+    one: their reading is the longer path, and a second worker would hold sources of a province's
+    size beside it.
     """
-    two = validate_only and (os.cpu_count() or 1) >= 2 and small_extracts(extracts)
-    return 2 if two else 1
+    if not validate_only or (os.cpu_count() or 1) < 2 or not extracts.is_dir():
+        return 1
+    sizes = _extract_sizes(extracts)
+    return 2 if len(sizes) > 1 and sum(sizes) <= SMALL_EXTRACTS else 1
 
 
 def _spawn() -> subprocess.Popen:

@@ -98,6 +98,10 @@ def test_validating_small_extracts_alone_gets_two_workers_and_everything_else_on
     small = tmp_path / "small"
     small.mkdir()
     (small / "insurance.csv").write_bytes(b"x" * 1_000)
+    one_file = tmp_path / "one_file"  # one source: a second worker would have nothing to do
+    one_file.mkdir()
+    (one_file / "insurance.csv").write_bytes(b"x" * 1_000)
+    (small / "vaccination.csv").write_bytes(b"x" * 1_000)
     large = tmp_path / "large"
     large.mkdir()
     with open(large / "insurance.csv", "wb") as f:  # sparse: its size, not its blocks
@@ -109,6 +113,7 @@ def test_validating_small_extracts_alone_gets_two_workers_and_everything_else_on
     assert vp.small_extracts(small) and not vp.small_extracts(large)
     assert vp.workers_for(small, validate_only=True) == 2
     assert vp.workers_for(large, validate_only=True) == 1
+    assert vp.small_extracts(one_file) and vp.workers_for(one_file, validate_only=True) == 1
     # A run validates small extracts beside its later stages: a second worker would take their core.
     assert vp.workers_for(small, validate_only=False) == 1
     assert not vp.small_extracts(tmp_path / "missing")  # the command reports the folder missing
@@ -122,6 +127,7 @@ def test_two_early_workers_give_each_source_what_one_gives(contracts, make_stage
     import expectations.validation_process as vp
 
     (tmp_path / "residence_permits.csv").write_text("x", encoding="utf-8")
+    (tmp_path / "insurance.csv").write_text("x", encoding="utf-8")
     sources = [
         ("residence_permits", permits),
         ("insurance", make_staged(contracts["insurance"], [])),
