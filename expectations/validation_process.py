@@ -44,11 +44,12 @@ from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
-import polars as pl
+if TYPE_CHECKING:
+    # Only named here: a command starts the worker first thing (start_early), before it has
+    # imported polars (0.2 s) or validation, so this module imports neither.
+    import polars as pl
 
-from data_contracts import Contract
-
-if TYPE_CHECKING:  # imported where used: a command starts the worker before it loads validation
+    from data_contracts import Contract
     from expectations.validate import SourceValidation
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ log = logging.getLogger(__name__)
 IN_FLIGHT = 2
 IN_FLIGHT_BYTES = 64 * 2**20
 
-_Request = tuple[Contract, pl.DataFrame, date]
+_Request = tuple["Contract", "pl.DataFrame", date]
 
 
 class PendingValidation(Protocol):
