@@ -179,6 +179,7 @@ def build_period(
     waits. On larger extracts validate runs straight after ingest, so the worker's memory is given
     back before standardize takes the most.
     """
+    from expectations import in_flight
     from expectations.validation_process import stop_early
 
     period = plan.period
@@ -191,7 +192,10 @@ def build_period(
                 "validate", stage_fns["validate"], ingest_dir=ingest.path, validation_key=validation_key
             )
         finally:
-            stop_early()  # the workers the command started, if both stages came from the cache
+            # Workers nobody needs now: those the command started when both stages came from the
+            # cache, or those ingest started when only the validate stage was still in the cache.
+            in_flight.abandon(validation_key)
+            stop_early()
 
     try:
         with validating_beside(plan.extracts) as beside:
@@ -225,8 +229,6 @@ def build_period(
                     plan, [ingest, validation, std, linked, decided, emitted, summarized], work
                 )
     finally:
-        from expectations import in_flight
-
         in_flight.abandon(validation_key)  # a failed run's validations nobody collected
 
 

@@ -295,3 +295,33 @@ def test_on_small_extracts_only_the_province_summary_waits_for_validation(
     quality = openpyxl.load_workbook(outcome.out_dir / "province_summary.xlsx", read_only=True)["数据质量"]
     assert quality.max_row > 8  # a heading and a row per department
     assert (outcome.out_dir / "validation" / "index.html").is_file()
+
+
+def test_a_cached_validation_stops_the_workers_ingest_started(tmp_path, monkeypatch, extracts_root):
+    """Ingest was computed again (its cache folder was deleted) but the validate stage is still in
+    the cache: the validation ingest started is stopped as soon as that is known, not at the end."""
+    import shutil
+
+    from expectations import in_flight
+    from expectations import validation_process as vp
+    from taizhang import stages
+
+    monkeypatch.setenv(stage_cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(vp, "SMALL_EXTRACTS", 0)  # validate right after ingest, in this thread
+    extracts = extracts_root / "2026H1"
+    first = pipeline.run_period(extracts, "2026H1", tmp_path / "out")
+    index = (first.out_dir / "validation" / "index.html").read_bytes()
+    shutil.rmtree(tmp_path / "cache" / "ingest")
+    pending_at_emit: list[int] = []
+    real_emit = stages.emit
+
+    def emit(**inputs: object) -> dict[str, int]:
+        pending_at_emit.append(len(in_flight._started))
+        return real_emit(**inputs)
+
+    monkeypatch.setattr(stages, "emit", emit)
+    again = pipeline.run_period(extracts, "2026H1", tmp_path / "out")
+    stage_runs = {s: v["cached"] for s, v in again.report["stages"].items() if s in ("ingest", "validate")}
+    assert stage_runs == {"ingest": False, "validate": True}
+    assert pending_at_emit == [0] and vp._early == []
+    assert (again.out_dir / "validation" / "index.html").read_bytes() == index
