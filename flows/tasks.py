@@ -180,7 +180,7 @@ def cached(stage_task: Task, stage: str, key: str, cache_root: Path, out: Path, 
 
     A stage Prefect remembers but whose folder was deleted since is computed again.
     """
-    args = {k: (str(v) if isinstance(v, Path) else v) for k, v in inputs.items()}
+    args = _as_text(inputs)
     base = stage_task.with_options(result_storage=Path(out).resolve() / RESULTS_DIR_NAME)
     state = base(key=key, cache_root=str(cache_root), return_state=True, **args)
     result: StageResult = state.result()  # raises the stage's own error on failure
@@ -204,11 +204,16 @@ def planned_stage(plan: PeriodPlan, stage_task: Task, stage: str, **inputs: Any)
     return cached(stage_task, stage, plan.keys[stage], plan.cache_root, plan.out, **inputs)
 
 
+def _as_text(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Task arguments with paths as text: task parameters are kept as JSON."""
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in inputs.items()}
+
+
 def emit(**kwargs: Any) -> dict[str, int]:
-    """The emit task called with paths as text (task parameters are kept as JSON)."""
-    return emit_task(**{k: (str(v) if isinstance(v, Path) else v) for k, v in kwargs.items()})
+    """The emit task called with paths as text."""
+    return emit_task(**_as_text(kwargs))
 
 
 def summarize(**kwargs: Any) -> dict[str, int]:
-    """The summarize task called with paths as text (task parameters are kept as JSON)."""
-    return summarize_task(**{k: (str(v) if isinstance(v, Path) else v) for k, v in kwargs.items()})
+    """The summarize task called with paths as text."""
+    return summarize_task(**_as_text(kwargs))

@@ -152,8 +152,7 @@ def validate(ingest_dir: Path, into: Path, validation_key: str | None = None) ->
     if flight is None:
         contracts = load_contracts()
         flight = in_flight.InFlight(date.today())
-        for path in sorted(ingest_dir.glob("staged_*.parquet")):
-            source = path.stem.removeprefix("staged_")
+        for source, path in staged_files(ingest_dir).items():  # one at a time: a province's are large
             if source in contracts:
                 flight.submit(contracts[source], sealed.read_frame(path))
     validations = flight.results()
@@ -170,11 +169,13 @@ def validate(ingest_dir: Path, into: Path, validation_key: str | None = None) ->
 # --------------------------------------------------------------------------- 2. standardize
 
 
+def staged_files(ingest_dir: Path) -> dict[str, Path]:
+    """The ingest stage's ``staged_<source>.parquet`` files, by source, in source name order."""
+    return {p.stem.removeprefix("staged_"): p for p in sorted(ingest_dir.glob("staged_*.parquet"))}
+
+
 def _read_staged(ingest_dir: Path) -> dict[str, pl.DataFrame]:
-    return {
-        p.stem.removeprefix("staged_"): sealed.read_frame(p)
-        for p in sorted(ingest_dir.glob("staged_*.parquet"))
-    }
+    return {source: sealed.read_frame(p) for source, p in staged_files(ingest_dir).items()}
 
 
 def standardize(ingest_dir: Path, period: Period, into: Path) -> dict[str, int]:

@@ -62,6 +62,11 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _digests(files: dict[str, Path], out_dir: Path) -> dict[str, str]:
+    """The sha256 of each file written, by its path relative to ``out_dir``."""
+    return {str(p.relative_to(out_dir)): _sha256(p) for p in sorted(set(files.values()))}
+
+
 def emit_period(
     decisions: DecisionsLike,
     out_period_dir: Path,
@@ -141,7 +146,7 @@ def emit_period(
         "county_workbooks_written": len(county_files),
         "push_lists": len(push_files),
         "counties_written": sorted(county_files),
-        "files": {str(p.relative_to(out_dir)): _sha256(p) for p in sorted(set(files.values()))},
+        "files": _digests(files, out_dir),
     }
 
 
@@ -153,5 +158,4 @@ def summarize_period(out_period_dir: Path, period: Period | str) -> dict[str, An
     """
     period = Period.parse(period) if isinstance(period, str) else period
     out_dir = Path(out_period_dir)
-    files = write_province_summary(out_dir, period)
-    return {"files": {str(p.relative_to(out_dir)): _sha256(p) for p in sorted(set(files.values()))}}
+    return {"files": _digests(write_province_summary(out_dir, period), out_dir)}
